@@ -1,0 +1,1 @@
+"""The Slack side of brandbot. Uses ``analyzers`` only through its facade."""
