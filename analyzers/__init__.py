@@ -1,0 +1,1 @@
+"""brandbot's analysis library. (The facade's exports are wired once all modules land.)"""

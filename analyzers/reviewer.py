@@ -1,0 +1,244 @@
+"""Runs every analyzer over a batch of drafts, merges the findings and scores the result."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from analyzers.guide import BrandGuide
+from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
+from analyzers.rules import Alert, Rule, load_rule, load_style, load_vocab, run_rules
+from analyzers.scoring import category_scores, overall_score, verdict
+from analyzers.text import PlainText, split_sentences, to_plain, word_count
+from analyzers.types import (
+    Category,
+    Draft,
+    Entity,
+    Finding,
+    Review,
+    SentenceScore,
+    SentimentResult,
+    Severity,
+    Span,
+    ToneProfile,
+    Verdict,
+)
+
+log = logging.getLogger(__name__)
+
+MODEL_CATEGORIES = (Category.SENTIMENT.value, Category.TONE.value, Category.ENTITIES.value)
+
+
+class Reviewer:
+    """Reviews drafts against a brand guide. Synchronous and CPU-bound: callers that live on an
+    event loop run it in an executor (the bot does)."""
+
+    def __init__(
+        self, guide: BrandGuide, models: ModelSuite | None = None, *, models_status: str = ""
+    ) -> None:
+        self.guide = guide
+        self.models = models
+        if models_status:
+            self.models_status = models_status
+        elif models is not None:
+            self.models_status = f"models: {getattr(models, 'name', type(models).__name__)}"
+        else:
+            self.models_status = "rules only: no models configured"
+        self._rules: dict[str | None, tuple[Rule, ...]] = {}
+        self._lock = threading.Lock()
+
+    # -- public API -------------------------------------------------------------------------
+
+    def rules(self, profile: str | None = None) -> tuple[Rule, ...]:
+        """The compiled rule set for a profile (compiled once, then cached)."""
+        with self._lock:
+            cached = self._rules.get(profile)
+            if cached is None:
+                cached = compile_rules(self._guide_for(profile))
+                self._rules[profile] = cached
+            return cached
+
+    def review_one(self, draft: Draft, *, profile: str | None = None) -> Review:
+        return self.review([draft], profile=profile)[0]
+
+    def review(self, drafts: Sequence[Draft], *, profile: str | None = None) -> list[Review]:
+        start = time.perf_counter()
+        guide = self._guide_for(profile)
+        rules = self.rules(profile)
+
+        t0 = time.perf_counter()
+        docs = [to_plain(d.text, d.format) for d in drafts]
+        sentences = [tuple(split_sentences(doc.text)) for doc in docs]
+        parse_s = (time.perf_counter() - t0) / max(len(drafts), 1)
+
+        t0 = time.perf_counter()
+        alerts = [run_rules(rules, doc) for doc in docs]
+        rules_s = (time.perf_counter() - t0) / max(len(drafts), 1)
+
+        outputs = self._run_models(docs, sentences, guide)
+        total_s = (time.perf_counter() - start) / max(len(drafts), 1)
+
+        reviews = []
+        for draft, doc, doc_alerts, out in zip(drafts, docs, alerts, outputs, strict=True):
+            timings = {"parse": parse_s, "rules": rules_s, **out.timings, "total": total_s}
+            reviews.append(self._assemble(draft, doc, doc_alerts, out, guide, timings))
+        return reviews
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _guide_for(self, profile: str | None) -> BrandGuide:
+        return self.guide.with_profile(profile) if profile else self.guide
+
+    def _run_models(
+        self,
+        docs: Sequence[PlainText],
+        sentences: Sequence[tuple[tuple[int, int], ...]],
+        guide: BrandGuide,
+    ) -> list[ModelOutput]:
+        if self.models is None:
+            reason = self.models_status
+            return [
+                ModelOutput(skipped={c: reason for c in MODEL_CATEGORIES}) for _ in range(len(docs))
+            ]
+        inputs = [ModelInput(doc, sents) for doc, sents in zip(docs, sentences, strict=True)]
+        try:
+            outputs = self.models.analyze(inputs, guide)
+            if len(outputs) != len(inputs):
+                raise RuntimeError(f"model suite returned {len(outputs)} results for {len(inputs)}")
+            return outputs
+        except Exception as exc:  # a model failure never takes the rules down with it
+            log.exception("model analysis failed; reviewing with rules only")
+            reason = f"model analysis failed: {type(exc).__name__}: {exc}"
+            return [ModelOutput(skipped={c: reason for c in MODEL_CATEGORIES}) for _ in inputs]
+
+    def _assemble(
+        self,
+        draft: Draft,
+        doc: PlainText,
+        alerts: Sequence[Alert],
+        out: ModelOutput,
+        guide: BrandGuide,
+        timings: dict[str, float],
+    ) -> Review:
+        findings = [_alert_to_finding(a, doc) for a in alerts]
+        findings += [_remap_finding(f, doc) for f in out.findings]
+        findings = _dedupe(findings)
+        findings.sort(key=lambda f: (f.span.start, f.span.end, -f.severity.rank, f.rule_id))
+
+        words = word_count(doc.text)
+        analysed = [
+            c
+            for c in guide.weights or {c.value: 1.0 for c in Category}
+            if not (c in MODEL_CATEGORIES and c in out.skipped)
+        ]
+        if not analysed:
+            analysed = [c.value for c in Category if c.value not in MODEL_CATEGORIES]
+        scores = category_scores(findings, words, analysed)
+        # a finding in a category the guide does not weight still lowers that category's score
+        score = overall_score(scores, guide.weights)
+        if not doc.text.strip():
+            score, result = 0.0, Verdict.NEEDS_WORK
+        else:
+            result = verdict(
+                score, findings, guide.thresholds.pass_score, guide.thresholds.alert_score
+            )
+        return Review(
+            draft=draft,
+            findings=tuple(findings),
+            category_scores=scores,
+            score=score,
+            verdict=result,
+            word_count=words,
+            profile=guide.profile,
+            sentiment=_remap_sentiment(out.sentiment, doc),
+            tone=_remap_tone(out.tone, doc),
+            entities=tuple(_remap_entity(e, doc) for e in out.entities),
+            timings={k: round(v, 6) for k, v in timings.items()},
+            skipped=dict(out.skipped),
+        )
+
+
+def compile_rules(guide: BrandGuide) -> tuple[Rule, ...]:
+    """The guide's terminology compiled to Vale rules, plus its Vale styles and vocabularies."""
+    source = str(guide.source) if guide.source else "<guide>"
+    rules: list[Rule] = [
+        load_rule(name, data, source=source) for name, data in guide.rule_definitions()
+    ]
+    for style_dir in guide.styles:
+        rules.extend(load_style(style_dir.parent, style_dir.name))
+    for vocab_dir in guide.vocabularies:
+        rules.extend(load_vocab(vocab_dir.parent, vocab_dir.name))
+    return tuple(rules)
+
+
+def _alert_to_finding(alert: Alert, doc: PlainText) -> Finding:
+    span = doc.to_original(alert.start, alert.end)
+    return Finding(
+        rule_id=alert.check,
+        category=alert.category or Category.STYLE.value,
+        severity=alert.severity,
+        message=alert.message,
+        span=span,
+        matched=span.slice(doc.original) or alert.matched,
+        suggestions=tuple(alert.suggestions),
+        link=alert.link,
+        action=alert.action,
+    )
+
+
+def _map(span: Span, doc: PlainText) -> Span:
+    end = min(span.end, len(doc.text))
+    start = min(span.start, end)
+    return doc.to_original(start, end)
+
+
+def _remap_finding(f: Finding, doc: PlainText) -> Finding:
+    span = _map(f.span, doc)
+    return dataclasses.replace(f, span=span, matched=span.slice(doc.original) or f.matched)
+
+
+def _remap_entity(e: Entity, doc: PlainText) -> Entity:
+    span = _map(e.span, doc)
+    return dataclasses.replace(e, span=span, text=span.slice(doc.original) or e.text)
+
+
+def _remap_sentences(items: Iterable[SentenceScore], doc: PlainText) -> tuple[SentenceScore, ...]:
+    return tuple(dataclasses.replace(s, span=_map(s.span, doc)) for s in items)
+
+
+def _remap_sentiment(s: SentimentResult | None, doc: PlainText) -> SentimentResult | None:
+    if s is None:
+        return None
+    return dataclasses.replace(s, sentences=_remap_sentences(s.sentences, doc))
+
+
+def _remap_tone(t: ToneProfile | None, doc: PlainText) -> ToneProfile | None:
+    if t is None:
+        return None
+    return dataclasses.replace(t, sentences=_remap_sentences(t.sentences, doc))
+
+
+@dataclass(frozen=True)
+class _Key:
+    span: Span
+    what: tuple[str, ...]
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """Two analyzers flagging the same words with the same fix is one finding: keep the most
+    severe (the terminology rule and the entity gazetteer both catch product casing)."""
+    best: dict[_Key, Finding] = {}
+    for f in findings:
+        key = _Key(f.span, tuple(sorted(f.suggestions)) if f.suggestions else (f.rule_id,))
+        kept = best.get(key)
+        if kept is None or f.severity.rank > kept.severity.rank:
+            best[key] = f
+    return list(best.values())
+
+
+def is_error(f: Finding) -> bool:
+    return f.severity is Severity.ERROR
