@@ -1,0 +1,169 @@
+"""Uploaded documents -> ``Draft``: plain text, Markdown, Word (.docx) and PDF.
+
+Slack-free and synchronous. The size and the type (file extension *and* magic bytes) are checked
+before any parser sees the bytes, so a renamed executable or an HTML login page never reaches
+python-docx or pypdf. Every problem is a ``DocumentError`` (a ``ValueError``) whose message can be
+shown to the person who uploaded the file.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import PurePosixPath
+
+from analyzers.types import Draft, SourceFormat
+
+__all__ = ["SUPPORTED_EXTENSIONS", "DocumentError", "extract_document", "kind_for_filename"]
+
+DEFAULT_MAX_BYTES = 5_000_000
+
+_TEXT_KINDS = {
+    ".txt": SourceFormat.PLAIN,
+    ".text": SourceFormat.PLAIN,
+    ".md": SourceFormat.MARKDOWN,
+    ".markdown": SourceFormat.MARKDOWN,
+    ".mrkdwn": SourceFormat.MRKDWN,
+}
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (*_TEXT_KINDS, ".docx", ".pdf")
+
+# Bytes that never occur in real text documents (NUL and most C0 controls).
+_BINARY_CONTROL = frozenset(range(0x00, 0x09)) | frozenset(range(0x0E, 0x20)) - {0x1B}
+
+
+class DocumentError(ValueError):
+    """The file cannot be turned into a draft; the message says why, for the uploader."""
+
+
+def kind_for_filename(filename: str) -> str | None:
+    """``"text"``, ``"docx"``, ``"pdf"`` or ``None`` when the extension is not supported."""
+    ext = PurePosixPath(filename.strip()).suffix.lower()
+    if ext in _TEXT_KINDS:
+        return "text"
+    if ext == ".docx":
+        return "docx"
+    if ext == ".pdf":
+        return "pdf"
+    return None
+
+
+def extract_document(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Draft:
+    """Turn an uploaded file into a ``Draft`` (id = the file name).
+
+    Raises ``DocumentError`` when the file is too large, empty, of an unsupported type, does not
+    look like its extension says (magic bytes), cannot be parsed, or has no text.
+    """
+    name = filename.strip() or "(unnamed)"
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise DocumentError(f"{name}: expected the file's bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if len(data) > max_bytes:
+        raise DocumentError(
+            f"{name} is {_human(len(data))}; "
+            f"drafts larger than {_human(max_bytes)} are not reviewed"
+        )
+    kind = kind_for_filename(name)
+    if kind is None:
+        supported = ", ".join(SUPPORTED_EXTENSIONS)
+        raise DocumentError(f"{name}: unsupported file type; send one of {supported}")
+    if not data.strip():
+        raise DocumentError(f"{name} is empty")
+    if kind == "text":
+        ext = PurePosixPath(name).suffix.lower()
+        text, fmt = _decode_text(data, name), _TEXT_KINDS[ext]
+    elif kind == "docx":
+        text, fmt = _docx_text(data, name), SourceFormat.PLAIN
+    else:
+        text, fmt = _pdf_text(data, name), SourceFormat.PLAIN
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise DocumentError(f"{name} contains no text to review")
+    return Draft(text=text, id=name, format=fmt)
+
+
+def _human(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} MB"
+    if n >= 1_000:
+        return f"{n / 1_000:.0f} kB"
+    return f"{n} bytes"
+
+
+def _decode_text(data: bytes, name: str) -> str:
+    if data.startswith(b"%PDF") or data.startswith(b"PK\x03\x04"):
+        raise DocumentError(
+            f"{name} is a PDF or Office file, not plain text; rename it accordingly"
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DocumentError(f"{name} is not valid UTF-16 text") from None
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                f"{name} is not UTF-8 text (undecodable byte at position {exc.start}); "
+                "save it as UTF-8 and upload it again"
+            ) from None
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) in _BINARY_CONTROL)
+    if "\x00" in sample or controls > max(2, len(sample) // 100):
+        raise DocumentError(f"{name} looks like a binary file, not text")
+    lowered = sample.lstrip().lower()
+    if lowered.startswith(("<!doctype html", "<html")):
+        raise DocumentError(f"{name} is an HTML page, not a draft")
+    return text
+
+
+def _docx_text(data: bytes, name: str) -> str:
+    if not data.startswith(b"PK\x03\x04"):
+        raise DocumentError(f"{name} is not a Word document (.docx files are zip archives)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except zipfile.BadZipFile:
+        raise DocumentError(
+            f"{name} is a damaged zip archive, not a readable Word document"
+        ) from None
+    if "word/document.xml" not in names:
+        raise DocumentError(f"{name} is a zip archive but not a Word document")
+    try:
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many types for corrupt files
+        raise DocumentError(f"{name} could not be read as a Word document: {exc}") from None
+    parts: list[str] = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                parts.append(" | ".join(cells))
+    return "\n\n".join(p for p in (part.strip() for part in parts) if p)
+
+
+def _pdf_text(data: bytes, name: str) -> str:
+    if not data.lstrip()[:1024].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
+        raise DocumentError(f"{name} is not a PDF (no %PDF header)")
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                ok = bool(reader.decrypt(""))
+            except Exception:
+                ok = False
+            if not ok:
+                raise DocumentError(f"{name} is a password-protected PDF")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except DocumentError:
+        raise
+    except Exception as exc:  # pypdf raises many types for corrupt files
+        raise DocumentError(f"{name} could not be read as a PDF: {exc}") from None
+    text = "\n\n".join(p for p in pages if p)
+    if not text.strip():
+        raise DocumentError(f"{name} has no extractable text (a scanned PDF needs OCR first)")
+    return text
