@@ -1,0 +1,65 @@
+"""``extends: existence`` — flag every match of ``tokens`` (as words) and/or ``raw``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import regex
+
+from analyzers.rules.base import BaseRule, FileState, Match, ScopedBlock, compile_pattern
+
+
+def exception_pattern(terms: Sequence[str], ignorecase: bool) -> regex.Pattern[str] | None:
+    """Whole-match pattern for ``exceptions`` (longest first, as Vale sorts them)."""
+    terms = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not terms:
+        return None
+    body = "|".join(terms)
+    try:
+        return regex.compile(("(?i)" if ignorecase else "") + f"(?:{body})")
+    except regex.error:
+        escaped = "|".join(regex.escape(t) for t in terms)
+        return regex.compile(("(?i)" if ignorecase else "") + f"(?:{escaped})")
+
+
+class Existence(BaseRule):
+    extends = "existence"
+    keys = frozenset({"append", "ignorecase", "nonword", "raw", "tokens", "exceptions"})
+
+    def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
+        super().__init__(name, data, source=source)
+        f = self.fields
+        self.tokens = f.list("tokens")
+        self.raw = f.list("raw")
+        self.ignorecase = f.bool("ignorecase")
+        self.nonword = f.bool("nonword")
+        self.append = f.bool("append")
+        self.exceptions = f.list("exceptions")
+        if not self.tokens and not self.raw:
+            raise f.error("tokens", "an existence rule needs 'tokens' or 'raw'")
+        word = not self.nonword and bool(self.tokens)
+        core = ""
+        if self.tokens:
+            joined = "|".join(self.tokens)
+            core = rf"(?m)\b(?:{joined})\b" if word else f"(?m)(?:{joined})"
+        raw = "".join(self.raw)
+        body = core + raw if self.append else raw + core
+        pattern = ("(?i)" if self.ignorecase else "") + body
+        self.pattern = compile_pattern(pattern, source=source, rule=name, key="tokens")
+        self._except = exception_pattern(self.exceptions, self.ignorecase)
+
+    def accept(self, terms: Sequence[str]) -> None:
+        if self.vocab and not self.nonword:
+            self._except = exception_pattern([*self.exceptions, *terms], self.ignorecase)
+
+    def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
+        out: list[Match] = []
+        text = block.text
+        for m in self.pattern.finditer(text):
+            if m.end() == m.start():
+                continue
+            if self._except is not None and self._except.fullmatch(m.group()):
+                continue
+            out.append(self.make(text, m.start(), m.end()))
+        return out

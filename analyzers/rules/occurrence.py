@@ -1,0 +1,38 @@
+"""``extends: occurrence`` — too many (``max``) or too few (``min``) matches of ``token``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from analyzers.rules.base import BaseRule, FileState, Match, ScopedBlock, compile_pattern
+
+
+class Occurrence(BaseRule):
+    extends = "occurrence"
+    keys = frozenset({"ignorecase", "max", "min", "token"})
+
+    def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
+        super().__init__(name, data, source=source)
+        f = self.fields
+        self.max = f.int("max")
+        self.min = f.int("min")
+        self.token = f.str("token")
+        if not self.token:
+            raise f.error("token", "an occurrence rule needs a 'token' pattern")
+        if self.max <= 0 and self.min <= 0:
+            raise f.error("max", "an occurrence rule needs 'max' or 'min' above 0")
+        self.ignorecase = f.bool("ignorecase")
+        pattern = ("(?i)" if self.ignorecase else "") + f"(?:{self.token})"
+        self.pattern = compile_pattern(pattern, source=source, rule=name, key="token")
+
+    def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
+        text = block.text
+        locs = [m.span() for m in self.pattern.finditer(text)]
+        n = len(locs)
+        if (self.max > 0 and n > self.max) or (self.min > 0 and n < self.min):
+            start, end = locs[0] if locs else (0, 0)
+            return [
+                Match(start, end, text[start:end], self.message.replace("%s", str(n)), ())
+            ]
+        return []

@@ -1,0 +1,167 @@
+"""``extends`` → rule class, and loading rules, styles and vocabularies from disk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+from analyzers.rules.base import BaseRule, RuleError
+from analyzers.rules.capitalization import Capitalization
+from analyzers.rules.conditional import Conditional
+from analyzers.rules.consistency import Consistency
+from analyzers.rules.existence import Existence
+from analyzers.rules.metric import Metric, Readability
+from analyzers.rules.occurrence import Occurrence
+from analyzers.rules.repetition import Repetition
+from analyzers.rules.substitution import Substitution
+from analyzers.rules.unsupported import LanguageTool, Script, Sequence, Spelling
+
+REGISTRY: dict[str, type[BaseRule]] = {
+    cls.extends: cls
+    for cls in (
+        Existence,
+        Substitution,
+        Occurrence,
+        Repetition,
+        Consistency,
+        Conditional,
+        Capitalization,
+        Metric,
+        Readability,
+        Spelling,
+        Sequence,
+        Script,
+        LanguageTool,
+    )
+}
+
+
+def load_rule(name: str, data: Mapping[str, Any], *, source: str = "") -> BaseRule:
+    """Build one rule from its YAML mapping; ``RuleError`` names source, rule and key."""
+    where = f"{source}: " if source else ""
+    if not isinstance(data, Mapping):
+        raise RuleError(f"{where}rule {name}: expected a mapping of keys, got {type(data).__name__}")
+    extends = data.get("extends")
+    if extends is None:
+        raise RuleError(f"{where}rule {name}: key 'extends': missing (one of {sorted(REGISTRY)})")
+    cls = REGISTRY.get(str(extends))
+    if cls is None:
+        raise RuleError(
+            f"{where}rule {name}: key 'extends': unknown rule type {extends!r} "
+            f"(one of {sorted(REGISTRY)})"
+        )
+    if "message" not in data and cls.extends not in {"spelling", "lt"}:
+        raise RuleError(f"{where}rule {name}: key 'message': missing")
+    return cls(name, data, source=source)
+
+
+def read_rule_file(path: Path, style: str) -> BaseRule:
+    name = f"{style}.{path.stem}"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise RuleError(f"{path}:{line}: rule {name}: invalid YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: rule {name}: cannot read: {exc}") from None
+    if data is None:
+        raise RuleError(f"{path}: rule {name}: the file is empty")
+    return load_rule(name, data, source=str(path))
+
+
+def load_style(styles_path: Path, style: str) -> list[BaseRule]:
+    """Every ``*.yml`` rule of ``StylesPath/style`` (sorted by name)."""
+    folder = Path(styles_path) / style
+    if not folder.is_dir():
+        raise RuleError(f"{folder}: style {style!r} not found under {styles_path}")
+    files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
+    return [read_rule_file(p, style) for p in files]
+
+
+def vocab_dir(styles_path: Path, vocab: str) -> Path | None:
+    for candidate in (
+        Path(styles_path) / "config" / "vocabularies" / vocab,
+        Path(styles_path) / "Vocab" / vocab,
+    ):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def read_terms(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+def vocab_terms(styles_path: Path, vocab: str) -> tuple[list[str], list[str]]:
+    """(accepted, rejected) terms of one vocabulary."""
+    folder = vocab_dir(styles_path, vocab)
+    if folder is None:
+        raise RuleError(
+            f"vocabulary {vocab!r} not found in {Path(styles_path) / 'config/vocabularies'} "
+            f"or {Path(styles_path) / 'Vocab'}"
+        )
+    return read_terms(folder / "accept.txt"), read_terms(folder / "reject.txt")
+
+
+def terms_rule(accepted: list[str], *, source: str = "") -> BaseRule | None:
+    swap: dict[str, str] = {}
+    for term in accepted:
+        if term.startswith("(?i)"):
+            continue  # case-insensitive entries accept any casing: nothing to enforce
+        key = term
+        try:
+            regex.compile(key)
+        except regex.error:
+            key = regex.escape(term)
+        swap[key] = term
+    if not swap:
+        return None
+    return Substitution(
+        "Vale.Terms",
+        {
+            "extends": "substitution",
+            "message": "Use '%s' instead of '%s'.",
+            "level": "error",
+            "ignorecase": True,
+            "swap": swap,
+            "category": "terminology",
+        },
+        source=source,
+    )
+
+
+def avoid_rule(rejected: list[str], *, source: str = "") -> BaseRule | None:
+    if not rejected:
+        return None
+    return Existence(
+        "Vale.Avoid",
+        {
+            "extends": "existence",
+            "message": "Avoid using '%s'.",
+            "level": "error",
+            "ignorecase": False,
+            "tokens": rejected,
+            "category": "terminology",
+        },
+        source=source,
+    )
+
+
+def load_vocab(styles_path: Path, vocab: str) -> list[BaseRule]:
+    """``accept.txt`` → Vale.Terms (casing), ``reject.txt`` → Vale.Avoid (existence)."""
+    accepted, rejected = vocab_terms(styles_path, vocab)
+    src = str(vocab_dir(styles_path, vocab))
+    rules = [terms_rule(accepted, source=src), avoid_rule(rejected, source=src)]
+    return [r for r in rules if r is not None]

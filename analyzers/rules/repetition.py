@@ -1,0 +1,65 @@
+"""``extends: repetition`` — the same token twice in a row ("the the")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from analyzers.rules.base import (
+    BaseRule,
+    FileState,
+    Match,
+    ScopedBlock,
+    compile_pattern,
+    format_message,
+)
+
+
+class Repetition(BaseRule):
+    extends = "repetition"
+    keys = frozenset({"ignorecase", "alpha", "tokens", "max", "exceptions"})
+
+    def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
+        super().__init__(name, data, source=source)
+        f = self.fields
+        self.tokens = f.list("tokens")
+        if not self.tokens:
+            raise f.error("tokens", "a repetition rule needs 'tokens'")
+        self.ignorecase = f.bool("ignorecase")
+        self.alpha = f.bool("alpha")
+        self.max = f.int("max")
+        self.exceptions = set(f.list("exceptions"))
+        pattern = ("(?i)" if self.ignorecase else "") + "(" + "|".join(self.tokens) + ")"
+        self.pattern = compile_pattern(pattern, source=source, rule=name, key="tokens")
+
+    def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
+        text = block.text
+        out: list[Match] = []
+        prev = ""
+        ploc = (0, 0)
+        count = 0
+        for m in self.pattern.finditer(text):
+            curr = m.group().strip()
+            if self.ignorecase:
+                hit = curr != "" and curr.lower() == prev.lower()
+            else:
+                hit = curr != "" and curr == prev
+            hit = hit and (not self.alpha or curr.isalpha()) and curr not in self.exceptions
+            if hit:
+                count += 1
+            if hit and count > self.max:
+                between = text[ploc[0] : m.end()]
+                if "\n" not in between:
+                    out.append(
+                        Match(
+                            ploc[0],
+                            m.end(),
+                            between,
+                            format_message(self.message, curr),
+                            self.suggestions_for(between, (curr,)),
+                        )
+                    )
+                    count = 0
+            ploc = m.span()
+            prev = curr
+        return out

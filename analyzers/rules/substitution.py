@@ -1,0 +1,101 @@
+"""``extends: substitution`` — ``swap`` observed → expected, with a suggestion."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import regex
+
+from analyzers.rules.base import (
+    BaseRule,
+    FileState,
+    Match,
+    ScopedBlock,
+    compile_pattern,
+    format_message,
+    to_sentence,
+)
+from analyzers.rules.existence import exception_pattern
+
+
+def is_phrase(s: str) -> bool:
+    """Vale's ``IsPhrase``: only letters (then ``expected`` is compared literally)."""
+    return all(ch.isalpha() for ch in s)
+
+
+def matches_expected(expected: str, observed: str) -> bool:
+    if is_phrase(expected):
+        return expected == observed
+    try:
+        return regex.fullmatch(f"(?:{expected})", observed) is not None
+    except regex.error:
+        return expected == observed
+
+
+def convert_message(message: str) -> str:
+    """Drop the quotes around the first ``%s`` when the expected side becomes a list."""
+    for spec in ("'%s'", '"%s"'):
+        if message.count(spec) == 2:
+            message = message.replace(spec, "%s", 1)
+    return message
+
+
+class Substitution(BaseRule):
+    extends = "substitution"
+    keys = frozenset({"ignorecase", "nonword", "swap", "exceptions", "pos", "capitalize"})
+
+    def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
+        super().__init__(name, data, source=source)
+        f = self.fields
+        self.swap = f.mapping("swap")
+        if not self.swap:
+            raise f.error("swap", "a substitution rule needs a non-empty 'swap' mapping")
+        self.ignorecase = f.bool("ignorecase")
+        self.nonword = f.bool("nonword")
+        self.capitalize = f.bool("capitalize")
+        self.exceptions = f.list("exceptions")
+        self.replacements = list(self.swap.values())
+        groups = "|".join(f"(?P<s{i}>{key})" for i, key in enumerate(self.swap))
+        body = rf"(?m)\b(?:{groups})\b" if not self.nonword else f"(?m)(?:{groups})"
+        pattern = ("(?i)" if self.ignorecase else "") + body
+        self.pattern = compile_pattern(pattern, source=source, rule=name, key="swap")
+        self._except = exception_pattern(self.exceptions, self.ignorecase)
+
+    def accept(self, terms: Sequence[str]) -> None:
+        if self.vocab and not self.nonword:
+            self._except = exception_pattern([*self.exceptions, *terms], self.ignorecase)
+
+    def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
+        out: list[Match] = []
+        text = block.text
+        for m in self.pattern.finditer(text):
+            for i, expected in enumerate(self.replacements):
+                start, end = m.span(f"s{i}")
+                if start < 0:
+                    continue
+                raw = text[start:end]
+                observed = raw.strip()
+                lead = len(raw) - len(raw.lstrip())
+                start, end = start + lead, start + lead + len(observed)
+                if not observed or matches_expected(expected, observed):
+                    break
+                if self._except is not None and self._except.fullmatch(observed):
+                    break
+                if self.capitalize and observed[:1].isupper():
+                    expected = expected[:1].upper() + expected[1:]
+                message = self.message
+                options = tuple(expected.split("|"))
+                shown = expected
+                if self.action is not None and self.action.name == "replace":
+                    if not self.action.params:
+                        shown = to_sentence(options, "or")
+                        message = convert_message(message)
+                    suggestions = self.action.params or options
+                else:
+                    suggestions = options
+                out.append(
+                    Match(start, end, observed, format_message(message, shown, observed), suggestions)
+                )
+                break
+        return out
