@@ -38,7 +38,9 @@ def is_alert_worthy(review: Review) -> tuple[bool, list[str]]:
     errors = [f for f in review.findings if f.severity is Severity.ERROR]
     if errors:
         names = ", ".join(sorted({f"“{f.matched}”" for f in errors})[:3])
-        reasons.append(f"{len(errors)} error-level finding{'s' if len(errors) > 1 else ''} ({names})")
+        reasons.append(
+            f"{len(errors)} error-level finding{'s' if len(errors) > 1 else ''} ({names})"
+        )
     s = review.sentiment
     if s is not None and s.scores.get("negative", 0.0) >= STRONGLY_NEGATIVE:
         reasons.append(f"reads strongly negative (p={s.scores['negative']:.2f})")

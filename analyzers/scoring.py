@@ -53,7 +53,9 @@ def overall_score(scores: Mapping[str, float], weights: Mapping[str, float]) -> 
     return round(total / weight_sum, 1)
 
 
-def verdict(score: float, findings: Iterable[Finding], pass_score: float, alert_score: float) -> Verdict:
+def verdict(
+    score: float, findings: Iterable[Finding], pass_score: float, alert_score: float
+) -> Verdict:
     if score < alert_score:
         return Verdict.FAIL
     if score >= pass_score and not any(f.severity is Severity.ERROR for f in findings):

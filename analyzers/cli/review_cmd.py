@@ -26,8 +26,16 @@ DOCUMENT_SUFFIXES = (".docx", ".pdf")
 MAX_BYTES = 2_000_000
 BATCH = 8
 
-SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.SUGGESTION: "cyan"}
-VERDICT_STYLE = {Verdict.PASS: "bold green", Verdict.NEEDS_WORK: "bold yellow", Verdict.FAIL: "bold red"}
+SEVERITY_STYLE = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.SUGGESTION: "cyan",
+}
+VERDICT_STYLE = {
+    Verdict.PASS: "bold green",
+    Verdict.NEEDS_WORK: "bold yellow",
+    Verdict.FAIL: "bold red",
+}
 
 
 class InputError(Exception):
@@ -47,7 +55,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Review drafts (text, files, folders or - for stdin) against a brand guide.",
     )
     p.add_argument("inputs", nargs="*", metavar="TEXT|FILE|DIR|-", help="what to review")
-    p.add_argument("--guide", type=Path, help="brand guide YAML (default: $BRANDBOT_GUIDE or the example)")
+    p.add_argument(
+        "--guide", type=Path, help="brand guide YAML (default: $BRANDBOT_GUIDE or the example)"
+    )
     p.add_argument("--profile", help="named profile of the guide to apply")
     p.add_argument("--format", choices=("text", "json"), default="text", dest="fmt")
     p.add_argument(
@@ -85,7 +95,9 @@ def run(args: argparse.Namespace) -> int:
             "guide": str(guide.source) if guide.source else None,
             "profile": guide.profile,
             "models": reviewer.models_status,
-            "reviews": [{"input": s.label, **r.to_dict()} for s, r in zip(sources, reviews, strict=True)],
+            "reviews": [
+                {"input": s.label, **r.to_dict()} for s, r in zip(sources, reviews, strict=True)
+            ],
             "errors": [{"input": label, "error": message} for label, message in errors],
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
@@ -155,7 +167,9 @@ def expand(arg: str, input_format: str | None, max_bytes: int) -> Iterator[Sourc
     fmt_override = SourceFormat(input_format) if input_format else None
     if arg == "-":
         data = sys.stdin.buffer.read()
-        yield Source("<stdin>", Draft(decode(data, max_bytes), "stdin", fmt_override or SourceFormat.PLAIN))
+        yield Source(
+            "<stdin>", Draft(decode(data, max_bytes), "stdin", fmt_override or SourceFormat.PLAIN)
+        )
         return
     path = Path(arg)
     if path.is_dir():
@@ -294,7 +308,9 @@ def print_review(out: Console, label: str, review: Review) -> None:
     head = Text()
     head.append(label, style="bold")
     head.append("  ")
-    head.append(f"{review.score:.0f}/100 {review.verdict.label}", style=VERDICT_STYLE[review.verdict])
+    head.append(
+        f"{review.score:.0f}/100 {review.verdict.label}", style=VERDICT_STYLE[review.verdict]
+    )
     head.append(f"  ({review.word_count} words", style="dim")
     if review.profile:
         head.append(f", profile {review.profile}", style="dim")
