@@ -1,0 +1,316 @@
+"""Lint files the way ``vale`` does: config → rules per file → scoped blocks → positioned alerts."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzers.rules.base import BaseRule, FileState, ScopedBlock
+from analyzers.rules.registry import (
+    avoid_rule,
+    load_rule,
+    load_style,
+    read_rule_file,
+    terms_rule,
+    vocab_terms,
+)
+from analyzers.rules.base import RuleError
+from analyzers.types import Severity
+from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
+from analyzers.vale.markup import UNSUPPORTED_EXTS, Document, Segment, parse
+
+_IGNORED_DIRS = frozenset({"node_modules", ".git", "__pycache__", ".svn", ".hg", ".venv"})
+_LEVEL_RANK = {"suggestion": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class ValeAlert:
+    path: str
+    line: int
+    column: int
+    end_column: int
+    check: str
+    message: str
+    severity: str
+    matched: str
+    link: str
+    action: str | None
+    params: tuple[str, ...] = ()
+
+
+@dataclass
+class FileResult:
+    path: str
+    alerts: list[ValeAlert] = field(default_factory=list)
+
+
+def builtin_vale_rules() -> list[BaseRule]:
+    rep = load_rule(
+        "Vale.Repetition",
+        {
+            "extends": "repetition",
+            "message": "'%s' is repeated!",
+            "level": "error",
+            "alpha": True,
+            "tokens": [r"[^\s]+"],
+        },
+        source="<builtin>",
+    )
+    spelling = load_rule(
+        "Vale.Spelling",
+        {"extends": "spelling", "message": "Did you really mean '%s'?", "level": "error"},
+        source="<builtin>",
+    )
+    return [rep, spelling]
+
+
+class Linter:
+    def __init__(self, cfg: Config, *, min_level: str | None = None) -> None:
+        self.cfg = cfg
+        self.min_level = min_level or cfg.min_alert_level
+        if self.min_level not in LEVELS:
+            raise ValeError("flags", f"--minAlertLevel must be one of {LEVELS}")
+        self.rules: dict[str, BaseRule] = {}
+        self._loaded_styles: set[str] = set()
+        self.accepted: list[str] = []
+        self._load()
+
+    # -- loading ----------------------------------------------------------------------
+    def _style_names(self) -> set[str]:
+        names: set[str] = set()
+        for sec in [self.cfg.global_section, *self.cfg.sections]:
+            names.update(sec.based_on or [])
+        return names
+
+    def _load_style(self, style: str) -> None:
+        if style in self._loaded_styles:
+            return
+        self._loaded_styles.add(style)
+        if style == "Vale":
+            for r in builtin_vale_rules():
+                self.rules[r.name] = r
+            return
+        sp = self.cfg.styles_path
+        if sp is None or not (sp / style).is_dir():
+            raise ValeError("loadStyles", f"style '{style}' does not exist on StylesPath {sp}")
+        for r in load_style(sp, style):
+            self.rules[r.name] = r
+
+    def _load(self) -> None:
+        try:
+            for style in sorted(self._style_names()):
+                self._load_style(style)
+            for sec in [self.cfg.global_section, *self.cfg.sections]:
+                for name in sec.checks:
+                    if name in self.rules:
+                        continue
+                    style, rule = name.split(".", 1)
+                    if style == "Vale":
+                        self._load_style("Vale")
+                        continue
+                    sp = self.cfg.styles_path
+                    candidate = None
+                    if sp is not None:
+                        for ext in (".yml", ".yaml"):
+                            if (sp / style / f"{rule}{ext}").is_file():
+                                candidate = sp / style / f"{rule}{ext}"
+                    if candidate is not None:
+                        self.rules[name] = read_rule_file(candidate, style)
+            if self.cfg.vocab:
+                sp = self.cfg.styles_path
+                if sp is None:
+                    raise ValeError("loadVocab", "Vocab needs a StylesPath")
+                rejected: list[str] = []
+                for vocab in self.cfg.vocab:
+                    acc, rej = vocab_terms(sp, vocab)
+                    self.accepted.extend(acc)
+                    rejected.extend(rej)
+                for rule in (terms_rule(self.accepted), avoid_rule(rejected)):
+                    if rule is not None:
+                        self.rules[rule.name] = rule
+                for rule in self.rules.values():
+                    if rule.name not in ("Vale.Terms", "Vale.Avoid"):
+                        rule.accept(self.accepted)
+        except RuleError as exc:
+            raise ValeError("loadStyles", str(exc)) from None
+
+    # -- per file ---------------------------------------------------------------------
+    def _sections_for(self, path: str) -> list[Section]:
+        return [s for s in self.cfg.sections if glob_match(s.pattern, path)]
+
+    def rules_for(self, path: str) -> list[tuple[BaseRule, Severity]]:
+        sections = self._sections_for(path)
+        base = self.cfg.global_section.based_on or []
+        for sec in sections:
+            if sec.based_on is not None:
+                base = sec.based_on
+        settings: dict[str, str] = dict(self.cfg.global_section.checks)
+        for sec in sections:
+            settings.update(sec.checks)
+        out: list[tuple[BaseRule, Severity]] = []
+        for name, rule in self.rules.items():
+            style = name.split(".", 1)[0]
+            setting = settings.get(name)
+            enabled = style in base
+            level = rule.level
+            if setting is not None:
+                if setting.upper() == "NO":
+                    enabled = False
+                elif setting.upper() == "YES":
+                    enabled = True
+                elif setting.lower() in LEVELS:
+                    enabled = True
+                    level = Severity(setting.lower())
+            if not enabled or not rule.supported:
+                continue
+            if _LEVEL_RANK[level.value] < _LEVEL_RANK[self.min_level]:
+                continue
+            out.append((rule, level))
+        out.sort(key=lambda rl: rl[0].name)
+        return out
+
+    def has_any(self, path: str) -> bool:
+        if self.cfg.global_section.based_on or self.cfg.global_section.checks:
+            return True
+        return bool(self._sections_for(path))
+
+    def lint_text(self, text: str, path: str, ext: str) -> FileResult | None:
+        doc = parse(text, ext)
+        if doc is None:
+            return None
+        return self.lint_document(doc, path)
+
+    def lint_document(self, doc: Document, path: str) -> FileResult:
+        result = FileResult(path)
+        rules = self.rules_for(path)
+        if not rules:
+            return result
+        line_starts = [0] + [m.end() for m in re.finditer("\n", doc.original)]
+        controls = _ControlTimeline(doc)
+        state = FileState(metrics=dict(doc.metrics))
+        raw = Segment("raw", doc.original, list(range(len(doc.original))))
+        summary_text = " ".join(s.text for s in doc.summary)
+        state.summary = summary_text
+        seen: set[tuple[int, int, str]] = set()
+        counts: dict[str, int] = {}
+        for rule, level in rules:
+            for seg in [*doc.segments, raw, Segment("summary", summary_text, [])]:
+                if not rule.scope.matches(seg.scope):
+                    continue
+                for m in rule.run(ScopedBlock(seg.scope, seg.text, 0), state):
+                    if m.whole_file or seg.scope == "summary":
+                        start, end = 0, 0
+                        if controls.disabled(rule.name, len(doc.original), m.matched):
+                            continue
+                    else:
+                        start, end = seg.span(m.start, m.end)
+                        if controls.disabled(rule.name, start, m.matched):
+                            continue
+                    line = bisect.bisect_right(line_starts, start)
+                    col = start - line_starts[line - 1] + 1
+                    key = (line, col, rule.name)
+                    if key in seen:
+                        continue
+                    if rule.limit and counts.get(rule.name, 0) >= rule.limit:
+                        continue
+                    seen.add(key)
+                    counts[rule.name] = counts.get(rule.name, 0) + 1
+                    result.alerts.append(
+                        ValeAlert(
+                            path=path,
+                            line=line,
+                            column=col,
+                            end_column=col + max(0, end - start - 1),
+                            check=rule.name,
+                            message=m.message,
+                            severity=level.value,
+                            matched=m.matched,
+                            link=rule.link or "",
+                            action=rule.action_name,
+                            params=m.suggestions,
+                        )
+                    )
+        result.alerts.sort(key=lambda a: (a.line, a.column, a.check))
+        return result
+
+    def lint_paths(self, inputs: Sequence[str], cwd: Path, glob: str | None = None) -> list[FileResult]:
+        results: list[FileResult] = []
+        for src in inputs:
+            p = (cwd / src) if not os.path.isabs(src) else Path(src)
+            if p.is_dir():
+                files = list(_walk(p))
+                shown = [os.path.join(src, os.path.relpath(f, p)) for f in files]
+            elif p.is_file():
+                files, shown = [p], [src]
+            else:
+                continue
+            for fp, name in zip(files, shown, strict=True):
+                name = os.path.normpath(name)
+                if glob and not glob_match(glob, name):
+                    continue
+                if not self.has_any(name):
+                    continue
+                ext = fp.suffix
+                if ext.lower() in UNSUPPORTED_EXTS:
+                    continue
+                try:
+                    text = fp.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                res = self.lint_text(text.replace("\r\n", "\n"), name, ext)
+                if res is not None:
+                    results.append(res)
+        return results
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_DIRS)
+        for f in sorted(filenames):
+            if f in (".vale.ini", "_vale.ini", ".vale", "_vale"):
+                continue
+            yield Path(dirpath) / f
+
+
+# --------------------------------------------------------------------------- comments
+
+_RULE_CTRL = re.compile(r"^vale\s+([\w-]+(?:\.[\w-]+)?)(\[(.*)\])?\s*=\s*(YES|NO)$")
+
+
+class _ControlTimeline:
+    """``<!-- vale off|on -->`` and ``<!-- vale Style[.Rule][["match",...]] = NO|YES -->``."""
+
+    def __init__(self, doc: Document) -> None:
+        self.events = sorted((c.offset, c.command.strip()) for c in doc.controls)
+
+    def disabled(self, check: str, offset: int, matched: str) -> bool:
+        off = False
+        rules: dict[str, bool] = {}
+        matches: dict[tuple[str, str], bool] = {}
+        style = check.split(".", 1)[0]
+        for pos, cmd in self.events:
+            if pos > offset:
+                break
+            if cmd == "vale off":
+                off = True
+            elif cmd == "vale on":
+                off = False
+            else:
+                m = _RULE_CTRL.match(cmd)
+                if not m:
+                    continue
+                target, items, state = m.group(1), m.group(3), m.group(4) == "NO"
+                if items is not None:
+                    for item in re.findall(r'"([^"]*)"', items):
+                        matches[(target, item)] = state
+                else:
+                    rules[target] = state
+        if off:
+            return True
+        if rules.get(check) or (check not in rules and rules.get(style)):
+            return True
+        return matches.get((check, matched), False)

@@ -1,0 +1,407 @@
+"""Files → Vale-scoped blocks whose every character maps back to the original text.
+
+Vale turns markup into HTML and lints each block element's text under a scope: headings as
+``text.heading.hN``, list items as ``text.list``, quotes as ``text.blockquote``, table cells as
+``text.table.cell`` / ``text.table.header`` and everything else as a paragraph (``paragraph``,
+each ``sentence`` and ``text``). Code is never prose: fenced and indented blocks are dropped,
+inline code is masked with ``*`` so words on both sides stay apart. Here each block keeps an
+offset map, so an alert's line and column come from the exact characters it matched.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from analyzers.rules.base import split_sentences
+
+MARKDOWN_EXTS = frozenset({".md", ".mdx", ".markdown", ".mdown", ".mkd", ".mkdn"})
+HTML_EXTS = frozenset({".html", ".htm", ".xhtml"})
+TEXT_EXTS = frozenset({".txt", ".text"})
+HASH_COMMENT_EXTS = frozenset({".py", ".rb", ".r", ".pl", ".sh", ".bash", ".yml", ".yaml", ".toml"})
+SLASH_COMMENT_EXTS = frozenset(
+    {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".java", ".js", ".jsx", ".ts", ".tsx", ".go",
+     ".rs", ".swift", ".kt", ".scala", ".cs", ".php", ".css", ".less", ".scss", ".proto"}
+)
+UNSUPPORTED_EXTS = frozenset(
+    {".rst", ".adoc", ".asciidoc", ".org", ".dita", ".xml", ".tex", ".ipynb", ".json", ".jl",
+     ".clj", ".hs", ".lua", ".ps1", ".rst.txt"}
+)
+
+
+@dataclass
+class Segment:
+    """A scoped piece of text; ``offsets[i]`` is the original index of ``text[i]``."""
+
+    scope: str
+    text: str
+    offsets: list[int]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        if not self.offsets:
+            return 0, 0
+        if start >= len(self.offsets):
+            o = self.offsets[-1] + 1
+            return o, o
+        s = self.offsets[start]
+        e = self.offsets[end - 1] + 1 if end > start else s
+        return s, e
+
+
+@dataclass
+class Control:
+    """A ``<!-- vale ... -->`` comment at an original offset."""
+
+    offset: int
+    command: str
+
+
+@dataclass
+class Document:
+    original: str
+    segments: list[Segment] = field(default_factory=list)
+    controls: list[Control] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    summary: list[Segment] = field(default_factory=list)
+
+    def add_prose(self, scope: str, text: str, offsets: list[int]) -> None:
+        """Add one block; ``scope`` is ``paragraph`` or a ``text.*`` scope."""
+        if not text.strip():
+            return
+        if scope == "paragraph":
+            self.segments.append(Segment("paragraph", text, offsets))
+            for s, e in split_sentences(text):
+                self.segments.append(Segment("sentence", text[s:e], offsets[s:e]))
+            self.segments.append(Segment("text", text, offsets))
+            self.summary.append(Segment("summary", text, offsets))
+        else:
+            lead = len(text) - len(text.lstrip(" "))
+            self.segments.append(Segment(scope, text[lead:], offsets[lead:]))
+            key = scope.removeprefix("text.").replace(".", "_")
+            self.metrics[key] = self.metrics.get(key, 0.0) + 1
+        if scope.startswith("text.heading"):
+            self.metrics["heading"] = self.metrics.get("heading", 0.0) + 1
+
+
+_COMMENT_RE = re.compile(r"<!--\s*(.*?)\s*-->", re.S)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """Replace ``text[start:end]`` by spaces, keeping newlines (offsets stay valid)."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def strip_front_matter(text: str) -> str:
+    m = re.match(r"\A(---|\+\+\+)[ \t]*\n.*?\n\1[ \t]*(?:\n|\Z)", text, re.S)
+    if m:
+        return _blank(text, 0, m.end())
+    return text
+
+
+def _align(content: str, src: str, start: int, limit: int) -> tuple[list[int], int]:
+    """Map each char of ``content`` (a near-subsequence of ``src[start:limit]``) to an offset."""
+    out: list[int] = []
+    cur = start
+    for ch in content:
+        j = src.find(ch, cur, min(limit, cur + 400))
+        if j < 0:
+            out.append(min(cur, max(0, len(src) - 1)))
+            continue
+        out.append(j)
+        cur = j + 1
+    return out, cur
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def _md() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+    return starts
+
+
+def _scope_for(stack: list[str], heading: str | None) -> str:
+    for tag in stack:
+        if tag == "blockquote":
+            return "text.blockquote"
+        if tag == "li":
+            return "text.list"
+        if tag == "th":
+            return "text.table.header"
+        if tag == "td":
+            return "text.table.cell"
+    if heading:
+        return f"text.heading.{heading}"
+    return "paragraph"
+
+
+def _inline_text(
+    tok: Token, content_offsets: list[int], doc: Document, source: str
+) -> tuple[str, list[int]]:
+    """Prose of one inline token and its offsets (code masked, markup and URLs dropped)."""
+    content = tok.content
+    out: list[str] = []
+    offs: list[int] = []
+    cur = 0
+    depth_link = 0
+    children = tok.children or []
+    for child in children:
+        t = child.type
+        if t == "text":
+            piece = child.content
+            j = content.find(piece, cur)
+            if j >= 0:
+                out.append(piece)
+                offs.extend(content_offsets[j : j + len(piece)])
+                cur = j + len(piece)
+            else:
+                local, cur = _align(piece, content, cur, len(content))
+                out.append(piece)
+                offs.extend(content_offsets[k] if k < len(content_offsets) else 0 for k in local)
+        elif t == "code_inline":
+            fence = child.markup or "`"
+            j = content.find(fence, cur)
+            if j < 0:
+                continue
+            k = content.find(child.content, j + len(fence))
+            if k < 0:
+                k = j + len(fence)
+            end = content.find(fence, k + len(child.content))
+            end = end + len(fence) if end >= 0 else k + len(child.content)
+            code = content[j:end]
+            out.append("*" * len(code))
+            offs.extend(content_offsets[j:end])
+            cur = end
+        elif t in ("softbreak", "hardbreak"):
+            j = content.find("\n", cur)
+            if j < 0:
+                j = cur
+            out.append("\n")
+            offs.append(content_offsets[j] if j < len(content_offsets) else content_offsets[-1])
+            cur = j + 1
+        elif t == "link_open":
+            depth_link += 1
+            j = content.find("[", cur)
+            if j >= 0 and content[cur:j].strip() == "":
+                cur = j + 1
+        elif t == "link_close":
+            depth_link -= 1
+            rest = content[cur:]
+            m = re.match(r"\s*\](\([^)]*\)|\[[^\]]*\])?", rest)
+            if m:
+                cur += m.end()
+            elif rest.startswith(">"):
+                cur += 1
+        elif t == "image":
+            m = re.compile(r"!\[(.*?)\](\([^)]*\)|\[[^\]]*\])?", re.S).match(content, content.find("![", cur))
+            if m:
+                alt = m.group(1)
+                a0 = m.start(1)
+                doc.add_prose("text.attr.alt", alt, content_offsets[a0 : a0 + len(alt)])
+                cur = m.end()
+        elif t == "html_inline":
+            j = content.find(child.content, cur)
+            if j >= 0:
+                cm = _COMMENT_RE.fullmatch(child.content.strip())
+                if cm:
+                    doc.controls.append(Control(content_offsets[j], cm.group(1)))
+                cur = j + len(child.content)
+    del source
+    return "".join(out), offs
+
+
+def parse_markdown(text: str) -> Document:
+    doc = Document(text)
+    prepared = strip_front_matter(text)
+    for m in re.finditer(r"(?m)^\$\$[ \t]*\n.*?\n\$\$[ \t]*$", prepared, re.S):
+        prepared = _blank(prepared, m.start(), m.end())
+    tokens = _md().parse(prepared)
+    starts = _line_starts(prepared)
+    stack: list[str] = []
+    heading: str | None = None
+    row_cursor: dict[int, int] = {}
+    for tok in tokens:
+        if tok.nesting == 1:
+            stack.append(tok.tag)
+            if tok.tag in {"h1", "h2", "h3", "h4", "h5", "h6"}:
+                heading = tok.tag
+            if tok.type in ("fence", "code_block"):
+                pass
+        elif tok.nesting == -1:
+            if stack:
+                stack.pop()
+            if tok.tag == heading:
+                heading = None
+        if tok.type in ("fence", "code_block"):
+            doc.metrics["pre"] = doc.metrics.get("pre", 0.0) + 1
+            continue
+        if tok.type == "html_block":
+            line0 = tok.map[0] if tok.map else 0
+            base = starts[line0] if line0 < len(starts) else 0
+            for cm in _COMMENT_RE.finditer(tok.content):
+                doc.controls.append(Control(base + cm.start(), cm.group(1)))
+            continue
+        if tok.type != "inline" or tok.map is None:
+            continue
+        first, last = tok.map
+        begin = starts[first]
+        if stack and stack[-1] in ("th", "td"):
+            begin = max(begin, row_cursor.get(first, begin))
+        limit = starts[last] if last < len(starts) else len(prepared)
+        content_offsets, end = _align(tok.content, prepared, begin, limit)
+        if stack and stack[-1] in ("th", "td"):
+            row_cursor[first] = end
+        inner = [t for t in stack if t in ("blockquote", "li", "th", "td")]
+        scope = _scope_for(inner, heading)
+        prose, offs = _inline_text(tok, content_offsets, doc, prepared)
+        doc.add_prose(scope, prose, offs)
+    return doc
+
+
+# --------------------------------------------------------------------------- HTML
+
+_SKIP_TAGS = frozenset({"script", "style", "pre", "figure", "noscript", "head"})
+_INLINE_TAGS = frozenset(
+    {"b", "big", "i", "small", "abbr", "acronym", "cite", "dfn", "em", "kbd", "strong", "a",
+     "br", "img", "span", "sub", "sup", "code", "tt", "del", "mark", "u", "s", "q", "time"}
+)
+_MASK_TAGS = frozenset({"code", "tt", "kbd"})
+
+
+class _HTMLWalker(HTMLParser):
+    def __init__(self, text: str, doc: Document) -> None:
+        super().__init__(convert_charrefs=False)
+        self.src = text
+        self.doc = doc
+        self.starts = _line_starts(text)
+        self.stack: list[str] = []
+        self.skip = 0
+        self.mask = 0
+        self.buf: list[str] = []
+        self.offs: list[int] = []
+
+    def _pos(self) -> int:
+        line, col = self.getpos()
+        return self.starts[line - 1] + col
+
+    def _flush(self) -> None:
+        text = "".join(self.buf)
+        if text.strip():
+            heading = next((t for t in self.stack if re.fullmatch(r"h[1-6]", t)), None)
+            inner = [t for t in self.stack if t in ("blockquote", "li", "th", "td")]
+            self.doc.add_prose(_scope_for(inner, heading), text, list(self.offs))
+        self.buf.clear()
+        self.offs.clear()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        if tag in _MASK_TAGS:
+            self.mask += 1
+        if tag == "img":
+            for k, v in attrs:
+                if k == "alt" and v:
+                    pos = self.src.find(v, self._pos())
+                    self.doc.add_prose("text.attr.alt", v, list(range(pos, pos + len(v))))
+            return
+        if tag not in _INLINE_TAGS:
+            self._flush()
+        if tag not in ("br", "hr", "meta", "link", "input"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        if tag in _MASK_TAGS:
+            self.mask = max(0, self.mask - 1)
+        if tag not in _INLINE_TAGS:
+            self._flush()
+        if tag in self.stack:
+            while self.stack and self.stack.pop() != tag:
+                pass
+
+    def _add(self, data: str, pos: int) -> None:
+        if self.skip:
+            return
+        if self.mask:
+            data = "*" * len(data)
+        self.buf.append(data)
+        self.offs.extend(range(pos, pos + len(data)))
+
+    def handle_data(self, data: str) -> None:
+        self._add(data, self._pos())
+
+    def handle_entityref(self, name: str) -> None:
+        self._add(html.unescape(f"&{name};")[:1], self._pos())
+
+    def handle_charref(self, name: str) -> None:
+        self._add(html.unescape(f"&#{name};")[:1], self._pos())
+
+    def handle_comment(self, data: str) -> None:
+        self.doc.controls.append(Control(self._pos(), data.strip()))
+
+
+def parse_html(text: str) -> Document:
+    doc = Document(text)
+    walker = _HTMLWalker(text, doc)
+    walker.feed(text)
+    walker.close()
+    walker._flush()
+    return doc
+
+
+# --------------------------------------------------------------------------- text and code
+
+
+def parse_text(text: str) -> Document:
+    doc = Document(text)
+    for m in re.finditer(r"\S(?:.|\n(?![ \t]*\n))*", text):
+        doc.add_prose("paragraph", m.group(), list(range(m.start(), m.end())))
+    return doc
+
+
+def parse_code(text: str, ext: str) -> Document:
+    """Line and block comments of source code, as ``text.comment`` blocks."""
+    doc = Document(text)
+    if ext in HASH_COMMENT_EXTS:
+        line_re = re.compile(r"(?m)^[ \t]*#+[ \t]?(.*)$|[ \t]#[ \t]?(.*)$")
+        block_re = None
+    else:
+        line_re = re.compile(r"(?m)//+[ \t]?(.*)$")
+        block_re = re.compile(r"/\*+(.*?)\*/", re.S)
+    for m in line_re.finditer(text):
+        g = 1 if m.group(1) is not None else 2
+        if m.group(g) is None:
+            continue
+        s = m.start(g)
+        doc.add_prose("text.comment.line", m.group(g), list(range(s, m.end(g))))
+    if block_re is not None:
+        for m in block_re.finditer(text):
+            s = m.start(1)
+            doc.add_prose("text.comment.block", m.group(1), list(range(s, m.end(1))))
+    return doc
+
+
+def parse(text: str, ext: str) -> Document | None:
+    """A ``Document`` for a supported format, or ``None`` (unsupported format)."""
+    ext = ext.lower()
+    if ext in MARKDOWN_EXTS:
+        return parse_markdown(text)
+    if ext in HTML_EXTS:
+        return parse_html(text)
+    if ext in TEXT_EXTS:
+        return parse_text(text)
+    if ext in HASH_COMMENT_EXTS or ext in SLASH_COMMENT_EXTS:
+        return parse_code(text, ext)
+    return None
