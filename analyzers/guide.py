@@ -309,6 +309,7 @@ class _Ctx:
 
     def raise_if_errors(self) -> None:
         if self.errors:
+            self.errors.sort(key=lambda e: e.line if e.line is not None else 0)
             first = self.errors[0]
             raise GuideError(
                 first.problem,
@@ -719,6 +720,14 @@ def _entries(
         )
         return out
     for item in node.value:
+        if item.is_null:
+            ctx.error(
+                item,
+                "empty entry",
+                "Remove the bare `-`, or quote the value: YAML reads text after '#' as a "
+                'comment, so write "#1".',
+            )
+            continue
         if shorthand is not None and isinstance(item.value, str):
             out.append((item, {shorthand: item}))
             continue
@@ -1253,17 +1262,17 @@ def _resolve_profiles(
         o = _expect_map(ctx, over, None, what="a mapping of overrides")
         if o is None:
             continue
-        ok = True
+        valid: dict[str, _Node] = {}
         for key, child in o.items():
             if key in PROFILE_FORBIDDEN:
                 ctx.error(child, f"a profile cannot override {key!r}", "Set it in the base guide.")
-                ok = False
             elif key not in PROFILE_KEYS:
                 hint = _did_you_mean(key, PROFILE_KEYS) or f"Known keys: {', '.join(PROFILE_KEYS)}."
                 ctx.error(child, "unknown key", hint)
-                ok = False
-        if not ok:
-            continue
+            else:
+                valid[key] = child
+        # the bad keys are reported; the rest is still merged and validated for more errors
+        over = _Node(valid, over.line, over.path, over.key_line)
         base_map = {k: v for k, v in root.value.items() if k not in ("profiles", "channels")}
         merged_root = _merge(ctx, _Node(base_map, root.line, root.path), over, "")
         merged[name] = merged_root
@@ -1317,8 +1326,9 @@ def parse_guide(
         ctx.error(None, "the file contains NUL bytes", "Is it a YAML text file?")
         ctx.raise_if_errors()
     root = _compose(ctx, text)
-    ctx.raise_if_errors()
-    assert root is not None
+    if root is None:
+        ctx.raise_if_errors()
+        raise GuideError("the guide could not be read", file=source)  # pragma: no cover
     if not root.is_map:
         ctx.error(
             root,
@@ -1333,7 +1343,8 @@ def parse_guide(
     parts = _build(ctx, _Node({**top}, root.line, root.path))
     merged, raw = _resolve_profiles(ctx, base_root, top)
     profile_parts = {name: _build(ctx, node) for name, node in merged.items()}
-    channels = _channels(ctx, top, raw)
+    declared = top["profiles"].value if "profiles" in top and top["profiles"].is_map else {}
+    channels = _channels(ctx, top, declared)
     ctx.raise_if_errors()
 
     src_path = None if source == "<string>" else Path(source)
