@@ -737,7 +737,9 @@ def test_compiled_rules_fire_in_the_engine(example: BrandGuide) -> None:
         "Login to lumasync today! Our cheap Luma Safe is the #1 choice and better than most. "
         "Users love it! We offer 100% uptime, and Lumen cloud never fails. If you want to "
         "setup your lights, please read the very long and winding guide that explains every "
-        "single configuration option in considerable and exhausting and tiring detail."
+        "single configuration option in considerable and exhausting and tiring detail. "
+        "Comprehensive interoperability considerations necessitate organizational "
+        "reconfiguration."
     )
     fired = {a.check for a in run_rules(rules, to_plain(bad))}
     for name in (
