@@ -51,7 +51,13 @@ def make_exceptions(ignore: Sequence[str]) -> regex.Pattern[str]:
         return regex.compile(s + r"[\p{N}\p{L}*]+[^\s]*")
 
 
-def _title(s: str, ignore: Sequence[str], small: frozenset[str], exc: Callable[[str], bool]) -> bool:
+def _title(
+    s: str,
+    ignore: Sequence[str],
+    small: frozenset[str],
+    exc: Callable[[str], bool],
+    threshold: float = 0.8,
+) -> bool:
     re = make_exceptions(ignore)
     expected = re.findall(title_case(s, small))
     words = re.findall(s)
@@ -61,7 +67,7 @@ def _title(s: str, ignore: Sequence[str], small: frozenset[str], exc: Callable[[
     for i, word in enumerate(words):
         if i >= len(expected) or word == expected[i] or exc(word) or word == word.upper():
             count += 1
-    return count / len(words) > 0.8
+    return count / len(words) > threshold
 
 
 def _go_title(w: str) -> str:
@@ -69,15 +75,24 @@ def _go_title(w: str) -> str:
 
 
 def _sentence(
-    s: str, ignore: Sequence[str], indicators: Sequence[str], exc: Callable[[str], bool]
+    s: str,
+    ignore: Sequence[str],
+    indicators: Sequence[str],
+    exc: Callable[[str], bool],
+    threshold: float = 0.8,
 ) -> bool:
     re = make_exceptions(ignore)
     tokens = re.findall(s.rstrip("?!.:"))
+    # list numbering such as "1." is not a word
+    tokens = [t for t in tokens if regex.search(r"\p{L}", t)]
     if not tokens:
         return True
     count = 0
     for i, w in enumerate(tokens):
         prev = tokens[i - 1] if i > 0 else ""
+        if exc(w):
+            count += 1
+            continue
         if "-" in w:
             w = w.split("-")[0]
         elif "'" in w:
@@ -90,7 +105,7 @@ def _sentence(
             return False
         elif i == 0 or w == w.lower():
             count += 1
-    return count / len(tokens) > 0.8
+    return count / len(tokens) > threshold
 
 
 class Capitalization(BaseRule):
@@ -109,6 +124,10 @@ class Capitalization(BaseRule):
         self.exceptions = f.list("exceptions")
         self.indicators = f.list("indicators")
         self.prefix = f.str("prefix")
+        try:
+            self.threshold = float(f.str("threshold", "0.8") or 0.8)
+        except ValueError:
+            raise f.error("threshold", "expected a number between 0 and 1") from None
         self._set_exceptions(self.exceptions)
         self._regex: regex.Pattern[str] | None = None
         if not self.match.startswith("$"):
@@ -138,9 +157,9 @@ class Capitalization(BaseRule):
         ignore = self._all_exceptions
         if self.match == "$title":
             small = _CHICAGO_SMALL if self.style == "Chicago" else _AP_SMALL
-            return _title(s, ignore, small, self._exc)
+            return _title(s, ignore, small, self._exc, self.threshold)
         if self.match == "$sentence":
-            return _sentence(s, ignore, self.indicators, self._exc)
+            return _sentence(s, ignore, self.indicators, self._exc, self.threshold)
         if self.match == "$lower":
             return s == s.lower() or s in ignore
         if self.match == "$upper":

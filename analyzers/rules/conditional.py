@@ -37,7 +37,9 @@ class Conditional(BaseRule):
         text = block.text
         has_group = self.second_re.groups > 0
         for m in self.second_re.finditer(text):
-            seen.append(m.group(1) if has_group and m.group(1) is not None else "\0present")
+            if not has_group:
+                seen.append("\0present")
+            seen.extend(g for g in m.groups() if g)
         out: list[Match] = []
         for m in self.first_re.finditer(text):
             s = m.group()

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from analyzers.rules.base import BaseRule, FileState, Match, ScopedBlock, compile_pattern
+from analyzers.rules.base import (
+    BaseRule,
+    FileState,
+    Match,
+    ScopedBlock,
+    compile_pattern,
+    format_message,
+)
 
 
 class Occurrence(BaseRule):
@@ -33,6 +40,6 @@ class Occurrence(BaseRule):
         if (self.max > 0 and n > self.max) or (self.min > 0 and n < self.min):
             start, end = locs[0] if locs else (0, 0)
             return [
-                Match(start, end, text[start:end], self.message.replace("%s", str(n)), ())
+                Match(start, end, text[start:end], format_message(self.message, str(n)), ())
             ]
         return []

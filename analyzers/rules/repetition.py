@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from analyzers.rules.base import (
@@ -29,8 +29,13 @@ class Repetition(BaseRule):
         self.alpha = f.bool("alpha")
         self.max = f.int("max")
         self.exceptions = set(f.list("exceptions"))
+        self._accepted: set[str] = set()
         pattern = ("(?i)" if self.ignorecase else "") + "(" + "|".join(self.tokens) + ")"
         self.pattern = compile_pattern(pattern, source=source, rule=name, key="tokens")
+
+    def accept(self, terms: Sequence[str]) -> None:
+        if self.vocab:
+            self._accepted = {t.lower() for t in terms}
 
     def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
         text = block.text
@@ -39,12 +44,15 @@ class Repetition(BaseRule):
         ploc = (0, 0)
         count = 0
         for m in self.pattern.finditer(text):
-            curr = m.group().strip()
+            raw_curr = m.group().strip()
+            # "plan plan." repeats, "that. That" does not: trailing punctuation only on the right
+            curr = raw_curr.rstrip(".,;:!?")
             if self.ignorecase:
                 hit = curr != "" and curr.lower() == prev.lower()
             else:
                 hit = curr != "" and curr == prev
             hit = hit and (not self.alpha or curr.isalpha()) and curr not in self.exceptions
+            hit = hit and curr.lower() not in self._accepted
             if hit:
                 count += 1
             if hit and count > self.max:
@@ -61,5 +69,5 @@ class Repetition(BaseRule):
                     )
                     count = 0
             ploc = m.span()
-            prev = curr
+            prev = raw_curr
         return out

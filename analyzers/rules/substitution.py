@@ -25,7 +25,10 @@ def is_phrase(s: str) -> bool:
 
 
 def matches_expected(expected: str, observed: str) -> bool:
-    if is_phrase(expected):
+    """Is ``observed`` already what the rule wants? Alternatives (``a|b``) compare literally."""
+    if "|" in expected:
+        return observed in expected.split("|")
+    if is_phrase(expected) or expected == observed:
         return expected == observed
     try:
         return regex.fullmatch(f"(?:{expected})", observed) is not None
@@ -55,8 +58,16 @@ class Substitution(BaseRule):
         self.nonword = f.bool("nonword")
         self.capitalize = f.bool("capitalize")
         self.exceptions = f.list("exceptions")
-        self.replacements = list(self.swap.values())
-        groups = "|".join(f"(?P<s{i}>{key})" for i, key in enumerate(self.swap))
+        # longest pattern first, so that "MPL 2.0" wins over "MPL" (leftmost-first alternation)
+        keys = sorted(self.swap, key=len, reverse=True)
+        self.replacements = [self.swap[k] for k in keys]
+        self.bases: list[int] = []
+        index = 1
+        for i, key in enumerate(keys):
+            self.bases.append(index)
+            inner = compile_pattern(key, source=source, rule=name, key=f"swap: {key}")
+            index += 1 + inner.groups
+        groups = "|".join(f"(?P<s{i}>{key})" for i, key in enumerate(keys))
         body = rf"(?m)\b(?:{groups})\b" if not self.nonword else f"(?m)(?:{groups})"
         pattern = ("(?i)" if self.ignorecase else "") + body
         self.pattern = compile_pattern(pattern, source=source, rule=name, key="swap")
@@ -76,12 +87,16 @@ class Substitution(BaseRule):
                     continue
                 raw = text[start:end]
                 observed = raw.strip()
-                lead = len(raw) - len(raw.lstrip())
-                start, end = start + lead, start + lead + len(observed)
                 if not observed or matches_expected(expected, observed):
                     break
                 if self._except is not None and self._except.fullmatch(observed):
                     break
+                base = self.bases[i]
+                expected = regex.sub(
+                    r"\$(\d+)",
+                    lambda g, m=m, base=base: m.group(base + int(g.group(1))) or "",  # type: ignore[misc]
+                    expected,
+                )
                 if self.capitalize and observed[:1].isupper():
                     expected = expected[:1].upper() + expected[1:]
                 message = self.message
@@ -89,13 +104,13 @@ class Substitution(BaseRule):
                 shown = expected
                 if self.action is not None and self.action.name == "replace":
                     if not self.action.params:
-                        shown = to_sentence(options, "or")
+                        shown = to_sentence(options, "or") if any(options) else ""
                         message = convert_message(message)
                     suggestions = self.action.params or options
                 else:
                     suggestions = options
                 out.append(
-                    Match(start, end, observed, format_message(message, shown, observed), suggestions)
+                    Match(start, end, raw, format_message(message, shown, raw), suggestions)
                 )
                 break
         return out

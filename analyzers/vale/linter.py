@@ -212,6 +212,12 @@ class Linter:
                             continue
                     line = bisect.bisect_right(line_starts, start)
                     col = start - line_starts[line - 1] + 1
+                    if seg.scope not in ("raw", "summary") and m.matched and (
+                        doc.original[start:end] != m.matched
+                    ):
+                        # Vale finds a match by searching the source; when markup sits inside
+                        # the matched words it falls back to the start of the line.
+                        col = 1
                     key = (line, col, rule.name)
                     if key in seen:
                         continue

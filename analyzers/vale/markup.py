@@ -88,6 +88,7 @@ class Document:
 
 
 _COMMENT_RE = re.compile(r"<!--\s*(.*?)\s*-->", re.S)
+_URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"]")
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -155,6 +156,23 @@ def _inline_text(
     offs: list[int] = []
     cur = 0
     depth_link = 0
+    after_code = -1
+
+    def emit(piece: str, piece_offs: list[int]) -> None:
+        nonlocal after_code
+        # bare URLs are link targets, not prose (Vale's Markdown autolinks them)
+        for um in reversed(list(_URL_RE.finditer(piece))):
+            piece = piece[: um.start()] + piece[um.end() :]
+            piece_offs = piece_offs[: um.start()] + piece_offs[um.end() :]
+        if not piece:
+            return
+        if after_code >= 0 and out and not out[-1][-1:].isspace() and not piece[0].isspace():
+            out.append(" ")  # keep the words around a code span apart
+            offs.append(after_code)
+        after_code = -1
+        out.append(piece)
+        offs.extend(piece_offs)
+
     children = tok.children or []
     for child in children:
         t = child.type
@@ -162,13 +180,11 @@ def _inline_text(
             piece = child.content
             j = content.find(piece, cur)
             if j >= 0:
-                out.append(piece)
-                offs.extend(content_offsets[j : j + len(piece)])
+                emit(piece, content_offsets[j : j + len(piece)])
                 cur = j + len(piece)
             else:
                 local, cur = _align(piece, content, cur, len(content))
-                out.append(piece)
-                offs.extend(content_offsets[k] if k < len(content_offsets) else 0 for k in local)
+                emit(piece, [content_offsets[k] if k < len(content_offsets) else 0 for k in local])
         elif t == "code_inline":
             fence = child.markup or "`"
             j = content.find(fence, cur)
@@ -179,9 +195,7 @@ def _inline_text(
                 k = j + len(fence)
             end = content.find(fence, k + len(child.content))
             end = end + len(fence) if end >= 0 else k + len(child.content)
-            code = content[j:end]
-            out.append("*" * len(code))
-            offs.extend(content_offsets[j:end])
+            after_code = content_offsets[j]
             cur = end
         elif t in ("softbreak", "hardbreak"):
             j = content.find("\n", cur)
@@ -335,7 +349,7 @@ class _HTMLWalker(HTMLParser):
         if self.skip:
             return
         if self.mask:
-            data = "*" * len(data)
+            return
         self.buf.append(data)
         self.offs.extend(range(pos, pos + len(data)))
 
