@@ -66,7 +66,8 @@ class SentenceBackend(Protocol[T_co]):
     ``count_tokens`` is optional (``TokenCounter``); without it the engine estimates lengths.
     """
 
-    version: str
+    @property
+    def version(self) -> str: ...
 
     def predict(self, sentences: Sequence[str]) -> Sequence[T_co]: ...
 

@@ -1,0 +1,210 @@
+"""Serving reviews through the inference engine (Slack-free; asyncio-friendly).
+
+* :func:`load_engine` starts an :class:`~analyzers.engine.InferenceEngine` over the embedded
+  multi-task predictor (int8 dynamic quantization on CPU by default, fp16 on CUDA, fp32 as a
+  setting). It returns at once; the models load and warm up on the engine's worker thread.
+* :class:`EnginePredictor` is a predictor-compatible view of an engine: ``predict`` and
+  ``embed`` go through the engine's cross-caller batching and cache, so
+  :class:`~analyzers.models.suite.EmbeddedModelSuite` runs on it unchanged.
+* :class:`EngineReviewService` is what the bot awaits: ``await service.review(drafts,
+  profile)`` runs the rules (in a small thread pool) and the model analyses (on the engine) and
+  never blocks the event loop. It matches ``bot.jobs.ReviewService``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analyzers.engine import EngineError, EngineSettings, InferenceEngine
+from analyzers.models.suite import EmbeddedModelSuite, Predictor, SentencePrediction
+from analyzers.reviewer import Reviewer
+from analyzers.types import Draft, Review
+
+if TYPE_CHECKING:
+    from analyzers.guide import BrandGuide
+
+log = logging.getLogger(__name__)
+
+EMBED_DIM = 384
+
+# ``BRANDBOT_PRECISION``: int8 | fp32 | fp16 | auto (default auto: int8 on CPU, fp16 on CUDA)
+PRECISIONS = ("auto", "int8", "fp32", "fp16")
+
+
+@dataclass(frozen=True)
+class Precision:
+    device: str | None  # None = CUDA when present, else CPU
+    quantize: bool | None  # None = the predictor's default for the device
+
+    @classmethod
+    def parse(cls, value: str | None, device: str | None = None) -> Precision:
+        v = (value or "auto").strip().lower()
+        if v not in PRECISIONS:
+            raise ValueError(
+                f"unknown precision {value!r}: expected one of {', '.join(PRECISIONS)}"
+            )
+        if v == "int8":
+            return cls(device or "cpu", True)
+        if v == "fp32":
+            return cls(device, False)
+        if v == "fp16":
+            return cls(device or "cuda", None)
+        return cls(device, None)
+
+
+class PredictorBackend:
+    """Adapts a predictor to the engine's backend protocol, with exact word-piece counts."""
+
+    def __init__(self, predictor: Predictor, tokenizer_json: Path | None = None) -> None:
+        self.predictor = predictor
+        self._tok: Any = None
+        if tokenizer_json is not None and tokenizer_json.is_file():
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_file(str(tokenizer_json))
+            tok.no_truncation()
+            tok.no_padding()
+            self._tok = tok
+
+    @property
+    def version(self) -> str:
+        return self.predictor.version
+
+    def predict(self, sentences: Sequence[str]) -> Sequence[SentencePrediction]:
+        return self.predictor.predict(sentences)
+
+    def count_tokens(self, sentences: Sequence[str]) -> list[int]:
+        if self._tok is None:
+            return [len(s) // 4 + 2 for s in sentences]
+        encs = self._tok.encode_batch(list(sentences), add_special_tokens=False)
+        return [len(e.ids) + 2 for e in encs]
+
+
+def load_predictor_backend(
+    *, device: str | None = None, quantize: bool | None = None
+) -> PredictorBackend:
+    """The embedded predictor wrapped for the engine (runs on the engine's worker thread)."""
+    from analyzers.models.encoder import base_model_dir
+    from analyzers.models.predictor import load_embedded_predictor
+
+    predictor = load_embedded_predictor(device=device, quantize=quantize)
+    return PredictorBackend(predictor, base_model_dir() / "tokenizer.json")
+
+
+def load_engine(
+    *,
+    precision: str | None = None,
+    device: str | None = None,
+    settings: EngineSettings | None = None,
+) -> InferenceEngine[SentencePrediction]:
+    """Start an engine over the embedded models. Returns at once; ``engine.ready`` turns true
+    after load and warm-up (``await engine.until_ready()`` / ``engine.wait_ready()``)."""
+    prec = Precision.parse(precision or os.environ.get("BRANDBOT_PRECISION"), device)
+    loader = functools.partial(load_predictor_backend, device=prec.device, quantize=prec.quantize)
+    engine: InferenceEngine[SentencePrediction] = InferenceEngine(loader, settings)
+    return engine.start()
+
+
+class EnginePredictor:
+    """A predictor whose work is done by an engine (batched with every other caller, cached)."""
+
+    def __init__(self, engine: InferenceEngine[SentencePrediction], timeout: float | None = None):
+        self.engine = engine
+        self.timeout = timeout
+
+    @property
+    def version(self) -> str:
+        self.engine.wait_ready(self.timeout)
+        return self.engine.version
+
+    def predict(self, sentences: Sequence[str]) -> list[SentencePrediction]:
+        return self.engine.run(sentences, self.timeout)
+
+    def embed(self, sentences: Sequence[str]) -> NDArray[np.float32]:
+        preds = self.predict(sentences)
+        if not preds:
+            return np.zeros((0, EMBED_DIM), dtype=np.float32)
+        return np.stack([np.asarray(p.embedding, dtype=np.float32) for p in preds])
+
+
+class EngineReviewService:
+    """Async reviews on top of an engine: rules in a thread pool, models on the engine.
+
+    Concurrent ``review`` calls run in up to ``threads`` pool threads; their sentences meet in
+    the engine's queue and are batched together there.
+    """
+
+    def __init__(
+        self,
+        guide: BrandGuide,
+        engine: InferenceEngine[SentencePrediction],
+        *,
+        threads: int = 4,
+        own_engine: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.own_engine = own_engine
+        self.suite = EmbeddedModelSuite(EnginePredictor(engine), name="embedded (engine)")
+        self.reviewer = Reviewer(guide, self.suite)
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, threads), thread_name_prefix="brandbot-review"
+        )
+
+    @property
+    def guide(self) -> BrandGuide:
+        return self.reviewer.guide
+
+    @property
+    def ready(self) -> bool:
+        return self.engine.ready
+
+    @property
+    def models_status(self) -> str:
+        if self.engine.load_error is not None:
+            return f"rules only: the models failed to load: {self.engine.load_error}"
+        if not self.engine.ready:
+            return "models loading"
+        return f"embedded models loaded ({self.engine.version})"
+
+    status = models_status
+
+    async def until_ready(self) -> None:
+        """Wait for the models (raises ``EngineError`` if they failed to load)."""
+        await self.engine.until_ready()
+
+    def review_sync(self, drafts: Sequence[Draft], profile: str | None = None) -> list[Review]:
+        return self.reviewer.review(drafts, profile=profile)
+
+    async def review(self, drafts: Sequence[Draft], profile: str | None = None) -> list[Review]:
+        if not drafts:
+            return []
+        loop = asyncio.get_running_loop()
+        call = functools.partial(self.reviewer.review, list(drafts), profile=profile)
+        return await loop.run_in_executor(self._executor, call)
+
+    async def aclose(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.own_engine:
+            await asyncio.get_running_loop().run_in_executor(None, self.engine.close)
+
+
+__all__ = [
+    "EngineError",
+    "EnginePredictor",
+    "EngineReviewService",
+    "Precision",
+    "PredictorBackend",
+    "load_engine",
+    "load_predictor_backend",
+]
