@@ -1,0 +1,397 @@
+"""Named entities: the model's, merged with the brand guide's gazetteer, which wins.
+
+The **gazetteer** is built from the guide: ``products`` (name and aliases, label ``PRODUCT``),
+``brand_names`` (label ``BRAND``) and ``competitors`` (name and aliases, label
+``COMPETITOR``). A term matches the text when:
+
+* **exact or a casing variant** — case-insensitively ("brightwave", "BRIGHTWAVE"), word-bounded
+  (never inside another word: "Brightwavelength" does not match), across any whitespace between
+  its words, followed by an optional possessive or plural ("Brightwave's", "Brightwaves'",
+  "Brightwaves"). Short all-capital aliases (≤ 5 characters, e.g. tickers like "ACME" or "NOW")
+  match case-sensitively only, so they do not fire on ordinary words. Web addresses and handles
+  ("brightwave.com", "@brightwave", "#brightwave") are not mentions.
+* **a near miss** — optimal-string-alignment edit distance 1 (one insertion, deletion,
+  substitution or swap of neighbouring letters: "Brigthwave", "Brightwav") or a different
+  spacing ("Bright wave"), for terms of at least 5 letters, when the candidate starts with the
+  same letter and either contains a capital letter or the term has 9+ letters (so "nation"
+  does not read as the competitor "Notion", while "Nation" at a sentence start can: such
+  near-miss competitor findings are capped at ``warning``). Plurals of near misses are not
+  matched ("Photonics" is a word, not a misspelt "Photonix").
+
+The entity (and every finding's span) covers the name only, without the possessive or plural
+suffix, so it lines up with the terminology rule ``Brand.Products`` on the same words; the
+reviewer keeps the higher severity of identical spans.
+
+Model entities overlapping a gazetteer match are dropped. Findings (category ``entities``):
+
+* ``Entities.Competitor`` — a competitor is named (severity from the guide).
+* ``Entities.ProductCasing`` — a product or brand name in the wrong casing (warning), with the
+  exact casing as the suggestion. Skipped on all-capital lines (shouted headings).
+* ``Entities.ProductSpelling`` — a near miss of a product or brand name (warning).
+* ``Entities.UnknownProduct`` — a product-like name the guide does not know (suggestion): a
+  model ``PRODUCT`` entity, a ``MISC`` entity shaped like a product (CamelCase or letters with
+  digits, e.g. "X200"), or a CamelCase word ("SyncHub") that no model or guide entity
+  explains. Widely known CamelCase words (``
+
+KNOWN_CAMELCASE``: "iPhone", "SaaS", "LinkedIn" …)
+  are not reported; each unknown name is reported once, at its first occurrence.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from analyzers.types import Category, Entity, Finding, Severity, Span
+
+if TYPE_CHECKING:
+    from analyzers.guide import BrandGuide, Competitor, Product
+
+RULE_COMPETITOR = "Entities.Competitor"
+RULE_CASING = "Entities.ProductCasing"
+RULE_SPELLING = "Entities.ProductSpelling"
+RULE_UNKNOWN = "Entities.UnknownProduct"
+
+FUZZY_MIN_LETTERS = 5
+FUZZY_LOWERCASE_MIN_LETTERS = 9
+UNKNOWN_PRODUCT_MIN_SCORE = 0.5
+
+
+def _split(text: str) -> list[str]:
+    return text.split()
+
+
+KNOWN_CAMELCASE = frozenset(
+    w.lower()
+    for w in _split(
+        "SaaS PaaS IaaS iOS iPadOS macOS watchOS tvOS iPhone iPad iPod iMac iCloud iTunes "
+        "JavaScript TypeScript CoffeeScript GitHub GitLab BitBucket LinkedIn YouTube WordPress "
+        "PowerPoint OneDrive OneNote SharePoint PayPal WhatsApp FedEx eBay DevOps DevSecOps "
+        "FinOps MLOps OAuth GraphQL PostgreSQL MySQL NoSQL SQLite MongoDB OpenAI ChatGPT "
+        "HubSpot TikTok DoorDash FaceTime AirPods AirDrop PlayStation SmartThings eCommerce "
+        "eBook eMail YouTuber McKinsey BlackRock JetBrains IntelliJ PyTorch TensorFlow NumPy "
+        "DynamoDB CloudFront BigQuery AirTable ZoomInfo QuickBooks TurboTax DocuSign WeChat"
+    )
+)
+
+_TOKEN = re.compile(r"[^\W_]+")
+_CAMEL = re.compile(r"(?<![\w@#/\\.])[A-Za-z0-9]*[a-z][A-Z][A-Za-z0-9]*(?![\w])")
+_PRODUCT_SHAPE = re.compile(r"[a-z][A-Z]|[A-Za-z].*\d|\d.*[A-Za-z]")
+_SUFFIX = r"(?P<suffix>['’]s|s['’]|['’]|es|s)?"
+_BEFORE = r"(?<![\w@#/\\])(?<!\w\.)"
+_AFTER = r"(?!\w)(?!\.[^\W\d_])"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One name the gazetteer looks for."""
+
+    surface: str  # as written in the guide (a name or an alias)
+    canonical: str  # the product / brand / competitor it stands for
+    label: str  # PRODUCT | BRAND | COMPETITOR
+    severity: Severity
+    case_sensitive: bool
+    pattern: re.Pattern[str]
+
+    @property
+    def folded(self) -> str:
+        return " ".join(self.surface.lower().split())
+
+    @property
+    def letters(self) -> int:
+        return sum(1 for c in self.surface if c.isalnum())
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # the name only, without a possessive / plural suffix
+    end: int
+    term: Term
+    kind: str  # "exact" | "case" | "fuzzy"
+
+
+def _term(surface: str, canonical: str, label: str, severity: Severity) -> Term | None:
+    words = surface.split()
+    if not words:
+        return None
+    body = r"\s+".join(re.escape(w) for w in words)
+    case_sensitive = len(surface) <= 5 and surface.isupper()
+    flags = 0 if case_sensitive else re.IGNORECASE
+    pattern = re.compile(f"{_BEFORE}(?P<name>{body}){_SUFFIX}{_AFTER}", flags)
+    return Term(surface, canonical, label, severity, case_sensitive, pattern)
+
+
+@lru_cache(maxsize=32)
+def _terms(
+    products: tuple[Product, ...], brand_names: tuple[str, ...], competitors: tuple[Competitor, ...]
+) -> tuple[Term, ...]:
+    out: list[Term | None] = []
+    for p in products:
+        for surface in (p.name, *p.aliases):
+            out.append(_term(surface, p.name, "PRODUCT", Severity.WARNING))
+    for name in brand_names:
+        out.append(_term(name, name, "BRAND", Severity.WARNING))
+    for c in competitors:
+        for surface in (c.name, *c.aliases, *getattr(c, "tickers", ())):
+            out.append(_term(surface, c.name, "COMPETITOR", c.severity))
+    seen: set[tuple[str, str]] = set()
+    terms = []
+    for t in out:
+        if t is not None and (t.surface, t.label) not in seen:
+            seen.add((t.surface, t.label))
+            terms.append(t)
+    return tuple(terms)
+
+
+def gazetteer_terms(guide: BrandGuide) -> tuple[Term, ...]:
+    return _terms(tuple(guide.products), tuple(guide.brand_names), tuple(guide.competitors))
+
+
+def osa_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (Levenshtein plus swaps of neighbouring characters)."""
+    if a == b:
+        return 0
+    la, lb = len(a), len(b)
+    prev2: list[int] = []
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        cur = [i] + [0] * lb
+        for j in range(1, lb + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[lb]
+
+
+def _overlaps(start: int, end: int, taken: Iterable[tuple[int, int]]) -> bool:
+    return any(start < e and s < end for s, e in taken)
+
+
+def find_terms(text: str, terms: Sequence[Term]) -> list[Match]:
+    """Every gazetteer mention in ``text``, non-overlapping, in text order."""
+    candidates: list[Match] = []
+    for term in terms:
+        for m in term.pattern.finditer(text):
+            name = m.group("name")
+            exact = " ".join(name.split()) == " ".join(term.surface.split())
+            candidates.append(
+                Match(m.start("name"), m.end("name"), term, "exact" if exact else "case")
+            )
+    # longest first, then exact casing, then earliest
+    candidates.sort(key=lambda c: (-(c.end - c.start), c.kind != "exact", c.start))
+    chosen: list[Match] = []
+    taken: list[tuple[int, int]] = []
+    for c in candidates:
+        if not _overlaps(c.start, c.end, taken):
+            chosen.append(c)
+            taken.append((c.start, c.end))
+    chosen.extend(_fuzzy(text, terms, taken))
+    chosen.sort(key=lambda c: c.start)
+    return chosen
+
+
+def _fuzzy(text: str, terms: Sequence[Term], taken: list[tuple[int, int]]) -> list[Match]:
+    fuzzy_terms = [t for t in terms if t.letters >= FUZZY_MIN_LETTERS and not t.case_sensitive]
+    if not fuzzy_terms:
+        return []
+    known = {t.folded for t in terms}
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    # (number of words, first letter) -> terms; a candidate must share both (or be one word
+    # longer: a spacing variant)
+    index: dict[tuple[int, str], list[Term]] = {}
+    for t in fuzzy_terms:
+        index.setdefault((len(t.surface.split()), t.folded[0]), []).append(t)
+    sizes = sorted({n for n, _ in index} | {n + 1 for n, _ in index})
+    found: list[Match] = []
+    for size in sizes:
+        for i in range(len(tokens) - size + 1):
+            first = text[tokens[i][0]].lower()
+            groups = [
+                (index.get((size, first), []), True),
+                (index.get((size - 1, first), []), False),
+            ]
+            if not groups[0][0] and not groups[1][0]:
+                continue
+            window = tokens[i : i + size]
+            if any(not text[a[1] : b[0]].isspace() for a, b in itertools.pairwise(window)):
+                continue
+            start, end = window[0][0], window[-1][1]
+            if _overlaps(start, end, taken):
+                continue
+            cand = text[start:end]
+            for group, same_words in groups:
+                if not group:
+                    continue
+                match = _fuzzy_term(cand, same_words, group, known)
+                if match is not None:
+                    found.append(Match(start, end, match, "fuzzy"))
+                    taken.append((start, end))
+                    break
+    return found
+
+
+def _fuzzy_term(cand: str, same_words: bool, group: Sequence[Term], known: set[str]) -> Term | None:
+    folded = " ".join(cand.lower().split())
+    if folded in known:
+        return None
+    squashed = folded.replace(" ", "")
+    has_capital = any(c.isupper() for c in cand)
+    for term in group:
+        target = term.folded
+        if folded[0] != target[0]:
+            continue
+        if not has_capital and term.letters < FUZZY_LOWERCASE_MIN_LETTERS:
+            continue
+        if squashed == target.replace(" ", "") and folded != target:
+            return term  # a spacing variant: "Bright wave" for "Brightwave"
+        if not same_words or abs(len(folded) - len(target)) > 1:
+            continue
+        if osa_distance(folded, target) == 1:
+            return term
+    return None
+
+
+def _line_is_shouted(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 12 and all(c.isupper() for c in letters)
+
+
+def _link(guide: BrandGuide, *keys: str) -> str | None:
+    for key in (*keys, "guide"):
+        url = guide.links.get(key)
+        if url:
+            return url
+    return None
+
+
+def _finding_for(text: str, m: Match, guide: BrandGuide) -> Finding | None:
+    matched = text[m.start : m.end]
+    span = Span(m.start, m.end)
+    term = m.term
+    if term.label == "COMPETITOR":
+        severity = term.severity
+        if m.kind == "fuzzy":
+            severity = min(severity, Severity.WARNING, key=lambda s: s.rank)
+            lead = f"“{matched}” looks like competitor {term.canonical}"
+        else:
+            lead = f"Mentions competitor {term.canonical} (“{matched}”)"
+        return Finding(
+            rule_id=RULE_COMPETITOR,
+            category=Category.ENTITIES.value,
+            severity=severity,
+            message=f"{lead}: remove the mention, or rephrase without naming a competitor.",
+            span=span,
+            matched=matched,
+            link=_link(guide, "competitors", "entities"),
+            action="remove",
+        )
+    if m.kind == "case":
+        if _line_is_shouted(text, m.start, m.end):
+            return None
+        return Finding(
+            rule_id=RULE_CASING,
+            category=Category.ENTITIES.value,
+            severity=Severity.WARNING,
+            message=f"Write the name as “{term.canonical}”, not “{matched}”.",
+            span=span,
+            matched=matched,
+            suggestions=(term.canonical,),
+            link=_link(guide, "products", "terminology"),
+            action="replace",
+        )
+    if m.kind == "fuzzy":
+        return Finding(
+            rule_id=RULE_SPELLING,
+            category=Category.ENTITIES.value,
+            severity=Severity.WARNING,
+            message=f"“{matched}” looks like a misspelling of {term.canonical}.",
+            span=span,
+            matched=matched,
+            suggestions=(term.canonical,),
+            link=_link(guide, "products", "terminology"),
+            action="replace",
+        )
+    return None
+
+
+def _unknown_products(
+    text: str, model_entities: Sequence[Entity], guide_spans: list[tuple[int, int]]
+) -> list[tuple[Span, str]]:
+    """(span, origin) of product-like names the guide does not know, in text order."""
+    out: list[tuple[Span, str]] = []
+    model_spans = [(e.span.start, e.span.end) for e in model_entities]
+    for e in model_entities:
+        name = e.span.slice(text)
+        if e.label == "PRODUCT" and e.score >= UNKNOWN_PRODUCT_MIN_SCORE:
+            if any(c.isupper() or c.isdigit() for c in name):
+                out.append((e.span, "model"))
+        elif e.label == "MISC" and _PRODUCT_SHAPE.search(name):
+            out.append((e.span, "model"))
+    for m in _CAMEL.finditer(text):
+        word = m.group(0)
+        if re.match(r"Ma?c[A-Z]", word):
+            continue
+        if _overlaps(m.start(), m.end(), guide_spans + model_spans):
+            continue
+        out.append((Span(m.start(), m.end()), "shape"))
+    out.sort(key=lambda pair: pair[0].start)
+    return out
+
+
+def analyze_entities(
+    text: str, model_entities: Sequence[Entity], guide: BrandGuide
+) -> tuple[list[Entity], list[Finding]]:
+    """Merge ``model_entities`` (spans in ``text``) with the guide's gazetteer; find issues."""
+    matches = find_terms(text, gazetteer_terms(guide))
+    guide_spans = [(m.start, m.end) for m in matches]
+    entities: list[Entity] = [
+        Entity(
+            text=text[m.start : m.end],
+            label=m.term.label,
+            span=Span(m.start, m.end),
+            source="guide",
+            score=1.0,
+            canonical=m.term.canonical,
+        )
+        for m in matches
+    ]
+    kept_model = [e for e in model_entities if not _overlaps(e.span.start, e.span.end, guide_spans)]
+    entities.extend(kept_model)
+    entities.sort(key=lambda e: (e.span.start, e.span.end))
+
+    findings = [f for m in matches if (f := _finding_for(text, m, guide)) is not None]
+    seen: set[str] = set()
+    for span, origin in _unknown_products(text, kept_model, guide_spans):
+        name = span.slice(text)
+        key = " ".join(name.lower().split())
+        if key in seen or key in KNOWN_CAMELCASE:
+            continue
+        seen.add(key)
+        why = "the model tags it as a product" if origin == "model" else "it is written like one"
+        findings.append(
+            Finding(
+                rule_id=RULE_UNKNOWN,
+                category=Category.ENTITIES.value,
+                severity=Severity.SUGGESTION,
+                message=(
+                    f"“{name}” looks like a product name ({why}) but is not in the brand "
+                    "guide: if it is ours, add it to the guide's products; if it is someone "
+                    "else's, check that it should be named."
+                ),
+                span=span,
+                matched=name,
+                link=_link(guide, "products", "entities"),
+                action="suggest",
+            )
+        )
+    findings.sort(key=lambda f: (f.span.start, f.rule_id))
+    return entities, findings
