@@ -1,0 +1,165 @@
+"""Draft sentiment from per-sentence class probabilities; the guide's sentiment floor.
+
+Inputs are per-sentence probabilities over ``negative`` / ``neutral`` / ``positive`` (from the
+embedded model or any text-classification pipeline, already mapped to these three names), so
+this module needs no model. All spans are in the coordinates of the ``text`` passed in.
+
+* **Polarity** of a sentence or draft is ``p(positive) - p(negative)``, in -1..1.
+* **Draft scores** are the sentences' probabilities averaged with weights equal to their
+  prose length (letters and digits, see :func:`analyzers.prose.prose_weight`), so a long
+  complaint outweighs a short "Thanks!"; emoji-only sentences weigh nothing.
+* **Label**: ``positive`` when polarity > ``NEUTRAL_BAND``, ``negative`` when < -band, else
+  ``neutral``. **Confidence** is ``p(label)`` for positive / negative and ``1 - |polarity|``
+  for neutral (how firmly the draft sits in the middle).
+* **Floor finding** (rule ``Sentiment.Floor``, category ``sentiment``): when the draft's
+  polarity is under ``guide.limits.sentiment_floor`` we report **one finding per responsible
+  sentence** — every sentence whose own polarity is under the floor (at least one must be, since
+  the draft's polarity is their weighted mean) — ranked by how much each drags the draft down
+  (``weight * (floor - polarity)``) and capped at ``MAX_FLOOR_FINDINGS``. One finding per
+  sentence points the writer at each sentence to rework, and the count reflects how much of the
+  draft is negative.
+* :func:`is_strongly_negative` is the flag the bot's alerts use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from analyzers.prose import prose_weight, trim_range
+from analyzers.types import Category, Finding, SentenceScore, SentimentResult, Severity, Span
+
+if TYPE_CHECKING:
+    from analyzers.guide import BrandGuide
+
+LABELS = ("negative", "neutral", "positive")
+NEUTRAL_BAND = 0.25
+STRONGLY_NEGATIVE_POLARITY = -0.5
+STRONGLY_NEGATIVE_CONFIDENCE = 0.6
+MAX_FLOOR_FINDINGS = 3
+RULE_FLOOR = "Sentiment.Floor"
+
+
+def polarity(scores: Mapping[str, float]) -> float:
+    """``p(positive) - p(negative)`` for a probability mapping (missing labels count as 0)."""
+    return float(scores.get("positive", 0.0)) - float(scores.get("negative", 0.0))
+
+
+def label_for(scores: Mapping[str, float]) -> tuple[str, float]:
+    """The label and its confidence for one probability mapping (see the module docstring)."""
+    pol = polarity(scores)
+    if pol > NEUTRAL_BAND:
+        return "positive", float(scores.get("positive", 0.0))
+    if pol < -NEUTRAL_BAND:
+        return "negative", float(scores.get("negative", 0.0))
+    return "neutral", 1.0 - abs(pol)
+
+
+def draft_polarity(result: SentimentResult) -> float:
+    return polarity(result.scores)
+
+
+def is_strongly_negative(result: SentimentResult | None) -> bool:
+    """True when the draft reads clearly negative: worth a manager alert on its own."""
+    if result is None:
+        return False
+    return (
+        result.label == "negative"
+        and draft_polarity(result) <= STRONGLY_NEGATIVE_POLARITY
+        and result.confidence >= STRONGLY_NEGATIVE_CONFIDENCE
+    )
+
+
+def _normalise(scores: Mapping[str, float]) -> dict[str, float]:
+    vals = {k: max(0.0, float(scores.get(k, 0.0))) for k in LABELS}
+    total = sum(vals.values())
+    if total <= 0.0:
+        return {"negative": 0.0, "neutral": 1.0, "positive": 0.0}
+    return {k: v / total for k, v in vals.items()}
+
+
+def _link(guide: BrandGuide, *keys: str) -> str | None:
+    for key in (*keys, "guide"):
+        url = guide.links.get(key)
+        if url:
+            return url
+    return None
+
+
+def analyze_sentiment(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    probabilities: Sequence[Mapping[str, float]],
+    guide: BrandGuide,
+) -> tuple[SentimentResult | None, list[Finding]]:
+    """Aggregate per-sentence probabilities into a draft result and floor findings.
+
+    ``sentences[i]`` is the range in ``text`` whose probabilities are ``probabilities[i]``.
+    Returns ``(None, [])`` when no sentence carries prose (empty or emoji-only text).
+    """
+    if len(sentences) != len(probabilities):
+        raise ValueError(
+            f"{len(sentences)} sentences but {len(probabilities)} probability rows: "
+            "they must be the same length"
+        )
+    per_sentence: list[SentenceScore] = []
+    weights: list[int] = []
+    totals = dict.fromkeys(LABELS, 0.0)
+    for (start, end), raw in zip(sentences, probabilities, strict=True):
+        s, e = trim_range(text, start, end)
+        weight = prose_weight(text[s:e])
+        if weight == 0:
+            continue
+        probs = _normalise(raw)
+        label, conf = label_for(probs)
+        per_sentence.append(SentenceScore(Span(s, e), label, conf, probs))
+        weights.append(weight)
+        for k in LABELS:
+            totals[k] += weight * probs[k]
+    total_weight = sum(weights)
+    if total_weight == 0:
+        return None, []
+    scores = {k: v / total_weight for k, v in totals.items()}
+    label, conf = label_for(scores)
+    result = SentimentResult(label, conf, scores, tuple(per_sentence))
+    return result, _floor_findings(text, result, weights, guide)
+
+
+def _floor_findings(
+    text: str, result: SentimentResult, weights: Sequence[int], guide: BrandGuide
+) -> list[Finding]:
+    floor = guide.limits.sentiment_floor
+    if floor is None:
+        return []
+    draft = draft_polarity(result)
+    if draft >= floor:
+        return []
+    below = [
+        (w * (floor - polarity(s.scores)), s)
+        for s, w in zip(result.sentences, weights, strict=True)
+        if polarity(s.scores) < floor
+    ]
+    below.sort(key=lambda pair: (-pair[0], pair[1].span.start))
+    ranked = [(rank, sent) for rank, (_, sent) in enumerate(below[:MAX_FLOOR_FINDINGS])]
+    ranked.sort(key=lambda pair: pair[1].span.start)
+    findings = []
+    for rank, sent in ranked:
+        pol = polarity(sent.scores)
+        how = "pulls it down most" if rank == 0 else "also pulls it down"
+        findings.append(
+            Finding(
+                rule_id=RULE_FLOOR,
+                category=Category.SENTIMENT.value,
+                severity=Severity.WARNING,
+                message=(
+                    f"The draft reads {result.label} (sentiment {draft:+.2f}), under the "
+                    f"guide's floor of {floor:+.2f}; this sentence {how} "
+                    f"({sent.label}, {pol:+.2f}). Reframe it around what the reader gains."
+                ),
+                span=sent.span,
+                matched=sent.span.slice(text),
+                link=_link(guide, "sentiment", "voice", "tone"),
+                action="edit",
+            )
+        )
+    return findings

@@ -1,0 +1,551 @@
+"""Tone and brand voice: a profile marketers understand, and findings against the guide.
+
+The inputs are per-sentence signals (:class:`SentenceSignals`) that a model suite fills in —
+formality, grouped emotions, and optionally a voice-match score — so this module needs no model.
+Every draft-level number is a mean over sentences weighted by prose length (letters and digits).
+
+**Formality** — 0 casual .. 1 formal, from the model.
+
+**Emotions** — GoEmotions' 28 labels grouped into the guide's groups (``EMOTION_MEMBERS``):
+
+========== =====================================================================================
+joy        joy, excitement, amusement, love, optimism, pride, admiration, relief, desire, caring,
+           approval (approval is not in the brief's list; it is mild positive affect, so here)
+gratitude  gratitude
+anger      anger, annoyance, disapproval, disgust
+sadness    sadness, disappointment, grief, remorse, embarrassment
+fear       fear, nervousness
+surprise   surprise, realization, confusion, curiosity
+neutral    neutral
+========== =====================================================================================
+
+A sentence's group score is the highest probability among its members (the labels are
+independent sigmoids). A group *dominates* a sentence when some member is above its tuned
+decision threshold and the group's activation ``max(p / threshold)`` is the highest of all
+groups, neutral included.
+
+**Confidence vs hedging** — no dataset exists, so a documented lexicon (``HEDGES``,
+``BOOSTERS``) scores each sentence: ``0.7 - 0.3 × (hedge weight) + 0.12 × min(boosters, 2)``,
+clipped to 0..1. A plain declarative sentence reads fairly confident (0.7); one strong hedge
+("maybe", "might", "we think", "sort of", "hopefully", "could possibly", "try to") drops it to
+0.4, two to 0.1; weak hedges ("may", "could", "seems", "probably") count half; boosters ("will",
+"definitely", "proven", "we are confident") lift it.
+
+**Brand-voice match** — per sentence, mean cosine of its embedding to its ``VOICE_TOP_K``
+nearest on-voice examples versus its nearest off-voice examples, turned into 0..1 with a
+two-way softmax at temperature ``VOICE_TEMPERATURE`` (0.5 = equally close to both). Without
+off-voice examples it is the on-voice similarity rescaled (cosine 0.1 → 0, 0.6 → 1). ``None``
+when the guide has no on-voice examples.
+
+**Findings** (category ``tone``), each pointing at the one sentence that pulls the draft off
+target most (largest ``weight × distance beyond the target``; at least one sentence is always
+beyond the band when the draft is). Messages say which way, e.g. "Reads too casual: formality
+0.31 vs target 0.70±0.15". Rules: ``Tone.Formality``, ``Tone.Confidence``, ``Tone.Emotion``
+(a guide emotion target missed; suggestion), ``Tone.AvoidEmotion`` (an avoided emotion
+dominates a sentence; one finding per such sentence, at most ``MAX_AVOID_FINDINGS``) and
+``Tone.VoiceMatch`` (match under ``voice.min_voice_match``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analyzers.prose import prose_weight, trim_range
+from analyzers.types import Category, Finding, SentenceScore, Severity, Span, ToneProfile
+
+if TYPE_CHECKING:
+    from analyzers.guide import BrandGuide, ToneTarget
+
+EMOTION_MEMBERS: Mapping[str, tuple[str, ...]] = {
+    "joy": (
+        "joy",
+        "excitement",
+        "amusement",
+        "love",
+        "optimism",
+        "pride",
+        "admiration",
+        "relief",
+        "desire",
+        "caring",
+        "approval",
+    ),
+    "gratitude": ("gratitude",),
+    "anger": ("anger", "annoyance", "disapproval", "disgust"),
+    "sadness": ("sadness", "disappointment", "grief", "remorse", "embarrassment"),
+    "fear": ("fear", "nervousness"),
+    "surprise": ("surprise", "realization", "confusion", "curiosity"),
+    "neutral": ("neutral",),
+}
+EMOTION_GROUPS: tuple[str, ...] = tuple(EMOTION_MEMBERS)
+
+# phrase -> weight (1 = a strong hedge). Matched case-insensitively on word boundaries, longest
+# phrase first, without overlaps ("could possibly" counts once).
+HEDGES: Mapping[str, float] = {
+    "maybe": 1.0,
+    "might": 1.0,
+    "perhaps": 1.0,
+    "possibly": 1.0,
+    "could possibly": 1.0,
+    "hopefully": 1.0,
+    "we hope": 1.0,
+    "hope to": 1.0,
+    "we think": 1.0,
+    "i think": 1.0,
+    "i guess": 1.0,
+    "we guess": 1.0,
+    "sort of": 1.0,
+    "kind of": 1.0,
+    "try to": 1.0,
+    "trying to": 1.0,
+    "tries to": 1.0,
+    "not sure": 1.0,
+    "unsure": 1.0,
+    "not certain": 1.0,
+    "more or less": 1.0,
+    "fingers crossed": 1.0,
+    "if all goes well": 1.0,
+    "it is possible that": 1.0,
+    "to some extent": 1.0,
+    "in theory": 1.0,
+    "we believe": 0.5,
+    "probably": 0.5,
+    "likely": 0.5,
+    "may": 0.5,
+    "could": 0.5,
+    "seems": 0.5,
+    "seem": 0.5,
+    "seemed": 0.5,
+    "appears to": 0.5,
+    "somewhat": 0.5,
+    "a bit": 0.5,
+    "a little": 0.5,
+    "arguably": 0.5,
+    "attempt to": 0.5,
+    "should": 0.3,
+    "fairly": 0.3,
+    "relatively": 0.3,
+    "rather": 0.3,
+}
+BOOSTERS: tuple[str, ...] = (
+    "will",
+    "definitely",
+    "certainly",
+    "clearly",
+    "absolutely",
+    "always",
+    "every time",
+    "proven",
+    "without a doubt",
+    "undoubtedly",
+    "of course",
+    "we know",
+    "we are confident",
+    "we're confident",
+    "guaranteed",
+    "ensures",
+    "ensure",
+    "delivers",
+    "built to",
+    "exactly",
+)
+CONFIDENCE_BASE = 0.7
+HEDGE_PENALTY = 0.3
+BOOSTER_BONUS = 0.12
+
+VOICE_TOP_K = 3
+VOICE_TEMPERATURE = 0.05
+MAX_AVOID_FINDINGS = 5
+
+RULE_FORMALITY = "Tone.Formality"
+RULE_CONFIDENCE = "Tone.Confidence"
+RULE_EMOTION = "Tone.Emotion"
+RULE_AVOID = "Tone.AvoidEmotion"
+RULE_VOICE = "Tone.VoiceMatch"
+
+
+def _phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
+    ordered = sorted(phrases, key=len, reverse=True)
+    body = "|".join(
+        r"\s+".join(re.escape(w) for w in p.split()).replace("'", "['’]") for p in ordered
+    )
+    return re.compile(rf"(?<![\w'’])(?:{body})(?![\w'’])", re.IGNORECASE)
+
+
+_HEDGE_RE = _phrase_pattern(list(HEDGES))
+_BOOST_RE = _phrase_pattern(BOOSTERS)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-sentence signals
+
+
+@dataclass(frozen=True)
+class SentenceSignals:
+    """What a model said about one sentence; the input to :func:`analyze_tone`."""
+
+    formality: float
+    emotions: Mapping[str, float]  # group -> 0..1
+    dominant: str | None = None  # the group that clearly dominates the sentence, if any
+    voice: float | None = None  # 0..1 brand-voice match; None when not computed
+
+
+def group_emotions(
+    probabilities: Mapping[str, float], thresholds: Mapping[str, float] | None = None
+) -> tuple[dict[str, float], str | None]:
+    """GoEmotions label probabilities -> (group scores, dominant group or None).
+
+    Labels the model does not know count as 0. ``thresholds`` default to 0.5.
+    """
+    groups: dict[str, float] = {}
+    best_group: str | None = None
+    best_activation = 0.0
+    for group, members in EMOTION_MEMBERS.items():
+        score = 0.0
+        activation = 0.0
+        for label in members:
+            p = float(probabilities.get(label, 0.0))
+            thr = float((thresholds or {}).get(label, 0.5)) or 0.5
+            score = max(score, p)
+            activation = max(activation, p / thr)
+        groups[group] = min(1.0, max(0.0, score))
+        if activation > best_activation:
+            best_group, best_activation = group, activation
+    return groups, (best_group if best_activation >= 1.0 else None)
+
+
+@dataclass(frozen=True)
+class Hedging:
+    score: float  # 0 hedging .. 1 confident
+    hedges: tuple[str, ...]
+    boosters: tuple[str, ...]
+
+
+def hedging(sentence: str) -> Hedging:
+    """Confidence of one sentence from the hedge / booster lexicon (see the module docstring)."""
+    hedges: list[str] = []
+    weight = 0.0
+    for m in _HEDGE_RE.finditer(sentence):
+        word = m.group(0)
+        if word == "May" and sentence[: m.start()].strip():
+            continue  # the month, mid-sentence
+        hedges.append(word)
+        weight += HEDGES[" ".join(word.lower().replace("’", "'").split())]
+    boosters = [m.group(0) for m in _BOOST_RE.finditer(sentence)]
+    score = CONFIDENCE_BASE - HEDGE_PENALTY * weight + BOOSTER_BONUS * min(len(boosters), 2)
+    return Hedging(min(1.0, max(0.0, score)), tuple(hedges), tuple(boosters))
+
+
+# --------------------------------------------------------------------------------------------
+# Brand-voice reference
+
+
+class VoiceReference:
+    """The guide's on-voice / off-voice example embeddings; scores sentence embeddings 0..1."""
+
+    def __init__(
+        self,
+        on_voice: NDArray[np.float32],
+        off_voice: NDArray[np.float32] | None,
+        off_texts: Sequence[str] = (),
+        *,
+        top_k: int = VOICE_TOP_K,
+        temperature: float = VOICE_TEMPERATURE,
+    ) -> None:
+        if on_voice.ndim != 2 or on_voice.shape[0] == 0:
+            raise ValueError("VoiceReference needs at least one on-voice example embedding")
+        self.on = _unit(on_voice)
+        self.off = None if off_voice is None or off_voice.shape[0] == 0 else _unit(off_voice)
+        self.off_texts = tuple(off_texts)
+        self.top_k = top_k
+        self.temperature = temperature
+
+    @classmethod
+    def build(
+        cls,
+        embed: Callable[[Sequence[str]], NDArray[np.float32]],
+        on_voice: Sequence[str],
+        off_voice: Sequence[str],
+    ) -> VoiceReference | None:
+        """Embed the examples; ``None`` when there are no on-voice examples."""
+        on = [s for s in on_voice if s.strip()]
+        off = [s for s in off_voice if s.strip()]
+        if not on:
+            return None
+        embeddings = np.asarray(embed(on + off), dtype=np.float32)
+        return cls(embeddings[: len(on)], embeddings[len(on) :] if off else None, off)
+
+    def _top(self, sims: NDArray[np.float32]) -> NDArray[np.float32]:
+        k = min(self.top_k, sims.shape[1])
+        part = np.sort(sims, axis=1)[:, -k:]
+        top: NDArray[np.float32] = part.mean(axis=1).astype(np.float32)
+        return top
+
+    def match(self, embeddings: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Per-row voice match in 0..1 for ``(n, d)`` sentence embeddings."""
+        if embeddings.shape[0] == 0:
+            return np.zeros(0, dtype=np.float32)
+        emb = _unit(embeddings)
+        on = self._top(emb @ self.on.T)
+        if self.off is None:
+            rescaled: NDArray[np.float32] = np.clip((on - 0.1) / 0.5, 0.0, 1.0).astype(np.float32)
+            return rescaled
+        off = self._top(emb @ self.off.T)
+        z = np.clip((on - off) / self.temperature, -50.0, 50.0)
+        contrast: NDArray[np.float32] = (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+        return contrast
+
+    def nearest_off_voice(self, embedding: NDArray[np.float32]) -> str | None:
+        if self.off is None or not self.off_texts:
+            return None
+        sims = self.off @ _unit(embedding[None, :])[0]
+        return self.off_texts[int(np.argmax(sims))]
+
+
+def _unit(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    unit: NDArray[np.float32] = (x / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
+
+
+# --------------------------------------------------------------------------------------------
+# The analysis
+
+
+@dataclass
+class _Row:
+    span: Span
+    weight: int
+    signals: SentenceSignals
+    hedge: Hedging
+
+
+def _link(guide: BrandGuide, *keys: str) -> str | None:
+    for key in (*keys, "guide"):
+        url = guide.links.get(key)
+        if url:
+            return url
+    return None
+
+
+def _emotion(group: str, row: _Row) -> float:
+    return float(row.signals.emotions.get(group, 0.0))
+
+
+def _mean(rows: Sequence[_Row], value: Callable[[_Row], float]) -> float:
+    total = sum(r.weight for r in rows)
+    return sum(r.weight * value(r) for r in rows) / total
+
+
+def analyze_tone(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    signals: Sequence[SentenceSignals],
+    guide: BrandGuide,
+    *,
+    nearest_off_voice: Sequence[str | None] | None = None,
+) -> tuple[ToneProfile | None, list[Finding]]:
+    """Aggregate per-sentence signals into a :class:`ToneProfile` and findings.
+
+    ``nearest_off_voice[i]`` (optional) names the off-voice example closest to sentence ``i``,
+    quoted in voice findings. Returns ``(None, [])`` when no sentence carries prose.
+    """
+    if len(sentences) != len(signals):
+        raise ValueError(
+            f"{len(sentences)} sentences but {len(signals)} signal rows: they must match"
+        )
+    rows: list[_Row] = []
+    nearest: list[str | None] = []
+    for i, ((start, end), sig) in enumerate(zip(sentences, signals, strict=True)):
+        s, e = trim_range(text, start, end)
+        weight = prose_weight(text[s:e])
+        if weight == 0:
+            continue
+        rows.append(_Row(Span(s, e), weight, sig, hedging(text[s:e])))
+        nearest.append(nearest_off_voice[i] if nearest_off_voice else None)
+    if not rows:
+        return None, []
+
+    formality = _mean(rows, lambda r: r.signals.formality)
+    confidence = _mean(rows, lambda r: r.hedge.score)
+    emotions = {g: _mean(rows, partial(_emotion, g)) for g in EMOTION_GROUPS}
+    has_voice = all(r.signals.voice is not None for r in rows)
+    voice = _mean(rows, lambda r: r.signals.voice or 0.0) if has_voice else None
+
+    sentence_scores = []
+    for r in rows:
+        label = r.signals.dominant or max(
+            EMOTION_GROUPS, key=lambda g: r.signals.emotions.get(g, 0.0)
+        )
+        scores: dict[str, float] = {
+            "formality": r.signals.formality,
+            "confidence": r.hedge.score,
+            **{g: float(r.signals.emotions.get(g, 0.0)) for g in EMOTION_GROUPS},
+        }
+        if r.signals.voice is not None:
+            scores["voice_match"] = r.signals.voice
+        sentence_scores.append(
+            SentenceScore(r.span, label, float(r.signals.emotions.get(label, 0.0)), scores)
+        )
+    profile = ToneProfile(
+        formality=formality,
+        confidence=confidence,
+        emotions=emotions,
+        voice_match=voice,
+        sentences=tuple(sentence_scores),
+    )
+    return profile, _findings(text, rows, profile, nearest, guide)
+
+
+def _culprit(
+    rows: Sequence[_Row], value: Callable[[_Row], float], bound: float, low: bool
+) -> int | None:
+    """Index of the row that pulls the mean beyond ``bound`` most (in the ``low`` direction)."""
+    best, best_pull = None, 0.0
+    for i, r in enumerate(rows):
+        gap = (bound - value(r)) if low else (value(r) - bound)
+        if gap > 0 and r.weight * gap > best_pull:
+            best, best_pull = i, r.weight * gap
+    return best
+
+
+def _fmt_target(t: ToneTarget) -> str:
+    return f"{t.target:.2f}±{t.tolerance:.2f}"
+
+
+def _findings(
+    text: str,
+    rows: Sequence[_Row],
+    profile: ToneProfile,
+    nearest: Sequence[str | None],
+    guide: BrandGuide,
+) -> list[Finding]:
+    voice = guide.voice
+    link = _link(guide, "voice", "tone")
+    out: list[Finding] = []
+
+    def add(rule: str, severity: Severity, row: _Row, message: str) -> None:
+        out.append(
+            Finding(
+                rule_id=rule,
+                category=Category.TONE.value,
+                severity=severity,
+                message=message,
+                span=row.span,
+                matched=row.span.slice(text),
+                link=link,
+                action="edit",
+            )
+        )
+
+    def dimension(
+        rule: str,
+        severity: Severity,
+        target: ToneTarget | None,
+        value: float,
+        per_row: Callable[[_Row], float],
+        words: tuple[str, str],  # (too low, too high)
+        name: str,
+        detail: Callable[[_Row], str] = lambda r: "",
+    ) -> None:
+        if target is None:
+            return
+        low_bound, high_bound = target.target - target.tolerance, target.target + target.tolerance
+        if low_bound <= value <= high_bound:
+            return
+        low = value < low_bound
+        idx = _culprit(rows, per_row, low_bound if low else high_bound, low)
+        if idx is None:  # cannot happen for a weighted mean; be safe
+            return
+        row = rows[idx]
+        way = "down" if low else "up"
+        add(
+            rule,
+            severity,
+            row,
+            f"{words[0] if low else words[1]}: {name} {value:.2f} vs target "
+            f"{_fmt_target(target)}; this sentence pulls it {way} most "
+            f"({per_row(row):.2f}){detail(row)}.",
+        )
+
+    dimension(
+        RULE_FORMALITY,
+        Severity.WARNING,
+        voice.formality,
+        profile.formality,
+        lambda r: r.signals.formality,
+        ("Reads too casual", "Reads too formal"),
+        "formality",
+    )
+
+    def hedge_detail(r: _Row) -> str:
+        if r.hedge.hedges:
+            return ": " + ", ".join(f"“{h}”" for h in r.hedge.hedges[:3])
+        if r.hedge.boosters:
+            return ": " + ", ".join(f"“{b}”" for b in r.hedge.boosters[:3])
+        return ""
+
+    dimension(
+        RULE_CONFIDENCE,
+        Severity.WARNING,
+        voice.confidence,
+        profile.confidence,
+        lambda r: r.hedge.score,
+        ("Sounds hesitant (hedging)", "Sounds overconfident"),
+        "confidence",
+        hedge_detail,
+    )
+    for group, target in voice.emotions.items():
+        if group not in profile.emotions:
+            continue
+        dimension(
+            RULE_EMOTION,
+            Severity.SUGGESTION,
+            target,
+            profile.emotions[group],
+            partial(_emotion, group),
+            (f"Too little {group}", f"Too much {group}"),
+            group,
+        )
+
+    avoid = set(voice.avoid_emotions)
+    if avoid:
+        hits = [r for r in rows if r.signals.dominant in avoid]
+        hits.sort(
+            key=lambda r: -r.weight * float(r.signals.emotions.get(r.signals.dominant or "", 0))
+        )
+        for r in sorted(hits[:MAX_AVOID_FINDINGS], key=lambda r: r.span.start):
+            group = r.signals.dominant or ""
+            add(
+                RULE_AVOID,
+                Severity.WARNING,
+                r,
+                f"This sentence reads as {group} ({r.signals.emotions.get(group, 0.0):.2f}), "
+                "an emotion the brand voice avoids.",
+            )
+
+    minimum = voice.min_voice_match
+    if minimum is not None and profile.voice_match is not None and profile.voice_match < minimum:
+        idx = _culprit(rows, lambda r: r.signals.voice or 0.0, minimum, True)
+        if idx is not None:
+            row = rows[idx]
+            near = nearest[idx]
+            extra = f"; it is closest to the off-voice example “{near}”" if near else ""
+            add(
+                RULE_VOICE,
+                Severity.WARNING,
+                row,
+                f"Off brand voice: match {profile.voice_match:.2f}, under the guide's minimum "
+                f"{minimum:.2f}; this sentence is furthest from the on-voice examples "
+                f"({row.signals.voice or 0.0:.2f}){extra}.",
+            )
+    out.sort(key=lambda f: (f.span.start, f.rule_id))
+    return out
