@@ -82,9 +82,8 @@ def _sentence(
     threshold: float = 0.8,
 ) -> bool:
     re = make_exceptions(ignore)
-    tokens = re.findall(s.rstrip("?!.:"))
-    # list numbering such as "1." is not a word
-    tokens = [t for t in tokens if regex.search(r"\p{L}", t)]
+    # list numbering such as "1. " is not a word
+    tokens = re.findall(regex.sub(r"^\d+\.\s+", "", s).rstrip("?!.:"))
     if not tokens:
         return True
     count = 0

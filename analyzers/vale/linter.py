@@ -56,6 +56,7 @@ def builtin_vale_rules() -> list[BaseRule]:
             "message": "'%s' is repeated!",
             "level": "error",
             "alpha": True,
+            "ignorecase": True,
             "tokens": [r"[^\s]+"],
         },
         source="<builtin>",
@@ -204,12 +205,14 @@ class Linter:
                 for m in rule.run(ScopedBlock(seg.scope, seg.text, 0), state):
                     if m.whole_file or seg.scope == "summary":
                         start, end = 0, 0
-                        if controls.disabled(rule.name, len(doc.original), m.matched):
-                            continue
                     else:
                         start, end = seg.span(m.start, m.end)
-                        if controls.disabled(rule.name, start, m.matched):
+                    if seg.scope in ("raw", "summary"):
+                        # sized scopes run after the walk, with per-rule controls reset
+                        if controls.off_at_end():
                             continue
+                    elif controls.disabled(rule.name, start, m.matched):
+                        continue
                     line = bisect.bisect_right(line_starts, start)
                     col = start - line_starts[line - 1] + 1
                     if seg.scope not in ("raw", "summary") and m.matched and (
@@ -284,7 +287,9 @@ def _walk(root: Path) -> Iterable[Path]:
 
 # --------------------------------------------------------------------------- comments
 
-_RULE_CTRL = re.compile(r"^vale\s+([\w-]+(?:\.[\w-]+)?)(\[(.*)\])?\s*=\s*(YES|NO)$")
+_RULE_CTRL = re.compile(
+    r"^vale\s+([\w-]+(?:\.[\w-]+)?)(\[(.*)\])?\s*=\s*(YES|NO|on|off)$", re.IGNORECASE
+)
 
 
 class _ControlTimeline:
@@ -292,6 +297,13 @@ class _ControlTimeline:
 
     def __init__(self, doc: Document) -> None:
         self.events = sorted((c.offset, c.command.strip()) for c in doc.controls)
+
+    def off_at_end(self) -> bool:
+        off = False
+        for _, cmd in self.events:
+            if cmd in ("vale off", "vale on"):
+                off = cmd == "vale off"
+        return off
 
     def disabled(self, check: str, offset: int, matched: str) -> bool:
         off = False
@@ -309,7 +321,8 @@ class _ControlTimeline:
                 m = _RULE_CTRL.match(cmd)
                 if not m:
                     continue
-                target, items, state = m.group(1), m.group(3), m.group(4) == "NO"
+                target, items = m.group(1), m.group(3)
+                state = m.group(4).upper() in ("NO", "OFF")
                 if items is not None:
                     for item in re.findall(r'"([^"]*)"', items):
                         matches[(target, item)] = state

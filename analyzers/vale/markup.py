@@ -195,7 +195,9 @@ def _inline_text(
                 k = j + len(fence)
             end = content.find(fence, k + len(child.content))
             end = end + len(fence) if end >= 0 else k + len(child.content)
-            after_code = content_offsets[j]
+            # Vale masks code with '*': words around it stay apart, the span keeps its length
+            out.append("*" * (end - j))
+            offs.extend(content_offsets[j:end])
             cur = end
         elif t in ("softbreak", "hardbreak"):
             j = content.find("\n", cur)
@@ -235,9 +237,19 @@ def _inline_text(
     return "".join(out), offs
 
 
-def parse_markdown(text: str) -> Document:
+_JSX_COMMENT_RE = re.compile(r"\{/\*\s*(.*?)\s*\*/\}", re.S)
+
+
+def parse_markdown(text: str, mdx: bool = False) -> Document:
     doc = Document(text)
     prepared = strip_front_matter(text)
+    if mdx:
+        for m in _JSX_COMMENT_RE.finditer(prepared):
+            doc.controls.append(Control(m.start(), m.group(1)))
+        for m in re.finditer(r"(?m)^(?:import|export)\b.*$", prepared):
+            prepared = _blank(prepared, m.start(), m.end())
+        for m in _JSX_COMMENT_RE.finditer(prepared):
+            prepared = _blank(prepared, m.start(), m.end())
     for m in re.finditer(r"(?m)^\$\$[ \t]*\n.*?\n\$\$[ \t]*$", prepared, re.S):
         prepared = _blank(prepared, m.start(), m.end())
     tokens = _md().parse(prepared)
@@ -349,7 +361,7 @@ class _HTMLWalker(HTMLParser):
         if self.skip:
             return
         if self.mask:
-            return
+            data = "*" * len(data)
         self.buf.append(data)
         self.offs.extend(range(pos, pos + len(data)))
 
@@ -411,7 +423,7 @@ def parse(text: str, ext: str) -> Document | None:
     """A ``Document`` for a supported format, or ``None`` (unsupported format)."""
     ext = ext.lower()
     if ext in MARKDOWN_EXTS:
-        return parse_markdown(text)
+        return parse_markdown(text, mdx=ext == ".mdx")
     if ext in HTML_EXTS:
         return parse_html(text)
     if ext in TEXT_EXTS:
