@@ -15,17 +15,17 @@ from typing import Any
 JSON = dict[str, Any]
 
 _ts_lock = threading.Lock()
-_last_ts = 0.0
+_last_us = 0
 _event_ids = itertools.count(1)
 
 
 def new_ts() -> str:
     """A fresh, strictly increasing Slack timestamp (``"1700000000.000100"``)."""
-    global _last_ts
+    global _last_us
     with _ts_lock:
-        now = max(time.time(), _last_ts + 0.000001)
-        _last_ts = now
-        return f"{now:.6f}"
+        now = max(time.time_ns() // 1000, _last_us + 1)  # integer microseconds: no float rounding
+        _last_us = now
+        return f"{now // 1_000_000}.{now % 1_000_000:06d}"
 
 
 def new_event_id() -> str:

@@ -476,8 +476,8 @@ class FakeSlack:
     # -- message store
     def _store(self, channel: str, msg: JSON) -> None:
         msgs = self.messages.setdefault(channel, [])
-        keys = [float(m["ts"]) for m in msgs]
-        msgs.insert(bisect.bisect_right(keys, float(msg["ts"])), msg)
+        keys = [ts_key(m["ts"]) for m in msgs]
+        msgs.insert(bisect.bisect_right(keys, ts_key(msg["ts"])), msg)
         thread_ts = msg.get("thread_ts")
         if thread_ts and thread_ts != msg["ts"]:
             parent = self.get_message(channel, thread_ts)
@@ -698,7 +698,7 @@ class FakeSlack:
             for m in self.top_level(channel["id"])
             if _in_range(m["ts"], params.get("oldest"), params.get("latest"), params)
         ]
-        msgs.sort(key=lambda m: float(m["ts"]), reverse=True)
+        msgs.sort(key=lambda m: ts_key(m["ts"]), reverse=True)
         return _page(msgs, params, "messages")
 
     async def _replies(self, params: dict[str, Any]) -> JSON:
@@ -1566,15 +1566,25 @@ def _as_stored(event: JSON) -> JSON:
     return {k: v for k, v in event.items() if k not in ("event_ts", "channel_type")}
 
 
+def ts_key(ts: Any) -> tuple[int, int]:
+    """Exact ordering key of a Slack ts ("1700000000.000100"); floats lose microseconds."""
+    text = str(ts)
+    whole, _, frac = text.partition(".")
+    try:
+        return int(whole or 0), int((frac + "000000")[:6])
+    except ValueError:
+        raise SlackApiError("invalid_ts_latest" if "." in text else "invalid_arguments") from None
+
+
 def _in_range(ts: str, oldest: Any, latest: Any, params: dict[str, Any]) -> bool:
     inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
-    t = float(ts)
+    t = ts_key(ts)
     if oldest not in (None, ""):
-        o = float(oldest)
+        o = ts_key(oldest)
         if t < o or (t == o and not inclusive):
             return False
     if latest not in (None, ""):
-        lt = float(latest)
+        lt = ts_key(latest)
         if t > lt or (t == lt and not inclusive):
             return False
     return True
