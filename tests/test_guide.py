@@ -105,15 +105,15 @@ def test_guide_is_frozen(example: BrandGuide) -> None:
 
 
 def test_example_style_comes_from_shared_when_present(shared: Path, example: BrandGuide) -> None:
-    # `${BRANDBOT_SHARED}/vale/styles/write-good` resolves to the folder that holds the rules
-    assert any(p.name == "write-good" and any(p.glob("*.yml")) for p in example.styles)
+    # `${BRANDBOT_SHARED}/vale/styles/proselint` resolves to the folder that holds the rules
+    assert any(p.name == "proselint" and any(p.glob("*.yml")) for p in example.styles)
 
 
 def test_example_without_shared_only_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRANDBOT_SHARED", str(tmp_path / "absent"))
     g = load_guide(EXAMPLE)
     assert g.styles == ()
-    assert len(g.warnings) == 1 and "write-good" in g.warnings[0]
+    assert len(g.warnings) == 1 and "proselint" in g.warnings[0]
     assert "optional" in g.warnings[0] and "styles[0].path" in g.warnings[0]
 
 
