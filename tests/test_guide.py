@@ -759,3 +759,32 @@ def test_compiled_rules_fire_in_the_engine(example: BrandGuide) -> None:
         assert name in fired, name
     good = "LumaSync and Lumen Cloud keep LumaVault backups safe. Northwind Lumen builds them."
     assert run_rules(rules, to_plain(good)) == []
+
+
+def test_sample_drafts_cover_every_guide_rule(example: BrandGuide) -> None:
+    try:
+        from analyzers.rules import load_rule, run_rules
+        from analyzers.text import to_plain
+        from analyzers.types import SourceFormat
+    except ImportError:
+        pytest.skip("analyzers.rules is not there yet")
+    rules = [load_rule(n, d) for n, d in example.rule_definitions()]
+    drafts = sorted((EXAMPLE.parent / "drafts").iterdir())
+    assert 6 <= len(drafts) <= 10
+    fired: dict[str, set[str]] = {}
+    for path in drafts:
+        fmt = (
+            SourceFormat.MRKDWN
+            if path.name.endswith(".mrkdwn.txt")
+            else SourceFormat.MARKDOWN
+            if path.suffix == ".md"
+            else SourceFormat.PLAIN
+        )
+        alerts = run_rules(rules, to_plain(path.read_text(encoding="utf-8"), fmt))
+        fired[path.name] = {a.check.split("_")[0] for a in alerts}
+    everything = set().union(*fired.values())
+    expected = {n.split("_")[0] for n, _ in example.rule_definitions()}
+    assert expected <= everything, expected - everything
+    clean = [name for name, checks in fired.items() if not checks]
+    assert len([n for n in clean if "good" in n]) >= 2, fired
+    assert all("bad" not in n and "wordy" not in n for n in clean), fired
