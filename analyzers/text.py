@@ -934,7 +934,9 @@ def _mrkdwn_chunk(doc: _Doc, text: str, start: int, end: int) -> None:
 def _markdown_parser() -> Any:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    # only the block structure is used (inline offsets come from our own scanner)
+    return md.disable(["inline", "text_join"])
 
 
 _FRONT_MATTER_OPEN = re.compile(r"(?:---|\+\+\+)[ \t]*")
