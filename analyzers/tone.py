@@ -488,7 +488,7 @@ def _findings(
 
     def hedge_detail(r: _Row) -> str:
         if r.hedge.hedges:
-            return ": " + ", ".join(f"“{h}”" for h in r.hedge.hedges[:3])
+            return ": " + ", ".join(f"“{h}”" for h in r.hedge.hedges[:4])
         if r.hedge.boosters:
             return ": " + ", ".join(f"“{b}”" for b in r.hedge.boosters[:3])
         return ""

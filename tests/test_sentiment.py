@@ -1,0 +1,130 @@
+"""Sentiment: length-weighted aggregation, the neutral band and the guide's floor."""
+
+from __future__ import annotations
+
+import pytest
+from model_fakes import FakePredictor, doc, make_guide, split
+
+from analyzers.guide import Limits
+from analyzers.models.suite import EmbeddedModelSuite
+from analyzers.sentiment import (
+    RULE_FLOOR,
+    analyze_sentiment,
+    draft_polarity,
+    is_strongly_negative,
+    label_for,
+)
+from analyzers.types import SentimentResult, Severity
+
+POS = {"negative": 0.05, "neutral": 0.15, "positive": 0.8}
+NEG = {"negative": 0.85, "neutral": 0.1, "positive": 0.05}
+NEU = {"negative": 0.1, "neutral": 0.8, "positive": 0.1}
+
+
+def test_label_band_and_confidence() -> None:
+    assert label_for(POS) == ("positive", 0.8)
+    assert label_for(NEG) == ("negative", 0.85)
+    label, conf = label_for({"negative": 0.3, "neutral": 0.4, "positive": 0.3})
+    assert label == "neutral"
+    assert conf == pytest.approx(1.0)
+    label, conf = label_for({"negative": 0.2, "neutral": 0.4, "positive": 0.4})
+    assert (label, conf) == ("neutral", pytest.approx(0.8))  # polarity 0.2: inside the band
+
+
+def test_draft_scores_are_length_weighted() -> None:
+    text = "Short win. " + "This much longer sentence is the one that sets the overall mood."
+    sents = split(text)
+    result, findings = analyze_sentiment(text, sents, [POS, NEG], make_guide())
+    assert result is not None
+    assert findings == []  # no floor in the guide
+    w1, w2 = (sum(c.isalnum() for c in text[a:b]) for a, b in sents)  # letters and digits
+    assert (w1, w2) == (8, 52)
+    expected_neg = (w1 * 0.05 + w2 * 0.85) / (w1 + w2)
+    assert result.scores["negative"] == pytest.approx(expected_neg)
+    assert result.label == "negative"
+    assert [s.label for s in result.sentences] == ["positive", "negative"]
+    assert [s.span.slice(text) for s in result.sentences] == [
+        "Short win.",
+        "This much longer sentence is the one that sets the overall mood.",
+    ]
+    assert sum(result.scores.values()) == pytest.approx(1.0)
+
+
+def test_floor_finding_points_at_the_responsible_sentences() -> None:
+    text = (
+        "We are happy to share the update. "
+        "The last release was a terrible, broken mess for everyone involved. "
+        "It also failed. "
+        "Thanks for reading."
+    )
+    sents = split(text)
+    probs = [POS, NEG, NEG, NEU]
+    guide = make_guide(limits=Limits(sentiment_floor=0.0))
+    result, findings = analyze_sentiment(text, sents, probs, guide)
+    assert result is not None and draft_polarity(result) < 0.0
+    assert [f.rule_id for f in findings] == [RULE_FLOOR, RULE_FLOOR]
+    assert [f.matched for f in findings] == [
+        "The last release was a terrible, broken mess for everyone involved.",
+        "It also failed.",
+    ]
+    assert all(f.span.slice(text) == f.matched for f in findings)
+    assert all(f.category == "sentiment" and f.severity is Severity.WARNING for f in findings)
+    assert "pulls it down most" in findings[0].message  # the longer one is the worst
+    assert "also pulls it down" in findings[1].message
+    assert "floor of +0.00" in findings[0].message
+
+
+def test_floor_findings_are_capped_at_the_worst_three() -> None:
+    text = "Bad. Worse one here. Broken thing again. Terrible long complaint sentence here. Ok."
+    sents = split(text)
+    guide = make_guide(limits=Limits(sentiment_floor=0.5))
+    _, findings = analyze_sentiment(text, sents, [NEG, NEG, NEG, NEG, NEU], guide)
+    assert [f.matched for f in findings] == [
+        "Worse one here.",
+        "Broken thing again.",
+        "Terrible long complaint sentence here.",
+    ]
+
+
+def test_no_finding_above_floor() -> None:
+    text = "Great news. Slightly worrying detail."
+    guide = make_guide(limits=Limits(sentiment_floor=-0.2))
+    result, findings = analyze_sentiment(text, split(text), [POS, NEU], guide)
+    assert result is not None and result.label == "neutral"
+    assert findings == []
+
+
+def test_emoji_only_sentences_weigh_nothing() -> None:
+    text = "🎉🎉🎉 :tada: Our launch is great."
+    cut = text.index("Our")
+    sents = [(0, cut), (cut, len(text))]
+    result, _ = analyze_sentiment(text, sents, [NEG, POS], make_guide())
+    assert result is not None
+    assert len(result.sentences) == 1
+    assert result.label == "positive"
+    assert analyze_sentiment("🎉 :tada:", [(0, 8)], [NEG], make_guide()) == (None, [])
+    assert analyze_sentiment("", [], [], make_guide()) == (None, [])
+
+
+def test_mismatched_inputs_raise_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="2 sentences but 1 probability rows"):
+        analyze_sentiment("A. B.", [(0, 2), (3, 5)], [POS], make_guide())
+
+
+def test_strongly_negative_flag() -> None:
+    strong = SentimentResult("negative", 0.85, NEG)
+    assert is_strongly_negative(strong)
+    assert not is_strongly_negative(SentimentResult("negative", 0.5, NEG))
+    assert not is_strongly_negative(SentimentResult("positive", 0.8, POS))
+    assert not is_strongly_negative(None)
+
+
+def test_suite_reports_sentiment_with_fake_predictor() -> None:
+    text = "We love the new lights. The old app was terrible and broken."
+    guide = make_guide(limits=Limits(sentiment_floor=0.2))
+    (out,) = EmbeddedModelSuite(FakePredictor()).analyze([doc(text)], guide)
+    assert out.sentiment is not None
+    assert [s.label for s in out.sentiment.sentences] == ["positive", "negative"]
+    (f,) = [f for f in out.findings if f.rule_id == RULE_FLOOR]
+    assert f.matched == "The old app was terrible and broken."
+    assert out.timings["models.sentiment"] >= 0.0
