@@ -327,6 +327,41 @@ async def test_socket_disconnect_refresh_and_abrupt_close_reconnect(
     assert fake.counters["disconnects"] == 2 and fake.counters["ws_closed_abruptly"] == 1
 
 
+async def test_unacked_deliveries_are_redelivered(fake_slack: FakeSlack) -> None:
+    fake = fake_slack
+    client = fake.socket_mode_client()
+    seen: list[int] = []
+
+    async def only_retries(c: SocketModeClient, req: SocketModeRequest) -> None:
+        seen.append(req.retry_attempt or 0)
+        if req.retry_attempt:  # the "crashed" first attempt never acks
+            await c.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+
+    client.socket_mode_request_listeners.append(only_retries)
+    await client.connect()
+    try:
+        first = await fake.send_event(payloads.message("C1", "one"))
+        await fake.wait_for(lambda: seen == [0])
+        with pytest.raises(TimeoutError):
+            await fake.wait_all_acked(timeout=0.2)
+        assert fake.unacked() == [first]
+        [retry] = await fake.redeliver_unacked()
+        await retry.wait_acked()
+        assert seen == [0, 1] and retry.event_id == first.event_id
+        assert fake.unacked() == [first]  # the lost attempt stays unacked, as in Slack
+    finally:
+        await client.close()
+
+
+async def test_wildcard_rate_limit(fake_slack: FakeSlack) -> None:
+    fake = fake_slack
+    fake.rate_limit("*", times=2, retry_after=0)
+    client = fake.web_client(retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)])
+    assert (await client.auth_test())["ok"]
+    assert (await client.users_info(user="U0ALICE"))["ok"]
+    assert [c.status for c in fake.calls] == [429, 429, 200, 200]
+
+
 # ---------------------------------------------------------------------------- HTTP mode
 
 
@@ -545,7 +580,7 @@ async def test_real_bolt_app_socket_mode_end_to_end(fake_slack: FakeSlack) -> No
         await respond(text=f"review of {command['text']}", blocks=[section("score 75")])
 
     handler = AsyncSocketModeHandler(app, fake.app_token, web_client=client)
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     try:
         await fake.wait_for_socket()
         ev = fake.post_as_user("C0DRAFTS", "launch copy")
@@ -562,5 +597,48 @@ async def test_real_bolt_app_socket_mode_end_to_end(fake_slack: FakeSlack) -> No
         joined = await fake.send_event(payloads.channel_join("C0DRAFTS", "U0NEW"))
         await joined.wait_acked()  # bolt acks events with no matching listener body
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
+    assert fake.violations == []
+
+
+async def test_real_bolt_app_http_mode_end_to_end(fake_slack: FakeSlack) -> None:
+    from slack_bolt.async_app import AsyncApp
+
+    fake = fake_slack
+    app = AsyncApp(client=fake.web_client(), signing_secret=fake.signing_secret)
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], say: Any) -> None:
+        if event.get("subtype") is None:
+            await say(text="reviewed", thread_ts=event["ts"])
+
+    @app.shortcut("check_brand_voice")
+    async def on_shortcut(ack: Any, respond: Any, shortcut: dict[str, Any]) -> None:
+        await ack()
+        await respond(text=f"private review of {shortcut['message']['text']}")
+
+    runner = web.AppRunner(app.web_app(path="/slack/events"))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        fake.use_http(url)
+        ev = fake.post_as_user("C0DRAFTS", "http draft")
+        d = await fake.send_event(ev)
+        await d.wait_acked()
+        await fake.wait_for_messages("C0DRAFTS", 1, thread_ts=ev["ts"])
+
+        sc = await fake.send_shortcut(ev["ts"], "C0DRAFTS")
+        await sc.wait_acked()
+        [post] = await fake.wait_for_response_posts(1)
+        assert post.body["text"] == "private review of http draft"
+
+        body = json.dumps(payloads.event_callback(payloads.message("C0DRAFTS", "x"))).encode()
+        bad = await fake.http_post(url, body, "application/json", bad_signature=True)
+        stale = await fake.http_post(url, body, "application/json", stale=True)
+        assert bad.status == 401 and stale.status == 401
+    finally:
+        await runner.cleanup()
     assert fake.violations == []

@@ -499,11 +499,11 @@ class FakeSlack:
     def _thread_parent_ts(self, channel: str, thread_ts: Any) -> str | None:
         if not thread_ts:
             return None
-        thread_ts = str(thread_ts)
-        target = self.get_message(channel, thread_ts)
+        wanted = str(thread_ts)
+        target = self.get_message(channel, wanted)
         if target is not None and target.get("thread_ts"):
             return str(target["thread_ts"])
-        return thread_ts
+        return wanted
 
     def _bot_message(self, channel: str, params: dict[str, Any], blocks: Any) -> JSON:
         ts = payloads.new_ts()
@@ -1466,6 +1466,24 @@ class FakeSlack:
             accepts_response_payload=delivery.accepts_response_payload,
             response_url=delivery.response_url,
         )
+
+    def unacked(self) -> list[Delivery]:
+        """Deliveries still waiting for their ack (or HTTP answer); duplicates excluded."""
+        return [d for d in self.deliveries if d.duplicate_of is None and not d.done.is_set()]
+
+    async def redeliver_unacked(self, *, retry_reason: str = "timeout") -> list[Delivery]:
+        """What Slack does when acks do not come: send every unacked delivery again."""
+        pending = self.unacked()
+        return [await self.redeliver(d, retry_reason=retry_reason) for d in pending]
+
+    async def wait_all_acked(self, timeout: float = 5.0) -> list[Delivery]:
+        """Until every delivery so far was answered; raises if one was not acked (2xx)."""
+        await self.wait_for(lambda: not self.unacked(), timeout, what="every delivery answered")
+        failed = [d for d in self.deliveries if not d.acked]
+        if failed:
+            detail = ", ".join(f"{d.kind} {d.event_id or ''} -> {d.status}" for d in failed[:5])
+            raise AssertionError(f"{len(failed)} deliveries not acked: {detail}")
+        return list(self.deliveries)
 
     # ------------------------------------------------------------------ waiting
     async def wait_for(
