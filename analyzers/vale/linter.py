@@ -330,6 +330,6 @@ class _ControlTimeline:
                     rules[target] = state
         if off:
             return True
-        if rules.get(check) or (check not in rules and rules.get(style)):
+        if rules.get(check) or rules.get(style):
             return True
         return matches.get((check, matched), False)

@@ -1,0 +1,179 @@
+"""Vale's own conformance suite, replayed against ``brandbot vale``.
+
+Every scenario of ``../shared/vale/vale-testdata/features/*.feature`` is one test id. The steps
+are emulated as in Vale's ``steps.rb`` (``vale --output=line --sort --normalize --relative
+--no-global`` in a fixture folder) and run in-process through ``bot.cli.main``; the output must
+match exactly. Scenarios that need what brandbot does not implement (code-file parsers,
+AsciiDoc / reStructuredText / Org / DITA converters, Tengo scripts, packages, spelling
+dictionaries, POS tagging) are listed in ``EXPECTED_FAILURES`` with a reason; they are strict
+xfails, so a scenario that starts passing must be removed from the table.
+
+Reproduce the count with ``pytest tests/test_vale_conformance.py -q -rA | tail`` or
+``python -m tests.vale_features``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from vale_features import Unsupported, load_scenarios, run_scenario  # noqa: E402
+
+from analyzers.paths import shared_dir  # noqa: E402
+
+TESTDATA = shared_dir() / "vale" / "vale-testdata"
+
+# scenario id -> why brandbot does not reproduce Vale's output for it
+EXPECTED_FAILURES: dict[str, str] = {
+    'CLI:Lint with a custom output format (line)': 'Go text/template output (--output=FILE.tmpl) is not implemented',
+    'CLI:Lint a file and a directory': 'inputs include JSON / C++ source files (code parsers not implemented)',
+    'CLI:Lint 2 directories': 'inputs include JSON / C++ source files (code parsers not implemented)',
+    'CLI:Lint 2 files': 'inputs include JSON / C++ source files (code parsers not implemented)',
+    'CLI:Lint 3 files': 'inputs include JSON / C++ source files (code parsers not implemented)',
+    'CLI:Pipe input': 'stdin piping step (`cat | vale --ext`) is not emulated',
+    'CLI:Pipe Markdown input': 'stdin piping step (`cat | vale --ext`) is not emulated',
+    'CLI:Pipe Python input': 'stdin piping step (`cat | vale --ext`) is not emulated',
+    'CLI:Filter --minAlertLevel': '--filter expressions are not implemented',
+    'CLI:Filter by single scope': '--filter expressions are not implemented',
+    'CLI:Filter by multiple levels': '--filter expressions are not implemented',
+    'CLI:Filter by extends': '--filter expressions are not implemented',
+    'CLI:Filter by extends [expr]': '--filter expressions are not implemented',
+    'CLI:Filter by multiple levels [expr]': '--filter expressions are not implemented',
+    'CLI:Script-computed suggestions': '`vale fix` and Tengo scripts are not implemented',
+    'checks:Script': 'Tengo `script` rules are not implemented',
+    'checks:Occurrence': 'Vale reports a match that starts in masked inline code at the next visible character',
+    'checks:Repetition': 'includes a reStructuredText file (rst2html)',
+    'checks:Spelling': 'needs Hunspell spelling dictionaries',
+    'checks:Sequence': '`sequence` rules need a part-of-speech tagger; also AsciiDoc input',
+    'comments:Markdown': 'Markdown input is not supported (needs its external converter)',
+    'comments:reStructuredText': 'reStructuredText input is not supported (needs its external converter)',
+    'comments:AsciiDoc': 'AsciiDoc input is not supported (needs its external converter)',
+    'comments:Org Mode': 'Org Mode input is not supported (needs its external converter)',
+    'config:Missing StylesPath (only Vale)': 'expects Vale.Spelling output (Hunspell dictionaries)',
+    'config:External config (direct)': 'expects spelling output (Hunspell dictionaries)',
+    'config:External config': 'expects spelling output (Hunspell dictionaries)',
+    'config:Ignore syntax': '--ignore-syntax (lint markup as plain lines) is not implemented',
+    'config:Test a glob': 'inputs include source-code files (code parsers not implemented)',
+    'config:Test a negated glob directory': 'inputs include source-code files (code parsers not implemented)',
+    'config:Test another negated glob': 'inputs include source-code files (code parsers not implemented)',
+    'fragments:Code -> Markup': 'Markdown inside source-code comments (fragments) is not implemented',
+    'frontmatter:Markup with frontmatter': 'front-matter `title` scope and AsciiDoc/rST inputs',
+    'lint:Lint a CSS file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a Julia file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a Java file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a proto file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint an Org file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a reStructuredText file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a AsciiDoc file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a AsciiDoc file with a listing block': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a AsciiDoc file with custom attributes': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a DITA file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint an XML file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a JSON file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint an AsciiDoc file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a Python file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a C++ file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a Clojure file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a JSX file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint an assigned Markdown file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint an MDX file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a reStructuredText file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a Rust file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint an R file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a PHP file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a PowerShell file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a Lua file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a Haskell file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a TypeScript file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint a Ruby file': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'lint:Lint an assigned format': 'code-file or non-Markdown/HTML format parsing is not implemented',
+    'misc:Vocab': 'Vale.Terms details for regex / mixed-case vocabulary entries differ',
+    'misc:Multiple Vocabs': 'Vale.Terms details for regex / mixed-case vocabulary entries differ',
+    'misc:Multi-word vocab phrases (#1035)': 'multi-word accepted phrases are not exempted by Vale.Spelling (no spelling)',
+    'misc:In-text attributes': 'includes AsciiDoc/rST inputs',
+    'misc:Unicode': 'Vale reports columns in bytes for some non-ASCII input',
+    'misc:Duplicate matches': 'Vale places repeated identical matches by text search',
+    'misc:Spelling': 'needs Hunspell spelling dictionaries',
+    'misc:v3.0 Spelling': 'needs Hunspell spelling dictionaries',
+    'misc:i18n': 'non-English segmentation (CJK) is not implemented',
+    'misc:infostrings': 'code-block info strings in AsciiDoc/rST',
+    'patterns:MDX': 'BlockIgnores/TokenIgnores patterns and non-Markdown inputs are not implemented',
+    'patterns:Markdown': 'BlockIgnores/TokenIgnores patterns and non-Markdown inputs are not implemented',
+    'patterns:AsciiDoc': 'BlockIgnores/TokenIgnores patterns and non-Markdown inputs are not implemented',
+    'patterns:reStructuredText': 'BlockIgnores/TokenIgnores patterns and non-Markdown inputs are not implemented',
+    'patterns:Org': 'BlockIgnores/TokenIgnores patterns and non-Markdown inputs are not implemented',
+    'patterns:HTML': 'BlockIgnores/TokenIgnores patterns and non-Markdown inputs are not implemented',
+    'patterns:HTML with Ignored Classes': 'BlockIgnores/TokenIgnores patterns and non-Markdown inputs are not implemented',
+    'patterns:Python': 'BlockIgnores/TokenIgnores patterns and non-Markdown inputs are not implemented',
+    'patterns:Ignored Classes on inline elements': 'BlockIgnores/TokenIgnores patterns and non-Markdown inputs are not implemented',
+    'pkg:Sync a complete, v3 package': 'package sync (`vale sync`) needs the network',
+    'pkg:Sync a style-only package': 'package sync (`vale sync`) needs the network',
+    'pkg:Sync a config-only package': 'package sync (`vale sync`) needs the network',
+    'scopes:Raw': 'fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs',
+    'scopes:Blockquote': 'fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs',
+    'scopes:Skip': 'fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs',
+    'scopes:Attr': 'fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs',
+    'scopes:Inline': 'fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs',
+    'scopes:Heading': 'fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs',
+    'scopes:AsciiDoc headings with :sectnums: and :toc: (#1101)': 'AsciiDoc input',
+    'scopes:Table': 'fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs',
+    'scopes:List': 'fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs',
+    'styles:Lint against Scripts': 'Tengo `script` rules are not implemented',
+    'styles:Lint against demo': 'mixes AsciiDoc, reStructuredText and spelling output',
+    'views:YAML': 'views (structured-data blueprints) are not implemented',
+}
+
+SCENARIOS = load_scenarios(TESTDATA / "features") if (TESTDATA / "features").is_dir() else []
+_RESULTS: dict[str, bool] = {}
+
+
+def _params() -> list[object]:
+    out: list[object] = []
+    for sc in SCENARIOS:
+        marks = []
+        if sc.id in EXPECTED_FAILURES:
+            marks.append(pytest.mark.xfail(reason=EXPECTED_FAILURES[sc.id], strict=True))
+        out.append(pytest.param(sc, id=sc.id, marks=marks))
+    return out
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("scenario", _params())
+def test_scenario(scenario: object, shared: Path) -> None:
+    from vale_features import Scenario
+
+    assert isinstance(scenario, Scenario)
+    _RESULTS[scenario.id] = False
+    try:
+        problems = run_scenario(scenario, TESTDATA)
+    except Unsupported as exc:
+        pytest.fail(f"step not emulated: {exc}")
+    _RESULTS[scenario.id] = not problems
+    assert not problems, "\n".join(problems)
+
+
+def test_expected_failures_exist(shared: Path) -> None:
+    ids = {sc.id for sc in SCENARIOS}
+    unknown = sorted(set(EXPECTED_FAILURES) - ids)
+    assert not unknown, f"expected failures that are not scenarios: {unknown}"
+    assert all(reason.strip() for reason in EXPECTED_FAILURES.values())
+
+
+def test_zz_report(shared: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Prints passed/total per feature (runs last in this module)."""
+    if len(_RESULTS) < len({sc.id for sc in SCENARIOS}):
+        pytest.skip("run the whole module to get the conformance count")
+    per: dict[str, list[int]] = {}
+    for sc in SCENARIOS:
+        p = per.setdefault(sc.feature, [0, 0])
+        p[0] += int(_RESULTS.get(sc.id, False))
+        p[1] += 1
+    lines = [f"{feat:12s} {p}/{n}" for feat, (p, n) in sorted(per.items())]
+    total = sum(p for p, _ in per.values()), sum(n for _, n in per.values())
+    lines.append(f"{'total':12s} {total[0]}/{total[1]}")
+    with capsys.disabled():
+        print("\nVale conformance (passed/total):\n" + "\n".join(lines))
