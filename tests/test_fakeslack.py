@@ -362,6 +362,26 @@ async def test_wildcard_rate_limit(fake_slack: FakeSlack) -> None:
     assert [c.status for c in fake.calls] == [429, 429, 200, 200]
 
 
+async def test_faults_on_response_url_and_downloads(fake_slack: FakeSlack) -> None:
+    fake = fake_slack
+    fake.rate_limit("*", times=5, retry_after=0)  # Web API only: not response_url or files
+    hook = AsyncWebhookClient(fake.new_response_url())
+    assert (await hook.send(text="through")).status_code == 200
+    fake.clear_faults()
+    fake.rate_limit("response_url", times=1, retry_after=3)
+    limited = await hook.send(text="limited")
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "3"
+    file = fake.add_file("a.txt", b"abc")
+    fake.fail_connections("files.download", times=2)  # aiohttp retries a GET once
+    async with aiohttp.ClientSession() as s:
+        with pytest.raises(aiohttp.ClientError):
+            await s.get(file["url_private_download"])
+        auth = {"Authorization": f"Bearer {fake.bot_token}"}
+        async with s.get(file["url_private_download"], headers=auth) as resp:
+            assert await resp.read() == b"abc"
+    assert fake.counters["rate_limited"] == 1 and fake.counters["dropped"] == 2
+
+
 # ---------------------------------------------------------------------------- HTTP mode
 
 

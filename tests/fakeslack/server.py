@@ -262,7 +262,8 @@ class FakeSlack:
 
     def _take_faults(self, key: str) -> list[_Fault]:
         taken: list[_Fault] = []
-        for name in (key, "*"):
+        names = (key,) if key in ("response_url", "files.download") else (key, "*")
+        for name in names:
             keep: list[_Fault] = []
             for fault in self._faults.get(name, []):
                 if fault.times is None or fault.times > 0:
