@@ -162,6 +162,10 @@ class Voice:
     off_voice: tuple[str, ...] = ()
     min_voice_match: float | None = None  # 0..1
 
+    def __hash__(self) -> int:
+        emotions = tuple(sorted(self.emotions.items()))
+        return hash((self.description, self.formality, self.confidence, emotions, self.on_voice))
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -201,6 +205,9 @@ class BrandGuide:
     _resolved: Mapping[str, BrandGuide] = field(
         default_factory=_frozen_map, repr=False, compare=False
     )
+
+    def __hash__(self) -> int:  # equal guides hash equal; the mappings are left out
+        return hash((self.name, self.source, self.profile, self.products, self.preferred))
 
     def with_profile(self, name: str) -> BrandGuide:
         """The guide with profile ``name`` applied (profiles do not stack: each applies to base)."""
@@ -287,6 +294,9 @@ class _Ctx:
         self.errors: list[GuideError] = []
         self.warnings: list[str] = []
         self._seen: set[tuple[int | None, str, str]] = set()
+        # where each built entry came from, by id() of the built value (they all stay alive)
+        self.origin: dict[int, _Node] = {}
+        self.variant_nodes: dict[int, list[_Node]] = {}
 
     def error(
         self, node: _Node | None, problem: str, hint: str | None = None, *, path: str | None = None
@@ -699,7 +709,7 @@ def _build(ctx: _Ctx, root: _Node) -> _Parts:
     parts.links = _opt(top, "links", lambda n: _links(ctx, n), _frozen_map())
     parts.styles = _opt(top, "styles", lambda n: _paths(ctx, n, vocab=False), ())
     parts.vocabularies = _opt(top, "vocabularies", lambda n: _paths(ctx, n, vocab=True), ())
-    _cross_checks(ctx, top, parts)
+    _cross_checks(ctx, parts)
     return parts
 
 
@@ -791,15 +801,16 @@ def _preferred_terms(ctx: _Ctx, node: _Node) -> tuple[PreferredTerm, ...] | None
                 _check_regex(ctx, v_node, v)
         if not preferred or not variants:
             continue
-        out.append(
-            PreferredTerm(
-                preferred=preferred,
-                variants=variants,
-                reason=_opt(c, "reason", lambda n: _expect_str(ctx, n, allow_empty=True), ""),
-                severity=_opt(c, "severity", lambda n: _expect_severity(ctx, n), Severity.WARNING),
-                regex=regex_,
-            )
+        term = PreferredTerm(
+            preferred=preferred,
+            variants=variants,
+            reason=_opt(c, "reason", lambda n: _expect_str(ctx, n, allow_empty=True), ""),
+            severity=_opt(c, "severity", lambda n: _expect_severity(ctx, n), Severity.WARNING),
+            regex=regex_,
         )
+        ctx.origin[id(term)] = c["preferred"]
+        ctx.variant_nodes[id(term)] = [n for n in _items(c, "variants") if isinstance(n.value, str)]
+        out.append(term)
     return tuple(out)
 
 
@@ -829,15 +840,15 @@ def _banned_terms(ctx: _Ctx, node: _Node, default: Severity) -> tuple[BannedTerm
             )
             continue
         seen[term.lower()] = c["term"]
-        out.append(
-            BannedTerm(
-                term=term,
-                reason=reason,
-                severity=_opt(c, "severity", lambda n: _expect_severity(ctx, n), default),
-                suggestions=_strs(ctx, c, "suggestions"),
-                regex=regex_,
-            )
+        banned = BannedTerm(
+            term=term,
+            reason=reason,
+            severity=_opt(c, "severity", lambda n: _expect_severity(ctx, n), default),
+            suggestions=_strs(ctx, c, "suggestions"),
+            regex=regex_,
         )
+        ctx.origin[id(banned)] = c["term"]
+        out.append(banned)
     return tuple(out)
 
 
@@ -879,14 +890,14 @@ def _competitors(ctx: _Ctx, node: _Node) -> tuple[Competitor, ...] | None:
                     "Tickers are 1-10 capital letters or digits, e.g. BRTL; put other names "
                     "under `aliases:`.",
                 )
-        out.append(
-            Competitor(
-                name=name,
-                aliases=_unique(a for a in (*aliases, *tickers) if a != name),
-                severity=_opt(c, "severity", lambda n: _expect_severity(ctx, n), Severity.ERROR),
-                tickers=tickers,
-            )
+        comp = Competitor(
+            name=name,
+            aliases=_unique(a for a in (*aliases, *tickers) if a != name),
+            severity=_opt(c, "severity", lambda n: _expect_severity(ctx, n), Severity.ERROR),
+            tickers=tickers,
         )
+        ctx.origin[id(comp)] = c["name"]
+        out.append(comp)
     return tuple(out)
 
 
@@ -1099,90 +1110,69 @@ def _has_rules(path: Path) -> bool:
     return any(path.glob("*.yml")) or any(path.glob("*.yaml"))
 
 
-def _cross_checks(ctx: _Ctx, top: Mapping[str, _Node], parts: _Parts) -> None:
-    """Contradictions between sections (line numbers come from the nodes)."""
+def _cross_checks(ctx: _Ctx, parts: _Parts) -> None:
+    """Contradictions between sections (line numbers come from the recorded origins)."""
+
+    def origin(obj: object) -> _Node | None:
+        return ctx.origin.get(id(obj))
+
+    def line_of(node: _Node | None) -> str:
+        return f" (line {node.where})" if node is not None and node.where else ""
+
     # a variant listed under two preferred terms; a preferred term that is another's variant
-    variant_owner: dict[str, tuple[str, _Node]] = {}
-    pref_nodes = _entry_nodes(top, "preferred", "preferred")
-    var_nodes = _entry_nodes(top, "preferred", "variants")
-    for entry, v_nodes in zip(parts.preferred, _aligned(var_nodes, parts.preferred), strict=False):
-        for v, v_node in zip(entry.variants, v_nodes, strict=False):
+    variant_owner: dict[str, tuple[str, _Node | None]] = {}
+    for entry in parts.preferred:
+        v_nodes = ctx.variant_nodes.get(id(entry), [])
+        for i, v in enumerate(entry.variants):
+            v_node = v_nodes[i] if i < len(v_nodes) else origin(entry)
             key = v.lower()
             if key in variant_owner and variant_owner[key][0] != entry.preferred:
                 first, first_node = variant_owner[key]
                 ctx.error(
                     v_node,
                     f"variant {v!r} is listed under two preferred terms: "
-                    f"{first!r} (line {first_node.where}) and {entry.preferred!r}",
+                    f"{first!r}{line_of(first_node)} and {entry.preferred!r}",
                     "Keep it under one preferred term.",
                 )
             variant_owner.setdefault(key, (entry.preferred, v_node))
-    for entry, p_node in zip(parts.preferred, _aligned(pref_nodes, parts.preferred), strict=False):
+    for entry in parts.preferred:
         owner = variant_owner.get(entry.preferred.lower())
         if owner is not None and owner[0] != entry.preferred:
             ctx.error(
-                p_node,
-                f"preferred term {entry.preferred!r} is also a variant of {owner[0]!r} "
-                f"(line {owner[1].where})",
+                origin(entry),
+                f"preferred term {entry.preferred!r} is also a variant of {owner[0]!r}"
+                f"{line_of(owner[1])}",
                 "A preferred term must not be replaced by another: remove one of the two.",
             )
     preferred = {p.preferred.lower(): p for p in parts.preferred}
     for kind, terms in (("banned", parts.banned), ("claims", parts.claims)):
-        term_nodes = _aligned(_entry_nodes(top, kind, "term"), terms)
-        for term, t_node in zip(terms, term_nodes, strict=False):
+        for term in terms:
             key = term.term.lower()
             if key in preferred:
                 ctx.error(
-                    t_node,
+                    origin(term),
                     f"{term.term!r} is banned but also a preferred term",
                     "Remove it from `preferred:` or from `" + kind + ":`.",
                 )
             elif key in variant_owner:
                 owner_name, o_node = variant_owner[key]
                 ctx.error(
-                    t_node,
-                    f"{term.term!r} is banned but also a variant of preferred term {owner_name!r} "
-                    f"(line {o_node.where})",
+                    origin(term),
+                    f"{term.term!r} is banned but also a variant of preferred term "
+                    f"{owner_name!r}{line_of(o_node)}",
                     "List it in one place only: as a variant it already gets flagged with the "
                     "suggestion.",
                 )
     # a competitor that is also one of our names
     ours = {n.lower() for n in parts.brand_names} | {p.name.lower() for p in parts.products}
-    comp_nodes = _aligned(_entry_nodes(top, "competitors", "name"), parts.competitors)
-    for comp, c_node in zip(parts.competitors, comp_nodes, strict=False):
+    for comp in parts.competitors:
         for n in (comp.name, *comp.aliases):
             if n.lower() in ours:
                 ctx.error(
-                    c_node,
+                    origin(comp),
                     f"competitor name {n!r} is also one of our brand or product names",
                     "Remove it from one of the two lists.",
                 )
-
-
-def _entry_nodes(top: Mapping[str, _Node], section: str, key: str) -> list[Any]:
-    """Per entry of a list section: the node(s) under ``key`` (list of nodes for lists)."""
-    node = top.get(section)
-    if node is None or not node.is_seq:
-        return []
-    out: list[Any] = []
-    for item in node.value:
-        if isinstance(item.value, str):
-            out.append(item if key in ("name", "term", "path") else [item])
-        elif item.is_map:
-            child = item.value.get(key)
-            if child is None:
-                out.append(None)
-            elif key == "variants":
-                out.append(list(child.value) if child.is_seq else [child])
-            else:
-                out.append(child)
-    return out
-
-
-def _aligned(nodes: list[Any], values: Sequence[Any]) -> list[Any]:
-    # entries that failed validation were dropped from ``values``; cross checks only run on an
-    # error-free section, where the two line up (errors are reported first in any case).
-    return nodes if len(nodes) == len(values) else [None] * len(values)
 
 
 # --------------------------------------------------------------------------------------------

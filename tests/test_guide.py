@@ -788,3 +788,30 @@ def test_sample_drafts_cover_every_guide_rule(example: BrandGuide) -> None:
     clean = [name for name, checks in fired.items() if not checks]
     assert len([n for n in clean if "good" in n]) >= 2, fired
     assert all("bad" not in n and "wordy" not in n for n in clean), fired
+
+
+def test_guides_are_hashable(example: BrandGuide) -> None:
+    cache = {example: 1, example.with_profile("social"): 2}
+    assert cache[load_guide(EXAMPLE)] == 1
+    assert hash(example.voice) == hash(load_guide(EXAMPLE).voice)
+
+
+def test_cross_checks_point_at_the_right_entry_after_a_broken_one(tmp_path: Path) -> None:
+    err = load_error(
+        tmp_path,
+        """
+        name: Acme
+        preferred:
+          - preferred: customers
+            variants: [users]
+        banned:
+          - reason: no term here
+          - term: users
+            reason: y
+        competitors:
+          - name: Acme
+        """,
+    )
+    assert_error(err, "banned[0].term", 6, "missing required key 'term'")
+    assert_error(err, "banned[1].term", 7, "variant of preferred term 'customers'", "line 4")
+    assert_error(err, "competitors[0].name", 10, "also one of our brand or product names")
