@@ -213,13 +213,52 @@ def compile_pattern(pattern: str, *, source: str, rule: str, key: str) -> regex.
     try:
         return regex.compile(go_pattern(pattern))
     except (regex.error, ValueError, TypeError) as exc:
-        raise RuleError(f"{source}: rule {rule}: key '{key}': invalid pattern {pattern!r}: {exc}")
+        where = f"{source}: " if source else ""
+        raise RuleError(
+            f"{where}rule {rule}: key '{key}': invalid pattern {pattern!r}: {exc}"
+        ) from None
 
 
 _SENT_END = regex.compile(r"""[.!?]+['"’”)\]]*(?=\s+|$)""")
 _ABBREV = frozenset(
-    "e.g i.e etc vs mr mrs ms dr prof sr jr st no fig inc ltd co corp approx dept est "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s a.m p.m".split()
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "no",
+        "fig",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "approx",
+        "dept",
+        "est",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "a.m",
+        "p.m",
+    ]
 )
 
 
@@ -290,7 +329,7 @@ class Fields:
         where = f"{self.source}: " if self.source else ""
         return RuleError(f"{where}rule {self.rule}: key '{key}': {what}")
 
-    def str(self, key: str, default: str = "") -> str:
+    def text(self, key: str, default: str = "") -> str:
         value = self.data.get(key, default)
         if value is None:
             return default
@@ -298,7 +337,7 @@ class Fields:
             raise self.error(key, f"expected a string, got {type(value).__name__}")
         return str(value)
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def flag(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key, default)
         if value is None:
             return default
@@ -310,7 +349,7 @@ class Fields:
             return value != 0
         raise self.error(key, f"expected true or false, got {value!r}")
 
-    def int(self, key: str, default: int = 0) -> int:
+    def integer(self, key: str, default: int = 0) -> int:
         value = self.data.get(key, default)
         if value is None:
             return default
@@ -321,7 +360,7 @@ class Fields:
         except (TypeError, ValueError):
             raise self.error(key, f"expected a whole number, got {value!r}") from None
 
-    def list(self, key: str) -> list[str]:
+    def strings(self, key: str) -> list[str]:
         value = self.data.get(key)
         if value is None:
             return []
@@ -330,7 +369,7 @@ class Fields:
         if isinstance(value, list):
             out = []
             for item in value:
-                if isinstance(item, dict) or isinstance(item, list) or item is None:
+                if isinstance(item, dict | list) or item is None:
                     raise self.error(key, f"expected a list of strings, found {item!r}")
                 out.append(str(item) if not isinstance(item, bool) else str(item).lower())
             return out
@@ -372,21 +411,21 @@ class BaseRule:
         self.fields = f
         self.name = name
         self.source = source
-        self.message = f.str("message")
-        self.description = f.str("description")
-        level = f.str("level", "suggestion")
+        self.message = f.text("message")
+        self.description = f.text("description")
+        level = f.text("level", "suggestion")
         try:
             self.level = Severity.from_vale(level)
         except ValueError as exc:
             raise f.error("level", str(exc)) from None
-        link = f.str("link")
+        link = f.text("link")
         self.link: str | None = link or None
-        scope_values = f.list("scope")
+        scope_values = f.strings("scope")
         self.scope = Scope(scope_values or list(self.default_scope))
-        self.limit = f.int("limit")
-        category = f.str("category")
+        self.limit = f.integer("limit")
+        category = f.text("category")
         self.category: str | None = category or self.default_category
-        self.vocab = f.bool("vocab", True)
+        self.vocab = f.flag("vocab", True)
         self.action: Action | None = None
         raw_action = data.get("action")
         if raw_action is not None:

@@ -1,5 +1,5 @@
-"""``extends: capitalization`` — the whole scope must be $title, $sentence, $lower, $upper or match a
-pattern (headings, usually)."""
+"""``extends: capitalization`` — a whole scope (a heading, usually) must be $title, $sentence,
+$lower, $upper or match a pattern."""
 
 from __future__ import annotations
 
@@ -11,15 +11,110 @@ import regex
 from analyzers.rules.base import BaseRule, FileState, Match, ScopedBlock, compile_pattern
 
 _SMALL = frozenset(
-    "a an and as at but by en for if in nor of on or per the to v v. via vs vs. from into "
-    "onto with".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "en",
+        "for",
+        "if",
+        "in",
+        "nor",
+        "of",
+        "on",
+        "or",
+        "per",
+        "the",
+        "to",
+        "v",
+        "v.",
+        "via",
+        "vs",
+        "vs.",
+        "from",
+        "into",
+        "onto",
+        "with",
+    ]
 )
-_AP_SMALL = frozenset("a an and as at but by for if in nor of off on or out per so the to up "
-                      "v v. via vs vs. yet".split())
+_AP_SMALL = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "if",
+        "in",
+        "nor",
+        "of",
+        "off",
+        "on",
+        "or",
+        "out",
+        "per",
+        "so",
+        "the",
+        "to",
+        "up",
+        "v",
+        "v.",
+        "via",
+        "vs",
+        "vs.",
+        "yet",
+    ]
+)
 _CHICAGO_SMALL = _SMALL | frozenset(
-    "about above across after against along among around before behind below beneath beside "
-    "between beyond down during except inside like near off out outside over past since "
-    "through throughout till toward under underneath until up upon within without so yet".split()
+    [
+        "about",
+        "above",
+        "across",
+        "after",
+        "against",
+        "along",
+        "among",
+        "around",
+        "before",
+        "behind",
+        "below",
+        "beneath",
+        "beside",
+        "between",
+        "beyond",
+        "down",
+        "during",
+        "except",
+        "inside",
+        "like",
+        "near",
+        "off",
+        "out",
+        "outside",
+        "over",
+        "past",
+        "since",
+        "through",
+        "throughout",
+        "till",
+        "toward",
+        "under",
+        "underneath",
+        "until",
+        "up",
+        "upon",
+        "within",
+        "without",
+        "so",
+        "yet",
+    ]
 )
 _WORD_RE = regex.compile(r"[\p{L}\p{N}'’\-.]+")
 
@@ -71,7 +166,7 @@ def _title(
 
 
 def _go_title(w: str) -> str:
-    return regex.sub(r"(?<![\p{L}\p{N}'])(\p{L})", lambda m: m.group(1).upper(), w)
+    return str(regex.sub(r"(?<![\p{L}\p{N}'])(\p{L})", lambda m: m.group(1).upper(), w))
 
 
 def _sentence(
@@ -114,17 +209,17 @@ class Capitalization(BaseRule):
     def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
         super().__init__(name, data, source=source)
         f = self.fields
-        self.match = f.str("match")
+        self.match = f.text("match")
         if not self.match:
             raise f.error("match", "a capitalization rule needs 'match' ($title, $sentence, ...)")
-        self.style = f.str("style", "AP")
+        self.style = f.text("style", "AP")
         if self.style not in {"AP", "Chicago"}:
             raise f.error("style", f"expected AP or Chicago, got {self.style!r}")
-        self.exceptions = f.list("exceptions")
-        self.indicators = f.list("indicators")
-        self.prefix = f.str("prefix")
+        self.exceptions = f.strings("exceptions")
+        self.indicators = f.strings("indicators")
+        self.prefix = f.text("prefix")
         try:
-            self.threshold = float(f.str("threshold", "0.8") or 0.8)
+            self.threshold = float(f.text("threshold", "0.8") or 0.8)
         except ValueError:
             raise f.error("threshold", "expected a number between 0 and 1") from None
         self._set_exceptions(self.exceptions)

@@ -16,13 +16,13 @@ class Conditional(BaseRule):
     def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
         super().__init__(name, data, source=source)
         f = self.fields
-        self.first = f.str("first")
-        self.second = f.str("second")
+        self.first = f.text("first")
+        self.second = f.text("second")
         for key in ("first", "second"):
             if not getattr(self, key):
                 raise f.error(key, "a conditional rule needs both 'first' and 'second'")
-        self.ignorecase = f.bool("ignorecase")
-        self.exceptions = f.list("exceptions")
+        self.ignorecase = f.flag("ignorecase")
+        self.exceptions = f.strings("exceptions")
         flag = "(?i)" if self.ignorecase else ""
         self.first_re = compile_pattern(flag + self.first, source=source, rule=name, key="first")
         self.second_re = compile_pattern(flag + self.second, source=source, rule=name, key="second")
@@ -43,10 +43,7 @@ class Conditional(BaseRule):
         out: list[Match] = []
         for m in self.first_re.finditer(text):
             s = m.group()
-            if has_group:
-                defined = s in seen
-            else:
-                defined = "\0present" in seen
+            defined = s in seen if has_group else "\0present" in seen
             if defined or (self._except is not None and self._except.search(s)):
                 continue
             out.append(self.make(text, m.start(), m.end()))

@@ -20,15 +20,17 @@ class Consistency(BaseRule):
         self.either = f.mapping("either")
         if not self.either:
             raise f.error("either", "a consistency rule needs a non-empty 'either' mapping")
-        self.ignorecase = f.bool("ignorecase")
-        self.nonword = f.bool("nonword")
+        self.ignorecase = f.flag("ignorecase")
+        self.nonword = f.flag("nonword")
         self.steps: list[tuple[regex.Pattern[str], tuple[str, str]]] = []
         for i, (a, b) in enumerate(self.either.items()):
             subs = (f"c{2 * i}", f"c{2 * i + 1}")
             body = f"(?P<{subs[0]}>{a})|(?P<{subs[1]}>{b})"
             body = rf"(?m)\b(?:{body})\b" if not self.nonword else f"(?m)(?:{body})"
             pattern = ("(?i)" if self.ignorecase else "") + body
-            self.steps.append((compile_pattern(pattern, source=source, rule=name, key="either"), subs))
+            self.steps.append(
+                (compile_pattern(pattern, source=source, rule=name, key="either"), subs)
+            )
 
     def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
         seen = state.seq(self.name)

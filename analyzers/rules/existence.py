@@ -30,12 +30,12 @@ class Existence(BaseRule):
     def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
         super().__init__(name, data, source=source)
         f = self.fields
-        self.tokens = f.list("tokens")
-        self.raw = f.list("raw")
-        self.ignorecase = f.bool("ignorecase")
-        self.nonword = f.bool("nonword")
-        self.append = f.bool("append")
-        self.exceptions = f.list("exceptions")
+        self.tokens = f.strings("tokens")
+        self.raw = f.strings("raw")
+        self.ignorecase = f.flag("ignorecase")
+        self.nonword = f.flag("nonword")
+        self.append = f.flag("append")
+        self.exceptions = f.strings("exceptions")
         if not self.tokens and not self.raw:
             raise f.error("tokens", "an existence rule needs 'tokens' or 'raw'")
         word = not self.nonword and bool(self.tokens)

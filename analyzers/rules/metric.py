@@ -10,7 +10,14 @@ from typing import Any
 
 import regex
 
-from analyzers.rules.base import BaseRule, FileState, Match, ScopedBlock, format_message, split_sentences
+from analyzers.rules.base import (
+    BaseRule,
+    FileState,
+    Match,
+    ScopedBlock,
+    format_message,
+    split_sentences,
+)
 
 _WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’.\-][\p{L}\p{N}]+)*")
 _VOWELS = regex.compile(r"[aeiouy]+")
@@ -60,9 +67,7 @@ def readability_grades(st: Mapping[str, float]) -> dict[str, float]:
     return {
         "Flesch-Kincaid": 0.39 * (w / s) + 11.8 * (st["syllables"] / w) - 15.59,
         "Gunning Fog": 0.4 * ((w / s) + 100 * (st["complex_words"] / w)),
-        "Coleman-Liau": 0.0588 * (st["characters"] / w * 100)
-        - 0.296 * (s / w * 100)
-        - 15.8,
+        "Coleman-Liau": 0.0588 * (st["characters"] / w * 100) - 0.296 * (s / w * 100) - 15.8,
         "SMOG": 1.0430 * math.sqrt(st["polysyllabic_words"] * 30 / s) + 3.1291,
         "Automated Readability": 4.71 * (st["characters"] / w) + 0.5 * (w / s) - 21.43,
         "Flesch Reading Ease": 206.835 - 1.015 * (w / s) - 84.6 * (st["syllables"] / w),
@@ -85,8 +90,18 @@ _CMP: dict[type, Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
 }
-_MATH = {"sqrt": math.sqrt, "log": math.log, "log10": math.log10, "abs": abs, "pow": math.pow,
-         "floor": math.floor, "ceil": math.ceil, "round": round, "min": min, "max": max}
+_MATH: dict[str, Any] = {
+    "sqrt": math.sqrt,
+    "log": math.log,
+    "log10": math.log10,
+    "abs": abs,
+    "pow": math.pow,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "round": round,
+    "min": min,
+    "max": max,
+}
 
 
 def compile_formula(expr: str) -> ast.Expression:
@@ -97,9 +112,22 @@ def compile_formula(expr: str) -> ast.Expression:
     for node in ast.walk(tree):
         ok = isinstance(
             node,
-            ast.Expression | ast.BinOp | ast.UnaryOp | ast.Constant | ast.Name | ast.Load
-            | ast.Call | ast.Attribute | ast.Compare | ast.BoolOp | ast.And | ast.Or
-            | ast.USub | ast.UAdd | ast.operator | ast.cmpop,
+            ast.Expression
+            | ast.BinOp
+            | ast.UnaryOp
+            | ast.Constant
+            | ast.Name
+            | ast.Load
+            | ast.Call
+            | ast.Attribute
+            | ast.Compare
+            | ast.BoolOp
+            | ast.And
+            | ast.Or
+            | ast.USub
+            | ast.UAdd
+            | ast.operator
+            | ast.cmpop,
         )
         if not ok:
             raise ValueError(f"unsupported syntax {type(node).__name__}")
@@ -150,12 +178,14 @@ class Metric(BaseRule):
     def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
         super().__init__(name, data, source=source)
         f = self.fields
-        self.formula = f.str("formula")
-        self.condition = f.str("condition")
+        self.formula = f.text("formula")
+        self.condition = f.text("condition")
         if not self.formula.strip():
             raise f.error("formula", "a metric rule needs a 'formula'")
         if not regex.match(r"^\s*(?:>=|<=|==|!=|>|<)\s*-?[\d.]+\s*$", self.condition):
-            raise f.error("condition", f"expected a comparison such as '> 8', got {self.condition!r}")
+            raise f.error(
+                "condition", f"expected a comparison such as '> 8', got {self.condition!r}"
+            )
         try:
             self._tree = compile_formula(self.formula)
         except (SyntaxError, ValueError) as exc:
@@ -188,16 +218,25 @@ class Readability(BaseRule):
     def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
         super().__init__(name, data, source=source)
         f = self.fields
-        self.metrics = f.list("metrics")
-        known = set(readability_grades({"words": 1, "sentences": 1, "syllables": 1,
-                                        "complex_words": 0, "characters": 1,
-                                        "polysyllabic_words": 0}))
+        self.metrics = f.strings("metrics")
+        known = set(
+            readability_grades(
+                {
+                    "words": 1,
+                    "sentences": 1,
+                    "syllables": 1,
+                    "complex_words": 0,
+                    "characters": 1,
+                    "polysyllabic_words": 0,
+                }
+            )
+        )
         for m in self.metrics:
             if m not in known:
                 raise f.error("metrics", f"unknown metric {m!r} (known: {sorted(known)})")
         if not self.metrics:
             raise f.error("metrics", "a readability rule needs at least one metric")
-        self.grade = float(f.str("grade", "8") or 8)
+        self.grade = float(f.text("grade", "8") or 8)
         self.scope = type(self.scope)(["summary"])
 
     def run(self, block: ScopedBlock, state: FileState) -> list[Match]:

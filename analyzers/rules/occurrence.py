@@ -22,14 +22,14 @@ class Occurrence(BaseRule):
     def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
         super().__init__(name, data, source=source)
         f = self.fields
-        self.max = f.int("max")
-        self.min = f.int("min")
-        self.token = f.str("token")
+        self.max = f.integer("max")
+        self.min = f.integer("min")
+        self.token = f.text("token")
         if not self.token:
             raise f.error("token", "an occurrence rule needs a 'token' pattern")
         if self.max <= 0 and self.min <= 0:
             raise f.error("max", "an occurrence rule needs 'max' or 'min' above 0")
-        self.ignorecase = f.bool("ignorecase")
+        self.ignorecase = f.flag("ignorecase")
         pattern = ("(?i)" if self.ignorecase else "") + f"(?:{self.token})"
         self.pattern = compile_pattern(pattern, source=source, rule=name, key="token")
 
@@ -39,7 +39,5 @@ class Occurrence(BaseRule):
         n = len(locs)
         if (self.max > 0 and n > self.max) or (self.min > 0 and n < self.min):
             start, end = locs[0] if locs else (0, 0)
-            return [
-                Match(start, end, text[start:end], format_message(self.message, str(n)), ())
-            ]
+            return [Match(start, end, text[start:end], format_message(self.message, str(n)), ())]
         return []

@@ -44,7 +44,9 @@ def load_rule(name: str, data: Mapping[str, Any], *, source: str = "") -> BaseRu
     """Build one rule from its YAML mapping; ``RuleError`` names source, rule and key."""
     where = f"{source}: " if source else ""
     if not isinstance(data, Mapping):
-        raise RuleError(f"{where}rule {name}: expected a mapping of keys, got {type(data).__name__}")
+        raise RuleError(
+            f"{where}rule {name}: expected a mapping of keys, got {type(data).__name__}"
+        )
     extends = data.get("extends")
     if extends is None:
         raise RuleError(f"{where}rule {name}: key 'extends': missing (one of {sorted(REGISTRY)})")

@@ -22,13 +22,13 @@ class Repetition(BaseRule):
     def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
         super().__init__(name, data, source=source)
         f = self.fields
-        self.tokens = f.list("tokens")
+        self.tokens = f.strings("tokens")
         if not self.tokens:
             raise f.error("tokens", "a repetition rule needs 'tokens'")
-        self.ignorecase = f.bool("ignorecase")
-        self.alpha = f.bool("alpha")
-        self.max = f.int("max")
-        self.exceptions = set(f.list("exceptions"))
+        self.ignorecase = f.flag("ignorecase")
+        self.alpha = f.flag("alpha")
+        self.max = f.integer("max")
+        self.exceptions = set(f.strings("exceptions"))
         self._accepted: set[str] = set()
         pattern = ("(?i)" if self.ignorecase else "") + "(" + "|".join(self.tokens) + ")"
         self.pattern = compile_pattern(pattern, source=source, rule=name, key="tokens")

@@ -54,16 +54,16 @@ class Substitution(BaseRule):
         self.swap = f.mapping("swap")
         if not self.swap:
             raise f.error("swap", "a substitution rule needs a non-empty 'swap' mapping")
-        self.ignorecase = f.bool("ignorecase")
-        self.nonword = f.bool("nonword")
-        self.capitalize = f.bool("capitalize")
-        self.exceptions = f.list("exceptions")
+        self.ignorecase = f.flag("ignorecase")
+        self.nonword = f.flag("nonword")
+        self.capitalize = f.flag("capitalize")
+        self.exceptions = f.strings("exceptions")
         # longest pattern first, so that "MPL 2.0" wins over "MPL" (leftmost-first alternation)
         keys = sorted(self.swap, key=len, reverse=True)
         self.replacements = [self.swap[k] for k in keys]
         self.bases: list[int] = []
         index = 1
-        for i, key in enumerate(keys):
+        for key in keys:
             self.bases.append(index)
             inner = compile_pattern(key, source=source, rule=name, key=f"swap: {key}")
             index += 1 + inner.groups
@@ -109,8 +109,6 @@ class Substitution(BaseRule):
                     suggestions = self.action.params or options
                 else:
                     suggestions = options
-                out.append(
-                    Match(start, end, raw, format_message(message, shown, raw), suggestions)
-                )
+                out.append(Match(start, end, raw, format_message(message, shown, raw), suggestions))
                 break
         return out

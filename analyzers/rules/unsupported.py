@@ -22,8 +22,21 @@ class Unsupported(BaseRule):
 
 class Spelling(Unsupported):
     extends = "spelling"
-    keys = frozenset({"dictionaries", "dicpath", "filters", "ignore", "custom", "append",
-                      "threshold", "ignorecase", "exceptions", "aff", "dic"})
+    keys = frozenset(
+        {
+            "dictionaries",
+            "dicpath",
+            "filters",
+            "ignore",
+            "custom",
+            "append",
+            "threshold",
+            "ignorecase",
+            "exceptions",
+            "aff",
+            "dic",
+        }
+    )
 
 
 class Sequence(Unsupported):

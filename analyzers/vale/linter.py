@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzers.rules.base import BaseRule, FileState, ScopedBlock
+from analyzers.rules.base import BaseRule, FileState, RuleError, ScopedBlock
 from analyzers.rules.registry import (
     avoid_rule,
     load_rule,
@@ -18,7 +18,6 @@ from analyzers.rules.registry import (
     terms_rule,
     vocab_terms,
 )
-from analyzers.rules.base import RuleError
 from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
 from analyzers.vale.markup import UNSUPPORTED_EXTS, Document, Segment, parse
@@ -130,12 +129,12 @@ class Linter:
                     acc, rej = vocab_terms(sp, vocab)
                     self.accepted.extend(acc)
                     rejected.extend(rej)
-                for rule in (terms_rule(self.accepted), avoid_rule(rejected)):
-                    if rule is not None:
-                        self.rules[rule.name] = rule
-                for rule in self.rules.values():
-                    if rule.name not in ("Vale.Terms", "Vale.Avoid"):
-                        rule.accept(self.accepted)
+                for vrule in (terms_rule(self.accepted), avoid_rule(rejected)):
+                    if vrule is not None:
+                        self.rules[vrule.name] = vrule
+                for loaded in self.rules.values():
+                    if loaded.name not in ("Vale.Terms", "Vale.Avoid"):
+                        loaded.accept(self.accepted)
         except RuleError as exc:
             raise ValeError("loadStyles", str(exc)) from None
 
@@ -215,8 +214,10 @@ class Linter:
                         continue
                     line = bisect.bisect_right(line_starts, start)
                     col = start - line_starts[line - 1] + 1
-                    if seg.scope not in ("raw", "summary") and m.matched and (
-                        doc.original[start:end] != m.matched
+                    if (
+                        seg.scope not in ("raw", "summary")
+                        and m.matched
+                        and (doc.original[start:end] != m.matched)
                     ):
                         # Vale finds a match by searching the source; when markup sits inside
                         # the matched words it falls back to the start of the line.
@@ -246,7 +247,9 @@ class Linter:
         result.alerts.sort(key=lambda a: (a.line, a.column, a.check))
         return result
 
-    def lint_paths(self, inputs: Sequence[str], cwd: Path, glob: str | None = None) -> list[FileResult]:
+    def lint_paths(
+        self, inputs: Sequence[str], cwd: Path, glob: str | None = None
+    ) -> list[FileResult]:
         results: list[FileResult] = []
         for src in inputs:
             p = (cwd / src) if not os.path.isabs(src) else Path(src)

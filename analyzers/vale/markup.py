@@ -14,6 +14,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -24,12 +25,49 @@ HTML_EXTS = frozenset({".html", ".htm", ".xhtml"})
 TEXT_EXTS = frozenset({".txt", ".text"})
 HASH_COMMENT_EXTS = frozenset({".py", ".rb", ".r", ".pl", ".sh", ".bash", ".yml", ".yaml", ".toml"})
 SLASH_COMMENT_EXTS = frozenset(
-    {".c", ".cc", ".cpp", ".cxx", ".h", ".hpp", ".java", ".js", ".jsx", ".ts", ".tsx", ".go",
-     ".rs", ".swift", ".kt", ".scala", ".cs", ".php", ".css", ".less", ".scss", ".proto"}
+    {
+        ".c",
+        ".cc",
+        ".cpp",
+        ".cxx",
+        ".h",
+        ".hpp",
+        ".java",
+        ".js",
+        ".jsx",
+        ".ts",
+        ".tsx",
+        ".go",
+        ".rs",
+        ".swift",
+        ".kt",
+        ".scala",
+        ".cs",
+        ".php",
+        ".css",
+        ".less",
+        ".scss",
+        ".proto",
+    }
 )
 UNSUPPORTED_EXTS = frozenset(
-    {".rst", ".adoc", ".asciidoc", ".org", ".dita", ".xml", ".tex", ".ipynb", ".json", ".jl",
-     ".clj", ".hs", ".lua", ".ps1", ".rst.txt"}
+    {
+        ".rst",
+        ".adoc",
+        ".asciidoc",
+        ".org",
+        ".dita",
+        ".xml",
+        ".tex",
+        ".ipynb",
+        ".json",
+        ".jl",
+        ".clj",
+        ".hs",
+        ".lua",
+        ".ps1",
+        ".rst.txt",
+    }
 )
 
 
@@ -220,7 +258,9 @@ def _inline_text(
             elif rest.startswith(">"):
                 cur += 1
         elif t == "image":
-            m = re.compile(r"!\[(.*?)\](\([^)]*\)|\[[^\]]*\])?", re.S).match(content, content.find("![", cur))
+            m = re.compile(r"!\[(.*?)\](\([^)]*\)|\[[^\]]*\])?", re.S).match(
+                content, content.find("![", cur)
+            )
             if m:
                 alt = m.group(1)
                 a0 = m.start(1)
@@ -299,8 +339,33 @@ def parse_markdown(text: str, mdx: bool = False) -> Document:
 
 _SKIP_TAGS = frozenset({"script", "style", "pre", "figure", "noscript", "head"})
 _INLINE_TAGS = frozenset(
-    {"b", "big", "i", "small", "abbr", "acronym", "cite", "dfn", "em", "kbd", "strong", "a",
-     "br", "img", "span", "sub", "sup", "code", "tt", "del", "mark", "u", "s", "q", "time"}
+    {
+        "b",
+        "big",
+        "i",
+        "small",
+        "abbr",
+        "acronym",
+        "cite",
+        "dfn",
+        "em",
+        "kbd",
+        "strong",
+        "a",
+        "br",
+        "img",
+        "span",
+        "sub",
+        "sup",
+        "code",
+        "tt",
+        "del",
+        "mark",
+        "u",
+        "s",
+        "q",
+        "time",
+    }
 )
 _MASK_TAGS = frozenset({"code", "tt", "kbd"})
 
