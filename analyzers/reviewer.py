@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from analyzers.guide import BrandGuide
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
@@ -222,22 +221,23 @@ def _remap_tone(t: ToneProfile | None, doc: PlainText) -> ToneProfile | None:
     return dataclasses.replace(t, sentences=_remap_sentences(t.sentences, doc))
 
 
-@dataclass(frozen=True)
-class _Key:
-    span: Span
-    what: tuple[str, ...]
-
-
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """Two analyzers flagging the same words with the same fix is one finding: keep the most
-    severe (the terminology rule and the entity gazetteer both catch product casing)."""
-    best: dict[_Key, Finding] = {}
+    """One finding per exact span. When two analyzers flag the same words (the terminology rule
+    and the entity gazetteer both catch product casing; a Vale style and the guide both ban
+    "synergy") the most severe one is kept, the guide's own rules win ties, and the
+    suggestions of the others are carried over so no fix is lost."""
+    groups: dict[Span, list[Finding]] = {}
     for f in findings:
-        key = _Key(f.span, tuple(sorted(f.suggestions)) if f.suggestions else (f.rule_id,))
-        kept = best.get(key)
-        if kept is None or f.severity.rank > kept.severity.rank:
-            best[key] = f
-    return list(best.values())
+        groups.setdefault(f.span, []).append(f)
+    kept: list[Finding] = []
+    for group in groups.values():
+        group.sort(key=lambda f: (-f.severity.rank, not f.rule_id.startswith("Brand."), f.rule_id))
+        best = group[0]
+        extra = [s for f in group[1:] for s in f.suggestions if s not in best.suggestions]
+        if extra:
+            best = dataclasses.replace(best, suggestions=(*best.suggestions, *dict.fromkeys(extra)))
+        kept.append(best)
+    return kept
 
 
 def is_error(f: Finding) -> bool:

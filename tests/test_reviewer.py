@@ -1,0 +1,146 @@
+"""The reviewer over the example guide: rules, spans in the original text, models seam."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from analyzers.guide import BrandGuide, default_guide_path, load_guide
+from analyzers.models.base import ModelInput, ModelOutput
+from analyzers.reviewer import Reviewer
+from analyzers.types import (
+    Draft,
+    Finding,
+    SentenceScore,
+    SentimentResult,
+    Severity,
+    SourceFormat,
+    Span,
+    Verdict,
+)
+
+
+@pytest.fixture(scope="module")
+def guide() -> BrandGuide:
+    return load_guide(default_guide_path())
+
+
+class FakeSuite:
+    """Flags the word 'sad' as a negative-sentiment finding, in plain-text coordinates."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def analyze(self, docs: Sequence[ModelInput], guide: BrandGuide) -> list[ModelOutput]:
+        self.calls.append(len(docs))
+        outs = []
+        for doc in docs:
+            text = doc.plain.text
+            out = ModelOutput(
+                sentiment=SentimentResult(
+                    "neutral",
+                    0.5,
+                    {"neutral": 0.5},
+                    tuple(SentenceScore(Span(s, e), "neutral", 0.5) for s, e in doc.sentences),
+                )
+            )
+            i = text.find("sad")
+            if i >= 0:
+                out.findings.append(
+                    Finding(
+                        "Sentiment.Floor",
+                        "sentiment",
+                        Severity.WARNING,
+                        "too sad",
+                        Span(i, i + 3),
+                        "sad",
+                    )
+                )
+            outs.append(out)
+        return outs
+
+
+class BrokenSuite:
+    name = "broken"
+
+    def analyze(self, docs: Sequence[ModelInput], guide: BrandGuide) -> list[ModelOutput]:
+        raise RuntimeError("weights missing")
+
+
+def test_findings_point_at_the_original_characters_through_mrkdwn(guide: BrandGuide) -> None:
+    text = "Hey <@U123|sam> :wave: *our* _new_ lumasync app lets you <https://x.io|login> fast."
+    review = Reviewer(guide).review_one(Draft(text, "d", SourceFormat.MRKDWN))
+    by_rule = {f.rule_id: f for f in review.findings}
+    casing = by_rule["Brand.Products"]
+    assert text[casing.span.start : casing.span.end] == "lumasync" == casing.matched
+    assert "LumaSync" in casing.suggestions
+    login = next(f for f in review.findings if f.matched.lower() == "login")
+    assert text[login.span.start : login.span.end] == "login"  # inside the link label
+
+
+def test_findings_sorted_by_position_and_deduplicated(guide: BrandGuide) -> None:
+    text = "Synergy! Our revolutionary lumasync and synergy synergy."
+    review = Reviewer(guide).review_one(Draft(text))
+    starts = [f.span.start for f in review.findings]
+    assert starts == sorted(starts)
+    spans = [f.span for f in review.findings]
+    assert len(spans) == len(set(spans)), "one finding per exact span"
+
+
+def test_clean_on_voice_draft_passes(guide: BrandGuide) -> None:
+    text = (
+        "LumaSync keeps your files in step across every device. "
+        "Set it up in a few minutes and get back to the work that matters."
+    )
+    review = Reviewer(guide).review_one(Draft(text))
+    assert review.findings == ()
+    assert review.score == 100.0
+    assert review.verdict is Verdict.PASS
+
+
+def test_error_finding_never_passes(guide: BrandGuide) -> None:
+    review = Reviewer(guide).review_one(Draft("Our revolutionary LumaSync app is here for you."))
+    assert any(f.severity is Severity.ERROR for f in review.findings)
+    assert review.verdict is not Verdict.PASS
+
+
+def test_model_suite_is_called_once_per_batch_and_spans_are_remapped(guide: BrandGuide) -> None:
+    suite = FakeSuite()
+    drafts = [Draft("**So** sad today.", "a", SourceFormat.MARKDOWN), Draft("Fine.", "b")]
+    reviews = Reviewer(guide, suite).review(drafts)
+    assert suite.calls == [2]
+    sad = next(f for f in reviews[0].findings if f.rule_id == "Sentiment.Floor")
+    assert drafts[0].text[sad.span.start : sad.span.end] == "sad"
+    assert reviews[0].sentiment is not None
+    sentence = reviews[0].sentiment.sentences[0].span
+    assert drafts[0].text[sentence.start : sentence.end] == "So** sad today."
+    assert "sentiment" in reviews[0].category_scores
+    assert reviews[0].skipped == {}
+
+
+def test_model_failure_leaves_rules_working_and_says_why(guide: BrandGuide) -> None:
+    review = Reviewer(guide, BrokenSuite()).review_one(Draft("Our lumasync app."))
+    assert any(f.rule_id == "Brand.Products" for f in review.findings)
+    assert set(review.skipped) == {"sentiment", "tone", "entities"}
+    assert "weights missing" in review.skipped["tone"]
+    # skipped categories are left out of the score rather than counted as perfect
+    assert "tone" not in review.category_scores
+
+
+def test_profiles_change_the_rules(guide: BrandGuide) -> None:
+    names = list(guide.profiles)
+    assert names, "the example guide defines profiles"
+    reviewer = Reviewer(guide)
+    for name in names:
+        review = reviewer.review_one(Draft("A plain sentence about LumaSync."), profile=name)
+        assert review.profile == name
+    assert reviewer.rules(names[0]) is reviewer.rules(names[0])  # compiled once
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🎉🎉", "```\ncode only\n```"])
+def test_degenerate_drafts_do_not_raise(guide: BrandGuide, text: str) -> None:
+    review = Reviewer(guide).review_one(Draft(text, None, SourceFormat.MARKDOWN))
+    assert 0.0 <= review.score <= 100.0
