@@ -226,12 +226,15 @@ _Tok = tuple[Any, ...]
 
 
 class _Delim:
-    __slots__ = ("a", "b", "can_close", "can_open", "ch", "lrem", "rrem")
+    __slots__ = ("a", "b", "can_close", "can_open", "ch", "lrem", "rrem", "run")
 
-    def __init__(self, ch: str, a: int, b: int, can_open: bool, can_close: bool) -> None:
+    def __init__(
+        self, ch: str, a: int, b: int, can_open: bool, can_close: bool, run: int = -1
+    ) -> None:
         self.ch = ch
         self.a = a
         self.b = b
+        self.run = a if run < 0 else run  # start of the delimiter run (split "~~~~" runs)
         self.can_open = can_open
         self.can_close = can_close
         self.lrem = 0  # markers consumed from the left (as a closer)
@@ -260,7 +263,7 @@ def _resolve_emphasis(toks: list[_Tok], commonmark: bool) -> None:
                 found = -1
                 for j in range(len(stack) - 1, bottom.get(key, 0) - 1, -1):
                     o = stack[j]
-                    if o.ch != closer.ch or o.left <= 0:
+                    if o.ch != closer.ch or o.left <= 0 or o.run == closer.run:
                         continue
                     if (
                         commonmark
@@ -343,29 +346,31 @@ def _url_end(s: str, j: int, end: int) -> int:
 
 
 def _code_spans(s: str, start: int, end: int, escapes: bool) -> dict[int, int]:
-    """Backtick runs that open a code span -> end of the span (CommonMark pairing)."""
-    runs: list[tuple[int, int]] = []
-    for mt in re.finditer(r"`+", s[start:end]):
-        a = mt.start() + start
-        if escapes and a > start and _escaped(s, a, start):
-            a += 1
-            if a >= mt.end() + start:
-                continue
-        runs.append((a, mt.end() + start))
-    spans: dict[int, int] = {}
+    """Backtick runs that open a code span -> end of the span (CommonMark pairing).
+
+    Scanning left to right outside code, an opening run preceded by an unescaped backslash
+    loses its first backtick; the closing run is the next run of exactly the same length
+    (backslashes inside code are literal, so they never stop a closer).
+    """
+    runs = [(mt.start(), mt.end()) for mt in re.finditer(r"`+", s[start:end])]
+    runs = [(a + start, b + start) for a, b in runs]
     by_len: dict[int, list[int]] = {}
     for idx, (a, b) in enumerate(runs):
         by_len.setdefault(b - a, []).append(idx)
-    used_until = -1
+    spans: dict[int, int] = {}
+    pos = start
     for idx, (a, b) in enumerate(runs):
-        if a < used_until:
+        if a < pos:
             continue
-        same = by_len[b - a]
+        if escapes and _escaped(s, a, max(start, pos)):
+            a += 1
+            if a >= b:
+                continue
+        same = by_len.get(b - a, [])
         k = bisect.bisect_right(same, idx)
         if k < len(same):
-            _ca, cb = runs[same[k]]
-            spans[a] = cb
-            used_until = cb
+            spans[a] = runs[same[k]][1]
+            pos = spans[a]
     return spans
 
 
@@ -637,6 +642,8 @@ def _parse_link(ctx: _MdCtx, j: int, end: int) -> tuple[int, int, int] | None:
             ref = s[k + 2 : r] or s[j + 1 : k]
             if _norm_ref(ref) in ctx.refs:
                 return j + 1, k, r + 1
+        if r is not None:  # "[a][b]" with b undefined: "[a]" is not a shortcut either
+            return None
     if k - j <= 1000 and _norm_ref(s[j + 1 : k]) in ctx.refs:
         return j + 1, k, k + 1
     return None
@@ -692,13 +699,15 @@ def _md_inline(ctx: _MdCtx, start: int, end: int) -> list[_Tok]:
         elif c == "[":
             link = _parse_link(ctx, j, end)
             if link:
-                tok = ("l", _md_inline(ctx, link[0], link[1]))
-                nxt = link[2]
+                children = _md_inline(ctx, link[0], link[1])
+                if not any(len(t) > 2 and t[2] == "link" for t in children):  # no nested links
+                    tok = ("l", children, "link")
+                    nxt = link[2]
         elif c in "*_~":
             k = j
             while k < end and s[k] == c:
                 k += 1
-            if c == "~" and k - j != 2:
+            if c == "~" and k - j < 2:
                 i = k
                 continue
             prev = s[j - 1] if j > 0 else " "
@@ -712,6 +721,17 @@ def _md_inline(ctx: _MdCtx, start: int, end: int) -> list[_Tok]:
                 can_close = right and (not left or a_pu)
             else:
                 can_open, can_close = left, right
+            if c == "~":  # GFM strikethrough: a run is a string of "~~" pairs (markdown-it)
+                if j > text_start:
+                    toks.append(("t", text_start, j))
+                if (k - j) % 2:
+                    toks.append(("t", j, j + 1))
+                toks.extend(
+                    ("d", _Delim(c, q, q + 2, can_open, can_close, run=j))
+                    for q in range(j + (k - j) % 2, k, 2)
+                )
+                i = text_start = k
+                continue
             tok = ("d", _Delim(c, j, k, can_open, can_close))
             nxt = k
         else:  # bare URL (GFM autolink extension)
@@ -733,7 +753,8 @@ def _md_inline(ctx: _MdCtx, start: int, end: int) -> list[_Tok]:
 
 
 _HTML_BLOCK_DROP = re.compile(
-    r"<(script|style|pre|textarea)\b.*?</\1\s*>|<!--.*?-->|<\?.*?\?>|<![^>]*>|<[^>]*>",
+    r"<(script|style|pre|textarea)\b.*?</\1\s*>|<!--.*?-->|<\?.*?\?>|<![^>]*>"
+    r"|</?[A-Za-z][^>]*>",
     re.DOTALL | re.IGNORECASE,
 )
 

@@ -568,3 +568,31 @@ def test_sentence_ranges_are_ordered_and_trimmed(text: str) -> None:
         assert last <= a < b <= len(text)
         assert not text[a].isspace() and not text[b - 1].isspace()
         last = b
+
+
+_MD_FRAGMENTS = [
+    "a", "b", " ", "*", "**", "_", "__", "~~", "[", "]", "(", ")", "[l](u)", "\\*", "&amp;",
+    "é", "\n", "\n\n", "> ", "- ", "1. ", "x_y", "!", ".", "`", "``", "<b>", "&#65;",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MD_FRAGMENTS), min_size=1, max_size=16))
+def test_markdown_prose_agrees_with_commonmark_renderer(parts: list[str]) -> None:
+    """Emphasis, links, escapes and entities resolve as markdown-it renders them."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    text = "".join(parts)
+    rendered = MarkdownIt("commonmark").enable("strikethrough").render(text)
+    if "<pre>" in rendered:  # indented / fenced code: skipped by us, kept by the renderer
+        return
+    rendered = re.sub(r"<code>.*?</code>", "", rendered, flags=re.S)
+    expected = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+
+    def norm(s: str) -> str:
+        return " ".join(s.split())
+
+    assert norm(to_plain(text, MARKDOWN).text) == norm(expected)
