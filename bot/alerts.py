@@ -1,0 +1,115 @@
+"""Manager alerts: DMs to the configured managers and/or a post in the alerts channel.
+
+One alert per draft version (``alerts`` table + a journalled job keyed by the version); a burst is
+paced by a token bucket in a lane of its own (one worker), never dropped; each target is recorded
+after its post succeeds, so a retry after a partial failure never alerts the same person twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from analyzers import Review, is_alert_worthy
+from bot import blocks
+from bot.jobs import JobQueue, Submit, TokenBucket
+from bot.settings import Settings
+from bot.store import Job, Store
+
+log = logging.getLogger(__name__)
+
+
+def alert_key(channel: str, ts: str, part: str, version: str) -> str:
+    return f"alert:{channel}:{ts}:{part}:{version}"
+
+
+class Alerter:
+    def __init__(
+        self, settings: Settings, store: Store, client: AsyncWebClient, bucket: TokenBucket
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.client = client
+        self.bucket = bucket
+        self.queue: JobQueue | None = None  # set by the app once the alert lane exists
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.manager_ids or self.settings.alert_channel)
+
+    def consider(
+        self,
+        review: Review,
+        *,
+        channel: str,
+        ts: str,
+        part: str,
+        version: str,
+        author: str | None,
+    ) -> Submit | None:
+        """Queue an alert when the review warrants one and this version has not had one."""
+        if not self.enabled or self.queue is None:
+            return None
+        worthy, reasons = is_alert_worthy(review)
+        if not worthy or self.store.alert_sent(channel, ts, part, version):
+            return None
+        payload = {
+            "channel": channel,
+            "ts": ts,
+            "part": part,
+            "version": version,
+            "author": author,
+            "reasons": reasons,
+            "review": review.to_dict(),
+        }
+        return self.queue.submit(alert_key(channel, ts, part, version), "alert", payload)
+
+    async def handle(self, job: Job) -> None:
+        p: Mapping[str, Any] = job.payload
+        channel, ts, part, version = p["channel"], p["ts"], p["part"], p["version"]
+        if self.store.alert_sent(channel, ts, part, version):
+            return
+        review = Review.from_dict(p["review"])
+        permalink = await self._permalink(channel, ts)
+        msg = blocks.alert_message(
+            review,
+            author=p.get("author"),
+            channel=channel,
+            permalink=permalink,
+            reasons=list(p.get("reasons") or []),
+        )
+        targets = list(self.settings.manager_ids)
+        if self.settings.alert_channel:
+            targets.append(self.settings.alert_channel)
+        for target in targets:
+            sent_key = f"{job.key}:to:{target}"
+            if self.store.seen(sent_key):
+                continue
+            await self.bucket.acquire()
+            dest = target
+            if target[0] in "UW":
+                opened = await self.client.conversations_open(users=target)
+                dest = str(opened["channel"]["id"])
+            await self.client.chat_postMessage(
+                channel=dest, text=msg["text"], blocks=msg["blocks"], unfurl_links=False
+            )
+            self.store.claim(sent_key)
+        self.store.record_alert(channel, ts, part, version)
+        log.info(
+            "alert sent for %s/%s (version %s) to %d target(s)", channel, ts, version, len(targets)
+        )
+
+    async def _permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            resp = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                raise
+            log.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+            return None
+        link = resp.get("permalink")
+        return str(link) if link else None

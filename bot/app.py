@@ -1,0 +1,206 @@
+"""``create_app(settings, reviewer) -> AsyncApp``: the bolt app, its listeners, one error handler.
+
+``build_bot`` returns the ``BrandBot`` behind the app (context, queues, lifecycle); ``create_app``
+is the same, returning just the ``AsyncApp``; ``bot_for(app)`` gets the ``BrandBot`` back.
+
+Listeners run before the acknowledgement goes out (``process_before_response=True``) but only
+classify and journal, so acks take milliseconds; reviews run in ``bot.jobs`` workers, inference
+off the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts import Alerter
+from bot.clients import web_client
+from bot.errors import ErrorReporter, install_log_masking
+from bot.files import FileFetcher
+from bot.jobs import ExecutorReviewService, JobQueue, ReviewerLike, ReviewService, TokenBucket
+from bot.listeners import actions, commands, events, shortcuts
+from bot.settings import Settings
+from bot.store import Store
+from bot.workflows import BotContext, Workflows, is_retryable
+
+log = logging.getLogger(__name__)
+
+_BOTS: weakref.WeakKeyDictionary[AsyncApp, BrandBot] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class BrandBot:
+    app: AsyncApp
+    ctx: BotContext
+    workflows: Workflows
+    reviews: JobQueue
+    alerts: JobQueue
+    owns_service: bool
+    started: bool = False
+
+    async def start(self) -> None:
+        """Learn who we are (auth.test), then resume unfinished jobs and start the workers."""
+        if self.started:
+            return
+        try:
+            auth = await self.ctx.client.auth_test()
+            self.ctx.bot_user_id = auth.get("user_id")
+            self.ctx.bot_id = auth.get("bot_id")
+        except SlackApiError as exc:
+            raise RuntimeError(
+                f"Slack rejected the bot token (auth.test: {exc.response.get('error')}); "
+                "check SLACK_BOT_TOKEN"
+            ) from None
+        await self.reviews.start()
+        await self.alerts.start()
+        self.started = True
+        log.info(
+            "brandbot ready as %s (%s); watching %s",
+            self.ctx.bot_user_id,
+            self.ctx.reviewer_status or "reviewer",
+            ", ".join(self.ctx.settings.watched_channels) or "no channels",
+        )
+
+    async def stop(self, *, grace_s: float = 5.0, close_store: bool = True) -> None:
+        await self.reviews.stop(grace_s=grace_s)
+        await self.alerts.stop(grace_s=min(grace_s, 1.0))
+        for task in list(self.ctx._background):
+            task.cancel()
+        if self.owns_service:
+            await self.ctx.service.aclose()
+        if close_store:
+            self.ctx.store.close()
+        self.started = False
+
+    async def idle(self, timeout: float = 30.0) -> None:
+        """Wait until every journalled review and alert is done (tests, benchmarks)."""
+        await self.reviews.join(timeout)
+        await self.alerts.join(timeout)
+
+    @property
+    def ready(self) -> bool:
+        return self.started and self.ctx.service.ready
+
+
+def create_app(
+    settings: Settings,
+    reviewer: ReviewerLike,
+    *,
+    client: AsyncWebClient | None = None,
+    service: ReviewService | None = None,
+    store: Store | None = None,
+) -> AsyncApp:
+    return build_bot(settings, reviewer, client=client, service=service, store=store).app
+
+
+def bot_for(app: AsyncApp) -> BrandBot:
+    return _BOTS[app]
+
+
+def build_bot(
+    settings: Settings,
+    reviewer: ReviewerLike,
+    *,
+    client: AsyncWebClient | None = None,
+    service: ReviewService | None = None,
+    store: Store | None = None,
+) -> BrandBot:
+    install_log_masking(settings.secrets)
+    client = client or web_client(
+        settings.bot_token, settings.api_base_url, max_wait_s=settings.max_retry_after_s
+    )
+    store = store or Store(settings.db_path)
+    owns_service = service is None
+    service = service or ExecutorReviewService(reviewer, threads=settings.models.threads or 1)
+    reporter = ErrorReporter(client)
+    alerter = Alerter(
+        settings, store, client, TokenBucket(settings.alert_rate_per_s, settings.alert_burst)
+    )
+    fetcher = FileFetcher.for_api_url(
+        settings.bot_token or "", settings.slack_api_url, max_bytes=settings.max_file_bytes
+    )
+    ctx = BotContext(
+        settings=settings,
+        store=store,
+        client=client,
+        service=service,
+        guide=reviewer.guide,
+        reporter=reporter,
+        alerter=alerter,
+        fetcher=fetcher,
+        reviewer_status=str(getattr(reviewer, "models_status", "")),
+    )
+    workflows = Workflows(ctx)
+    ctx.reviews = JobQueue(
+        store,
+        workflows.handle,
+        lane="review",
+        workers=settings.workers,
+        capacity=settings.queue_size,
+        on_failure=workflows.on_failure,
+        is_retryable=is_retryable,
+    )
+    ctx.alerts = JobQueue(
+        store,
+        alerter.handle,
+        lane="alert",
+        workers=1,
+        capacity=1_000_000,  # alerts are paced, never dropped
+        on_failure=workflows.on_failure,
+        is_retryable=is_retryable,
+        max_attempts=8,
+    )
+    alerter.queue = ctx.alerts
+
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.signing_secret or "unused-in-socket-mode",
+        process_before_response=True,
+        request_verification_enabled=settings.mode == "http",
+        logger=logging.getLogger("bot.bolt"),
+    )
+    register_middleware(app, ctx)
+    commands.register(app, ctx)
+    shortcuts.register(app, ctx)
+    actions.register(app, ctx)
+    events.register(app, ctx)  # last: it holds the catch-all event listener
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # the one error handler: a reference id for the user, the details in the log
+        await reporter.report(error, body=body if isinstance(body, dict) else None)
+
+    bot = BrandBot(
+        app=app,
+        ctx=ctx,
+        workflows=workflows,
+        reviews=ctx.reviews,
+        alerts=ctx.alerts,
+        owns_service=owns_service,
+    )
+    _BOTS[app] = bot
+    return bot
+
+
+def register_middleware(app: AsyncApp, ctx: BotContext) -> None:
+    async def dedupe_deliveries(
+        body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Slack retries events (``X-Slack-Retry-Num``), reconnects redeliver them and envelopes
+        can be duplicated: an event id seen before is acknowledged and dropped."""
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if isinstance(event_id, str) and event_id and ctx.store.seen(f"event:{event_id}"):
+            log.debug("duplicate delivery of %s dropped", event_id)
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    app.middleware(dedupe_deliveries)

@@ -1,0 +1,134 @@
+"""The one error path: a reference id for the user, the details (and the same id) in the log.
+
+``ErrorReporter.report`` is called by bolt's error handler (``app.error``) and by the job queue
+when a job fails for good. Secrets never reach the log: ``SecretMasker`` is installed as a log
+record factory, so every record from every logger is masked before any handler sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import blocks
+from bot.clients import webhook
+
+log = logging.getLogger("bot.errors")
+
+_TOKEN_RE = re.compile(r"\b(xox[abpers]|xapp|xoxe)-[A-Za-z0-9-]+")
+_BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+
+
+class SecretMasker:
+    """Masks Slack tokens (``xoxb-``, ``xapp-``, ...), bearer values and known secrets."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.secrets = tuple(
+            sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        )
+
+    def mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        text = _TOKEN_RE.sub(lambda m: m.group(1) + "-***", text)
+        return _BEARER_RE.sub(lambda m: m.group(1) + "***", text)
+
+
+_installed: SecretMasker | None = None
+
+
+def install_log_masking(secrets: Iterable[str] = ()) -> SecretMasker:
+    """Mask secrets in every log record (message, arguments and formatted traceback)."""
+    global _installed
+    masker = SecretMasker([*secrets, *(_installed.secrets if _installed else ())])
+    if _installed is None:
+        base = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = base(*args, **kwargs)
+            current = _installed
+            if current is None:
+                return record
+            try:
+                text = record.getMessage()
+            except Exception:
+                text = str(record.msg)
+            record.msg, record.args = current.mask(text), None
+            if record.exc_info and not record.exc_text:
+                formatted = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+                record.exc_text = current.mask(formatted)
+            return record
+
+        logging.setLogRecordFactory(factory)
+    _installed = masker
+    return masker
+
+
+def new_reference() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+class ErrorReporter:
+    def __init__(self, client: AsyncWebClient | None = None) -> None:
+        self.client = client
+        self.reported: list[tuple[str, str]] = []  # (reference, error type) for tests and metrics
+
+    async def report(
+        self,
+        error: BaseException,
+        *,
+        body: Mapping[str, Any] | None = None,
+        where: str = "request",
+    ) -> str:
+        """Log ``error`` with a fresh reference id and tell the user (best effort)."""
+        ref = new_reference()
+        self.reported.append((ref, type(error).__name__))
+        log.error(
+            "error %s in %s: %s: %s",
+            ref,
+            where,
+            type(error).__name__,
+            error,
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        if body is not None:
+            try:
+                await self._tell_user(ref, body)
+            except Exception as exc:  # never let the apology fail loudly
+                log.warning("could not send the apology for %s: %s", ref, exc)
+        return ref
+
+    async def _tell_user(self, ref: str, body: Mapping[str, Any]) -> None:
+        msg = blocks.apology_message(ref)
+        response_url = body.get("response_url")
+        if isinstance(response_url, str) and response_url:
+            await webhook(response_url).send(
+                text=msg["text"], blocks=msg["blocks"], response_type="ephemeral"
+            )
+            return
+        user, channel = _user_and_channel(body)
+        if self.client is not None and user and channel:
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, text=msg["text"], blocks=msg["blocks"]
+            )
+
+
+def _user_and_channel(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The person to apologise to and where, from a Slack payload or a job payload."""
+    user = body.get("user_id") or body.get("user")
+    channel = body.get("channel_id") or body.get("channel")
+    event = body.get("event")
+    if isinstance(event, Mapping):
+        user = user or event.get("user")
+        channel = channel or event.get("channel")
+    if isinstance(user, Mapping):
+        user = user.get("id")
+    if isinstance(channel, Mapping):
+        channel = channel.get("id")
+    return (user if isinstance(user, str) else None, channel if isinstance(channel, str) else None)

@@ -1,0 +1,415 @@
+"""The work queue between the listeners (which must answer Slack within 3 seconds) and the reviews.
+
+* ``JobQueue``: a bounded queue with bounded concurrency. ``submit`` journals the job in SQLite
+  *before* it is queued, so an acknowledged draft survives a restart or a crash; ``start`` resumes
+  every unfinished job of its lane. When the queue is full ``submit`` says so and journals nothing:
+  the caller tells the user to retry. Transient failures (rate limits, connection errors) are
+  retried with bounded exponential backoff; permanent ones go to the error reporter.
+* ``ReviewService``: the one seam between the bot and inference. ``ExecutorReviewService`` runs the
+  synchronous ``Reviewer`` in a thread pool (never on the event loop) and batches whatever is
+  waiting when the worker frees up (no fixed wait). A faster engine (issue 5) implements the same
+  three members and is passed to ``create_app`` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import enum
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from analyzers import Draft, Review
+from bot.store import Job, Store
+
+log = logging.getLogger(__name__)
+
+
+# -- the inference seam ----------------------------------------------------------------------------
+
+
+class ReviewerLike(Protocol):
+    """What the bot needs from ``analyzers.Reviewer`` (a fake in unit tests)."""
+
+    guide: Any
+    models_status: str
+
+    def review(self, drafts: Sequence[Draft], *, profile: str | None = None) -> list[Review]: ...
+
+
+class ReviewService(Protocol):
+    """Async reviews for the bot. Implementations must never block the event loop."""
+
+    @property
+    def ready(self) -> bool:
+        """True once models are loaded and warm (``/readyz``)."""
+        ...
+
+    async def review(self, drafts: Sequence[Draft], profile: str | None = None) -> list[Review]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass
+class _Pending:
+    draft: Draft
+    profile: str | None
+    future: asyncio.Future[Review]
+
+
+class ExecutorReviewService:
+    """Runs ``reviewer.review`` in a thread pool with opportunistic batching.
+
+    One runner task per executor thread takes everything queued for the same profile (up to
+    ``max_batch`` drafts) as soon as it is free, so a lone draft is never delayed and a burst is
+    reviewed in batches.
+    """
+
+    def __init__(
+        self,
+        reviewer: ReviewerLike,
+        *,
+        threads: int = 1,
+        max_batch: int = 16,
+        executor: concurrent.futures.Executor | None = None,
+    ) -> None:
+        self.reviewer = reviewer
+        self.threads = max(1, threads)
+        self.max_batch = max(1, max_batch)
+        self._own_executor = executor is None
+        self._executor = executor or concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.threads, thread_name_prefix="brandbot-review"
+        )
+        self._pending: deque[_Pending] = deque()
+        self._wakeup: asyncio.Event | None = None
+        self._runners: list[asyncio.Task[None]] = []
+        self._ready = True
+        self.batches: list[int] = []  # sizes of the batches run (for tests and metrics)
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    @property
+    def status(self) -> str:
+        return str(getattr(self.reviewer, "models_status", ""))
+
+    def _ensure_runners(self) -> asyncio.Event:
+        if self._wakeup is None:
+            self._wakeup = asyncio.Event()
+        self._runners = [t for t in self._runners if not t.done()]
+        while len(self._runners) < self.threads:
+            self._runners.append(asyncio.create_task(self._run(), name="brandbot-review-runner"))
+        return self._wakeup
+
+    async def review(self, drafts: Sequence[Draft], profile: str | None = None) -> list[Review]:
+        if not drafts:
+            return []
+        wakeup = self._ensure_runners()
+        loop = asyncio.get_running_loop()
+        items = [_Pending(d, profile, loop.create_future()) for d in drafts]
+        self._pending.extend(items)
+        wakeup.set()
+        return list(await asyncio.gather(*(i.future for i in items)))
+
+    def _take_batch(self) -> list[_Pending]:
+        first = self._pending.popleft()
+        batch = [first]
+        keep: deque[_Pending] = deque()
+        while self._pending and len(batch) < self.max_batch:
+            item = self._pending.popleft()
+            (batch if item.profile == first.profile else keep).append(item)
+        keep.extend(self._pending)
+        self._pending = keep
+        return batch
+
+    async def _run(self) -> None:
+        assert self._wakeup is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._pending:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            batch = [p for p in self._take_batch() if not p.future.done()]
+            if not batch:
+                continue
+            drafts = [p.draft for p in batch]
+            self.batches.append(len(batch))
+            try:
+                reviews = await loop.run_in_executor(
+                    self._executor, _review_call, self.reviewer, drafts, batch[0].profile
+                )
+            except Exception as exc:
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(exc)
+                continue
+            for p, r in zip(batch, reviews, strict=True):
+                if not p.future.done():
+                    p.future.set_result(r)
+
+    async def aclose(self) -> None:
+        for t in self._runners:
+            t.cancel()
+        for t in self._runners:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._runners = []
+        for p in self._pending:
+            if not p.future.done():
+                p.future.cancel()
+        self._pending.clear()
+        if self._own_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _review_call(reviewer: ReviewerLike, drafts: list[Draft], profile: str | None) -> list[Review]:
+    reviews = reviewer.review(drafts, profile=profile)
+    if len(reviews) != len(drafts):
+        raise RuntimeError(f"reviewer returned {len(reviews)} reviews for {len(drafts)} drafts")
+    return reviews
+
+
+# -- the job queue ---------------------------------------------------------------------------------
+
+
+class Submit(enum.Enum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    FULL = "full"
+
+
+class RetryableError(Exception):
+    """A job failed for a reason that may pass (rate limit, network): try again later."""
+
+
+Handler = Callable[[Job], Awaitable[None]]
+FailureHook = Callable[[Job, BaseException], Awaitable[None]]
+
+
+@dataclass
+class QueueStats:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    done: int = 0
+    failed: int = 0
+    retried: int = 0
+    resumed: int = 0
+    latencies: list[float] = field(default_factory=list)  # submit -> done, seconds
+
+
+class JobQueue:
+    """A journalled, bounded, concurrent job queue for one lane (``review`` or ``alert``)."""
+
+    def __init__(
+        self,
+        store: Store,
+        handler: Handler,
+        *,
+        lane: str = "review",
+        workers: int = 4,
+        capacity: int = 200,
+        max_attempts: int = 5,
+        backoff_base_s: float = 0.5,
+        backoff_max_s: float = 30.0,
+        on_failure: FailureHook | None = None,
+        is_retryable: Callable[[BaseException], bool] | None = None,
+    ) -> None:
+        self.store = store
+        self.handler = handler
+        self.lane = lane
+        self.workers = max(1, workers)
+        self.capacity = max(1, capacity)
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.on_failure = on_failure
+        self.is_retryable = is_retryable or (lambda e: isinstance(e, RetryableError))
+        self.stats = QueueStats()
+        self._queue: asyncio.Queue[tuple[Job, float]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._delayed: set[asyncio.Task[None]] = set()
+        self._running = 0
+        self._unfinished = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._accepting = False
+
+    # -- producer side ---------------------------------------------------------------------
+
+    @property
+    def pending(self) -> int:
+        """Jobs waiting for a worker (not counting the ones being worked on)."""
+        return self._queue.qsize()
+
+    def has_room(self) -> bool:
+        return self._queue.qsize() < self.capacity
+
+    def submit(self, key: str, kind: str, payload: Mapping[str, Any]) -> Submit:
+        """Journal and queue a job. Synchronous and fast (one SQLite insert): listeners call it
+        before they acknowledge Slack."""
+        if self.store.job_exists(key):
+            self.stats.duplicates += 1
+            return Submit.DUPLICATE
+        if not self.has_room():
+            self.stats.rejected += 1
+            log.warning("%s queue full (%d waiting): rejected %s", self.lane, self.pending, key)
+            return Submit.FULL
+        job = self.store.add_job(key, self.lane, kind, payload)
+        if job is None:
+            self.stats.duplicates += 1
+            return Submit.DUPLICATE
+        self.stats.accepted += 1
+        self._enqueue(job)
+        return Submit.ACCEPTED
+
+    def _enqueue(self, job: Job) -> None:
+        self._unfinished += 1
+        self._idle.clear()
+        self._queue.put_nowait((job, time.monotonic()))
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> int:
+        """Resume this lane's unfinished jobs (from a restart or crash), then start the workers.
+        Returns how many jobs were resumed. Resumed jobs are never rejected for capacity."""
+        resumed = 0
+        for job in self.store.unfinished_jobs():
+            if job.lane != self.lane:
+                continue
+            self._enqueue(job)
+            resumed += 1
+        self.stats.resumed += resumed
+        if resumed:
+            log.info("resumed %d unfinished %s job(s) from the journal", resumed, self.lane)
+        self._accepting = True
+        self._tasks = [
+            asyncio.create_task(self._worker(i), name=f"brandbot-{self.lane}-{i}")
+            for i in range(self.workers)
+        ]
+        return resumed
+
+    async def stop(self, *, grace_s: float = 5.0) -> None:
+        """Stop taking jobs; let the ones in progress finish (up to ``grace_s``). Queued jobs stay
+        journalled and are resumed by the next ``start``."""
+        self._accepting = False
+        for t in self._delayed:
+            t.cancel()
+        deadline = time.monotonic() + grace_s
+        while self._running and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        for t in self._tasks:
+            t.cancel()
+        for t in [*self._tasks, *self._delayed]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._tasks = []
+        self._delayed.clear()
+
+    async def join(self, timeout: float | None = None) -> None:
+        """Wait until every accepted job is done or failed (tests, graceful shutdown)."""
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+    # -- workers ---------------------------------------------------------------------------
+
+    async def _worker(self, index: int) -> None:
+        while True:
+            job, queued_at = await self._queue.get()
+            if not self._accepting:
+                # shutting down: leave it journalled as queued for the next start
+                self._queue.task_done()
+                continue
+            self._running += 1
+            try:
+                await self._run_one(job, queued_at)
+            finally:
+                self._running -= 1
+                self._queue.task_done()
+
+    async def _run_one(self, job: Job, queued_at: float) -> None:
+        self.store.start_job(job.id)
+        attempts = job.attempts + 1
+        try:
+            await self.handler(job)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            if self.is_retryable(exc) and attempts < self.max_attempts:
+                delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempts - 1))
+                delay *= 0.5 + random.random() / 2
+                log.warning(
+                    "%s job %s failed (attempt %d/%d), retrying in %.1fs: %s",
+                    self.lane,
+                    job.key,
+                    attempts,
+                    self.max_attempts,
+                    delay,
+                    exc,
+                )
+                self.store.requeue_job(job.id, f"{type(exc).__name__}: {exc}")
+                self.stats.retried += 1
+                retry = Job(job.id, job.key, job.lane, job.kind, job.payload, "queued", attempts)
+                self._schedule_retry(retry, queued_at, delay)
+                return
+            self.store.finish_job(job.id, error=f"{type(exc).__name__}: {exc}"[:2000])
+            self.stats.failed += 1
+            self._done()
+            if self.on_failure is not None:
+                try:
+                    await self.on_failure(job, exc)
+                except Exception:
+                    log.exception("the failure hook for job %s failed", job.key)
+            return
+        self.store.finish_job(job.id)
+        self.stats.done += 1
+        self.stats.latencies.append(time.monotonic() - queued_at)
+        self._done()
+
+    def _schedule_retry(self, job: Job, queued_at: float, delay: float) -> None:
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            self._queue.put_nowait((job, queued_at))
+
+        task = asyncio.create_task(later())
+        self._delayed.add(task)
+        task.add_done_callback(self._delayed.discard)
+
+    def _done(self) -> None:
+        self._unfinished -= 1
+        if self._unfinished <= 0:
+            self._unfinished = 0
+            self._idle.set()
+
+
+class TokenBucket:
+    """Paces a burst: ``rate`` tokens per second, up to ``burst`` saved. ``acquire`` waits."""
+
+    def __init__(self, rate: float, burst: int = 1) -> None:
+        self.rate = max(rate, 1e-6)
+        self.burst = max(1, burst)
+        self._tokens = float(self.burst)
+        self._last = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> float:
+        """Take a token, waiting as needed; returns the seconds waited."""
+        async with self._lock:
+            waited = 0.0
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+                self._last = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return waited
+                delay = (1.0 - self._tokens) / self.rate
+                waited += delay
+                await asyncio.sleep(delay)

@@ -1,0 +1,77 @@
+"""``/brandcheck``: ``<draft>``, ``help``, ``guide``, ``profile <name> <draft>``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import blocks
+from bot.jobs import Submit
+from bot.workflows import BotContext
+
+COMMAND = "/brandcheck"
+Ack = Callable[..., Awaitable[None]]
+
+
+def register(app: AsyncApp, ctx: BotContext) -> None:
+    async def brandcheck(ack: Ack, command: dict[str, Any]) -> None:
+        await handle_command(ack, command, ctx)
+
+    async def any_other_command(ack: Ack, command: dict[str, Any]) -> None:
+        await ack(text=f"Unknown command {blocks.escape(str(command.get('command', '')))}")
+
+    app.command(COMMAND)(brandcheck)
+    app.command(re.compile(r".*"))(any_other_command)
+
+
+async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> None:
+    text = str(command.get("text") or "").strip()
+    name = str(command.get("command") or COMMAND)
+    word, _, rest = text.partition(" ")
+    word = word.lower()
+    if not text or word in ("help", "-h", "--help", "?"):
+        msg = blocks.help_message(name, ctx.settings.review_reaction)
+        await ack(response_type="ephemeral", **msg)
+        return
+    if word == "guide" and not rest.strip():
+        msg = blocks.guide_message(ctx.guide, reviewer_status=ctx.reviewer_status)
+        await ack(response_type="ephemeral", **msg)
+        return
+    profile: str | None = None
+    draft = text
+    if word == "profile":
+        pname, _, draft = rest.strip().partition(" ")
+        profiles = getattr(ctx.guide, "profiles", {}) or {}
+        if not pname or not draft.strip():
+            await ack(
+                response_type="ephemeral",
+                text=f"Usage: {name} profile <name> <draft>. Profiles: "
+                + (", ".join(sorted(profiles)) or "none defined"),
+            )
+            return
+        if pname not in profiles:
+            await ack(
+                response_type="ephemeral",
+                text=f"Unknown profile {blocks.escape(pname)!r}. Profiles: "
+                + (", ".join(blocks.escape(p) for p in sorted(profiles)) or "none defined"),
+            )
+            return
+        profile = pname
+    trigger = command.get("trigger_id") or f"{command.get('user_id')}:{command.get('channel_id')}"
+    payload = {
+        "text": draft,
+        "profile": profile,
+        "response_url": command.get("response_url"),
+        "channel": command.get("channel_id"),
+        "channel_name": command.get("channel_name"),
+        "user": command.get("user_id"),
+        "source": "slash",
+    }
+    result = ctx.submit_review(f"cmd:{trigger}", "ephemeral", payload)
+    if result is Submit.FULL:
+        await ack(response_type="ephemeral", **blocks.busy_message())
+        return
+    await ack()

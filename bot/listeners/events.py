@@ -1,0 +1,223 @@
+"""Events: drafts in watched channels, edits, deletions, files, mentions, the review reaction.
+
+Every event type and message subtype is acknowledged (catch-all listeners), so Socket Mode never
+leaves an envelope un-acked and Slack never retries for want of a listener.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from analyzers import word_count
+from bot.files import is_supported_name
+from bot.jobs import Submit
+from bot.workflows import BotContext, strip_mentions
+
+log = logging.getLogger(__name__)
+
+# subtypes that carry a human draft; everything else is acknowledged and ignored
+_DRAFT_SUBTYPES = (None, "", "thread_broadcast", "file_share", "me_message")
+
+
+def register(app: AsyncApp, ctx: BotContext) -> None:
+    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        handle_message(event, ctx)
+        ctx_mark(body, ctx)
+
+    async def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
+        handle_mention(event, ctx)
+        ctx_mark(body, ctx)
+
+    async def on_reaction(event: dict[str, Any], body: dict[str, Any]) -> None:
+        handle_reaction(event, ctx)
+        ctx_mark(body, ctx)
+
+    async def on_anything_else(body: dict[str, Any]) -> None:
+        ctx_mark(body, ctx)
+
+    app.event("message")(on_message)
+    app.event("app_mention")(on_mention)
+    app.event("reaction_added")(on_reaction)
+    # file_shared, reaction_removed, channel events, app_home_opened, ...: acknowledged only
+    # (an upload in a watched channel arrives as a message with subtype file_share)
+    app.event(re.compile(r".*"))(on_anything_else)
+
+
+def ctx_mark(body: Mapping[str, Any], ctx: BotContext) -> None:
+    """Remember the delivery so a retry or a duplicate is dropped by the dedupe middleware."""
+    event_id = body.get("event_id")
+    if isinstance(event_id, str) and event_id:
+        ctx.store.claim(f"event:{event_id}")
+
+
+def _busy(ctx: BotContext, channel: str, thread_ts: str) -> None:
+    ctx.spawn(ctx.notify_busy_in_thread(channel, thread_ts))
+
+
+def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
+    subtype = event.get("subtype")
+    channel = event.get("channel")
+    if not isinstance(channel, str):
+        return
+    if subtype == "message_changed":
+        _handle_edit(event, ctx)
+        return
+    if subtype == "message_deleted":
+        ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+        if isinstance(ts, str):
+            _handle_delete(channel, ts, ctx)
+        return
+    if subtype not in _DRAFT_SUBTYPES or ctx.is_bot_author(event):
+        return
+    if not ctx.is_watched(channel):
+        return
+    ts = event.get("ts")
+    if not isinstance(ts, str):
+        return
+    thread_ts = event.get("thread_ts")
+    files = [f for f in event.get("files") or [] if isinstance(f, Mapping)]
+    if files:
+        for f in files:
+            name = str(f.get("name") or f.get("title") or "")
+            if not is_supported_name(name):
+                continue
+            payload = {
+                "channel": channel,
+                "ts": ts,
+                "thread_ts": thread_ts or ts,
+                "file": dict(f),
+                "user": event.get("user"),
+            }
+            if (
+                ctx.submit_review(f"file:{channel}:{ts}:{f.get('id')}", "file", payload)
+                is Submit.FULL
+            ):
+                _busy(ctx, channel, thread_ts or ts)
+        return
+    if thread_ts and thread_ts != ts and subtype != "thread_broadcast":
+        return  # replies in threads are conversation, not drafts
+    text = str(event.get("text") or "")
+    if word_count(strip_mentions(text)) < ctx.settings.min_words:
+        return
+    _submit_thread(ctx, channel, ts, ts, text, event.get("user"), version=ts)
+
+
+def _submit_thread(
+    ctx: BotContext,
+    channel: str,
+    ts: str,
+    thread_ts: str,
+    text: str,
+    user: Any,
+    *,
+    version: str,
+) -> Submit:
+    payload = {
+        "channel": channel,
+        "ts": ts,
+        "thread_ts": thread_ts,
+        "text": text,
+        "user": user,
+        "version": version,
+    }
+    result = ctx.submit_review(f"thread:{channel}:{ts}::{version}", "thread", payload)
+    if result is Submit.FULL:
+        _busy(ctx, channel, thread_ts)
+    return result
+
+
+def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
+    channel = str(event["channel"])
+    message = event.get("message")
+    previous = event.get("previous_message") or {}
+    if not isinstance(message, Mapping):
+        return
+    ts = message.get("ts")
+    if not isinstance(ts, str):
+        return
+    if message.get("subtype") == "tombstone" or (message.get("hidden") and not message.get("text")):
+        _handle_delete(channel, ts, ctx)
+        return
+    if ctx.is_bot_author(message):
+        return
+    text = str(message.get("text") or "")
+    if text == str(previous.get("text") or "") and "edited" not in message:
+        return  # a thread reply count or an unfurl changed, not the words
+    if isinstance(previous, Mapping) and text == previous.get("text"):
+        return
+    reviewed = ctx.store.get_review(channel, ts, "") is not None
+    thread_ts = message.get("thread_ts")
+    top_level = not thread_ts or thread_ts == ts
+    if not reviewed:
+        if not (ctx.is_watched(channel) and top_level):
+            return
+        if word_count(strip_mentions(text)) < ctx.settings.min_words:
+            return
+    edited = message.get("edited") or {}
+    version = str(edited.get("ts") or event.get("event_ts") or event.get("ts") or ts)
+    _submit_thread(
+        ctx, channel, ts, str(thread_ts or ts), text, message.get("user"), version=version
+    )
+
+
+def _handle_delete(channel: str, ts: str, ctx: BotContext) -> None:
+    if not ctx.store.reviews_for_message(channel, ts) and not _maybe_pending(ctx, channel, ts):
+        return
+    ctx.store.mark_deleted(channel, ts)  # in-flight reviews of this draft now skip posting
+    ctx.submit_review(f"delete:{channel}:{ts}", "delete", {"channel": channel, "ts": ts})
+
+
+def _maybe_pending(ctx: BotContext, channel: str, ts: str) -> bool:
+    return ctx.is_watched(channel)
+
+
+def handle_mention(event: Mapping[str, Any], ctx: BotContext) -> None:
+    channel, ts = event.get("channel"), event.get("ts")
+    if not isinstance(channel, str) or not isinstance(ts, str) or ctx.is_bot_author(event):
+        return
+    thread_ts = event.get("thread_ts")
+    if isinstance(thread_ts, str) and thread_ts != ts:
+        # mentioned in a thread: review the thread's parent
+        payload = {
+            "channel": channel,
+            "ts": thread_ts,
+            "trigger": "mention",
+            "by": event.get("user"),
+        }
+        if ctx.submit_review(f"fetch:{channel}:{thread_ts}:{ts}", "fetch", payload) is Submit.FULL:
+            _busy(ctx, channel, thread_ts)
+        return
+    text = str(event.get("text") or "")
+    if event.get("files"):
+        payload = {"channel": channel, "ts": ts, "trigger": "mention", "by": event.get("user")}
+        if ctx.submit_review(f"fetch:{channel}:{ts}:{ts}", "fetch", payload) is Submit.FULL:
+            _busy(ctx, channel, ts)
+        return
+    if not strip_mentions(text):
+        return
+    edited = event.get("edited") or {}
+    _submit_thread(
+        ctx, channel, ts, ts, text, event.get("user"), version=str(edited.get("ts") or ts)
+    )
+
+
+def handle_reaction(event: Mapping[str, Any], ctx: BotContext) -> None:
+    if event.get("reaction") != ctx.settings.review_reaction:
+        return
+    if ctx.bot_user_id and event.get("user") == ctx.bot_user_id:
+        return
+    item = event.get("item") or {}
+    if not isinstance(item, Mapping) or item.get("type") != "message":
+        return
+    channel, ts = item.get("channel"), item.get("ts")
+    if not isinstance(channel, str) or not isinstance(ts, str):
+        return
+    payload = {"channel": channel, "ts": ts, "trigger": "reaction", "by": event.get("user")}
+    key = f"fetch:{channel}:{ts}:{event.get('user')}:{event.get('event_ts')}"
+    if ctx.submit_review(key, "fetch", payload) is Submit.FULL:
+        _busy(ctx, channel, ts)

@@ -1,0 +1,135 @@
+"""Transports: Socket Mode (default) and HTTP (signed requests, health endpoints, replicas).
+
+``SocketModeRunner`` acknowledges *every* envelope, whatever happens in the app: bolt's own
+handler leaves an envelope un-acked when no listener matched or the payload is malformed, and
+Slack then retries it. Duplicate envelopes (same ``envelope_id``) are acked and dropped.
+
+``http_app`` serves ``POST /slack/events`` (events, commands, interactivity; bolt verifies
+``X-Slack-Signature`` over the raw body with a 5-minute window), ``GET /healthz`` (process up)
+and ``GET /readyz`` (200 only once the bot is started and the models are warm).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.internals import build_headers
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+
+from bot.app import BrandBot
+
+log = logging.getLogger(__name__)
+
+
+class SocketModeRunner:
+    def __init__(self, bot: BrandBot, app_token: str, **client_kw: Any) -> None:
+        self.bot = bot
+        self.client = SocketModeClient(
+            app_token=app_token,
+            web_client=bot.ctx.client,
+            logger=logging.getLogger("bot.socket_mode"),
+            **client_kw,
+        )
+        self.client.socket_mode_request_listeners.append(self._on_request)
+        self.ack_latencies: list[float] = []
+
+    async def connect(self) -> None:
+        await self.client.connect()  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        await self.client.close()  # type: ignore[no-untyped-call]
+
+    async def _on_request(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
+        started = time.perf_counter()
+        payload: dict[str, Any] | None = None
+        try:
+            envelope_id = req.envelope_id
+            if envelope_id and not self.bot.ctx.store.claim(f"envelope:{envelope_id}"):
+                log.debug("duplicate envelope %s acknowledged and dropped", envelope_id)
+            else:
+                payload = await self._dispatch(req)
+        except Exception:
+            log.exception("socket mode request %s failed; acknowledging anyway", req.envelope_id)
+        finally:
+            try:
+                await client.send_socket_mode_response(
+                    SocketModeResponse(envelope_id=req.envelope_id, payload=payload)
+                )
+            except Exception:
+                log.exception("could not acknowledge envelope %s", req.envelope_id)
+            self.ack_latencies.append(time.perf_counter() - started)
+
+    async def _dispatch(self, req: SocketModeRequest) -> dict[str, Any] | None:
+        if not isinstance(req.payload, dict):
+            log.warning("envelope %s has no JSON object payload; ignored", req.envelope_id)
+            return None
+        bolt_req = AsyncBoltRequest(
+            mode="socket_mode", body=req.payload, headers=build_headers(req)
+        )
+        resp = await self.bot.app.async_dispatch(bolt_req)
+        return _ack_payload(resp)
+
+
+def _ack_payload(resp: BoltResponse) -> dict[str, Any] | None:
+    if resp.status != 200 or not resp.body:
+        return None
+    content_type = (resp.headers.get("content-type") or [""])[0]
+    if content_type.startswith("application/json"):
+        try:
+            data = json.loads(resp.body)
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+    return {"text": resp.body}
+
+
+def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.Application:
+    """``slack_path=None`` serves only the health endpoints (Socket Mode)."""
+    web_app = web.Application(client_max_size=2 * 1024 * 1024)
+
+    async def slack_events(request: web.Request) -> web.Response:
+        bolt_req = await to_bolt_request(request)
+        try:
+            bolt_resp = await bot.app.async_dispatch(bolt_req)
+        except Exception:
+            log.exception("request dispatch failed")
+            return web.Response(status=200, text="")
+        if bolt_resp.status == 404:
+            # no listener matched (an unknown payload type): acknowledge so Slack does not retry
+            return web.Response(status=200, text="")
+        return await to_aiohttp_response(bolt_resp)
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def readyz(_: web.Request) -> web.Response:
+        ready = bot.ready
+        return web.json_response(
+            {"ready": ready, "models": bot.ctx.reviewer_status}, status=200 if ready else 503
+        )
+
+    if slack_path:
+        web_app.router.add_post(slack_path, slack_events)
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
+    return web_app
+
+
+async def start_http(
+    bot: BrandBot, host: str, port: int, *, slack_path: str | None = "/slack/events"
+) -> web.AppRunner:
+    runner = web.AppRunner(http_app(bot, slack_path=slack_path), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner

@@ -1,0 +1,264 @@
+"""``brandbot serve`` (the Slack bot), ``brandbot run`` (the Quickstart) and ``brandbot warmup``.
+
+* ``serve``: settings -> guide -> models (warm) -> reviewer -> app -> Socket Mode or HTTP.
+  Socket Mode also serves ``/healthz`` and ``/readyz`` on ``PORT`` (no Slack endpoint there).
+* ``run``: starts the bot when Slack tokens are in ``.env`` or the environment; otherwise runs the
+  offline review demo and says how to connect Slack.
+* ``warmup``: loads the guide and the models and reviews one draft, then exits (the Dockerfile runs
+  it at build time, so a broken model install fails the build, not the first message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import inspect
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings, SettingsError, log_level_number
+
+log = logging.getLogger("bot.serve")
+
+SLACK_HELP = """\
+To connect brandbot to Slack (about 5 minutes, see docs/slack-setup.md):
+  1. https://api.slack.com/apps -> Create New App -> From an app manifest -> paste manifest.yml
+  2. Install to Workspace; copy the Bot User OAuth Token (xoxb-...) into .env as SLACK_BOT_TOKEN
+  3. Basic Information -> App-Level Tokens -> generate one with connections:write (xapp-...)
+     and put it in .env as SLACK_APP_TOKEN
+  4. cp .env.example .env, set BRANDBOT_WATCHED_CHANNELS, then run `brandbot run` again
+"""
+
+
+def register(subparsers: Any) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the Slack bot (Socket Mode by default, or HTTP)",
+        description="Run the Slack bot. Settings come from the environment and .env "
+        "(see .env.example).",
+    )
+    _common(serve)
+    serve.add_argument("--mode", choices=("socket", "http"), help="override BRANDBOT_MODE")
+    serve.add_argument("--port", type=int, help="override PORT")
+    serve.set_defaults(func=serve_main)
+
+    run = subparsers.add_parser(
+        "run",
+        help="Quickstart: start the bot if Slack tokens are set, else run the offline demo",
+    )
+    _common(run)
+    run.set_defaults(func=run_main, mode=None, port=None)
+
+    warm = subparsers.add_parser(
+        "warmup", help="load the guide and models and review one draft (container builds)"
+    )
+    _common(warm)
+    warm.set_defaults(func=warmup_main)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--env-file", default=".env", help="dotenv file to read (default: .env)")
+    p.add_argument(
+        "--no-models", action="store_true", help="review with rules only (BRANDBOT_MODELS=none)"
+    )
+
+
+# -- entry points ----------------------------------------------------------------------------------
+
+
+def serve_main(args: argparse.Namespace) -> int:
+    overrides: dict[str, str] = {}
+    if getattr(args, "mode", None):
+        overrides["BRANDBOT_MODE"] = args.mode
+    if getattr(args, "port", None):
+        overrides["PORT"] = str(args.port)
+    if args.no_models:
+        overrides["BRANDBOT_MODELS"] = "none"
+    try:
+        settings = _settings(args.env_file, overrides)
+    except SettingsError as exc:
+        print(f"brandbot: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+    try:
+        return asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        return 0
+    except StartupError as exc:
+        print(f"brandbot: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_main(args: argparse.Namespace) -> int:
+    overrides = {"BRANDBOT_MODELS": "none"} if args.no_models else {}
+    try:
+        settings = _settings(args.env_file, overrides, require_tokens=False)
+    except SettingsError as exc:
+        print(f"brandbot: {exc}", file=sys.stderr)
+        return 2
+    if settings.has_slack_credentials:
+        print("brandbot: Slack tokens found; starting the bot (Ctrl-C to stop)", file=sys.stderr)
+        return serve_main(args)
+    print(
+        "brandbot: no Slack tokens in .env or the environment; running the offline demo.\n",
+        file=sys.stderr,
+    )
+    code = _run_demo(use_models=not args.no_models)
+    print("\n" + SLACK_HELP, file=sys.stderr)
+    return code
+
+
+def warmup_main(args: argparse.Namespace) -> int:
+    overrides = {"BRANDBOT_MODELS": "none"} if args.no_models else {}
+    try:
+        settings = _settings(args.env_file, overrides, require_tokens=False)
+        reviewer = build_reviewer(settings)
+    except (SettingsError, StartupError) as exc:
+        print(f"brandbot: {exc}", file=sys.stderr)
+        return 2
+    from analyzers import Draft
+
+    t0 = time.perf_counter()
+    [review] = reviewer.review([Draft("Warming up: our team ships great products for you.")])
+    print(
+        f"brandbot: warm ({reviewer.models_status}); sample review {review.score:.0f}/100 "
+        f"in {time.perf_counter() - t0:.2f}s"
+    )
+    return 0
+
+
+def _run_demo(*, use_models: bool) -> int:
+    try:
+        from analyzers.cli import review_cmd
+    except ImportError:
+        review_cmd = None  # type: ignore[assignment]
+    demo = getattr(review_cmd, "run_demo", None)
+    if demo is None:
+        print(
+            "The offline demo is not available in this install. Review a file with:\n"
+            "  brandbot review examples/drafts --guide examples/brand-guide.yaml"
+        )
+        return 0
+    return int(demo(use_models=use_models))
+
+
+# -- building blocks -------------------------------------------------------------------------------
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+def _settings(env_file: str, overrides: dict[str, str], *, require_tokens: bool = True) -> Settings:
+    import os
+
+    env = dict(os.environ)
+    env.update(overrides)
+    return Settings.from_env(env, dotenv_path=env_file, require_tokens=require_tokens)
+
+
+def _configure_logging(settings: Settings) -> None:
+    from bot.errors import install_log_masking
+
+    install_log_masking(settings.secrets)
+    logging.basicConfig(
+        level=log_level_number(settings),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("slack_bolt").setLevel(max(log_level_number(settings), logging.INFO))
+
+
+def build_reviewer(settings: Settings) -> Any:
+    """Guide + models -> ``analyzers.Reviewer``. Models load (and warm up) here, once."""
+    from analyzers import GuideError, Reviewer, default_guide_path, load_guide
+
+    path = settings.guide_path or default_guide_path()
+    try:
+        guide = load_guide(Path(path))
+    except GuideError as exc:
+        raise StartupError(f"the brand guide is invalid:\n{exc}") from None
+    except OSError as exc:
+        raise StartupError(f"cannot read the brand guide {path}: {exc}") from None
+    models, status = load_models(settings)
+    return Reviewer(guide, models, models_status=status)
+
+
+def load_models(settings: Settings) -> tuple[Any, str]:
+    """The model suite per ``settings.models`` (None and the reason when rules only)."""
+    options = settings.models
+    if options.backend == "none":
+        return None, "rules only: models disabled (BRANDBOT_MODELS=none)"
+    import analyzers
+
+    loader = getattr(analyzers, "load_models", None)
+    settings_cls = getattr(analyzers, "ModelSettings", None)
+    if loader is None:
+        return None, "rules only: this install has no model loader"
+    candidates = {
+        "sentiment_model": options.sentiment_model,
+        "ner_model": options.ner_model,
+        "tone_model": options.tone_model,
+        "device": options.device,
+        "precision": options.precision,
+        "threads": options.threads,
+    }
+    kwargs: dict[str, Any] = {}
+    if settings_cls is not None:
+        accepted = inspect.signature(settings_cls).parameters
+        kwargs = {k: v for k, v in candidates.items() if k in accepted and v is not None}
+    t0 = time.perf_counter()
+    try:
+        model_settings = settings_cls(**kwargs) if settings_cls is not None else None
+        suite = loader(model_settings)
+    except Exception as exc:
+        if options.backend == "embedded":
+            raise StartupError(f"the models failed to load: {exc}") from None
+        log.warning("models failed to load (%s); reviewing with rules only", exc)
+        return None, f"rules only: models failed to load ({exc})"
+    log.info("models loaded in %.1fs", time.perf_counter() - t0)
+    return suite, f"models: {getattr(suite, 'name', type(suite).__name__)}"
+
+
+async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
+    from bot.app import build_bot
+    from bot.runners import SocketModeRunner, start_http
+
+    loop = asyncio.get_running_loop()
+    if reviewer is None:
+        reviewer = await loop.run_in_executor(None, build_reviewer, settings)
+    assert reviewer is not None
+    bot = build_bot(settings, reviewer)
+    try:
+        await bot.start()
+    except RuntimeError as exc:
+        raise StartupError(str(exc)) from None
+
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+    socket_runner: SocketModeRunner | None = None
+    if settings.mode == "http":
+        web_runner = await start_http(bot, settings.host, settings.port)
+        log.info("HTTP mode: POST /slack/events, GET /healthz, /readyz on port %d", settings.port)
+    else:
+        web_runner = await start_http(bot, settings.host, settings.port, slack_path=None)
+        assert settings.app_token is not None
+        socket_runner = SocketModeRunner(bot, settings.app_token)
+        await socket_runner.connect()
+        log.info("Socket Mode connected; health on port %d", settings.port)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down: finishing reviews in progress; queued ones resume on restart")
+        if socket_runner is not None:
+            await socket_runner.close()
+        await web_runner.cleanup()
+        await bot.stop(grace_s=10.0)
+    return 0

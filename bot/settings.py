@@ -1,0 +1,322 @@
+"""Typed settings from the environment and ``.env`` (python-dotenv), validated at start.
+
+Every setting is listed, with a comment, in ``.env.example``. ``Settings.from_env`` collects *all*
+problems and raises one ``SettingsError`` naming each variable, so a new user fixes their ``.env``
+in one go. Secrets never appear in ``repr`` or in logs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+Mode = Literal["socket", "http"]
+
+_SECRET_FIELDS = ("bot_token", "app_token", "signing_secret")
+_REACTION_RE = re.compile(r"^[a-z0-9_+\-']{1,100}$")
+_ID_RE = re.compile(r"^[A-Z0-9]{2,}$")
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+_MODEL_CHOICES = ("auto", "embedded", "none")
+
+
+class SettingsError(ValueError):
+    """Invalid or missing settings; ``problems`` lists one line per variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"brandbot settings are invalid ({len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''}); fix them in .env or the environment "
+            f"(see .env.example):\n{lines}"
+        )
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """Per-analyzer model choices, passed on to ``analyzers.ModelSettings``.
+
+    ``backend`` ``auto`` loads the embedded models when they are installed and falls back to rules
+    only; ``none`` never loads models. The ``*_model`` values are an embedded head name, a local
+    directory or a Hugging Face model id (the latter needs network on first use).
+    """
+
+    backend: str = "auto"
+    sentiment_model: str | None = None
+    ner_model: str | None = None
+    tone_model: str | None = None
+    device: str = "auto"  # auto / cpu / cuda
+    precision: str = "auto"  # auto / int8 / fp32 / fp16
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: Mode = "socket"
+    bot_token: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    host: str = "0.0.0.0"
+    port: int = 3000
+    guide_path: Path | None = None
+    watched_channels: tuple[str, ...] = ()
+    min_words: int = 20
+    review_reaction: str = "mag"
+    pass_reaction: str = "white_check_mark"
+    needs_work_reaction: str = "warning"
+    manager_ids: tuple[str, ...] = ()
+    alert_channel: str | None = None
+    alert_rate_per_s: float = 1.0
+    alert_burst: int = 3
+    db_path: Path = Path("brandbot.sqlite3")
+    queue_size: int = 200
+    workers: int = 4
+    max_file_bytes: int = 5_000_000
+    slack_api_url: str | None = None
+    max_retry_after_s: float = 30.0
+    log_level: str = "INFO"
+    models: ModelOptions = ModelOptions()
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        dotenv_path: str | os.PathLike[str] | None = ".env",
+        require_tokens: bool = True,
+    ) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``) over the values in ``.env``.
+
+        Real environment variables win over ``.env``. Raises ``SettingsError`` listing every
+        problem. ``require_tokens=False`` skips the Slack credential checks (offline commands).
+        """
+        env: dict[str, str] = {}
+        if dotenv_path is not None and Path(dotenv_path).is_file():
+            from dotenv import dotenv_values
+
+            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+        return _parse(env, require_tokens=require_tokens)
+
+    # -- views ----------------------------------------------------------------------------------
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value that is set (for the log filter)."""
+        return tuple(v for v in (getattr(self, f) for f in _SECRET_FIELDS) if v)
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        if self.mode == "http":
+            return bool(self.bot_token and self.signing_secret)
+        return bool(self.bot_token and self.app_token)
+
+    @property
+    def api_base_url(self) -> str:
+        url = self.slack_api_url or "https://slack.com/api/"
+        return url if url.endswith("/") else url + "/"
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in _SECRET_FIELDS:
+                shown = "None" if value is None else f"'{mask(value)}'"
+            else:
+                shown = repr(value)
+            parts.append(f"{f.name}={shown}")
+        return f"Settings({', '.join(parts)})"
+
+    __str__ = __repr__
+
+
+def mask(secret: str) -> str:
+    """``xoxb-***`` style: keep a recognisable prefix, never the secret."""
+    for prefix in ("xoxb-", "xapp-", "xoxp-", "xoxe-"):
+        if secret.startswith(prefix):
+            return prefix + "***"
+    return "***"
+
+
+def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
+    problems: list[str] = []
+
+    def get(name: str) -> str | None:
+        value = env.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def integer(name: str, default: int, lo: int, hi: int) -> int:
+        raw = get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            problems.append(f"{name}={raw!r} is not a whole number")
+            return default
+        if not lo <= value <= hi:
+            problems.append(f"{name}={value} must be between {lo} and {hi}")
+            return default
+        return value
+
+    def number(name: str, default: float, lo: float, hi: float) -> float:
+        raw = get(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            problems.append(f"{name}={raw!r} is not a number")
+            return default
+        if not lo <= value <= hi:
+            problems.append(f"{name}={value} must be between {lo} and {hi}")
+            return default
+        return value
+
+    def id_list(name: str, prefixes: str) -> tuple[str, ...]:
+        raw = get(name)
+        if raw is None:
+            return ()
+        items = tuple(x.strip() for x in re.split(r"[,\s]+", raw) if x.strip())
+        for item in items:
+            if not (_ID_RE.match(item) and item[0] in prefixes):
+                problems.append(
+                    f"{name}: {item!r} is not a Slack id (expected ids starting with "
+                    f"{' or '.join(prefixes)}, e.g. {prefixes[0]}0123ABCD)"
+                )
+        return items
+
+    def reaction(name: str, default: str) -> str:
+        raw = (get(name) or default).strip(":")
+        if not _REACTION_RE.match(raw):
+            problems.append(f"{name}={raw!r} is not an emoji name (like mag or eyes)")
+            return default
+        return raw
+
+    mode_raw = (get("BRANDBOT_MODE") or "socket").lower()
+    if mode_raw not in ("socket", "http"):
+        problems.append(f"BRANDBOT_MODE={mode_raw!r} must be 'socket' or 'http'")
+        mode_raw = "socket"
+    mode: Mode = "http" if mode_raw == "http" else "socket"
+
+    bot_token = get("SLACK_BOT_TOKEN")
+    app_token = get("SLACK_APP_TOKEN")
+    signing_secret = get("SLACK_SIGNING_SECRET")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    if require_tokens:
+        if not bot_token:
+            problems.append(
+                "SLACK_BOT_TOKEN is missing (OAuth & Permissions -> Bot User OAuth Token, xoxb-...)"
+            )
+        if mode == "socket" and not app_token:
+            problems.append(
+                "SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token with the "
+                "connections:write scope (Basic Information -> App-Level Tokens, xapp-...); "
+                "or set BRANDBOT_MODE=http"
+            )
+        if mode == "http" and not signing_secret:
+            problems.append(
+                "SLACK_SIGNING_SECRET is missing: HTTP mode verifies every request with it "
+                "(Basic Information -> Signing Secret)"
+            )
+
+    port = integer("PORT", 3000, 1, 65535)
+    guide_raw = get("BRANDBOT_GUIDE")
+    guide_path = Path(guide_raw).expanduser() if guide_raw else None
+    if guide_path is not None and not guide_path.is_file():
+        problems.append(f"BRANDBOT_GUIDE={guide_raw!r}: no such file")
+
+    watched = tuple(
+        x.strip().lstrip("#")
+        for x in re.split(r"[,\s]+", get("BRANDBOT_WATCHED_CHANNELS") or "")
+        if x.strip()
+    )
+    alert_channel = get("BRANDBOT_ALERT_CHANNEL")
+    if alert_channel and not (_ID_RE.match(alert_channel) and alert_channel[0] in "CG"):
+        problems.append(
+            f"BRANDBOT_ALERT_CHANNEL={alert_channel!r} must be a channel id (C... or G...); "
+            "right-click the channel -> View channel details -> copy the id at the bottom"
+        )
+
+    api_url = get("BRANDBOT_SLACK_API_URL")
+    if api_url:
+        parts = urlsplit(api_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(f"BRANDBOT_SLACK_API_URL={api_url!r} must be an http(s) URL")
+
+    log_level = (get("BRANDBOT_LOG_LEVEL") or get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        problems.append(f"BRANDBOT_LOG_LEVEL={log_level!r} must be one of {', '.join(_LOG_LEVELS)}")
+        log_level = "INFO"
+
+    backend = (get("BRANDBOT_MODELS") or "auto").lower()
+    if backend not in _MODEL_CHOICES:
+        problems.append(f"BRANDBOT_MODELS={backend!r} must be one of {', '.join(_MODEL_CHOICES)}")
+        backend = "auto"
+    device = (get("BRANDBOT_DEVICE") or "auto").lower()
+    if device not in ("auto", "cpu", "cuda"):
+        problems.append(f"BRANDBOT_DEVICE={device!r} must be auto, cpu or cuda")
+        device = "auto"
+    precision = (get("BRANDBOT_PRECISION") or "auto").lower()
+    if precision not in ("auto", "int8", "fp32", "fp16"):
+        problems.append(f"BRANDBOT_PRECISION={precision!r} must be auto, int8, fp32 or fp16")
+        precision = "auto"
+    threads_raw = get("BRANDBOT_THREADS")
+    threads = integer("BRANDBOT_THREADS", 0, 1, 256) if threads_raw else None
+
+    settings = Settings(
+        mode=mode,
+        bot_token=bot_token,
+        app_token=app_token,
+        signing_secret=signing_secret,
+        host=get("HOST") or "0.0.0.0",
+        port=port,
+        guide_path=guide_path,
+        watched_channels=watched,
+        min_words=integer("BRANDBOT_MIN_WORDS", 20, 1, 100_000),
+        review_reaction=reaction("BRANDBOT_REVIEW_REACTION", "mag"),
+        pass_reaction=reaction("BRANDBOT_PASS_REACTION", "white_check_mark"),
+        needs_work_reaction=reaction("BRANDBOT_NEEDS_WORK_REACTION", "warning"),
+        manager_ids=id_list("BRANDBOT_MANAGER_IDS", "UW"),
+        alert_channel=alert_channel,
+        alert_rate_per_s=number("BRANDBOT_ALERT_RATE", 1.0, 0.01, 100.0),
+        alert_burst=integer("BRANDBOT_ALERT_BURST", 3, 1, 1000),
+        db_path=Path(get("BRANDBOT_DB_PATH") or "brandbot.sqlite3").expanduser(),
+        queue_size=integer("BRANDBOT_QUEUE_SIZE", 200, 1, 1_000_000),
+        workers=integer("BRANDBOT_WORKERS", 4, 1, 256),
+        max_file_bytes=integer("BRANDBOT_MAX_FILE_BYTES", 5_000_000, 1, 100_000_000),
+        slack_api_url=api_url,
+        max_retry_after_s=number("BRANDBOT_MAX_RETRY_AFTER", 30.0, 0.0, 3600.0),
+        log_level=log_level,
+        models=ModelOptions(
+            backend=backend,
+            sentiment_model=get("BRANDBOT_SENTIMENT_MODEL"),
+            ner_model=get("BRANDBOT_NER_MODEL"),
+            tone_model=get("BRANDBOT_TONE_MODEL"),
+            device=device,
+            precision=precision,
+            threads=threads,
+        ),
+    )
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def log_level_number(settings: Settings) -> int:
+    return int(getattr(logging, settings.log_level, logging.INFO))

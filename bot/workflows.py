@@ -1,0 +1,493 @@
+"""What a job does once a worker picks it up: review, post or update the thread reply, react,
+alert; private reviews through response_url; file drafts; deletions.
+
+Every job is idempotent against the store: a draft version already reviewed is not posted again,
+an older version never overwrites a newer one (jobs on one draft run one at a time), a deleted
+draft gets no new reply, and a job resumed after a crash looks for the reply it may already have
+posted (message metadata) before posting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from analyzers import (
+    DocumentError,
+    Draft,
+    GuideError,
+    Review,
+    SourceFormat,
+    Verdict,
+    compare_reviews,
+)
+from bot import blocks
+from bot.alerts import Alerter
+from bot.clients import webhook
+from bot.errors import ErrorReporter
+from bot.files import FileFetcher, FileProblem, is_supported_name
+from bot.jobs import JobQueue, RetryableError, ReviewService, Submit
+from bot.settings import Settings
+from bot.store import Job, Store
+
+log = logging.getLogger(__name__)
+
+METADATA_TYPE = "brandbot_review"
+_TRANSIENT_SLACK_ERRORS = {
+    "ratelimited",
+    "rate_limited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
+_MENTION_RE = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def ts_key(ts: str) -> tuple[int, int]:
+    """Slack timestamps compared exactly (``"1700000000.000100"``), not as floats."""
+    whole, _, frac = str(ts).partition(".")
+    try:
+        return int(whole or 0), int((frac + "000000")[:6])
+    except ValueError:
+        return (0, 0)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, RetryableError | aiohttp.ClientError | asyncio.TimeoutError):
+        return True
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200)
+        error = exc.response.get("error") if exc.response is not None else None
+        return status == 429 or status >= 500 or error in _TRANSIENT_SLACK_ERRORS
+    return isinstance(exc, ConnectionError)
+
+
+def strip_mentions(text: str) -> str:
+    return _MENTION_RE.sub("", text).strip()
+
+
+@dataclass
+class BotContext:
+    """Everything the listeners and jobs share; built by ``create_app``."""
+
+    settings: Settings
+    store: Store
+    client: AsyncWebClient
+    service: ReviewService
+    guide: Any
+    reporter: ErrorReporter
+    alerter: Alerter
+    fetcher: FileFetcher
+    reviews: JobQueue | None = None
+    alerts: JobQueue | None = None
+    bot_user_id: str | None = None
+    bot_id: str | None = None
+    reviewer_status: str = ""
+    _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
+    _background: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    # -- helpers used by listeners -----------------------------------------------------------
+
+    def is_watched(self, channel: str | None) -> bool:
+        if not channel:
+            return False
+        watched = self.settings.watched_channels
+        return "*" in watched or channel in watched
+
+    def profile_for(self, channel: str | None, channel_name: str | None = None) -> str | None:
+        if not channel:
+            return None
+        finder = getattr(self.guide, "profile_for_channel", None)
+        if finder is None:
+            return None
+        try:
+            profile = finder(channel, channel_name)
+        except TypeError:
+            profile = finder(channel)
+        return str(profile) if profile else None
+
+    def is_bot_author(self, message: Mapping[str, Any]) -> bool:
+        """Own messages and other bots' (loops): never reviewed."""
+        if message.get("bot_id") or message.get("subtype") == "bot_message":
+            return True
+        if message.get("bot_profile"):
+            return True
+        user = message.get("user")
+        return bool(self.bot_user_id and user == self.bot_user_id)
+
+    def submit_review(self, key: str, kind: str, payload: Mapping[str, Any]) -> Submit:
+        assert self.reviews is not None, "the review queue is not running"
+        return self.reviews.submit(key, kind, payload)
+
+    def spawn(self, coro: Any) -> None:
+        """Fire-and-forget work that must not delay an ack (busy notices)."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def lock_for(self, channel: str, ts: str) -> asyncio.Lock:
+        key = (channel, ts)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    async def notify_busy_in_thread(self, channel: str, thread_ts: str) -> None:
+        msg = blocks.busy_message()
+        try:
+            await self.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=msg["text"], blocks=msg["blocks"]
+            )
+        except Exception as exc:
+            log.warning("could not post the busy notice in %s: %s", channel, exc)
+
+    async def notify_busy_response_url(self, response_url: str) -> None:
+        msg = blocks.busy_message()
+        try:
+            await webhook(response_url).send(
+                text=msg["text"], blocks=msg["blocks"], response_type="ephemeral"
+            )
+        except Exception as exc:
+            log.warning("could not send the busy notice: %s", exc)
+
+
+class Workflows:
+    """The job handlers (``JobQueue`` calls ``handle``)."""
+
+    def __init__(self, ctx: BotContext) -> None:
+        self.ctx = ctx
+
+    async def handle(self, job: Job) -> None:
+        kind = job.kind
+        if kind == "thread":
+            await self.thread_review(job)
+        elif kind == "fetch":
+            await self.fetched_review(job)
+        elif kind == "file":
+            await self.file_review(job)
+        elif kind == "ephemeral":
+            await self.ephemeral_review(job)
+        elif kind == "delete":
+            await self.deleted(job)
+        else:
+            log.warning("unknown job kind %r (%s): dropped", kind, job.key)
+
+    async def on_failure(self, job: Job, exc: BaseException) -> None:
+        await self.ctx.reporter.report(exc, body=job.payload, where=f"job {job.key}")
+
+    # -- thread reviews ------------------------------------------------------------------------
+
+    async def thread_review(self, job: Job) -> None:
+        p = job.payload
+        draft = Draft(
+            text=str(p["text"]), id=f"{p['channel']}/{p['ts']}", format=SourceFormat.MRKDWN
+        )
+        await self._review_into_thread(
+            job,
+            channel=p["channel"],
+            ts=p["ts"],
+            thread_ts=p.get("thread_ts") or p["ts"],
+            part="",
+            version=p["version"],
+            author=p.get("user"),
+            draft=draft,
+        )
+
+    async def fetched_review(self, job: Job) -> None:
+        """A mention or a reaction: fetch the target message, then review it (text or files)."""
+        p = job.payload
+        channel, ts = p["channel"], p["ts"]
+        message = await self._fetch_message(channel, ts)
+        if message is None:
+            log.info("message %s/%s not found (deleted?); nothing to review", channel, ts)
+            return
+        if self.ctx.is_bot_author(message):
+            log.info("not reviewing bot message %s/%s", channel, ts)
+            return
+        version = (message.get("edited") or {}).get("ts") or message.get("ts") or ts
+        thread_ts = message.get("thread_ts") or ts
+        files = [f for f in message.get("files") or [] if isinstance(f, Mapping)]
+        text = str(message.get("text") or "")
+        if text.strip() and not (files and not strip_mentions(text)):
+            draft = Draft(text=text, id=f"{channel}/{ts}", format=SourceFormat.MRKDWN)
+            await self._review_into_thread(
+                job,
+                channel=channel,
+                ts=ts,
+                thread_ts=thread_ts,
+                part="",
+                version=str(version),
+                author=message.get("user"),
+                draft=draft,
+            )
+        for f in files:
+            await self._file_into_thread(job, channel, ts, thread_ts, f, message.get("user"))
+
+    async def file_review(self, job: Job) -> None:
+        p = job.payload
+        await self._file_into_thread(
+            job, p["channel"], p["ts"], p.get("thread_ts") or p["ts"], p["file"], p.get("user")
+        )
+
+    async def _file_into_thread(
+        self,
+        job: Job,
+        channel: str,
+        ts: str,
+        thread_ts: str,
+        file: Mapping[str, Any],
+        author: str | None,
+    ) -> None:
+        file_id = str(file.get("id") or file.get("name") or "file")
+        name = str(file.get("name") or file.get("title") or file_id)
+        if not is_supported_name(name):
+            return
+        if not (file.get("url_private_download") or file.get("url_private")) and file.get("id"):
+            info = await self.ctx.client.files_info(file=file_id)
+            file = dict(info.get("file") or file)
+        try:
+            draft = await self.ctx.fetcher.fetch_draft(file)
+        except (FileProblem, DocumentError) as exc:
+            await self._post_problem(channel, ts, thread_ts, file_id, f":page_facing_up: {exc}")
+            return
+        await self._review_into_thread(
+            job,
+            channel=channel,
+            ts=ts,
+            thread_ts=thread_ts,
+            part=file_id,
+            version=str(file.get("updated") or file.get("timestamp") or ts),
+            author=author,
+            draft=draft,
+            title=f"Brand check: {name}",
+        )
+
+    async def _post_problem(
+        self, channel: str, ts: str, thread_ts: str, part: str, text: str
+    ) -> None:
+        async with self.ctx.lock_for(channel, ts):
+            record = self.ctx.store.get_review(channel, ts, part)
+            if record is not None or self.ctx.store.is_deleted(channel, ts):
+                return
+            msg = blocks.notice_message(blocks.escape(text))
+            resp = await self.ctx.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=msg["text"], blocks=msg["blocks"]
+            )
+            self.ctx.store.save_review(
+                channel,
+                ts,
+                part,
+                version="problem",
+                reply_ts=str(resp["ts"]),
+                review=None,
+                verdict=None,
+            )
+
+    async def _review_into_thread(
+        self,
+        job: Job,
+        *,
+        channel: str,
+        ts: str,
+        thread_ts: str,
+        part: str,
+        version: str,
+        author: str | None,
+        draft: Draft,
+        title: str | None = None,
+    ) -> None:
+        ctx = self.ctx
+        profile = ctx.profile_for(channel)
+        # inference first, outside the per-draft lock (it is the slow part)
+        if ctx.store.is_deleted(channel, ts):
+            return
+        record = ctx.store.get_review(channel, ts, part)
+        if record is not None and ts_key(record.version) >= ts_key(version) and record.reply_ts:
+            return  # this version (or a newer one) is already reviewed
+        [review] = await ctx.service.review([draft], profile)
+
+        async with ctx.lock_for(channel, ts):
+            if ctx.store.is_deleted(channel, ts):
+                return
+            record = ctx.store.get_review(channel, ts, part)
+            if (
+                record is not None
+                and record.reply_ts
+                and record.version != "problem"
+                and ts_key(record.version) >= ts_key(version)
+            ):
+                return
+            reply_ts = record.reply_ts if record is not None else None
+            old = Review.from_dict(record.review) if record and record.review else None
+            if old is not None:
+                diff = compare_reviews(old, review)
+                msg = blocks.update_message(review, diff)
+            else:
+                msg = blocks.review_message(review, title=title)
+            if reply_ts is None and job.attempts > 0:
+                reply_ts = await self._find_existing_reply(channel, thread_ts, ts, part)
+            if reply_ts is None:
+                resp = await ctx.client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    text=msg["text"],
+                    blocks=msg["blocks"],
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    metadata={
+                        "event_type": METADATA_TYPE,
+                        "event_payload": {"draft_ts": ts, "part": part, "version": version},
+                    },
+                )
+                reply_ts = str(resp["ts"])
+            else:
+                await ctx.client.chat_update(
+                    channel=channel, ts=reply_ts, text=msg["text"], blocks=msg["blocks"]
+                )
+            ctx.store.save_review(
+                channel,
+                ts,
+                part,
+                version=version,
+                reply_ts=reply_ts,
+                review=review.to_dict(),
+                verdict=review.verdict.value,
+            )
+            old_verdict = record.verdict if record is not None else None
+        await self._react(channel, ts, old_verdict, review.verdict.value)
+        ctx.alerter.consider(
+            review, channel=channel, ts=ts, part=part, version=version, author=author
+        )
+
+    async def _react(self, channel: str, ts: str, old: str | None, new: str) -> None:
+        s = self.ctx.settings
+
+        def name(verdict: str | None) -> str | None:
+            if verdict is None:
+                return None
+            return s.pass_reaction if verdict == Verdict.PASS.value else s.needs_work_reaction
+
+        before, after = name(old), name(new)
+        if before == after:
+            return
+        if before is not None:
+            await self._reaction_call("remove", channel, ts, before)
+        await self._reaction_call("add", channel, ts, after or s.needs_work_reaction)
+
+    async def _reaction_call(self, op: str, channel: str, ts: str, name: str) -> None:
+        try:
+            if op == "add":
+                await self.ctx.client.reactions_add(channel=channel, timestamp=ts, name=name)
+            else:
+                await self.ctx.client.reactions_remove(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error in ("already_reacted", "no_reaction", "message_not_found"):
+                return
+            if is_retryable(exc):
+                raise
+            log.warning("reactions.%s %s on %s/%s failed: %s", op, name, channel, ts, error)
+
+    async def _find_existing_reply(
+        self, channel: str, thread_ts: str, ts: str, part: str
+    ) -> str | None:
+        """After a crash between posting and recording: our reply, found by its metadata."""
+        try:
+            resp = await self.ctx.client.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+            )
+        except SlackApiError as exc:
+            if is_retryable(exc):
+                raise
+            return None
+        for m in resp.get("messages") or []:
+            meta = m.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if (
+                meta.get("event_type") == METADATA_TYPE
+                and payload.get("draft_ts") == ts
+                and payload.get("part", "") == part
+            ):
+                return str(m["ts"])
+        return None
+
+    async def _fetch_message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        client = self.ctx.client
+        resp = await client.conversations_history(
+            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+        )
+        for m in resp.get("messages") or []:
+            if m.get("ts") == ts:
+                return dict(m)
+        resp = await client.conversations_replies(channel=channel, ts=ts, limit=200)
+        for m in resp.get("messages") or []:
+            if m.get("ts") == ts:
+                return dict(m)
+        return None
+
+    # -- private reviews -----------------------------------------------------------------------
+
+    async def ephemeral_review(self, job: Job) -> None:
+        p = job.payload
+        ctx = self.ctx
+        profile = p.get("profile") or ctx.profile_for(p.get("channel"), p.get("channel_name"))
+        draft = Draft(text=str(p["text"]), id=p.get("source"), format=SourceFormat.MRKDWN)
+        try:
+            [review] = await ctx.service.review([draft], profile)
+        except GuideError as exc:
+            msg = blocks.notice_message(blocks.escape(str(exc)))
+        else:
+            msg = blocks.review_message(review, title=p.get("title"))
+        await self._send_private(p, msg)
+
+    async def _send_private(self, p: Mapping[str, Any], msg: blocks.Message) -> None:
+        url = p.get("response_url")
+        if url:
+            resp = await webhook(str(url)).send(
+                text=msg["text"],
+                blocks=msg["blocks"],
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            if resp.status_code == 200:
+                return
+            if resp.status_code == 429 or resp.status_code >= 500:
+                raise RetryableError(f"response_url answered {resp.status_code}")
+            log.info(
+                "response_url answered %s; falling back to chat.postEphemeral", resp.status_code
+            )
+        channel, user = p.get("channel"), p.get("user")
+        if not (channel and user):
+            raise RuntimeError("no response_url and no channel/user to answer privately")
+        await self.ctx.client.chat_postEphemeral(
+            channel=channel, user=user, text=msg["text"], blocks=msg["blocks"]
+        )
+
+    # -- deletions -----------------------------------------------------------------------------
+
+    async def deleted(self, job: Job) -> None:
+        p = job.payload
+        channel, ts = p["channel"], p["ts"]
+        async with self.ctx.lock_for(channel, ts):
+            self.ctx.store.mark_deleted(channel, ts)
+            for record in self.ctx.store.reviews_for_message(channel, ts):
+                if not record.reply_ts:
+                    continue
+                msg = blocks.deleted_message()
+                try:
+                    await self.ctx.client.chat_update(
+                        channel=channel, ts=record.reply_ts, text=msg["text"], blocks=msg["blocks"]
+                    )
+                except SlackApiError as exc:
+                    if is_retryable(exc):
+                        raise
+                    log.info("could not replace reply %s: %s", record.reply_ts, exc)

@@ -1,0 +1,179 @@
+"""Test helpers for the bot: synthetic reviews, a small fake reviewer, and a bot wired to the
+local Slack (``fakeslack``) in Socket Mode or HTTP mode."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from analyzers import (
+    Draft,
+    Entity,
+    Finding,
+    Review,
+    SentimentResult,
+    Severity,
+    Span,
+    ToneProfile,
+    Verdict,
+)
+
+
+def finding(
+    matched: str,
+    *,
+    rule: str = "Brand.Test",
+    category: str = "terminology",
+    severity: Severity = Severity.WARNING,
+    message: str | None = None,
+    suggestions: tuple[str, ...] = (),
+    start: int = 0,
+    link: str | None = None,
+) -> Finding:
+    return Finding(
+        rule_id=rule,
+        category=category,
+        severity=severity,
+        message=message or f"Avoid '{matched}'",
+        span=Span(start, start + len(matched)),
+        matched=matched,
+        suggestions=suggestions,
+        link=link,
+    )
+
+
+def make_review(
+    findings: Sequence[Finding] = (),
+    *,
+    text: str = "A draft.",
+    score: float = 90.0,
+    verdict: Verdict = Verdict.PASS,
+    sentiment: str | None = "positive",
+    negative: float = 0.05,
+) -> Review:
+    return Review(
+        draft=Draft(text=text, id="d1"),
+        findings=tuple(findings),
+        category_scores={"terminology": score, "tone": 80.0},
+        score=score,
+        verdict=verdict,
+        word_count=len(text.split()),
+        sentiment=None
+        if sentiment is None
+        else SentimentResult(
+            label=sentiment,
+            confidence=0.9,
+            scores={"positive": 0.9 - negative, "neutral": 0.1, "negative": negative},
+        ),
+        tone=ToneProfile(formality=0.4, confidence=0.8, emotions={"joy": 0.6}, voice_match=0.7),
+        entities=(Entity(text="Acme", label="ORG", span=Span(0, 4), source="guide"),),
+    )
+
+
+@dataclass
+class FakeGuide:
+    name: str = "Test guide"
+    profiles: dict[str, Any] = field(default_factory=lambda: {"social": {}})
+    channels: dict[str, str] = field(default_factory=lambda: {"C0SOCIAL": "social"})
+    links: dict[str, str] = field(default_factory=lambda: {"guide": "https://example.com/g"})
+
+    def profile_for_channel(self, channel_id: str, channel_name: str | None = None) -> str | None:
+        return self.channels.get(channel_id)
+
+
+class FakeReviewer:
+    """Deterministic, fast: every word in ``BAD`` is a finding; 'competitor' is an error.
+
+    Score = 100 - 15 per finding; verdict pass >= 80, fail < 50. Records every call (thread name
+    included, to prove inference runs off the event loop)."""
+
+    BAD: ClassVar[dict[str, str | None]] = {
+        "synergy": "teamwork",
+        "leverage": "use",
+        "utilize": "use",
+        "globex": None,
+    }
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.guide = FakeGuide()
+        self.models_status = "fake reviewer"
+        self.delay_s = delay_s
+        self.calls: list[tuple[int, str | None, str]] = []
+        self.lock = threading.Lock()
+
+    def review(self, drafts: Sequence[Draft], *, profile: str | None = None) -> list[Review]:
+        import time
+
+        with self.lock:
+            self.calls.append((len(drafts), profile, threading.current_thread().name))
+        if self.delay_s:
+            time.sleep(self.delay_s * len(drafts))
+        out = []
+        for d in drafts:
+            found = []
+            lower = d.text.lower()
+            for word, fix in self.BAD.items():
+                i = lower.find(word)
+                if i >= 0:
+                    sev = Severity.ERROR if word == "globex" else Severity.WARNING
+                    found.append(
+                        finding(
+                            d.text[i : i + len(word)],
+                            rule=f"Brand.{word}",
+                            severity=sev,
+                            suggestions=(fix,) if fix else (),
+                            start=i,
+                        )
+                    )
+            score = max(0.0, 100.0 - 15 * len(found))
+            verdict = (
+                Verdict.PASS
+                if score >= 80 and not any(f.severity is Severity.ERROR for f in found)
+                else (Verdict.FAIL if score < 50 else Verdict.NEEDS_WORK)
+            )
+            r = make_review(found, text=d.text, score=score, verdict=verdict)
+            out.append(replace(r, draft=d, profile=profile))
+        return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_for(fake: Any, db: Path, **over: Any) -> Any:
+    from bot.settings import Settings
+
+    env = {
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_APP_TOKEN": fake.app_token,
+        "SLACK_SIGNING_SECRET": fake.signing_secret,
+        "BRANDBOT_SLACK_API_URL": fake.base_url,
+        "BRANDBOT_WATCHED_CHANNELS": "C0DRAFTS",
+        "BRANDBOT_MIN_WORDS": "5",
+        "BRANDBOT_MANAGER_IDS": "U0MANAGER",
+        "BRANDBOT_ALERT_CHANNEL": "C0ALERTS",
+        "BRANDBOT_DB_PATH": str(db),
+        "BRANDBOT_MAX_RETRY_AFTER": "2",
+        "BRANDBOT_ALERT_RATE": "50",
+        "BRANDBOT_ALERT_BURST": "5",
+    }
+    env.update({k: str(v) for k, v in over.items()})
+    return Settings.from_env(env, dotenv_path=None)
+
+
+async def wait_until(predicate: Any, timeout: float = 5.0) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.01)
