@@ -173,7 +173,7 @@ class _Doc:
         if stop <= lead:
             return
         if self.n:
-            sep = self.ends[-1]
+            sep = self._end()
             self.parts.append("\n\n")
             self.starts += [sep, sep]
             self.ends += [sep, sep]
@@ -199,8 +199,15 @@ class _Doc:
         else:
             self.replaced.append((a, b))
 
+    def _end(self) -> int:
+        """Original position just past the prose so far (a trailing mention's closing '>')."""
+        end = self.ends[-1] if self.ends else 0
+        if self.groups and self.groups[-1][1] == self.n:
+            end = max(end, self.groups[-1][3])
+        return end
+
     def result(self) -> PlainText:
-        final = self.ends[-1] if self.ends else 0
+        final = self._end()
         return PlainText(
             original=self.original,
             text="".join(self.parts),
@@ -1049,7 +1056,8 @@ def _markdown(text: str) -> PlainText:
                 joined.add(a + la, a + lb, a - 1 if q > t.map[0] and a > 0 else None)
             buf = _Buf()
             _emit(_html_text(joined.s), joined.s, joined.m, buf)
-            doc.add(containers[-1] if containers else "paragraph", buf, 0)
+            kind = containers[-1] if containers else "paragraph"
+            doc.add(kind, buf, list_depth if kind == "list" else 0)
         i += 1
     return doc.result()
 

@@ -406,6 +406,10 @@ def test_to_original_bounds_and_empty_spans() -> None:
     assert p.to_original(3, 3) == Span(3, 3)
     assert p.to_original(8, 8) == Span(13, 13)
     assert p.to_original(0, 8) == Span(0, 13)
+    q = to_plain("Hi <@U1|bob>\n\nnext <#C1|gen>", MRKDWN)
+    assert q.text == "Hi @bob\n\nnext #gen"
+    assert q.offsets[7] == q.original.index("\n")  # separator after the whole mention
+    assert q.offsets[-1] == len(q.original)
     with pytest.raises(ValueError, match="outside the text"):
         p.to_original(0, 99)
 
