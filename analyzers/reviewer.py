@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 
+from analyzers.entities import analyze_entities
 from analyzers.guide import BrandGuide
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
 from analyzers.rules import Alert, Rule, load_rule, load_style, load_vocab, run_rules
@@ -99,10 +100,7 @@ class Reviewer:
         guide: BrandGuide,
     ) -> list[ModelOutput]:
         if self.models is None:
-            reason = self.models_status
-            return [
-                ModelOutput(skipped={c: reason for c in MODEL_CATEGORIES}) for _ in range(len(docs))
-            ]
+            return [_rules_only(doc, guide, self.models_status) for doc in docs]
         inputs = [ModelInput(doc, sents) for doc, sents in zip(docs, sentences, strict=True)]
         try:
             outputs = self.models.analyze(inputs, guide)
@@ -112,7 +110,7 @@ class Reviewer:
         except Exception as exc:  # a model failure never takes the rules down with it
             log.exception("model analysis failed; reviewing with rules only")
             reason = f"model analysis failed: {type(exc).__name__}: {exc}"
-            return [ModelOutput(skipped={c: reason for c in MODEL_CATEGORIES}) for _ in inputs]
+            return [_rules_only(doc, guide, reason) for doc in docs]
 
     def _assemble(
         self,
@@ -159,6 +157,19 @@ class Reviewer:
             timings={k: round(v, 6) for k, v in timings.items()},
             skipped=dict(out.skipped),
         )
+
+
+def _rules_only(doc: PlainText, guide: BrandGuide, reason: str) -> ModelOutput:
+    """Without models, the guide's gazetteer still finds competitors and product names: only
+    the model-backed part of the entity analysis is skipped."""
+    t0 = time.perf_counter()
+    entities, findings = analyze_entities(doc.text, (), guide)
+    return ModelOutput(
+        findings=findings,
+        entities=entities,
+        timings={"entities": time.perf_counter() - t0},
+        skipped={"sentiment": reason, "tone": reason, "entities (model)": reason},
+    )
 
 
 def compile_rules(guide: BrandGuide) -> tuple[Rule, ...]:

@@ -124,7 +124,7 @@ def test_model_suite_is_called_once_per_batch_and_spans_are_remapped(guide: Bran
 def test_model_failure_leaves_rules_working_and_says_why(guide: BrandGuide) -> None:
     review = Reviewer(guide, BrokenSuite()).review_one(Draft("Our lumasync app."))
     assert any(f.rule_id == "Brand.Products" for f in review.findings)
-    assert set(review.skipped) == {"sentiment", "tone", "entities"}
+    assert set(review.skipped) == {"sentiment", "tone", "entities (model)"}
     assert "weights missing" in review.skipped["tone"]
     # skipped categories are left out of the score rather than counted as perfect
     assert "tone" not in review.category_scores
@@ -144,3 +144,13 @@ def test_profiles_change_the_rules(guide: BrandGuide) -> None:
 def test_degenerate_drafts_do_not_raise(guide: BrandGuide, text: str) -> None:
     review = Reviewer(guide).review_one(Draft(text, None, SourceFormat.MARKDOWN))
     assert 0.0 <= review.score <= 100.0
+
+
+def test_competitors_are_found_without_models(guide: BrandGuide) -> None:
+    competitor = guide.competitors[0]
+    text = f"We beat {competitor.name}'s lamps on price."
+    review = Reviewer(guide).review_one(Draft(text))
+    hit = next(f for f in review.findings if f.category == "entities")
+    assert hit.matched.startswith(competitor.name)
+    assert any(e.source == "guide" for e in review.entities)
+    assert "entities" in review.category_scores
