@@ -1288,7 +1288,7 @@ def _is_boundary(text: str, start: int, punct: str, end: int) -> bool:
         line_start = text.rfind("\n", 0, w) + 1
         if not text[line_start:w].strip() and len(token) <= 3:
             return False
-    if len(token) == 1 and token.isalpha():
+    if len(token) == 1 and token.isalpha() and token != "I":
         # an initial ("J. Smith"), or a lone letter
         return not (token.isupper() and nxt.isupper()) and not nxt.islower()
     if low in _ABBR_MAY_END or (regex.fullmatch(r"(?:\p{L}\.)+\p{L}", token) is not None):

@@ -474,6 +474,11 @@ def test_sentences_end_with_abbreviation() -> None:
         "We work with Acme Inc.",
         "The deal closed.",
     ]
+    assert sentences("J. K. Rowling agreed. So did I. Then we left.") == [
+        "J. K. Rowling agreed.",
+        "So did I.",
+        "Then we left.",
+    ]
     assert sentences("We ship to the U.S. Customers love it.") == [
         "We ship to the U.S.",
         "Customers love it.",
