@@ -293,6 +293,7 @@ class _Ctx:
         self.base_dir = base_dir
         self.errors: list[GuideError] = []
         self.warnings: list[str] = []
+        self.nodes = 0
         self._seen: set[tuple[int | None, str, str]] = set()
         # where each built entry came from, by id() of the built value (they all stay alive)
         self.origin: dict[int, _Node] = {}
@@ -342,7 +343,21 @@ def _compose(ctx: _Ctx, text: str) -> _Node | None:
         if root is None:
             ctx.error(None, "the guide is empty", "It needs at least `name:`.")
             return None
-        return _convert(ctx, loader, root, "", None)
+        return _convert(ctx, loader, root, "", None, set())
+    except _TooLarge:
+        ctx.errors.append(
+            GuideError(
+                f"the guide expands to more than {MAX_NODES} values",
+                file=ctx.file,
+                hint="Check for aliases (*name) that repeat large anchors many times.",
+            )
+        )
+        return None
+    except RecursionError:
+        ctx.errors.append(
+            GuideError("nested too deeply", file=ctx.file, hint="A guide needs a few levels only.")
+        )
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -365,10 +380,36 @@ def _compose(ctx: _Ctx, text: str) -> _Node | None:
         loader.dispose()
 
 
+MAX_DEPTH = 20
+MAX_NODES = 200_000  # aliases expand: this stops a "billion laughs" guide
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def _convert(
-    ctx: _Ctx, loader: yaml.SafeLoader, node: yaml.Node, path: str, key_line: int | None
+    ctx: _Ctx,
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: str,
+    key_line: int | None,
+    active: set[int],
 ) -> _Node:
     line = node.start_mark.line + 1
+    ctx.nodes += 1
+    if ctx.nodes > MAX_NODES:
+        raise _TooLarge
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in active or len(active) >= MAX_DEPTH:
+            problem = "an alias refers to itself" if id(node) in active else "nested too deeply"
+            ctx.error(
+                _Node(None, line, path, key_line),
+                problem,
+                "Remove the self-reference or flatten the structure.",
+            )
+            return _Node(None, line, path, key_line)
+        active = active | {id(node)}
     if isinstance(node, yaml.MappingNode):
         own_keys: dict[str, int] = {}
         for k, _ in node.value:
@@ -397,11 +438,12 @@ def _convert(
             if not isinstance(kv, str):
                 kv = "null" if kv is None else str(kv).lower() if isinstance(kv, bool) else str(kv)
             child_path = _join(path, kv)
-            out[kv] = _convert(ctx, loader, v, child_path, kline)
+            out[kv] = _convert(ctx, loader, v, child_path, kline, active)
         return _Node(out, line, path, key_line)
     if isinstance(node, yaml.SequenceNode):
         items = [
-            _convert(ctx, loader, item, f"{path}[{i}]", None) for i, item in enumerate(node.value)
+            _convert(ctx, loader, item, f"{path}[{i}]", None, active)
+            for i, item in enumerate(node.value)
         ]
         return _Node(items, line, path, key_line)
     value = loader.construct_object(node, deep=True)

@@ -815,3 +815,23 @@ def test_cross_checks_point_at_the_right_entry_after_a_broken_one(tmp_path: Path
     assert_error(err, "banned[0].term", 6, "missing required key 'term'")
     assert_error(err, "banned[1].term", 7, "variant of preferred term 'customers'", "line 4")
     assert_error(err, "competitors[0].name", 10, "also one of our brand or product names")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("name: x\nbrand_names: &a [*a]\n", "alias refers to itself"),
+        ("name: x\nbrand_names: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ("name: !!python/object:os.system x\n", "could not determine a constructor"),
+        (
+            "name: x\na: &a [x,x,x,x,x,x,x,x,x,x]\n"
+            + "".join(
+                f"{c}: &{c} [{','.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+            ),
+            "expands to more than",
+        ),
+    ],
+)
+def test_hostile_yaml_is_refused_cleanly(text: str, fragment: str) -> None:
+    with pytest.raises(GuideError, match=fragment):
+        parse_guide(text, source="hostile.yaml")
