@@ -826,7 +826,8 @@ def test_cross_checks_point_at_the_right_entry_after_a_broken_one(tmp_path: Path
         (
             "name: x\na: &a [x,x,x,x,x,x,x,x,x,x]\n"
             + "".join(
-                f"{c}: &{c} [{','.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+                f"{c}: &{c} [{','.join(['*' + p] * 10)}]\n"
+                for p, c in zip("abcdefgh", "bcdefghi", strict=True)
             ),
             "expands to more than",
         ),
