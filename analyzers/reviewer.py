@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from analyzers.entities import analyze_entities
 from analyzers.guide import BrandGuide
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
-from analyzers.rules import Alert, Rule, load_rule, load_style, load_vocab, run_rules
+from analyzers.rules import Alert, Rule, load_rule, load_style, run_rules
+from analyzers.rules.registry import avoid_rule, read_terms, terms_rule
 from analyzers.scoring import category_scores, overall_score, verdict
 from analyzers.text import PlainText, split_sentences, to_plain, word_count
 from analyzers.types import (
@@ -180,8 +181,12 @@ def compile_rules(guide: BrandGuide) -> tuple[Rule, ...]:
     ]
     for style_dir in guide.styles:
         rules.extend(load_style(style_dir.parent, style_dir.name))
-    for vocab_dir in guide.vocabularies:
-        rules.extend(load_vocab(vocab_dir.parent, vocab_dir.name))
+    for folder in guide.vocabularies:
+        # the guide names the folder that holds accept.txt / reject.txt (Vale's vocabulary layout)
+        src = str(folder)
+        accepted = terms_rule(read_terms(folder / "accept.txt"), source=src)
+        rejected = avoid_rule(read_terms(folder / "reject.txt"), source=src)
+        rules.extend(r for r in (accepted, rejected) if r is not None)
     return tuple(rules)
 
 

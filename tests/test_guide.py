@@ -92,7 +92,7 @@ def test_example_guide_loads_completely(example: BrandGuide) -> None:
     assert g.source == EXAMPLE
     assert g.profile is None
     assert all(p.is_absolute() and p.is_dir() for p in (*g.styles, *g.vocabularies))
-    assert g.vocabularies == ()  # the example vocabulary is commented out for now
+    assert [p.name for p in g.vocabularies] == ["Lumen"]
 
 
 def test_guide_is_frozen(example: BrandGuide) -> None:
