@@ -1,1 +1,54 @@
-"""brandbot's analysis library. (The facade's exports are wired once all modules land.)"""
+"""brandbot's analysis library: the facade. Everything outside ``analyzers`` imports from here.
+
+Slack-free and synchronous: values in, values out.
+"""
+
+from analyzers.diff import ReviewDiff, compare_reviews, is_alert_worthy
+from analyzers.documents import DocumentError, extract_document
+from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_guide
+from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
+from analyzers.reviewer import Reviewer
+from analyzers.text import word_count
+from analyzers.types import (
+    Category,
+    Draft,
+    Entity,
+    Finding,
+    Review,
+    SentenceScore,
+    SentimentResult,
+    Severity,
+    SourceFormat,
+    Span,
+    ToneProfile,
+    Verdict,
+)
+
+__all__ = [
+    "BrandGuide",
+    "Category",
+    "DocumentError",
+    "Draft",
+    "Entity",
+    "Finding",
+    "GuideError",
+    "ModelInput",
+    "ModelOutput",
+    "ModelSuite",
+    "Review",
+    "ReviewDiff",
+    "Reviewer",
+    "SentenceScore",
+    "SentimentResult",
+    "Severity",
+    "SourceFormat",
+    "Span",
+    "ToneProfile",
+    "Verdict",
+    "compare_reviews",
+    "default_guide_path",
+    "extract_document",
+    "is_alert_worthy",
+    "load_guide",
+    "word_count",
+]
