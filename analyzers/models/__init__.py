@@ -1,0 +1,1 @@
+"""Embedded models: MiniLM encoder + one LoRA adapter + task heads (see docs/models.md)."""

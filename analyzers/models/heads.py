@@ -1,0 +1,127 @@
+"""Task heads that all read one encoder pass.
+
+Sentence heads read the mean-pooled vector; the two entity heads read each word piece's vector
+together with learned embeddings of its casing shapes (the encoder itself is uncased), through one
+shared BiLSTM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from analyzers.models.tokenize import SHAPES
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+GOEMOTIONS_LABELS = (
+    "admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion",
+    "curiosity", "desire", "disappointment", "disapproval", "disgust", "embarrassment",
+    "excitement", "fear", "gratitude", "grief", "joy", "love", "nervousness", "optimism",
+    "pride", "realization", "relief", "remorse", "sadness", "surprise", "neutral",
+)  # fmt: skip
+CONLL_TYPES = ("PER", "ORG", "LOC", "MISC")
+WNUT_TYPES = ("person", "location", "corporation", "product", "creative-work", "group")
+
+
+def bio_tags(types: tuple[str, ...]) -> tuple[str, ...]:
+    return ("O", *(f"{p}-{t}" for t in types for p in ("B", "I")))
+
+
+CONLL_TAGS = bio_tags(CONLL_TYPES)
+WNUT_TAGS = bio_tags(WNUT_TYPES)
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    hidden: int = 384
+    shape_dim: int = 16
+    rnn_hidden: int = 128
+    formality_hidden: int = 64
+    dropout: float = 0.1
+
+
+@dataclass
+class HeadOutputs:
+    sentiment: torch.Tensor  # (B, 3) logits
+    emotions: torch.Tensor  # (B, 28) logits
+    formality: torch.Tensor  # (B,) logits (sigmoid -> 0..1)
+    conll: torch.Tensor | None  # (B, T, len(CONLL_TAGS)) logits
+    wnut: torch.Tensor | None  # (B, T, len(WNUT_TAGS)) logits
+
+
+class Heads(nn.Module):
+    def __init__(self, cfg: HeadConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        n_shapes = len(SHAPES)
+        self.shape_emb = nn.Embedding(n_shapes, cfg.shape_dim)
+        self.word_shape_emb = nn.Embedding(n_shapes, cfg.shape_dim)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.rnn = nn.LSTM(
+            cfg.hidden + 2 * cfg.shape_dim,
+            cfg.rnn_hidden,
+            batch_first=True,
+            bidirectional=True,
+        )
+        self.conll = nn.Linear(2 * cfg.rnn_hidden, len(CONLL_TAGS))
+        self.wnut = nn.Linear(2 * cfg.rnn_hidden, len(WNUT_TAGS))
+        self.sentiment = nn.Linear(cfg.hidden, len(SENTIMENT_LABELS))
+        self.emotions = nn.Linear(cfg.hidden, len(GOEMOTIONS_LABELS))
+        # formality also sees the casing-shape histogram and the length: casual text is often
+        # lower-case or shouty, and the uncased encoder cannot see that
+        self.formality = nn.Sequential(
+            nn.Linear(cfg.hidden + n_shapes + 1, cfg.formality_hidden),
+            nn.GELU(),
+            nn.Linear(cfg.formality_hidden, 1),
+        )
+
+    def sentence(self, pooled: torch.Tensor, shape_hist: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        x = self.drop(pooled)
+        form_in = torch.cat([x, shape_hist.to(x.dtype)], dim=-1)
+        return self.sentiment(x), self.emotions(x), self.formality(form_in).squeeze(-1)
+
+    def tokens(
+        self,
+        hidden: torch.Tensor,
+        shapes: torch.Tensor,
+        word_shapes: torch.Tensor,
+        lengths: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Tag logits for every position of ``hidden`` (B, T, H); ``lengths`` counts real tokens."""
+        feats = torch.cat(
+            [
+                self.drop(hidden),
+                self.shape_emb(shapes).to(hidden.dtype),
+                self.word_shape_emb(word_shapes).to(hidden.dtype),
+            ],
+            dim=-1,
+        )
+        # the LSTM runs in its own weights' precision (cuDNN has no bf16 LSTM under autocast)
+        dtype = self.rnn.weight_ih_l0.dtype
+        with torch.autocast(device_type=feats.device.type, enabled=False):
+            packed = nn.utils.rnn.pack_padded_sequence(
+                feats.to(dtype), lengths.cpu(), batch_first=True, enforce_sorted=False
+            )
+            out, _ = self.rnn(packed)
+        seq, _ = nn.utils.rnn.pad_packed_sequence(
+            out, batch_first=True, total_length=hidden.shape[1]
+        )
+        seq = self.drop(seq)
+        return self.conll(seq), self.wnut(seq)
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Masked sum of token vectors and the token count (sentence-transformers' mean pooling)."""
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(dim=1), m.sum(dim=1)
+
+
+def shape_histogram(shapes: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Fraction of each casing shape among real pieces, plus log length: (B, len(SHAPES) + 1)."""
+    real = mask.bool() & (shapes != 0)
+    onehot = torch.nn.functional.one_hot(shapes, len(SHAPES)).float() * real.unsqueeze(-1)
+    counts = onehot.sum(dim=1)
+    n = counts.sum(dim=1, keepdim=True)
+    return torch.cat([counts / n.clamp(min=1.0), torch.log1p(n) / 5.0], dim=-1)
