@@ -29,7 +29,8 @@ groups, neutral included.
 clipped to 0..1. A plain declarative sentence reads fairly confident (0.7); one strong hedge
 ("maybe", "might", "we think", "sort of", "hopefully", "could possibly", "try to") drops it to
 0.4, two to 0.1; weak hedges ("may", "could", "seems", "probably") count half; boosters ("will",
-"definitely", "proven", "we are confident") lift it.
+"definitely", "proven", "we are confident") lift it. When a model also scores confidence (the
+zero-shot tone pipeline), a sentence's confidence is the mean of the model's and the lexicon's.
 
 **Brand-voice match** — per sentence, mean cosine of its embedding to its ``VOICE_TOP_K``
 nearest on-voice examples versus its nearest off-voice examples, turned into 0..1 with a
@@ -195,6 +196,7 @@ class SentenceSignals:
     emotions: Mapping[str, float]  # group -> 0..1
     dominant: str | None = None  # the group that clearly dominates the sentence, if any
     voice: float | None = None  # 0..1 brand-voice match; None when not computed
+    confidence: float | None = None  # 0..1 from a model (zero-shot); averaged with the lexicon
 
 
 def group_emotions(
@@ -369,7 +371,11 @@ def analyze_tone(
         weight = prose_weight(text[s:e])
         if weight == 0:
             continue
-        rows.append(_Row(Span(s, e), weight, sig, hedging(text[s:e])))
+        hedge = hedging(text[s:e])
+        if sig.confidence is not None:
+            both = (hedge.score + min(1.0, max(0.0, sig.confidence))) / 2
+            hedge = Hedging(both, hedge.hedges, hedge.boosters)
+        rows.append(_Row(Span(s, e), weight, sig, hedge))
         nearest.append(nearest_off_voice[i] if nearest_off_voice else None)
     if not rows:
         return None, []

@@ -1,0 +1,656 @@
+"""Other model choices: any Hugging Face model id or local model folder, per analysis.
+
+:class:`ModelSettings` names a model per analysis; ``None`` keeps the embedded default
+(:mod:`analyzers.models.suite`). :class:`PipelineModelSuite` runs the named ones through
+transformers pipelines and the rest through the embedded suite, and merges the outputs:
+
+* **sentiment** — ``text-classification`` with all scores (``top_k=None``). Model labels map to
+  negative / neutral / positive: names containing "neg" / "neu" / "pos", ``LABEL_0..1``
+  (negative, positive) or ``LABEL_0..2`` (negative, neutral, positive), "1 star" .. "5 stars"
+  (1-2 negative, 3 neutral, 4-5 positive); ``sentiment_labels`` overrides any of them. A model
+  with a label that maps nowhere fails to load with the list of labels to map.
+* **entities** — ``token-classification`` with ``aggregation_strategy="simple"``; labels lose
+  their ``B-`` / ``I-`` prefix and PERSON / ORGANIZATION / LOCATION / GPE become PER / ORG /
+  LOC (``entity_labels`` overrides). The guide's gazetteer is merged in exactly as for the
+  embedded model, and still runs if the model fails.
+* **tone** — ``zero-shot-classification`` (an NLI model with an "entailment" label) over the
+  candidate labels formal / casual, confident / hesitant and the guide's emotion groups, with
+  ``multi_label=True``: formality = p(formal) / (p(formal) + p(casual)); model confidence =
+  p(confident) / (p(confident) + p(hesitant)), averaged with the hedging lexicon; each emotion
+  group's score is its entailment probability. Voice match needs sentence embeddings, which a
+  zero-shot model does not give: it is reported as ``skipped["voice"]`` when the guide has
+  voice examples.
+
+Inputs longer than a model's limit are split into token windows on word boundaries (using the
+model's own tokenizer), never truncated. A local folder loads offline; a Hub id downloads
+through the normal Hugging Face cache when the machine is online (``HF_TOKEN`` from the
+environment is passed on) and fails with a clear message when offline and not cached. A model
+that fails to load becomes ``skipped[analysis]`` with the reason (or raises
+:class:`ModelLoadError` with ``strict=True``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import InitVar, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analyzers.entities import analyze_entities
+from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
+from analyzers.models.encoder import ModelLoadError
+from analyzers.models.suite import (
+    ANALYSES,
+    NO_PROSE,
+    EmbeddedModelSuite,
+    load_default_suite,
+    sentence_ranges,
+)
+from analyzers.prose import has_prose
+from analyzers.sentiment import analyze_sentiment
+from analyzers.tone import EMOTION_GROUPS, SentenceSignals, analyze_tone
+from analyzers.types import Entity, Span
+
+if TYPE_CHECKING:
+    from analyzers.guide import BrandGuide
+
+__all__ = [
+    "ModelLoadError",
+    "ModelSettings",
+    "PipelineModelSuite",
+    "load_models",
+    "map_sentiment_label",
+    "resolve_model",
+]
+
+TASKS = {
+    "sentiment": "text-classification",
+    "entities": "token-classification",
+    "tone": "zero-shot-classification",
+}
+TONE_PAIRS = (("formal", "casual"), ("confident", "hesitant"))
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
+_ENTITY_SYNONYMS = {"PERSON": "PER", "ORGANIZATION": "ORG", "LOCATION": "LOC", "GPE": "LOC"}
+_PIPELINE_PAIR_RESERVE = 24  # tokens kept free for the zero-shot hypothesis and special tokens
+
+
+def _env_token() -> str | None:
+    return os.environ.get("HF_TOKEN") or None
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Which model runs each analysis. ``None`` = the embedded default.
+
+    A value is a local model folder or a Hugging Face model id. The bot's option names
+    (``sentiment_model``, ``ner_model``, ``tone_model``) are accepted as aliases.
+    """
+
+    sentiment: str | None = None
+    entities: str | None = None
+    tone: str | None = None
+    device: str | None = None  # None / "auto" / "cpu" / "cuda" / "cuda:1"
+    hf_token: str | None = field(default_factory=_env_token, repr=False)
+    precision: str | None = None  # embedded models: auto / int8 / fp32 (fp16 on GPU)
+    threads: int | None = None
+    sentiment_labels: Mapping[str, str] = field(default_factory=dict)
+    entity_labels: Mapping[str, str] = field(default_factory=dict)
+    tone_template: str = "The tone of this text is {}."
+    batch_size: int = 16
+    sentiment_model: InitVar[str | None] = None
+    ner_model: InitVar[str | None] = None
+    tone_model: InitVar[str | None] = None
+
+    def __post_init__(
+        self, sentiment_model: str | None, ner_model: str | None, tone_model: str | None
+    ) -> None:
+        for name, alias in (
+            ("sentiment", sentiment_model),
+            ("entities", ner_model),
+            ("tone", tone_model),
+        ):
+            if alias is not None and getattr(self, name) is None:
+                object.__setattr__(self, name, alias)
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ValueError(
+                    f"ModelSettings.{name}: expected a model id or folder, got {value!r}"
+                )
+        if "{}" not in self.tone_template:
+            raise ValueError("ModelSettings.tone_template must contain '{}' for the label")
+        if self.batch_size < 1:
+            raise ValueError("ModelSettings.batch_size must be at least 1")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ModelSettings:
+        """From ``BRANDBOT_SENTIMENT_MODEL``, ``BRANDBOT_NER_MODEL``, ``BRANDBOT_TONE_MODEL``,
+        ``BRANDBOT_DEVICE``, ``BRANDBOT_PRECISION`` and ``HF_TOKEN`` (empty = unset)."""
+        env = os.environ if environ is None else environ
+
+        def get(key: str) -> str | None:
+            value = env.get(key, "").strip()
+            return value or None
+
+        return cls(
+            sentiment=get("BRANDBOT_SENTIMENT_MODEL"),
+            entities=get("BRANDBOT_NER_MODEL"),
+            tone=get("BRANDBOT_TONE_MODEL"),
+            device=get("BRANDBOT_DEVICE"),
+            precision=get("BRANDBOT_PRECISION"),
+            hf_token=get("HF_TOKEN"),
+        )
+
+    def model_for(self, analysis: str) -> str | None:
+        if analysis not in ANALYSES:
+            raise ValueError(f"unknown analysis {analysis!r}: expected one of {ANALYSES}")
+        value: str | None = getattr(self, analysis)
+        return value
+
+    @property
+    def uses_pipelines(self) -> bool:
+        return any(self.model_for(a) is not None for a in ANALYSES)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def resolve_model(spec: str) -> tuple[str, bool]:
+    """``(path_or_id, is_local)``; raises :class:`ModelLoadError` for a bad local folder."""
+    spec = spec.strip()
+    path = Path(spec).expanduser()
+    looks_local = (
+        spec.startswith(("/", "./", "../", "~", ".\\"))
+        or spec.count("/") > 1
+        or "\\" in spec
+        or bool(re.match(r"^[A-Za-z]:", spec))
+    )
+    if path.exists():
+        if not path.is_dir():
+            raise ModelLoadError(f"{path} is a file: a local model must be a folder")
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(
+                f"local model folder {path} has no config.json "
+                "(save one with model.save_pretrained(folder))"
+            )
+        return str(path), True
+    if looks_local:
+        raise ModelLoadError(f"local model folder {path} does not exist")
+    if not _HUB_ID.match(spec):
+        raise ModelLoadError(
+            f"{spec!r} is neither an existing local folder nor a Hugging Face model id (owner/name)"
+        )
+    return spec, False
+
+
+def _device(setting: str | None) -> str | None:
+    if setting is None or setting == "auto":
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return setting
+
+
+def load_pipeline(analysis: str, spec: str, settings: ModelSettings) -> Any:
+    """A transformers pipeline for ``analysis``; :class:`ModelLoadError` with the reason."""
+    task = TASKS[analysis]
+    where, local = resolve_model(spec)
+    import transformers
+
+    hf: Any = transformers  # transformers' overloads do not type a task chosen at run time
+    hf.utils.logging.set_verbosity_error()
+    kwargs: dict[str, Any] = {"device": _device(settings.device)}
+    if settings.hf_token and not local:
+        kwargs["token"] = settings.hf_token
+    try:
+        pipe = hf.pipeline(task, model=where, tokenizer=where, **kwargs)
+    except Exception as exc:
+        hint = (
+            ""
+            if local
+            else " Hub models download on first use: this needs internet "
+            "(HF_HUB_OFFLINE unset) or a local model folder."
+        )
+        raise ModelLoadError(
+            f"could not load {spec!r} for {analysis} ({task}): {type(exc).__name__}: {exc}.{hint}"
+        ) from exc
+    if getattr(pipe.tokenizer, "is_fast", False) is False:
+        raise ModelLoadError(
+            f"{spec!r}: {analysis} needs a fast tokenizer (tokenizer.json) for character offsets"
+        )
+    if analysis == "tone" and getattr(pipe, "entailment_id", -1) < 0:
+        labels = sorted(pipe.model.config.label2id)
+        raise ModelLoadError(
+            f"{spec!r} cannot do zero-shot classification: its labels {labels} have no "
+            "'entailment' (use an NLI model)"
+        )
+    if analysis == "sentiment":
+        sentiment_mapping(pipe.model.config.id2label, settings.sentiment_labels, spec)
+    return pipe
+
+
+def map_sentiment_label(label: str, n_labels: int) -> str | None:
+    """The default mapping of one model label to negative / neutral / positive."""
+    low = label.strip().lower()
+    for key, value in (("neg", "negative"), ("neu", "neutral"), ("pos", "positive")):
+        if key in low:
+            return value
+    m = re.fullmatch(r"label_(\d+)", low)
+    if m:
+        idx = int(m.group(1))
+        order = {2: ("negative", "positive"), 3: ("negative", "neutral", "positive")}
+        return order[n_labels][idx] if n_labels in order and idx < n_labels else None
+    m = re.fullmatch(r"(\d)\s*stars?", low)
+    if m:
+        stars = int(m.group(1))
+        return "negative" if stars <= 2 else "neutral" if stars == 3 else "positive"
+    return None
+
+
+def sentiment_mapping(
+    id2label: Mapping[int, str], overrides: Mapping[str, str], spec: str
+) -> dict[str, str]:
+    labels = list(id2label.values())
+    mapping: dict[str, str] = {}
+    unmapped = []
+    for label in labels:
+        target = overrides.get(label) or map_sentiment_label(label, len(labels))
+        if target not in ("negative", "neutral", "positive"):
+            unmapped.append(label)
+        else:
+            mapping[label] = target
+    if unmapped:
+        raise ModelLoadError(
+            f"{spec!r}: cannot map sentiment labels {unmapped} to negative/neutral/positive; "
+            "set ModelSettings.sentiment_labels, e.g. {'LABEL_0': 'negative'}"
+        )
+    return mapping
+
+
+# --------------------------------------------------------------------------------------------
+# Windows under the model's limit
+
+
+def token_limit(pipe: Any, reserve: int = 2) -> int:
+    tok_max = int(getattr(pipe.tokenizer, "model_max_length", 0) or 0)
+    pos_max = int(getattr(pipe.model.config, "max_position_embeddings", 0) or 0)
+    limits = [n for n in (tok_max, pos_max) if 0 < n < 100_000]
+    return max(8, (min(limits) if limits else 512) - reserve)
+
+
+def token_windows(
+    tokenizer: Any, text: str, start: int, end: int, limit: int
+) -> list[tuple[int, int]]:
+    """``[start, end)`` split into ranges of at most ``limit`` tokens, cut before a word."""
+    enc = tokenizer(text[start:end], add_special_tokens=False, return_offsets_mapping=True)
+    offsets = [(a, b) for a, b in enc["offset_mapping"] if b > a]
+    if len(offsets) <= limit:
+        return [(start, end)]
+    windows: list[tuple[int, int]] = []
+    i = 0
+    while i < len(offsets):
+        j = min(i + limit, len(offsets))
+        if j < len(offsets):
+            k = j
+            while k > i + limit // 2 and not text[start + offsets[k][0] - 1].isspace():
+                k -= 1
+            if k > i + limit // 2:
+                j = k
+        windows.append((start + offsets[i][0], start + offsets[j - 1][1]))
+        i = j
+    return windows
+
+
+# --------------------------------------------------------------------------------------------
+# The suite
+
+
+@dataclass
+class _DocPlan:
+    ranges: list[tuple[int, int]]
+    prose: bool
+
+
+class PipelineModelSuite:
+    """Per-analysis transformers pipelines, with the embedded suite for the rest."""
+
+    def __init__(
+        self,
+        settings: ModelSettings,
+        *,
+        embedded: EmbeddedModelSuite | None = None,
+        strict: bool = False,
+        load_embedded: Callable[[], EmbeddedModelSuite] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pipes: dict[str, Any] = {}
+        self.load_errors: dict[str, str] = {}
+        for analysis in ANALYSES:
+            spec = settings.model_for(analysis)
+            if spec is None:
+                continue
+            try:
+                self.pipes[analysis] = load_pipeline(analysis, spec, settings)
+            except ModelLoadError as exc:
+                if strict:
+                    raise
+                self.load_errors[analysis] = str(exc)
+        self.embedded_analyses = tuple(a for a in ANALYSES if settings.model_for(a) is None)
+        self.embedded = embedded
+        if self.embedded_analyses and embedded is None:
+            try:
+                self.embedded = (load_embedded or _load_embedded(settings))()
+            except Exception as exc:
+                if strict:
+                    raise
+                for analysis in self.embedded_analyses:
+                    self.load_errors[analysis] = f"embedded models failed to load: {exc}"
+        parts = [f"{a}={settings.model_for(a) or 'embedded'}" for a in ANALYSES]
+        self.name = "pipelines (" + ", ".join(parts) + ")"
+        self._sentiment_map = (
+            sentiment_mapping(
+                self.pipes["sentiment"].model.config.id2label,
+                settings.sentiment_labels,
+                settings.sentiment or "",
+            )
+            if "sentiment" in self.pipes
+            else {}
+        )
+
+    def analyze(self, docs: Sequence[ModelInput], guide: BrandGuide) -> list[ModelOutput]:
+        if self.embedded is not None and self.embedded_analyses:
+            outputs = self.embedded.analyze(docs, guide, analyses=self.embedded_analyses)
+        else:
+            outputs = [ModelOutput() for _ in docs]
+        plans = [_DocPlan(sentence_ranges(doc), has_prose(doc.plain.text)) for doc in docs]
+        for analysis, reason in self.load_errors.items():
+            for doc, out in zip(docs, outputs, strict=True):
+                if analysis == "entities":
+                    # the model is missing, the guide's gazetteer is not
+                    self._guard(out, "entities", partial(self._gazetteer, doc, out, guide))
+                    out.skipped["entities.model"] = reason
+                else:
+                    out.skipped[analysis] = reason
+        if "sentiment" in self.pipes:
+            self._batched(docs, plans, outputs, "sentiment", guide, self._run_sentiment)
+        if "entities" in self.pipes:
+            self._batched(docs, plans, outputs, "entities", guide, self._run_entities)
+        if "tone" in self.pipes:
+            self._batched(docs, plans, outputs, "tone", guide, self._run_tone)
+        return outputs
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _guard(out: ModelOutput, name: str, fn: Callable[[], None]) -> None:
+        try:
+            fn()
+        except Exception as exc:
+            out.skipped[name] = f"{name} analysis failed: {type(exc).__name__}: {exc}"
+
+    @staticmethod
+    def _gazetteer(doc: ModelInput, out: ModelOutput, guide: BrandGuide) -> None:
+        entities, findings = analyze_entities(doc.plain.text, [], guide)
+        out.entities.extend(entities)
+        out.findings.extend(findings)
+
+    def _batched(
+        self,
+        docs: Sequence[ModelInput],
+        plans: Sequence[_DocPlan],
+        outputs: Sequence[ModelOutput],
+        analysis: str,
+        guide: BrandGuide,
+        run: Callable[
+            [Sequence[ModelInput], Sequence[list[tuple[int, int]]], BrandGuide],
+            list[Callable[[ModelOutput], None]],
+        ],
+    ) -> None:
+        """Window every document for this pipeline, run it once, hand results back per doc."""
+        t0 = time.perf_counter()
+        pipe = self.pipes[analysis]
+        reserve = _PIPELINE_PAIR_RESERVE if analysis == "tone" else 2
+        limit = token_limit(pipe, reserve)
+        active = [i for i, p in enumerate(plans) if p.prose or analysis == "entities"]
+        try:
+            windows = [
+                [
+                    w
+                    for s, e in plans[i].ranges
+                    for w in token_windows(pipe.tokenizer, docs[i].plain.text, s, e, limit)
+                ]
+                for i in active
+            ]
+            finishers = run([docs[i] for i in active], windows, guide)
+        except Exception as exc:
+            reason = f"{analysis} model failed: {type(exc).__name__}: {exc}"
+            for i in active:
+                outputs[i].skipped[analysis] = reason
+            finishers = []
+        elapsed = time.perf_counter() - t0
+        for i, out in enumerate(outputs):
+            if not plans[i].prose and analysis != "entities":
+                out.skipped[analysis] = NO_PROSE
+            out.timings[f"models.{analysis}"] = elapsed / max(len(outputs), 1)
+        for i, finish in zip(active, finishers, strict=True):
+            self._guard(outputs[i], analysis, partial(finish, outputs[i]))
+
+    def _texts(
+        self, docs: Sequence[ModelInput], windows: Sequence[list[tuple[int, int]]]
+    ) -> list[str]:
+        return [doc.plain.text[s:e] for doc, ws in zip(docs, windows, strict=True) for s, e in ws]
+
+    def _run_sentiment(
+        self,
+        docs: Sequence[ModelInput],
+        windows: Sequence[list[tuple[int, int]]],
+        guide: BrandGuide,
+    ) -> list[Callable[[ModelOutput], None]]:
+        texts = self._texts(docs, windows)
+        raw = (
+            self.pipes["sentiment"](
+                texts, top_k=None, batch_size=self.settings.batch_size, truncation=True
+            )
+            if texts
+            else []
+        )
+        probs = [self._map_sentiment(r) for r in _as_rows(raw, len(texts))]
+        finishers: list[Callable[[ModelOutput], None]] = []
+        pos = 0
+        for doc, ws in zip(docs, windows, strict=True):
+            mine = probs[pos : pos + len(ws)]
+            pos += len(ws)
+
+            def finish(
+                out: ModelOutput, doc: ModelInput = doc, ws: Any = ws, mine: Any = mine
+            ) -> None:
+                result, findings = analyze_sentiment(doc.plain.text, ws, mine, guide)
+                if result is None:
+                    out.skipped["sentiment"] = NO_PROSE
+                    return
+                out.sentiment = result
+                out.findings.extend(findings)
+
+            finishers.append(finish)
+        return finishers
+
+    def _map_sentiment(self, row: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+        probs = {"negative": 0.0, "neutral": 0.0, "positive": 0.0}
+        for item in row:
+            target = self._sentiment_map.get(str(item["label"]))
+            if target is not None:
+                probs[target] += float(item["score"])
+        return probs
+
+    def _entity_label(self, label: str) -> str:
+        if label in self.settings.entity_labels:
+            return self.settings.entity_labels[label]
+        bare = re.sub(r"^[BIES]-", "", label).upper()
+        return self.settings.entity_labels.get(bare, _ENTITY_SYNONYMS.get(bare, bare))
+
+    def _run_entities(
+        self,
+        docs: Sequence[ModelInput],
+        windows: Sequence[list[tuple[int, int]]],
+        guide: BrandGuide,
+    ) -> list[Callable[[ModelOutput], None]]:
+        texts = self._texts(docs, windows)
+        raw = (
+            self.pipes["entities"](
+                texts, aggregation_strategy="simple", batch_size=self.settings.batch_size
+            )
+            if texts
+            else []
+        )
+        rows = _as_rows(raw, len(texts))
+        finishers: list[Callable[[ModelOutput], None]] = []
+        pos = 0
+        for doc, ws in zip(docs, windows, strict=True):
+            text = doc.plain.text
+            ents: list[Entity] = []
+            for (s, e), row in zip(ws, rows[pos : pos + len(ws)], strict=True):
+                for item in row:
+                    a, b = item.get("start"), item.get("end")
+                    if a is None or b is None:
+                        continue
+                    start, end = s + int(a), s + int(b)
+                    # trim the whitespace some tokenizers include in a word's offsets
+                    while start < end and text[start].isspace():
+                        start += 1
+                    if not (s <= start < end <= e):
+                        continue
+                    label = str(item.get("entity_group") or item.get("entity") or "MISC")
+                    ents.append(
+                        Entity(
+                            text=text[start:end],
+                            label=self._entity_label(label),
+                            span=Span(start, end),
+                            source="model",
+                            score=float(item.get("score", 0.0)),
+                        )
+                    )
+            pos += len(ws)
+
+            def finish(out: ModelOutput, text: str = text, ents: Any = ents) -> None:
+                entities, findings = analyze_entities(text, ents, guide)
+                out.entities.extend(entities)
+                out.findings.extend(findings)
+
+            finishers.append(finish)
+        return finishers
+
+    def _run_tone(
+        self,
+        docs: Sequence[ModelInput],
+        windows: Sequence[list[tuple[int, int]]],
+        guide: BrandGuide,
+    ) -> list[Callable[[ModelOutput], None]]:
+        texts = self._texts(docs, windows)
+        labels = [w for pair in TONE_PAIRS for w in pair] + list(EMOTION_GROUPS)
+        raw = (
+            self.pipes["tone"](
+                texts,
+                candidate_labels=labels,
+                hypothesis_template=self.settings.tone_template,
+                multi_label=True,
+                batch_size=self.settings.batch_size,
+            )
+            if texts
+            else []
+        )
+        if isinstance(raw, dict):
+            raw = [raw]
+        signals = []
+        for r in raw:
+            scores = dict(zip(r["labels"], (float(x) for x in r["scores"]), strict=True))
+            formal, casual = scores["formal"], scores["casual"]
+            sure, unsure = scores["confident"], scores["hesitant"]
+            groups = {g: scores[g] for g in EMOTION_GROUPS}
+            top = max(groups, key=lambda g: groups[g])
+            signals.append(
+                SentenceSignals(
+                    formality=formal / (formal + casual) if formal + casual > 0 else 0.5,
+                    emotions=groups,
+                    dominant=top if groups[top] >= 0.5 else None,
+                    confidence=sure / (sure + unsure) if sure + unsure > 0 else None,
+                )
+            )
+        voice_note = (
+            f"voice match needs sentence embeddings, which the zero-shot tone model "
+            f"{self.settings.tone!r} does not give; leave the tone model unset to use the "
+            "embedded one"
+            if any(s.strip() for s in guide.voice.on_voice)
+            else None
+        )
+        finishers: list[Callable[[ModelOutput], None]] = []
+        pos = 0
+        for doc, ws in zip(docs, windows, strict=True):
+            mine = signals[pos : pos + len(ws)]
+            pos += len(ws)
+
+            def finish(
+                out: ModelOutput, doc: ModelInput = doc, ws: Any = ws, mine: Any = mine
+            ) -> None:
+                profile, findings = analyze_tone(doc.plain.text, ws, mine, guide)
+                if profile is None:
+                    out.skipped["tone"] = NO_PROSE
+                    return
+                out.tone = profile
+                out.findings.extend(findings)
+                if voice_note:
+                    out.skipped["voice"] = voice_note
+
+            finishers.append(finish)
+        return finishers
+
+
+def _as_rows(raw: Any, n: int) -> list[list[dict[str, Any]]]:
+    """Pipeline output for ``n`` inputs -> one list of dicts per input."""
+    if n == 0:
+        return []
+    if n == 1 and isinstance(raw, list) and (not raw or isinstance(raw[0], dict)):
+        return [list(raw)]
+    rows = [list(r) if isinstance(r, list) else [r] for r in raw]
+    if len(rows) != n:
+        raise RuntimeError(f"pipeline returned {len(rows)} results for {n} inputs")
+    return rows
+
+
+def _load_embedded(settings: ModelSettings) -> Callable[[], EmbeddedModelSuite]:
+    def load() -> EmbeddedModelSuite:
+        return load_default_suite(
+            device=_embedded_device(settings.device), quantize=_quantize(settings)
+        )
+
+    return load
+
+
+def _embedded_device(device: str | None) -> str | None:
+    return None if device in (None, "auto") else device
+
+
+def _quantize(settings: ModelSettings) -> bool | None:
+    precision = (settings.precision or "auto").lower()
+    return {"int8": True, "fp32": False, "fp16": False}.get(precision)
+
+
+def load_models(settings: ModelSettings | None = None, *, strict: bool = False) -> ModelSuite:
+    """The suite ``settings`` ask for: the embedded one when no analysis names a model.
+
+    Raises :class:`ModelLoadError` when the embedded models are needed and cannot load (and,
+    with ``strict=True``, when a named model cannot load).
+    """
+    settings = settings or ModelSettings()
+    if settings.threads:
+        import torch
+
+        torch.set_num_threads(settings.threads)
+    if not settings.uses_pipelines:
+        return load_default_suite(
+            device=_embedded_device(settings.device), quantize=_quantize(settings)
+        )
+    return PipelineModelSuite(settings, strict=strict)
