@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analyzers.entities import analyze_entities
-from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
+from analyzers.models.base import ModelInput, ModelOutput
 from analyzers.prose import chunk_range, has_prose, non_english_reason, trim_range
 from analyzers.sentiment import analyze_sentiment
 from analyzers.tone import SentenceSignals, VoiceReference, analyze_tone, group_emotions
@@ -316,7 +316,9 @@ class EmbeddedModelSuite:
             out.skipped["voice"] = voice_error
 
 
-def load_default_suite(*, device: str | None = None, quantize: bool | None = None) -> ModelSuite:
+def load_default_suite(
+    *, device: str | None = None, quantize: bool | None = None
+) -> EmbeddedModelSuite:
     """The embedded suite over the committed weights; raises ``ModelLoadError`` with the reason.
 
     ``ModelLoadError`` is :class:`analyzers.models.encoder.ModelLoadError` (re-exported by
