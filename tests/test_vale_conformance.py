@@ -151,10 +151,6 @@ lint:Lint a Ruby file
     code-file or non-Markdown/HTML format parsing is not implemented
 lint:Lint an assigned format
     code-file or non-Markdown/HTML format parsing is not implemented
-misc:Vocab
-    Vale.Terms details for regex / mixed-case vocabulary entries differ
-misc:Multiple Vocabs
-    Vale.Terms details for regex / mixed-case vocabulary entries differ
 misc:Multi-word vocab phrases (#1035)
     multi-word accepted phrases are not exempted by Vale.Spelling (no spelling)
 misc:In-text attributes

@@ -123,8 +123,13 @@ def vocab_terms(styles_path: Path, vocab: str) -> tuple[list[str], list[str]]:
 
 
 def terms_rule(accepted: list[str], *, source: str = "") -> BaseRule | None:
-    swap: dict[str, str] = {}
+    # Vale keys its swap map by the lower-cased entry, so with several vocabularies the last
+    # entry that differs only in case wins ("definately" then "Definately" → "Definately").
+    by_key: dict[str, str] = {}
     for term in accepted:
+        by_key[term.lower()] = term
+    swap: dict[str, str] = {}
+    for term in by_key.values():
         if term.startswith("(?i)"):
             continue  # case-insensitive entries accept any casing: nothing to enforce
         key = term

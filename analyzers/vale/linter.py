@@ -222,6 +222,9 @@ class Linter:
                         # Vale finds a match by searching the source; when markup sits inside
                         # the matched words it falls back to the start of the line.
                         col = 1
+                    moved = _on_block_line(doc.original, line_starts, seg, line, m.matched)
+                    if moved is not None:
+                        line, col = moved
                     key = (line, col, rule.name)
                     if key in seen:
                         continue
@@ -277,6 +280,40 @@ class Linter:
                 if res is not None:
                     results.append(res)
         return results
+
+
+# Vale lints these tag-scoped blocks without a text search: an alert goes on the block's
+# last line, wherever that line holds the matched text (see ``_on_block_line``).
+_TAG_SCOPES = ("text.blockquote", "text.list", "text.table", "text.heading", "text.figure")
+
+
+def _on_block_line(
+    original: str, line_starts: list[int], seg: Segment, line: int, matched: str
+) -> tuple[int, int] | None:
+    """Where Vale puts a match found on an earlier line of a multi-line tag-scoped block.
+
+    Vale places such an alert on the line its walker last reached for the block (the block's
+    last line) when that line contains the matched text (as a word first, else anywhere); so
+    a term found on both lines of a two-line quote is reported once, on the second line.
+    """
+    if not matched or not seg.offsets or not seg.scope.startswith(_TAG_SCOPES):
+        return None
+    last = len(seg.text.rstrip()) - 1
+    if last < 0:
+        return None
+    last_line = bisect.bisect_right(line_starts, seg.offsets[last])
+    if last_line <= line:
+        return None
+    lo = line_starts[last_line - 1]
+    hi = line_starts[last_line] - 1 if last_line < len(line_starts) else len(original)
+    text = original[lo:hi]
+    word = re.search(r"(?:^|\b|_)" + re.escape(matched) + r"(?:_|\b|$)", text)
+    idx = word.start() if word else text.find(matched)
+    if idx < 0:
+        return None
+    if text[idx:].startswith("_") and not matched.startswith("_"):
+        idx += 1
+    return last_line, idx + 1
 
 
 def _walk(root: Path) -> Iterable[Path]:
