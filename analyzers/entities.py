@@ -169,8 +169,20 @@ def osa_distance(a: str, b: str) -> int:
     return prev[lb]
 
 
-def _overlaps(start: int, end: int, taken: Iterable[tuple[int, int]]) -> bool:
-    return any(start < e and s < end for s, e in taken)
+class _Cover:
+    """Which characters of a text are already claimed by a match (O(length) overlap checks)."""
+
+    def __init__(self, size: int, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._mask = bytearray(size)
+        for start, end in spans:
+            self.add(start, end)
+
+    def add(self, start: int, end: int) -> None:
+        start, end = max(0, start), max(start, min(end, len(self._mask)))
+        self._mask[start:end] = b"\x01" * (end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self._mask.find(1, start, end) >= 0
 
 
 def find_terms(text: str, terms: Sequence[Term]) -> list[Match]:
@@ -186,17 +198,17 @@ def find_terms(text: str, terms: Sequence[Term]) -> list[Match]:
     # longest first, then exact casing, then earliest
     candidates.sort(key=lambda c: (-(c.end - c.start), c.kind != "exact", c.start))
     chosen: list[Match] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Cover(len(text))
     for c in candidates:
-        if not _overlaps(c.start, c.end, taken):
+        if not taken.overlaps(c.start, c.end):
             chosen.append(c)
-            taken.append((c.start, c.end))
+            taken.add(c.start, c.end)
     chosen.extend(_fuzzy(text, terms, taken))
     chosen.sort(key=lambda c: c.start)
     return chosen
 
 
-def _fuzzy(text: str, terms: Sequence[Term], taken: list[tuple[int, int]]) -> list[Match]:
+def _fuzzy(text: str, terms: Sequence[Term], taken: _Cover) -> list[Match]:
     fuzzy_terms = [t for t in terms if t.letters >= FUZZY_MIN_LETTERS and not t.case_sensitive]
     if not fuzzy_terms:
         return []
@@ -222,7 +234,7 @@ def _fuzzy(text: str, terms: Sequence[Term], taken: list[tuple[int, int]]) -> li
             if any(not text[a[1] : b[0]].isspace() for a, b in itertools.pairwise(window)):
                 continue
             start, end = window[0][0], window[-1][1]
-            if _overlaps(start, end, taken):
+            if taken.overlaps(start, end):
                 continue
             cand = text[start:end]
             for group, same_words in groups:
@@ -231,7 +243,7 @@ def _fuzzy(text: str, terms: Sequence[Term], taken: list[tuple[int, int]]) -> li
                 match = _fuzzy_term(cand, same_words, group, known)
                 if match is not None:
                     found.append(Match(start, end, match, "fuzzy"))
-                    taken.append((start, end))
+                    taken.add(start, end)
                     break
     return found
 
@@ -328,7 +340,9 @@ def _unknown_products(
 ) -> list[tuple[Span, str]]:
     """(span, origin) of product-like names the guide does not know, in text order."""
     out: list[tuple[Span, str]] = []
-    model_spans = [(e.span.start, e.span.end) for e in model_entities]
+    claimed = _Cover(
+        len(text), [*guide_spans, *((e.span.start, e.span.end) for e in model_entities)]
+    )
     for e in model_entities:
         name = e.span.slice(text)
         if e.label == "PRODUCT" and e.score >= UNKNOWN_PRODUCT_MIN_SCORE:
@@ -340,7 +354,7 @@ def _unknown_products(
         word = m.group(0)
         if re.match(r"Ma?c[A-Z]", word):
             continue
-        if _overlaps(m.start(), m.end(), guide_spans + model_spans):
+        if claimed.overlaps(m.start(), m.end()):
             continue
         out.append((Span(m.start(), m.end()), "shape"))
     out.sort(key=lambda pair: pair[0].start)
@@ -364,7 +378,8 @@ def analyze_entities(
         )
         for m in matches
     ]
-    kept_model = [e for e in model_entities if not _overlaps(e.span.start, e.span.end, guide_spans)]
+    guide_cover = _Cover(len(text), guide_spans)
+    kept_model = [e for e in model_entities if not guide_cover.overlaps(e.span.start, e.span.end)]
     entities.extend(kept_model)
     entities.sort(key=lambda e: (e.span.start, e.span.end))
 
