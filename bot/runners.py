@@ -98,16 +98,20 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
 
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_req = await to_bolt_request(request)
         try:
+            bolt_req = await to_bolt_request(request)
             bolt_resp = await bot.app.async_dispatch(bolt_req)
+            if bolt_resp.status in (401, 403):
+                return await to_aiohttp_response(bolt_resp)  # bad signature: rejected
+            if bolt_resp.status >= 400:
+                # 404: no listener matched (an unknown payload type); 500: a listener failed on
+                # this payload and the error handler logged it with a reference id. Either way a
+                # retry would fail the same way: acknowledge so Slack does not redeliver.
+                return web.Response(status=200, text="")
+            return await to_aiohttp_response(bolt_resp)
         except Exception:
-            log.exception("request dispatch failed")
+            log.exception("request could not be handled; acknowledged anyway")
             return web.Response(status=200, text="")
-        if bolt_resp.status == 404:
-            # no listener matched (an unknown payload type): acknowledge so Slack does not retry
-            return web.Response(status=200, text="")
-        return await to_aiohttp_response(bolt_resp)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})

@@ -177,3 +177,81 @@ async def wait_until(predicate: Any, timeout: float = 5.0) -> Any:
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError("condition not met")
         await asyncio.sleep(0.01)
+
+
+# -- end-to-end harness ------------------------------------------------------------------------
+
+GOOD = "Our team ships a calm, clear update for every customer this week."
+BAD = "We leverage synergy to beat Globex, guaranteed! Our product is the best."
+FIXED = "We use teamwork to help customers, and our product is the best."
+
+
+class Harness:
+    """The real app (``bot.app.build_bot``) wired to a ``FakeSlack`` in one transport."""
+
+    def __init__(self, fake: Any, tmp: Path, mode: str, reviewer: Any, **settings: Any) -> None:
+        self.fake = fake
+        self.tmp = tmp
+        self.mode = mode
+        self.reviewer = reviewer
+        self.db = tmp / "brandbot.sqlite3"
+        self.settings = settings_for(fake, self.db, BRANDBOT_MODE=mode, **settings)
+        self.bot: Any = None
+        self._socket: Any = None
+        self._web: Any = None
+
+    async def start(self) -> Harness:
+        from bot.app import build_bot
+        from bot.runners import SocketModeRunner, start_http
+
+        self.bot = build_bot(self.settings, self.reviewer)
+        await self.bot.start()
+        if self.mode == "socket":
+            self.fake.use_socket()
+            self._socket = SocketModeRunner(self.bot, self.fake.app_token)
+            await self._socket.connect()
+            await self.fake.wait_for_socket()
+        else:
+            port = free_port()
+            self._web = await start_http(self.bot, "127.0.0.1", port)
+            self.url = f"http://127.0.0.1:{port}"
+            self.fake.use_http(f"{self.url}/slack/events", self.fake.signing_secret)
+        return self
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+            self._socket = None
+        if self._web is not None:
+            await self._web.cleanup()
+            self._web = None
+        if self.bot is not None:
+            await self.bot.stop(grace_s=grace_s)
+            self.bot = None
+
+    async def restart(self, grace_s: float = 0.0) -> None:
+        await self.stop(grace_s=grace_s)
+        await self.start()
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        await self.bot.idle(timeout)
+
+    async def __aenter__(self) -> Harness:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+_REAL: Any = None
+
+
+def real_reviewer() -> Any:
+    """The real ``analyzers.Reviewer`` on the example guide, rules only (fast), built once."""
+    global _REAL
+    if _REAL is None:
+        from analyzers import Reviewer, default_guide_path, load_guide
+
+        _REAL = Reviewer(load_guide(default_guide_path()), None)
+        _REAL.review([Draft(GOOD)])  # compile the rules once
+    return _REAL

@@ -24,17 +24,32 @@ log = logging.getLogger(__name__)
 _DRAFT_SUBTYPES = (None, "", "thread_broadcast", "file_share", "me_message")
 
 
+_TS_RE = re.compile(r"^\d{1,12}\.\d{1,9}$")
+_ID_RE = re.compile(r"^[A-Z0-9]{2,40}$")
+
+
+def is_ts(value: Any) -> bool:
+    return isinstance(value, str) and bool(_TS_RE.match(value))
+
+
+def is_id(value: Any) -> bool:
+    return isinstance(value, str) and bool(_ID_RE.match(value))
+
+
 def register(app: AsyncApp, ctx: BotContext) -> None:
-    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        handle_message(event, ctx)
+    async def on_message(event: Any, body: dict[str, Any]) -> None:
+        if isinstance(event, dict):
+            handle_message(event, ctx)
         ctx_mark(body, ctx)
 
-    async def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
-        handle_mention(event, ctx)
+    async def on_mention(event: Any, body: dict[str, Any]) -> None:
+        if isinstance(event, dict):
+            handle_mention(event, ctx)
         ctx_mark(body, ctx)
 
-    async def on_reaction(event: dict[str, Any], body: dict[str, Any]) -> None:
-        handle_reaction(event, ctx)
+    async def on_reaction(event: Any, body: dict[str, Any]) -> None:
+        if isinstance(event, dict):
+            handle_reaction(event, ctx)
         ctx_mark(body, ctx)
 
     async def on_anything_else(body: dict[str, Any]) -> None:
@@ -62,14 +77,15 @@ def _busy(ctx: BotContext, channel: str, thread_ts: str) -> None:
 def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
     subtype = event.get("subtype")
     channel = event.get("channel")
-    if not isinstance(channel, str):
+    if not is_id(channel):
         return
     if subtype == "message_changed":
         _handle_edit(event, ctx)
         return
     if subtype == "message_deleted":
-        ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
-        if isinstance(ts, str):
+        previous = event.get("previous_message")
+        ts = event.get("deleted_ts") or (previous.get("ts") if isinstance(previous, dict) else None)
+        if is_ts(ts):
             _handle_delete(channel, ts, ctx)
         return
     if subtype not in _DRAFT_SUBTYPES or ctx.is_bot_author(event):
@@ -77,10 +93,11 @@ def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
     if not ctx.is_watched(channel):
         return
     ts = event.get("ts")
-    if not isinstance(ts, str):
+    if not is_ts(ts):
         return
-    thread_ts = event.get("thread_ts")
-    files = [f for f in event.get("files") or [] if isinstance(f, Mapping)]
+    thread_ts = event.get("thread_ts") if is_ts(event.get("thread_ts")) else None
+    raw_files = event.get("files")
+    files = [f for f in raw_files if isinstance(f, Mapping)] if isinstance(raw_files, list) else []
     if files:
         for f in files:
             name = str(f.get("name") or f.get("title") or "")
@@ -122,7 +139,7 @@ def _submit_thread(
         "ts": ts,
         "thread_ts": thread_ts,
         "text": text,
-        "user": user,
+        "user": user if is_id(user) else None,
         "version": version,
     }
     result = ctx.submit_review(f"thread:{channel}:{ts}::{version}", "thread", payload)
@@ -134,11 +151,13 @@ def _submit_thread(
 def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
     channel = str(event["channel"])
     message = event.get("message")
-    previous = event.get("previous_message") or {}
+    previous = event.get("previous_message")
+    if not isinstance(previous, Mapping):
+        previous = {}
     if not isinstance(message, Mapping):
         return
     ts = message.get("ts")
-    if not isinstance(ts, str):
+    if not is_ts(ts):
         return
     if message.get("subtype") == "tombstone" or (message.get("hidden") and not message.get("text")):
         _handle_delete(channel, ts, ctx)
@@ -146,22 +165,22 @@ def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
     if ctx.is_bot_author(message):
         return
     text = str(message.get("text") or "")
-    if text == str(previous.get("text") or "") and "edited" not in message:
+    if previous and text == str(previous.get("text") or ""):
         return  # a thread reply count or an unfurl changed, not the words
-    if isinstance(previous, Mapping) and text == previous.get("text"):
-        return
     reviewed = ctx.store.get_review(channel, ts, "") is not None
-    thread_ts = message.get("thread_ts")
+    thread_ts = message.get("thread_ts") if is_ts(message.get("thread_ts")) else None
     top_level = not thread_ts or thread_ts == ts
     if not reviewed:
         if not (ctx.is_watched(channel) and top_level):
             return
         if word_count(strip_mentions(text)) < ctx.settings.min_words:
             return
-    edited = message.get("edited") or {}
-    version = str(edited.get("ts") or event.get("event_ts") or event.get("ts") or ts)
+    edited = message.get("edited")
+    version = edited.get("ts") if isinstance(edited, Mapping) else None
+    if not is_ts(version):
+        version = event.get("event_ts") if is_ts(event.get("event_ts")) else ts
     _submit_thread(
-        ctx, channel, ts, str(thread_ts or ts), text, message.get("user"), version=version
+        ctx, channel, ts, str(thread_ts or ts), text, message.get("user"), version=str(version)
     )
 
 
@@ -178,10 +197,10 @@ def _maybe_pending(ctx: BotContext, channel: str, ts: str) -> bool:
 
 def handle_mention(event: Mapping[str, Any], ctx: BotContext) -> None:
     channel, ts = event.get("channel"), event.get("ts")
-    if not isinstance(channel, str) or not isinstance(ts, str) or ctx.is_bot_author(event):
+    if not is_id(channel) or not is_ts(ts) or ctx.is_bot_author(event):
         return
     thread_ts = event.get("thread_ts")
-    if isinstance(thread_ts, str) and thread_ts != ts:
+    if is_ts(thread_ts) and thread_ts != ts:
         # mentioned in a thread: review the thread's parent
         payload = {
             "channel": channel,
@@ -200,10 +219,9 @@ def handle_mention(event: Mapping[str, Any], ctx: BotContext) -> None:
         return
     if not strip_mentions(text):
         return
-    edited = event.get("edited") or {}
-    _submit_thread(
-        ctx, channel, ts, ts, text, event.get("user"), version=str(edited.get("ts") or ts)
-    )
+    edited = event.get("edited")
+    version = edited.get("ts") if isinstance(edited, Mapping) else None
+    _submit_thread(ctx, channel, ts, ts, text, event.get("user"), version=str(version or ts))
 
 
 def handle_reaction(event: Mapping[str, Any], ctx: BotContext) -> None:
@@ -215,7 +233,7 @@ def handle_reaction(event: Mapping[str, Any], ctx: BotContext) -> None:
     if not isinstance(item, Mapping) or item.get("type") != "message":
         return
     channel, ts = item.get("channel"), item.get("ts")
-    if not isinstance(channel, str) or not isinstance(ts, str):
+    if not is_id(channel) or not is_ts(ts) or not is_id(event.get("user")):
         return
     payload = {"channel": channel, "ts": ts, "trigger": "reaction", "by": event.get("user")}
     key = f"fetch:{channel}:{ts}:{event.get('user')}:{event.get('event_ts')}"
