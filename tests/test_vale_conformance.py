@@ -61,16 +61,12 @@ CLI:Script-computed suggestions
     `vale fix` and Tengo scripts are not implemented
 checks:Script
     Tengo `script` rules are not implemented
-checks:Occurrence
-    Vale reports a match that starts in masked inline code at the next visible character
 checks:Repetition
     includes a reStructuredText file (rst2html)
 checks:Spelling
     needs Hunspell spelling dictionaries
 checks:Sequence
     `sequence` rules need a part-of-speech tagger; also AsciiDoc input
-comments:Markdown
-    `<!-- vale style = ... -->` / `vale styles = ...` controls are not implemented
 comments:reStructuredText
     reStructuredText input is not supported (needs its external converter)
 comments:AsciiDoc

@@ -15,6 +15,11 @@ from analyzers.rules.base import (
 )
 
 
+def _is_code(matched: str) -> bool:
+    """A match made only of masked inline code (``*``) or backticks."""
+    return bool(matched) and not matched.strip("*`")
+
+
 class Occurrence(BaseRule):
     extends = "occurrence"
     keys = frozenset({"ignorecase", "max", "min", "token"})
@@ -39,5 +44,10 @@ class Occurrence(BaseRule):
         n = len(locs)
         if (self.max > 0 and n > self.max) or (self.min > 0 and n < self.min):
             start, end = locs[0] if locs else (0, 0)
+            # Vale reports the first match that is not (masked) inline code.
+            for s, e in locs:
+                if not _is_code(text[s:e]):
+                    start, end = s, e
+                    break
             return [Match(start, end, text[start:end], format_message(self.message, str(n)), ())]
         return []

@@ -77,6 +77,9 @@ class Linter:
         self.rules: dict[str, BaseRule] = {}
         self._loaded_styles: set[str] = set()
         self.accepted: list[str] = []
+        # (path, rule) pairs enabled by name rather than through BasedOnStyles: an in-text
+        # ``<!-- vale style = X -->`` switch does not turn these off
+        self._explicit: set[tuple[str, str]] = set()
         self._load()
 
     # -- loading ----------------------------------------------------------------------
@@ -167,6 +170,8 @@ class Linter:
                     level = Severity(setting.lower())
             if not enabled or not rule.supported:
                 continue
+            if setting is not None and style not in base:
+                self._explicit.add((path, name))
             if _LEVEL_RANK[level.value] < _LEVEL_RANK[self.min_level]:
                 continue
             out.append((rule, level))
@@ -210,7 +215,9 @@ class Linter:
                         # sized scopes run after the walk, with per-rule controls reset
                         if controls.off_at_end():
                             continue
-                    elif controls.disabled(rule.name, start, m.matched):
+                    elif controls.disabled(
+                        rule.name, start, m.matched, (path, rule.name) in self._explicit
+                    ):
                         continue
                     line = bisect.bisect_right(line_starts, start)
                     col = start - line_starts[line - 1] + 1
@@ -332,8 +339,13 @@ _RULE_CTRL = re.compile(
 )
 
 
+# ``<!-- vale style = A -->`` / ``<!-- vale styles = A, B -->``: from here on, only these
+# styles apply (rules enabled by name in the config still run)
+_STYLE_CTRL = re.compile(r"^vale\s+styles?\s*=\s*(?!(?:YES|NO|on|off)$)(.+)$", re.IGNORECASE)
+
+
 class _ControlTimeline:
-    """``<!-- vale off|on -->`` and ``<!-- vale Style[.Rule][["match",...]] = NO|YES -->``."""
+    """``vale off|on``, ``vale Style[.Rule][["m",...]] = NO|YES`` and ``vale style(s) = ...``."""
 
     def __init__(self, doc: Document) -> None:
         self.events = sorted((c.offset, c.command.strip()) for c in doc.controls)
@@ -345,8 +357,9 @@ class _ControlTimeline:
                 off = cmd == "vale off"
         return off
 
-    def disabled(self, check: str, offset: int, matched: str) -> bool:
+    def disabled(self, check: str, offset: int, matched: str, explicit: bool = False) -> bool:
         off = False
+        styles: set[str] | None = None
         rules: dict[str, bool] = {}
         matches: dict[tuple[str, str], bool] = {}
         style = check.split(".", 1)[0]
@@ -357,6 +370,8 @@ class _ControlTimeline:
                 off = True
             elif cmd == "vale on":
                 off = False
+            elif (sm := _STYLE_CTRL.match(cmd)) is not None:
+                styles = {x.strip() for x in sm.group(1).split(",") if x.strip()}
             else:
                 m = _RULE_CTRL.match(cmd)
                 if not m:
@@ -369,6 +384,8 @@ class _ControlTimeline:
                 else:
                     rules[target] = state
         if off:
+            return True
+        if styles is not None and not explicit and style not in styles:
             return True
         if rules.get(check) or rules.get(style):
             return True
