@@ -148,7 +148,7 @@ lint:Lint a Ruby file
 lint:Lint an assigned format
     code-file or non-Markdown/HTML format parsing is not implemented
 misc:Multi-word vocab phrases (#1035)
-    multi-word accepted phrases are not exempted by Vale.Spelling (no spelling)
+    expects a Vale.Spelling alert for 'flooberg' (Hunspell dictionaries); phrase exemption works
 misc:In-text attributes
     includes AsciiDoc/rST inputs
 misc:Unicode

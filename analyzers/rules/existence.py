@@ -23,6 +23,23 @@ def exception_pattern(terms: Sequence[str], ignorecase: bool) -> regex.Pattern[s
         return regex.compile(("(?i)" if ignorecase else "") + f"(?:{escaped})")
 
 
+def phrase_pattern(terms: Sequence[str], ignorecase: bool) -> regex.Pattern[str] | None:
+    """Accepted multi-word vocabulary phrases, as whole words (longest first)."""
+    phrases = sorted({t for t in terms if " " in t.strip()}, key=len, reverse=True)
+    if not phrases:
+        return None
+    flags = "(?i)" if ignorecase else ""
+    try:
+        return regex.compile(flags + r"\b(?:" + "|".join(phrases) + r")\b")
+    except regex.error:
+        return regex.compile(flags + r"\b(?:" + "|".join(map(regex.escape, phrases)) + r")\b")
+
+
+def accepted_spans(pattern: regex.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
+    """Where accepted phrases occur in ``text``: matches inside them are exempt (Vale #1035)."""
+    return [m.span() for m in pattern.finditer(text)] if pattern is not None else []
+
+
 class Existence(BaseRule):
     extends = "existence"
     keys = frozenset({"append", "ignorecase", "nonword", "raw", "tokens", "exceptions"})
@@ -48,18 +65,23 @@ class Existence(BaseRule):
         pattern = ("(?i)" if self.ignorecase else "") + body
         self.pattern = compile_pattern(pattern, source=source, rule=name, key="tokens")
         self._except = exception_pattern(self.exceptions, self.ignorecase)
+        self._phrases: regex.Pattern[str] | None = None
 
     def accept(self, terms: Sequence[str]) -> None:
         if self.vocab and not self.nonword:
             self._except = exception_pattern([*self.exceptions, *terms], self.ignorecase)
+            self._phrases = phrase_pattern(terms, self.ignorecase)
 
     def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
         out: list[Match] = []
         text = block.text
+        inside = accepted_spans(self._phrases, text)
         for m in self.pattern.finditer(text):
             if m.end() == m.start():
                 continue
             if self._except is not None and self._except.fullmatch(m.group()):
                 continue
+            if any(s <= m.start() and m.end() <= e for s, e in inside):
+                continue  # part of an accepted multi-word phrase
             out.append(self.make(text, m.start(), m.end()))
         return out

@@ -16,7 +16,7 @@ from analyzers.rules.base import (
     format_message,
     to_sentence,
 )
-from analyzers.rules.existence import exception_pattern
+from analyzers.rules.existence import accepted_spans, exception_pattern, phrase_pattern
 
 
 def is_phrase(s: str) -> bool:
@@ -72,15 +72,20 @@ class Substitution(BaseRule):
         pattern = ("(?i)" if self.ignorecase else "") + body
         self.pattern = compile_pattern(pattern, source=source, rule=name, key="swap")
         self._except = exception_pattern(self.exceptions, self.ignorecase)
+        self._phrases: regex.Pattern[str] | None = None
 
     def accept(self, terms: Sequence[str]) -> None:
         if self.vocab and not self.nonword:
             self._except = exception_pattern([*self.exceptions, *terms], self.ignorecase)
+            self._phrases = phrase_pattern(terms, self.ignorecase)
 
     def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
         out: list[Match] = []
         text = block.text
+        inside = accepted_spans(self._phrases, text)
         for m in self.pattern.finditer(text):
+            if any(s <= m.start() and m.end() <= e for s, e in inside):
+                continue  # part of an accepted multi-word phrase
             for i, expected in enumerate(self.replacements):
                 start, end = m.span(f"s{i}")
                 if start < 0:
