@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import docx
-
 from botkit import BAD, FIXED, GOOD, Harness
 
 DRAFTS = "C0DRAFTS"  # watched
@@ -39,7 +38,8 @@ def ours(h: Harness, channel: str | None = None) -> list[dict[str, Any]]:
     """Every message the bot posted (top level and in threads)."""
     fake = h.fake
     channels = [channel] if channel else list(fake.messages)
-    return [m for ch in channels for m in fake.messages.get(ch, []) if m.get("bot_id") == fake.bot_id]
+    msgs = [m for ch in channels for m in fake.messages.get(ch, [])]
+    return [m for m in msgs if m.get("bot_id") == fake.bot_id]
 
 
 def alert_posts(h: Harness) -> list[dict[str, Any]]:
@@ -181,8 +181,12 @@ async def uploaded_files(h: Harness) -> None:
 async def mention_in_thread(h: Harness) -> None:
     fake = h.fake
     parent = fake.post_as_user(GENERAL, BAD)
-    ask = fake.post_as_user(GENERAL, f"<@{fake.bot_user_id}> can you check this?",
-                            thread_ts=parent["ts"], user="U0ASKER")
+    ask = fake.post_as_user(
+        GENERAL,
+        f"<@{fake.bot_user_id}> can you check this?",
+        thread_ts=parent["ts"],
+        user="U0ASKER",
+    )
     await acked(await fake.send_event(ask))
     await acked(await fake.send_event(fake.app_mention_for(ask)))
     [reply] = await fake.wait_for_messages(GENERAL, 1, thread_ts=parent["ts"])
@@ -278,13 +282,30 @@ async def fuzzed_payloads(h: Harness) -> None:
         {"type": "event_callback", "event_id": "EvFUZZ0", "event": None},
         {"type": "event_callback", "event_id": "EvFUZZ1", "event": {"type": "message"}},
         {"type": "event_callback", "event": {"type": "message", "channel": DRAFTS, "ts": 5}},
-        {"type": "event_callback", "event": {"type": "message", "subtype": "message_changed",
-                                             "channel": DRAFTS, "message": "x"}},
+        {
+            "type": "event_callback",
+            "event": {
+                "type": "message",
+                "subtype": "message_changed",
+                "channel": DRAFTS,
+                "message": "x",
+            },
+        },
         {"type": "event_callback", "event": {"type": "reaction_added", "item": [1, 2]}},
-        {"type": "event_callback", "event": {"type": "app_mention", "channel": DRAFTS,
-                                             "ts": "1.2", "text": None}},
-        {"type": "event_callback", "event": {"type": "message", "channel": DRAFTS,
-                                             "ts": "9.9", "files": "nope", "text": BAD}},
+        {
+            "type": "event_callback",
+            "event": {"type": "app_mention", "channel": DRAFTS, "ts": "1.2", "text": None},
+        },
+        {
+            "type": "event_callback",
+            "event": {
+                "type": "message",
+                "channel": DRAFTS,
+                "ts": "9.9",
+                "files": "nope",
+                "text": BAD,
+            },
+        },
         {"type": "block_actions", "actions": "nope"},
         {"type": "message_action", "callback_id": "check_brand_voice"},
         {"type": "shortcut", "callback_id": "unknown"},
@@ -296,8 +317,17 @@ async def fuzzed_payloads(h: Harness) -> None:
     for _ in range(20):
         ev = {
             "type": rng.choice(["message", "app_mention", "reaction_added", "file_shared", "x"]),
-            "subtype": rng.choice([None, "bot_message", "message_changed", "message_deleted",
-                                   "channel_join", "tombstone", "weird"]),
+            "subtype": rng.choice(
+                [
+                    None,
+                    "bot_message",
+                    "message_changed",
+                    "message_deleted",
+                    "channel_join",
+                    "tombstone",
+                    "weird",
+                ]
+            ),
             "channel": rng.choice([DRAFTS, GENERAL, None, 42]),
             "ts": rng.choice(["1.000001", None, "", 3.5]),
             "text": rng.choice([BAD, "", None, "<@U0FAKEBOT>", "x" * 5000]),
@@ -307,9 +337,13 @@ async def fuzzed_payloads(h: Harness) -> None:
             "reaction": rng.choice(["mag", "eyes", None]),
         }
         junk.append({"type": "event_callback", "event_id": f"EvR{rng.random()}", "event": ev})
-    kinds = {"event_callback": "events_api", "block_actions": "interactive",
-             "message_action": "interactive", "shortcut": "interactive",
-             "view_submission": "interactive"}
+    kinds = {
+        "event_callback": "events_api",
+        "block_actions": "interactive",
+        "message_action": "interactive",
+        "shortcut": "interactive",
+        "view_submission": "interactive",
+    }
     deliveries = []
     for payload in junk:
         kind = kinds.get(str(payload.get("type")), "events_api")
@@ -354,7 +388,7 @@ def summary(values: list[float]) -> dict[str, float]:
     return {
         "n": len(v),
         "p50_ms": 1000 * v[len(v) // 2],
-        "p99_ms": 1000 * v[min(len(v) - 1, int(round(0.99 * (len(v) - 1))))],
+        "p99_ms": 1000 * v[min(len(v) - 1, round(0.99 * (len(v) - 1)))],
         "max_ms": 1000 * v[-1],
     }
 

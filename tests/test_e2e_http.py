@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import bot_scenarios as sc
 import pytest
 import pytest_asyncio
-
-import bot_scenarios as sc
 from botkit import BAD, FakeReviewer, Harness, real_reviewer
 from fakeslack import payloads
 from fakeslack.fixtures import fake_slack  # noqa: F401

@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import bot_scenarios as sc
 import pytest
 import pytest_asyncio
-
-import bot_scenarios as sc
 from botkit import BAD, FakeReviewer, Harness, real_reviewer
 from fakeslack.fixtures import fake_slack  # noqa: F401
 
