@@ -246,7 +246,8 @@ class Linter:
                             column=col,
                             end_column=col + max(0, end - start - 1),
                             check=rule.name,
-                            message=m.message,
+                            # Vale's FormatAlert: a newline in a message becomes a space
+                            message=m.message.replace("\n", " "),
                             severity=level.value,
                             matched=m.matched,
                             link=rule.link or "",

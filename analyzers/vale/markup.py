@@ -180,6 +180,10 @@ def _scope_for(stack: list[str], heading: str | None) -> str:
             return "text.table.header"
         if tag == "td":
             return "text.table.cell"
+        if tag == "caption":
+            return "text.table.caption"
+        if tag == "figcaption":
+            return "text.figure.caption"
     if heading:
         return f"text.heading.{heading}"
     return "paragraph"
@@ -315,8 +319,13 @@ def parse_markdown(text: str, mdx: bool = False) -> Document:
         if tok.type == "html_block":
             line0 = tok.map[0] if tok.map else 0
             base = starts[line0] if line0 < len(starts) else 0
-            for cm in _COMMENT_RE.finditer(tok.content):
-                doc.controls.append(Control(base + cm.start(), cm.group(1)))
+            if _COMMENT_RE.sub("", tok.content).strip():
+                # raw HTML passes through to Vale's HTML walker: lint it as HTML, in place
+                end = base + len(tok.content)
+                _walk_html(_blank(_blank(prepared, 0, base), end, len(prepared)), doc)
+            else:
+                for cm in _COMMENT_RE.finditer(tok.content):
+                    doc.controls.append(Control(base + cm.start(), cm.group(1)))
             continue
         if tok.type != "inline" or tok.map is None:
             continue
@@ -337,6 +346,7 @@ def parse_markdown(text: str, mdx: bool = False) -> Document:
 
 # --------------------------------------------------------------------------- HTML
 
+_SCOPED_TAGS = ("blockquote", "li", "th", "td", "caption", "figcaption")
 _SKIP_TAGS = frozenset({"script", "style", "pre", "figure", "noscript", "head"})
 _INLINE_TAGS = frozenset(
     {
@@ -390,7 +400,7 @@ class _HTMLWalker(HTMLParser):
         text = "".join(self.buf)
         if text.strip():
             heading = next((t for t in self.stack if re.fullmatch(r"h[1-6]", t)), None)
-            inner = [t for t in self.stack if t in ("blockquote", "li", "th", "td")]
+            inner = [t for t in self.stack if t in _SCOPED_TAGS]
             self.doc.add_prose(_scope_for(inner, heading), text, list(self.offs))
         self.buf.clear()
         self.offs.clear()
@@ -443,12 +453,16 @@ class _HTMLWalker(HTMLParser):
         self.doc.controls.append(Control(self._pos(), data.strip()))
 
 
-def parse_html(text: str) -> Document:
-    doc = Document(text)
+def _walk_html(text: str, doc: Document) -> None:
     walker = _HTMLWalker(text, doc)
     walker.feed(text)
     walker.close()
     walker._flush()
+
+
+def parse_html(text: str) -> Document:
+    doc = Document(text)
+    _walk_html(text, doc)
     return doc
 
 
