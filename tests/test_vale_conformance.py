@@ -62,7 +62,7 @@ CLI:Script-computed suggestions
 checks:Script
     Tengo `script` rules are not implemented
 checks:Repetition
-    includes a reStructuredText file (rst2html)
+    includes text.rst (reStructuredText needs rst2html); the test.md lines pass
 checks:Spelling
     needs Hunspell spelling dictionaries
 checks:Sequence
@@ -76,21 +76,21 @@ comments:Org Mode
 config:Missing StylesPath (only Vale)
     expects Vale.Spelling output (Hunspell dictionaries)
 config:External config (direct)
-    expects spelling output (Hunspell dictionaries)
+    expects demo.Spellcheck/demo.Filters spelling alerts (Hunspell); also no demo.Reading there
 config:External config
-    expects spelling output (Hunspell dictionaries)
+    expects demo.Spellcheck/demo.Filters spelling alerts (Hunspell); also no demo.Reading there
 config:Ignore syntax
     --ignore-syntax (lint markup as plain lines) is not implemented
 config:Test a glob
     inputs include source-code files (code parsers not implemented)
 config:Test a negated glob directory
-    inputs include source-code files (code parsers not implemented)
+    expects Vale.Spelling output (Hunspell dictionaries)
 config:Test another negated glob
-    inputs include source-code files (code parsers not implemented)
+    negated --glob patterns (`!**/*.{md,py,mdx}`) are not implemented: test.md is still linted
 fragments:Code -> Markup
     Markdown inside source-code comments (fragments) is not implemented
 frontmatter:Markup with frontmatter
-    front-matter `title` scope and AsciiDoc/rST inputs
+    front-matter `title` scope is not implemented; also AsciiDoc/rST inputs
 lint:Lint a CSS file
     code-file or non-Markdown/HTML format parsing is not implemented
 lint:Lint a Julia file
@@ -126,9 +126,9 @@ lint:Lint a Clojure file
 lint:Lint a JSX file
     code-file or non-Markdown/HTML format parsing is not implemented
 lint:Lint an assigned Markdown file
-    code-file or non-Markdown/HTML format parsing is not implemented
+    [formats] xyz = md mapping is not implemented
 lint:Lint an MDX file
-    code-file or non-Markdown/HTML format parsing is not implemented
+    MDX: text inside JSX expressions/components is linted where Vale skips it (13:14, 37:9)
 lint:Lint a Rust file
     code-file or non-Markdown/HTML format parsing is not implemented
 lint:Lint an R file
@@ -146,41 +146,41 @@ lint:Lint a TypeScript file
 lint:Lint a Ruby file
     code-file or non-Markdown/HTML format parsing is not implemented
 lint:Lint an assigned format
-    code-file or non-Markdown/HTML format parsing is not implemented
+    [formats] mapping of a custom extension is not implemented
 misc:Multi-word vocab phrases (#1035)
     expects a Vale.Spelling alert for 'flooberg' (Hunspell dictionaries); phrase exemption works
 misc:In-text attributes
-    includes AsciiDoc/rST inputs
+    AsciiDoc inputs only (needs asciidoctor)
 misc:Unicode
-    Vale reports columns in bytes for some non-ASCII input
+    includes test.py (code parser) and test.rst (rst2html); the test.txt lines pass
 misc:Duplicate matches
-    Vale places repeated identical matches by text search
+    expects Vale.Spelling alerts (Hunspell) and AsciiDoc input; the write-good/vale md lines pass
 misc:Spelling
     needs Hunspell spelling dictionaries
 misc:v3.0 Spelling
     needs Hunspell spelling dictionaries
 misc:i18n
-    non-English segmentation (CJK) is not implemented
+    includes ru.adoc (AsciiDoc needs asciidoctor); the zh.md lines pass
 misc:infostrings
-    code-block info strings in AsciiDoc/rST
+    expects Vale.Spelling alerts only (Hunspell dictionaries)
 patterns:MDX
-    BlockIgnores/TokenIgnores and non-Markdown inputs: not implemented
+    MDX input with BlockIgnores/TokenIgnores is not implemented
 patterns:Markdown
-    BlockIgnores/TokenIgnores and non-Markdown inputs: not implemented
+    BlockIgnores/TokenIgnores are not implemented
 patterns:AsciiDoc
-    BlockIgnores/TokenIgnores and non-Markdown inputs: not implemented
+    AsciiDoc input (asciidoctor) with BlockIgnores/TokenIgnores
 patterns:reStructuredText
-    BlockIgnores/TokenIgnores and non-Markdown inputs: not implemented
+    reStructuredText input (rst2html) with BlockIgnores/TokenIgnores
 patterns:Org
-    BlockIgnores/TokenIgnores and non-Markdown inputs: not implemented
+    Org input with BlockIgnores/TokenIgnores
 patterns:HTML
-    BlockIgnores/TokenIgnores and non-Markdown inputs: not implemented
+    BlockIgnores/TokenIgnores are not implemented
 patterns:HTML with Ignored Classes
-    BlockIgnores/TokenIgnores and non-Markdown inputs: not implemented
+    expects Vale.Spelling alerts (Hunspell dictionaries); IgnoredClasses not implemented
 patterns:Python
-    BlockIgnores/TokenIgnores and non-Markdown inputs: not implemented
+    Python input (code parser) with spelling output
 patterns:Ignored Classes on inline elements
-    BlockIgnores/TokenIgnores and non-Markdown inputs: not implemented
+    reStructuredText input (rst2html) and spelling output
 pkg:Sync a complete, v3 package
     package sync (`vale sync`) needs the network
 pkg:Sync a style-only package
@@ -188,27 +188,27 @@ pkg:Sync a style-only package
 pkg:Sync a config-only package
     package sync (`vale sync`) needs the network
 scopes:Raw
-    fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs
+    expects an alert in test.py, which the fixture folder lacks; the test.md lines pass
 scopes:Blockquote
-    fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs
+    includes AsciiDoc/reStructuredText inputs; the test.md line passes
 scopes:Skip
-    fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs
+    SkippedScopes/IgnoredClasses are not implemented; also test.rst input
 scopes:Attr
-    fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs
+    includes AsciiDoc/reStructuredText inputs; the test.md line passes
 scopes:Inline
-    fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs
+    includes AsciiDoc input; the test.md lines pass
 scopes:Heading
-    fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs
+    includes AsciiDoc/rST/DITA/XML inputs; the test.md and test.html lines pass
 scopes:AsciiDoc headings with :sectnums: and :toc: (#1101)
     AsciiDoc input
 scopes:Table
-    fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs
+    includes AsciiDoc/reStructuredText inputs; the test.md and test.html lines pass
 scopes:List
-    fixture mixes AsciiDoc / reStructuredText / DITA / XML inputs
+    includes AsciiDoc/reStructuredText inputs; the test.md and test.html lines pass
 styles:Lint against Scripts
     Tengo `script` rules are not implemented
 styles:Lint against demo
-    mixes AsciiDoc, reStructuredText and spelling output
+    AsciiDoc/rST inputs and spelling output; some md/html/mdx lines differ too
 views:YAML
     views (structured-data blueprints) are not implemented
 """
