@@ -99,10 +99,11 @@ class FakeReviewer:
         "globex": None,
     }
 
-    def __init__(self, delay_s: float = 0.0) -> None:
+    def __init__(self, delay_s: float = 0.0, *, busy: bool = False) -> None:
         self.guide = FakeGuide()
         self.models_status = "fake reviewer"
         self.delay_s = delay_s
+        self.busy = busy  # burn CPU holding the GIL (like pure-Python work) instead of sleeping
         self.calls: list[tuple[int, str | None, str]] = []
         self.lock = threading.Lock()
 
@@ -111,7 +112,11 @@ class FakeReviewer:
 
         with self.lock:
             self.calls.append((len(drafts), profile, threading.current_thread().name))
-        if self.delay_s:
+        if self.delay_s and self.busy:
+            end = time.perf_counter() + self.delay_s * len(drafts)
+            while time.perf_counter() < end:
+                sum(i * i for i in range(200))
+        elif self.delay_s:
             time.sleep(self.delay_s * len(drafts))
         out = []
         for d in drafts:

@@ -46,6 +46,16 @@ async def test_restart_mid_burst(fake_slack: Any, tmp_path: Path) -> None:  # no
         await h.stop()
 
 
+async def test_ack_latency_under_burst(fake_slack: Any, tmp_path: Path) -> None:  # noqa: F811
+    h = Harness(fake_slack, tmp_path, MODE, FakeReviewer(delay_s=0.03, busy=True))
+    await h.start()
+    try:
+        stats = await sc.ack_latency_burst(h)
+    finally:
+        await h.stop()
+    assert stats["p99_ms"] < 1000
+
+
 async def test_invalid_signatures_rejected(harness: Harness) -> None:
     fake = harness.fake
     ev = fake.post_as_user(sc.DRAFTS, BAD)

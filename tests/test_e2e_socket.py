@@ -44,8 +44,9 @@ async def test_restart_mid_burst(fake_slack: Any, tmp_path: Path) -> None:  # no
 
 
 async def test_ack_latency_under_burst(fake_slack: Any, tmp_path: Path) -> None:  # noqa: F811
-    # a reviewer that takes 20 ms of CPU-bound work per draft, off the event loop
-    h = Harness(fake_slack, tmp_path, MODE, FakeReviewer(delay_s=0.02))
+    # a reviewer that burns 30 ms of GIL-holding CPU per draft (off the event loop, but competing
+    # with it for the interpreter), the worst case for acknowledgements
+    h = Harness(fake_slack, tmp_path, MODE, FakeReviewer(delay_s=0.03, busy=True))
     await h.start()
     try:
         stats = await sc.ack_latency_burst(h)

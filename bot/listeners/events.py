@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from slack_bolt.async_app import AsyncApp
 
@@ -28,11 +28,11 @@ _TS_RE = re.compile(r"^\d{1,12}\.\d{1,9}$")
 _ID_RE = re.compile(r"^[A-Z0-9]{2,40}$")
 
 
-def is_ts(value: Any) -> bool:
+def is_ts(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(_TS_RE.match(value))
 
 
-def is_id(value: Any) -> bool:
+def is_id(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(_ID_RE.match(value))
 
 
