@@ -34,7 +34,8 @@ Model entities overlapping a gazetteer match are dropped. Findings (category ``e
   explains. Widely known CamelCase words (``
 
 KNOWN_CAMELCASE``: "iPhone", "SaaS", "LinkedIn" …)
-  are not reported; each unknown name is reported once, at its first occurrence.
+  are not reported, nor are terms accepted by the guide's Vale vocabularies (``accept.txt``);
+  each unknown name is reported once, at its first occurrence.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analyzers.types import Category, Entity, Finding, Severity, Span
@@ -277,6 +279,29 @@ def _line_is_shouted(text: str, start: int, end: int) -> bool:
     return len(letters) >= 12 and all(c.isupper() for c in letters)
 
 
+@lru_cache(maxsize=16)
+def _accepted(folders: tuple[Path, ...]) -> tuple[re.Pattern[str], ...]:
+    """The guide's Vale vocabularies' accepted terms, as full-match patterns."""
+    from analyzers.rules.registry import read_terms
+
+    out = []
+    for folder in folders:
+        try:
+            terms = read_terms(Path(folder) / "accept.txt")
+        except (OSError, UnicodeDecodeError):
+            continue  # the rules report unreadable vocabularies; do not fail entities for it
+        for term in terms:
+            try:
+                out.append(re.compile(term))
+            except re.error:
+                out.append(re.compile(re.escape(term)))
+    return tuple(out)
+
+
+def _is_accepted(name: str, guide: BrandGuide) -> bool:
+    return any(p.fullmatch(name) for p in _accepted(tuple(guide.vocabularies)))
+
+
 def _link(guide: BrandGuide, *keys: str) -> str | None:
     for key in (*keys, "guide"):
         url = guide.links.get(key)
@@ -388,7 +413,7 @@ def analyze_entities(
     for span, origin in _unknown_products(text, kept_model, guide_spans):
         name = span.slice(text)
         key = " ".join(name.lower().split())
-        if key in seen or key in KNOWN_CAMELCASE:
+        if key in seen or key in KNOWN_CAMELCASE or _is_accepted(name, guide):
             continue
         seen.add(key)
         why = "the model tags it as a product" if origin == "model" else "it is written like one"

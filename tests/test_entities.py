@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from pathlib import Path
 
 import pytest
 from model_fakes import FakePredictor, doc, make_guide
@@ -231,3 +233,12 @@ def test_large_text_is_fast() -> None:
     elapsed = time.perf_counter() - t0
     assert elapsed < 5.0, elapsed
     assert sum(f.rule_id == RULE_SPELLING for f in findings) > 1000
+
+
+def test_vocabulary_accepted_terms_are_not_unknown_products(tmp_path: Path) -> None:
+    vocab = tmp_path / "Team"
+    vocab.mkdir()
+    (vocab / "accept.txt").write_text("# ours\nZigBee\n(?i)homekit\n")
+    guide = dataclasses.replace(make_guide(), vocabularies=(vocab,))
+    _, findings = analyze_entities("Works with ZigBee, HomeKit and MeshLink.", [], guide)
+    assert [f.matched for f in findings] == ["MeshLink"]
