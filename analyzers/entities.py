@@ -31,11 +31,9 @@ Model entities overlapping a gazetteer match are dropped. Findings (category ``e
 * ``Entities.UnknownProduct`` — a product-like name the guide does not know (suggestion): a
   model ``PRODUCT`` entity, a ``MISC`` entity shaped like a product (CamelCase or letters with
   digits, e.g. "X200"), or a CamelCase word ("SyncHub") that no model or guide entity
-  explains. Widely known CamelCase words (``
-
-KNOWN_CAMELCASE``: "iPhone", "SaaS", "LinkedIn" …)
-  are not reported, nor are terms accepted by the guide's Vale vocabularies (``accept.txt``);
-  each unknown name is reported once, at its first occurrence.
+  explains. Widely known CamelCase words (``KNOWN_CAMELCASE``: "iPhone", "SaaS", "LinkedIn"
+  …) are not reported, nor are terms accepted by the guide's Vale vocabularies
+  (``accept.txt``); each unknown name is reported once, at its first occurrence.
 """
 
 from __future__ import annotations
