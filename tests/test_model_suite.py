@@ -179,3 +179,25 @@ def test_load_default_suite_fails_clearly_without_the_predictor(
 
     with pytest.raises(ModelLoadError, match="embedded predictor is not available"):
         suite_module.load_default_suite()
+
+
+def test_through_the_reviewer_spans_map_back_to_the_original_markup() -> None:
+    from analyzers.reviewer import Reviewer
+    from analyzers.types import Draft, SourceFormat
+
+    text = "Hey <@U123>, *Acme* and _brightwave_ are <https://x.example|here>. It is terrible."
+    guide = make_guide(limits=Limits(sentiment_floor=0.0))
+    review = Reviewer(guide, EmbeddedModelSuite(FakePredictor())).review_one(
+        Draft(text, format=SourceFormat.MRKDWN)
+    )
+    by_rule = {f.rule_id: f for f in review.findings}
+    assert by_rule["Entities.Competitor"].span.slice(text) == "Acme"
+    # the terminology rule Brand.Products flags the same span; the reviewer keeps one of them
+    casing = [
+        f for f in review.findings if f.rule_id in {"Entities.ProductCasing", "Brand.Products"}
+    ]
+    assert [f.span.slice(text) for f in casing] == ["brightwave"]
+    assert by_rule["Sentiment.Floor"].span.slice(text) == "It is terrible."
+    assert review.sentiment is not None and review.tone is not None
+    assert [e.span.slice(text) for e in review.entities] == ["Acme", "brightwave"]
+    assert review.skipped == {}
