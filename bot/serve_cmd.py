@@ -27,11 +27,12 @@ log = logging.getLogger("bot.serve")
 
 SLACK_HELP = """\
 To connect brandbot to Slack (about 5 minutes, see docs/slack-setup.md):
-  1. https://api.slack.com/apps -> Create New App -> From an app manifest -> paste manifest.yml
-  2. Install to Workspace; copy the Bot User OAuth Token (xoxb-...) into .env as SLACK_BOT_TOKEN
-  3. Basic Information -> App-Level Tokens -> generate one with connections:write (xapp-...)
+  1. cp .env.example .env
+  2. https://api.slack.com/apps -> Create New App -> From an app manifest -> paste manifest.yml
+  3. Install to Workspace; copy the Bot User OAuth Token (xoxb-...) into .env as SLACK_BOT_TOKEN
+  4. Basic Information -> App-Level Tokens -> generate one with connections:write (xapp-...)
      and put it in .env as SLACK_APP_TOKEN
-  4. cp .env.example .env, set BRANDBOT_WATCHED_CHANNELS, then run `brandbot run` again
+  5. set BRANDBOT_WATCHED_CHANNELS in .env, then run ./scripts/run again
 """
 
 
