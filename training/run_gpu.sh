@@ -15,13 +15,22 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 python3 -c "import torch, transformers; print(torch.__version__, transformers.__version__)"
 run() { name=$1; shift; python3 -m training.train --data $DATA --out "$RUNS/$name" \
           --threads 2 --deadline-s "$DL" ${EXTRA:-} "$@" > "$RUNS/$name.log" 2>&1 & }
-run multitask
-run multitask_distill --distill 0.5
-run multitask_r32 --r 32 --alpha 64
-run single_sentiment --tasks sentiment
-run single_emotions --tasks emotions
-run single_formality --tasks formality
-run single_entities --tasks entities
+if [ "${STAGE:-compare}" = compare ]; then
+  # run 1: 7 models at once (they share the GPU, so each got 1 epoch under the deadline)
+  run multitask
+  run multitask_distill --distill 0.5
+  run multitask_r32 --r 32 --alpha 64
+  run single_sentiment --tasks sentiment
+  run single_emotions --tasks emotions
+  run single_formality --tasks formality
+  run single_entities --tasks entities
+else
+  # run 2: the shipped model (r=32, CoNLL seen twice per epoch) with and without the
+  # embedding-preserving loss, 3 epochs
+  run ship --r 32 --alpha 64 --repeat conll=2
+  run ship_distill --r 32 --alpha 64 --repeat conll=2 --distill 0.5
+fi
 wait
 tail -n 4 "$RUNS"/*.log
-tar -czf "$OUT/results.tar.gz" -C "$RUNS" .
+for d in "$RUNS"/*/; do n=$(basename "$d"); for f in "$d"*; do cp "$f" "$OUT/${n}__$(basename "$f")"; done; done 2>/dev/null
+ls -la "$OUT"

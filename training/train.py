@@ -495,6 +495,12 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Name
         help="wall-clock budget: fewer epochs (decided after 60 steps) if needed",
     )
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument(
+        "--repeat",
+        action="append",
+        default=[],
+        help="TASK=N: pass over TASK's training set N times per epoch",
+    )
     for f in dataclasses.fields(Config):
         if f.name in ("tasks", "repeats", "loss_weights"):
             continue
@@ -514,7 +520,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Name
         for f in dataclasses.fields(Config)
         if f.name not in ("tasks", "repeats", "loss_weights")
     }
-    return Config(tasks=tasks, **values), args
+    cfg = Config(tasks=tasks, **values)
+    for item in args.repeat:
+        task, _, n = item.partition("=")
+        cfg.repeats[task] = int(n)
+    return cfg, args
 
 
 def main(argv: Sequence[str] | None = None) -> None:

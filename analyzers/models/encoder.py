@@ -43,15 +43,16 @@ def load_bert(model_dir: Path) -> nn.Module:
     from transformers import BertModel
     from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     try:
         model = BertModel.from_pretrained(
             str(model_dir), local_files_only=True, dtype=torch.float32, add_pooling_layer=False
         )
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"could not load MiniLM from {model_dir}: {exc}") from exc
-    model.eval()
     result: nn.Module = model
+    result.eval()
     return result
 
 

@@ -99,7 +99,7 @@ class Heads(nn.Module):
             dim=-1,
         )
         # the LSTM runs in its own weights' precision (cuDNN has no bf16 LSTM under autocast)
-        dtype = self.rnn.weight_ih_l0.dtype
+        dtype = self.conll.weight.dtype
         with torch.autocast(device_type=feats.device.type, enabled=False):
             packed = nn.utils.rnn.pack_padded_sequence(
                 feats.to(dtype), lengths.cpu(), batch_first=True, enforce_sorted=False
