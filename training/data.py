@@ -225,11 +225,30 @@ def build(out_path: Path) -> dict[str, int]:
     return counts
 
 
+def write_heldout(folder: Path) -> None:
+    """The held-out SST-2 part as SST-2 files, for ``brandbot eval --task sst2``."""
+    rows = read_sst2(shared_dir() / "data" / "sst2" / "train.tsv")
+    _, hold, root = sst2_holdout(rows)
+    folder.mkdir(parents=True, exist_ok=True)
+    subsets = {
+        "sst2_heldout_all.tsv": hold,
+        "sst2_heldout_ge5words.tsv": [i for i in hold if len(rows[i][0].split()) >= 5],
+        "sst2_heldout_sentences.tsv": [i for i, r in zip(hold, root, strict=True) if r],
+    }
+    for name, idx in subsets.items():
+        lines = ["sentence\tlabel"] + [f"{rows[i][0]} \t{rows[i][1]}" for i in idx]
+        (folder / name).write_text("\n".join(lines) + "\n")
+        print(f"wrote {folder / name} ({len(idx)} rows)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, default=Path("training/out/data.npz"))
+    ap.add_argument("--heldout-dir", type=Path, help="also write the held-out SST-2 files here")
     args = ap.parse_args()
     build(args.out)
+    if args.heldout_dir:
+        write_heldout(args.heldout_dir)
 
 
 if __name__ == "__main__":
