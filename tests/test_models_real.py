@@ -1,0 +1,79 @@
+"""The analyses on the real embedded models (marked ``models``; the weights ship in the repo).
+
+Assertions are about clear-cut inputs only, so they hold for any reasonably trained weights.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from model_fakes import doc
+
+from analyzers.guide import default_guide_path, load_guide
+from analyzers.models.suite import NO_PROSE, EmbeddedModelSuite, load_default_suite
+from analyzers.sentiment import is_strongly_negative
+
+pytestmark = pytest.mark.models
+pytest.importorskip("analyzers.models.predictor", reason="the embedded predictor is not built yet")
+
+GUIDE = load_guide(default_guide_path())
+
+
+@pytest.fixture(scope="module")
+def suite() -> EmbeddedModelSuite:
+    return load_default_suite()
+
+
+def test_sentiment_on_clear_cases(suite: EmbeddedModelSuite) -> None:
+    texts = [
+        "We are thrilled to launch LumaBeam Pro, and our customers love it.",
+        "The outage was a terrible failure, and we let every customer down badly.",
+    ]
+    happy, sad = suite.analyze([doc(t) for t in texts], GUIDE)
+    assert happy.sentiment is not None and happy.sentiment.label == "positive"
+    assert sad.sentiment is not None and sad.sentiment.label == "negative"
+    assert is_strongly_negative(sad.sentiment)
+    assert [f.rule_id for f in sad.findings if f.category == "sentiment"] == ["Sentiment.Floor"]
+
+
+def test_entities_from_the_model_and_the_guide(suite: EmbeddedModelSuite) -> None:
+    text = "Maria Garcia flew from Paris to Berlin to show LumaSync, unlike Brightline."
+    (out,) = suite.analyze([doc(text)], GUIDE)
+    for e in out.entities:
+        assert e.span.slice(text) == e.text
+    labels = {e.text: e.label for e in out.entities}
+    assert labels["LumaSync"] == "PRODUCT" and labels["Brightline"] == "COMPETITOR"
+    assert labels.get("Paris") == "LOC"
+    assert labels.get("Maria Garcia") == "PER"
+
+
+def test_tone_orders_formality_and_voice(suite: EmbeddedModelSuite) -> None:
+    formal = "Pursuant to the aforementioned agreement, the parties shall comply herewith."
+    casual = "omg lol this is sooo cool, you guys are gonna love it!!!"
+    on_voice = "LumaSync dims the lights in empty rooms, so you save energy without trying."
+    off_voice = "Honestly other lighting brands are garbage and their buyers are suckers!!!"
+    outs = suite.analyze([doc(t) for t in (formal, casual, on_voice, off_voice)], GUIDE)
+    tones = [o.tone for o in outs]
+    assert all(t is not None for t in tones)
+    assert tones[0].formality > tones[1].formality + 0.3  # type: ignore[union-attr]
+    assert tones[2].voice_match > tones[3].voice_match  # type: ignore[operator,union-attr]
+
+
+def test_robust_inputs_on_the_real_models(suite: EmbeddedModelSuite) -> None:
+    # 20k characters keeps the test quick; 100k-character drafts are measured in the report
+    long_text = "Our lights follow your schedule and save energy in empty rooms. " * 320
+    texts = [
+        "",
+        "🎉🔥👍",
+        "Nous sommes ravis de vous présenter notre nouvelle gamme de lampes.",
+        long_text,
+    ]
+    t0 = time.perf_counter()
+    empty, emoji, french, long_out = suite.analyze([doc(t) for t in texts], GUIDE)
+    elapsed = time.perf_counter() - t0
+    assert empty.skipped["sentiment"] == NO_PROSE and emoji.skipped["tone"] == NO_PROSE
+    assert "French" in french.skipped["sentiment"]
+    assert long_out.sentiment is not None and len(long_out.sentiment.sentences) == 320
+    assert long_out.skipped == {}
+    assert elapsed < 120, elapsed
