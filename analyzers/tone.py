@@ -19,10 +19,12 @@ surprise   surprise, realization, confusion, curiosity
 neutral    neutral
 ========== =====================================================================================
 
-A sentence's group score is the highest probability among its members (the labels are
-independent sigmoids). A group *dominates* a sentence when some member is above its tuned
-decision threshold and the group's activation ``max(p / threshold)`` is the highest of all
-groups, neutral included.
+A sentence's group score is the highest calibrated probability among its members (the labels
+are independent sigmoids; :func:`calibrate` maps each label's tuned decision threshold to 0.5,
+so 0.5+ reads "expressed" for every label alike). A group *dominates* a sentence when its score
+is the highest of all groups, neutral included, and at least 0.5. An avoided emotion raises a
+finding only when it dominates with a score of at least ``AVOID_MIN_SCORE`` (0.55), so
+borderline sentences do not.
 
 **Confidence vs hedging** — no dataset exists, so a documented lexicon (``HEDGES``,
 ``BOOSTERS``) scores each sentence: ``0.7 - 0.3 × (hedge weight) + 0.12 × min(boosters, 2)``,
@@ -164,6 +166,7 @@ BOOSTER_BONUS = 0.12
 VOICE_TOP_K = 3
 VOICE_TEMPERATURE = 0.05
 MAX_AVOID_FINDINGS = 5
+AVOID_MIN_SCORE = 0.55
 
 RULE_FORMALITY = "Tone.Formality"
 RULE_CONFIDENCE = "Tone.Confidence"
@@ -199,28 +202,35 @@ class SentenceSignals:
     confidence: float | None = None  # 0..1 from a model (zero-shot); averaged with the lexicon
 
 
+def calibrate(probability: float, threshold: float) -> float:
+    """Map a label probability to 0..1 so that its tuned decision threshold lands on 0.5.
+
+    Piecewise linear: ``0.5 * p / t`` below the threshold ``t``, ``0.5 + 0.5 * (p - t) / (1 - t)``
+    above it. With the default threshold 0.5 it is the identity.
+    """
+    t = min(max(threshold, 1e-3), 1.0 - 1e-3)
+    p = min(max(probability, 0.0), 1.0)
+    return 0.5 * p / t if p < t else 0.5 + 0.5 * (p - t) / (1.0 - t)
+
+
 def group_emotions(
     probabilities: Mapping[str, float], thresholds: Mapping[str, float] | None = None
 ) -> tuple[dict[str, float], str | None]:
-    """GoEmotions label probabilities -> (group scores, dominant group or None).
+    """GoEmotions label probabilities -> (calibrated group scores, dominant group or None).
 
     Labels the model does not know count as 0. ``thresholds`` default to 0.5.
     """
     groups: dict[str, float] = {}
-    best_group: str | None = None
-    best_activation = 0.0
     for group, members in EMOTION_MEMBERS.items():
-        score = 0.0
-        activation = 0.0
-        for label in members:
-            p = float(probabilities.get(label, 0.0))
-            thr = float((thresholds or {}).get(label, 0.5)) or 0.5
-            score = max(score, p)
-            activation = max(activation, p / thr)
-        groups[group] = min(1.0, max(0.0, score))
-        if activation > best_activation:
-            best_group, best_activation = group, activation
-    return groups, (best_group if best_activation >= 1.0 else None)
+        groups[group] = max(
+            calibrate(
+                float(probabilities.get(label, 0.0)),
+                float((thresholds or {}).get(label, 0.5)),
+            )
+            for label in members
+        )
+    best = max(groups, key=lambda g: groups[g])
+    return groups, (best if groups[best] >= 0.5 else None)
 
 
 @dataclass(frozen=True)
@@ -524,7 +534,12 @@ def _findings(
 
     avoid = set(voice.avoid_emotions)
     if avoid:
-        hits = [r for r in rows if r.signals.dominant in avoid]
+        hits = [
+            r
+            for r in rows
+            if r.signals.dominant in avoid
+            and r.signals.emotions.get(r.signals.dominant or "", 0.0) >= AVOID_MIN_SCORE
+        ]
         hits.sort(
             key=lambda r: -r.weight * float(r.signals.emotions.get(r.signals.dominant or "", 0))
         )

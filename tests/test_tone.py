@@ -20,6 +20,7 @@ from analyzers.tone import (
     SentenceSignals,
     VoiceReference,
     analyze_tone,
+    calibrate,
     group_emotions,
     hedging,
 )
@@ -37,13 +38,21 @@ def test_groups_cover_goemotions_exactly_once_and_match_the_guide() -> None:
     assert EMOTION_GROUPS == GUIDE_GROUPS
 
 
+def test_calibrate_maps_the_threshold_to_one_half() -> None:
+    assert calibrate(0.18, 0.18) == pytest.approx(0.5)
+    assert calibrate(0.09, 0.18) == pytest.approx(0.25)
+    assert calibrate(1.0, 0.18) == pytest.approx(1.0)
+    assert calibrate(0.0, 0.9) == 0.0
+    assert calibrate(0.7, 0.5) == pytest.approx(0.7)
+
+
 def test_group_emotions_max_and_dominance_by_threshold() -> None:
     probs = dict.fromkeys(GOEMOTIONS, 0.01) | {"annoyance": 0.35, "excitement": 0.3}
     thresholds = dict.fromkeys(GOEMOTIONS, 0.5) | {"annoyance": 0.3}
     groups, dominant = group_emotions(probs, thresholds)
-    assert groups["anger"] == pytest.approx(0.35)
-    assert groups["joy"] == pytest.approx(0.3)
-    assert dominant == "anger"  # 0.35 / 0.3 > 1; joy 0.3 / 0.5 < 1
+    assert groups["anger"] == pytest.approx(0.5 + 0.5 * 0.05 / 0.7)  # above its threshold
+    assert groups["joy"] == pytest.approx(0.3)  # threshold 0.5: unchanged
+    assert dominant == "anger"
     _, dominant = group_emotions(probs)  # default thresholds 0.5: nothing clears its bar
     assert dominant is None
 
@@ -128,6 +137,16 @@ def test_avoided_emotion_dominating_a_sentence() -> None:
     (f,) = findings
     assert (f.rule_id, f.matched) == (RULE_AVOID, "We are furious about the delay.")
     assert "anger" in f.message
+
+
+def test_borderline_avoided_emotion_is_not_reported() -> None:
+    text = "It is a bit much."
+    weak = SentenceSignals(
+        0.6, dict.fromkeys(EMOTION_GROUPS, 0.05) | {"anger": 0.52}, dominant="anger"
+    )
+    guide = make_guide(voice=Voice(avoid_emotions=("anger",)))
+    _, findings = analyze_tone(text, split(text), [weak], guide)
+    assert findings == []
 
 
 def test_emotion_target_miss_is_a_suggestion() -> None:
