@@ -22,7 +22,8 @@ The entity (and every finding's span) covers the name only, without the possessi
 suffix, so it lines up with the terminology rule ``Brand.Products`` on the same words; the
 reviewer keeps the higher severity of identical spans.
 
-Model entities overlapping a gazetteer match are dropped. Findings (category ``entities``):
+Model entities overlapping a gazetteer match, or made only of function words (a model tagging
+"The" as ORG), are dropped. Findings (category ``entities``):
 
 * ``Entities.Competitor`` — a competitor is named (severity from the guide).
 * ``Entities.ProductCasing`` — a product or brand name in the wrong casing (warning), with the
@@ -277,6 +278,19 @@ def _line_is_shouted(text: str, start: int, end: int) -> bool:
     return len(letters) >= 12 and all(c.isupper() for c in letters)
 
 
+_FUNCTION_WORDS = frozenset(
+    _split(
+        "the a an this that these those our your their my his her its we you they it he she i "
+        "and or but of in on at to for with from by as is are was were be new all every"
+    )
+)
+
+
+def _is_function_word(text: str) -> bool:
+    """A model "entity" that is only a function word ("The", "Our") is a tagging slip."""
+    return all(w.lower() in _FUNCTION_WORDS for w in text.split())
+
+
 @lru_cache(maxsize=16)
 def _accepted(folders: tuple[Path, ...]) -> tuple[re.Pattern[str], ...]:
     """The guide's Vale vocabularies' accepted terms, as full-match patterns."""
@@ -402,7 +416,11 @@ def analyze_entities(
         for m in matches
     ]
     guide_cover = _Cover(len(text), guide_spans)
-    kept_model = [e for e in model_entities if not guide_cover.overlaps(e.span.start, e.span.end)]
+    kept_model = [
+        e
+        for e in model_entities
+        if not guide_cover.overlaps(e.span.start, e.span.end) and not _is_function_word(e.text)
+    ]
     entities.extend(kept_model)
     entities.sort(key=lambda e: (e.span.start, e.span.end))
 

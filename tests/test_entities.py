@@ -242,3 +242,10 @@ def test_vocabulary_accepted_terms_are_not_unknown_products(tmp_path: Path) -> N
     guide = dataclasses.replace(make_guide(), vocabularies=(vocab,))
     _, findings = analyze_entities("Works with ZigBee, HomeKit and MeshLink.", [], guide)
     assert [f.matched for f in findings] == ["MeshLink"]
+
+
+def test_function_word_model_entities_are_dropped() -> None:
+    text = "The Globex team thanks you."
+    model = [Entity("The", "ORG", Span(0, 3), score=0.7), Entity("Globex", "ORG", Span(4, 10))]
+    entities, _ = run(text, model)
+    assert [e.text for e in entities] == ["Globex"]
