@@ -25,7 +25,9 @@ SHAPE_DIGIT, SHAPE_PUNCT, SHAPE_OTHER = 5, 6, 7
 CLS_ID = 101
 SEP_ID = 102
 PAD_ID = 0
-MAX_PIECES = 254  # word pieces per window; + [CLS] and [SEP] = 256, the length MiniLM was tuned on
+MAX_PIECES = (
+    126  # word pieces per window; + [CLS] and [SEP] = 128, the length the heads were trained on
+)
 
 
 def casing_shape(text: str) -> int:
