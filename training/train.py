@@ -320,7 +320,7 @@ def plan_epoch(
 
 
 def train(
-    cfg: Config, data: Path, out: Path, device_name: str, deadline_s: float
+    cfg: Config, data: Path, out: Path, device_name: str, deadline_s: float, do_eval: bool = True
 ) -> dict[str, Any]:
     t_start = time.time()
     seed_all(cfg.seed)
@@ -429,7 +429,7 @@ def train(
         if stopped_early:
             break
     train_s = time.time() - t_train
-    metrics = evaluate(model, npz, device, cfg)
+    metrics = evaluate(model, npz, device, cfg) if do_eval else {}
     thresholds = metrics.pop("_thresholds", [0.5] * len(GOEMOTIONS_LABELS))
     metrics.update(
         train_seconds=round(train_s, 1),
@@ -533,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     torch.backends.cuda.matmul.allow_tf32 = True
-    train(cfg, args.data, args.out, args.device, args.deadline_s)
+    train(cfg, args.data, args.out, args.device, args.deadline_s, not args.skip_eval)
 
 
 if __name__ == "__main__":
