@@ -26,7 +26,9 @@ model's own tokenizer), never truncated. A local folder loads offline; a Hub id 
 through the normal Hugging Face cache when the machine is online (``HF_TOKEN`` from the
 environment is passed on) and fails with a clear message when offline and not cached. A model
 that fails to load becomes ``skipped[analysis]`` with the reason (or raises
-:class:`ModelLoadError` with ``strict=True``).
+:class:`ModelLoadError` with ``strict=True``). Text without prose skips sentiment and tone as in
+the embedded suite; the English-only check is not applied to pipeline models (a chosen model may
+well be multilingual).
 """
 
 from __future__ import annotations
