@@ -19,7 +19,6 @@ import functools
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,36 +37,38 @@ log = logging.getLogger(__name__)
 
 EMBED_DIM = 384
 
-# ``BRANDBOT_PRECISION``: int8 | fp32 | fp16 | auto (default auto: int8 on CPU, fp16 on CUDA)
+# ``BRANDBOT_PRECISION``: auto | int8 | fp32 | fp16. auto = fp16 on CUDA when present, else the
+# CPU default below (int8 was measured to agree with fp32: docs/benchmarks.md).
 PRECISIONS = ("auto", "int8", "fp32", "fp16")
+DEFAULT_CPU_PRECISION = "int8"
 
 
-@dataclass(frozen=True)
-class Precision:
-    device: str | None  # None = CUDA when present, else CPU
-    quantize: bool | None  # None = the predictor's default for the device
+def resolve_precision(value: str | None, device: str | None = None) -> tuple[str, str]:
+    """(precision, device) for a setting; ``auto`` and ``device=None`` look for CUDA."""
+    v = (value or "auto").strip().lower()
+    if v not in PRECISIONS:
+        raise ValueError(f"unknown precision {value!r}: expected one of {', '.join(PRECISIONS)}")
+    if device is None:
+        import torch
 
-    @classmethod
-    def parse(cls, value: str | None, device: str | None = None) -> Precision:
-        v = (value or "auto").strip().lower()
-        if v not in PRECISIONS:
-            raise ValueError(
-                f"unknown precision {value!r}: expected one of {', '.join(PRECISIONS)}"
-            )
-        if v == "int8":
-            return cls(device or "cpu", True)
-        if v == "fp32":
-            return cls(device, False)
-        if v == "fp16":
-            return cls(device or "cuda", None)
-        return cls(device, None)
+        device = "cuda" if torch.cuda.is_available() and v in ("auto", "fp16") else "cpu"
+    if v == "auto":
+        v = "fp16" if device.startswith("cuda") else DEFAULT_CPU_PRECISION
+    if v == "int8" and not device.startswith("cpu"):
+        raise ValueError("int8 runs on the CPU only: use fp16 or fp32 on CUDA")
+    if v == "fp16" and not device.startswith("cuda"):
+        raise ValueError("fp16 needs CUDA: use int8 or fp32 on the CPU")
+    return v, device
 
 
 class PredictorBackend:
     """Adapts a predictor to the engine's backend protocol, with exact word-piece counts."""
 
-    def __init__(self, predictor: Predictor, tokenizer_json: Path | None = None) -> None:
+    def __init__(
+        self, predictor: Predictor, tokenizer_json: Path | None = None, tag: str = ""
+    ) -> None:
         self.predictor = predictor
+        self.tag = tag
         self._tok: Any = None
         if tokenizer_json is not None and tokenizer_json.is_file():
             from tokenizers import Tokenizer
@@ -79,7 +80,8 @@ class PredictorBackend:
 
     @property
     def version(self) -> str:
-        return self.predictor.version
+        """The weights' version plus the precision (int8 answers are not fp32 answers)."""
+        return f"{self.predictor.version}+{self.tag}" if self.tag else self.predictor.version
 
     def predict(self, sentences: Sequence[str]) -> Sequence[SentencePrediction]:
         return self.predictor.predict(sentences)
@@ -92,14 +94,34 @@ class PredictorBackend:
 
 
 def load_predictor_backend(
-    *, device: str | None = None, quantize: bool | None = None
+    *, precision: str | None = None, device: str | None = None
 ) -> PredictorBackend:
-    """The embedded predictor wrapped for the engine (runs on the engine's worker thread)."""
+    """The embedded predictor at a precision, wrapped for the engine (call it on the engine's
+    worker thread: it loads, converts and calibrates the models)."""
     from analyzers.models.encoder import base_model_dir
     from analyzers.models.predictor import load_embedded_predictor
 
-    predictor = load_embedded_predictor(device=device, quantize=quantize)
-    return PredictorBackend(predictor, base_model_dir() / "tokenizer.json")
+    prec, dev = resolve_precision(precision, device)
+    tokenizer_json = base_model_dir() / "tokenizer.json"
+    if prec == "int8":
+        from analyzers.models.int8 import convert_predictor, int_mm_available
+
+        if int_mm_available():
+            predictor = load_embedded_predictor(device="cpu", quantize=False)
+            source = convert_predictor(predictor)
+            log.info("int8 (W8A8, per-token) encoder; calibration from %s", source)
+            return PredictorBackend(predictor, tokenizer_json, "w8a8")
+        log.warning("torch._int_mm is unavailable here: falling back to dynamic int8")
+        return PredictorBackend(
+            load_embedded_predictor(device="cpu", quantize=True), tokenizer_json, "int8-dynamic"
+        )
+    if prec == "fp16":
+        return PredictorBackend(
+            load_embedded_predictor(device=dev, quantize=None), tokenizer_json, "fp16"
+        )
+    return PredictorBackend(
+        load_embedded_predictor(device=dev, quantize=False), tokenizer_json, "fp32"
+    )
 
 
 def load_engine(
@@ -109,9 +131,15 @@ def load_engine(
     settings: EngineSettings | None = None,
 ) -> InferenceEngine[SentencePrediction]:
     """Start an engine over the embedded models. Returns at once; ``engine.ready`` turns true
-    after load and warm-up (``await engine.until_ready()`` / ``engine.wait_ready()``)."""
-    prec = Precision.parse(precision or os.environ.get("BRANDBOT_PRECISION"), device)
-    loader = functools.partial(load_predictor_backend, device=prec.device, quantize=prec.quantize)
+    after load and warm-up (``await engine.until_ready()`` / ``engine.wait_ready()``).
+
+    ``precision`` defaults to ``$BRANDBOT_PRECISION``, else ``auto``; a bad value raises
+    ``ValueError`` here, before any thread starts."""
+    chosen = precision or os.environ.get("BRANDBOT_PRECISION") or "auto"
+    v = chosen.strip().lower()
+    if v not in PRECISIONS:
+        raise ValueError(f"unknown precision {chosen!r}: expected one of {', '.join(PRECISIONS)}")
+    loader = functools.partial(load_predictor_backend, precision=v, device=device)
     engine: InferenceEngine[SentencePrediction] = InferenceEngine(loader, settings)
     return engine.start()
 
@@ -203,8 +231,8 @@ __all__ = [
     "EngineError",
     "EnginePredictor",
     "EngineReviewService",
-    "Precision",
     "PredictorBackend",
     "load_engine",
     "load_predictor_backend",
+    "resolve_precision",
 ]
