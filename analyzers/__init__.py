@@ -6,7 +6,8 @@ Slack-free and synchronous: values in, values out.
 from analyzers.diff import ReviewDiff, compare_reviews, is_alert_worthy
 from analyzers.documents import DocumentError, extract_document
 from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_guide
-from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
+from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
+from analyzers.models.pipelines import ModelSettings, load_models
 from analyzers.reviewer import Reviewer
 from analyzers.text import word_count
 from analyzers.types import (
@@ -33,7 +34,9 @@ __all__ = [
     "Finding",
     "GuideError",
     "ModelInput",
+    "ModelLoadError",
     "ModelOutput",
+    "ModelSettings",
     "ModelSuite",
     "Review",
     "ReviewDiff",
@@ -50,5 +53,6 @@ __all__ = [
     "extract_document",
     "is_alert_worthy",
     "load_guide",
+    "load_models",
     "word_count",
 ]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analyzers.sentiment import is_strongly_negative
 from analyzers.types import Finding, Review, Severity, Verdict
-
-STRONGLY_NEGATIVE = 0.75  # p(negative) of the whole draft at or above this raises an alert
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,6 @@ def is_alert_worthy(review: Review) -> tuple[bool, list[str]]:
             f"{len(errors)} error-level finding{'s' if len(errors) > 1 else ''} ({names})"
         )
     s = review.sentiment
-    if s is not None and s.scores.get("negative", 0.0) >= STRONGLY_NEGATIVE:
-        reasons.append(f"reads strongly negative (p={s.scores['negative']:.2f})")
+    if s is not None and is_strongly_negative(s):
+        reasons.append(f"reads strongly negative ({s.confidence:.0%} confident)")
     return bool(reasons), reasons

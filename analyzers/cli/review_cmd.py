@@ -136,15 +136,15 @@ def build_reviewer(guide: BrandGuide, *, use_models: bool, err: Console | None =
 
 
 def load_models_or_reason() -> tuple[ModelSuite | None, str]:
-    """The embedded models, or None and the reason they could not load."""
+    """The models the environment asks for (the embedded ones by default; see
+    ``ModelSettings.from_env``), or None and the reason they could not load."""
     try:
-        from analyzers.models.suite import load_default_suite
-    except ImportError as exc:
-        return None, f"models unavailable: {exc}"
-    try:
-        return load_default_suite(), "embedded models"
+        from analyzers.models.pipelines import ModelSettings, load_models
+
+        suite = load_models(ModelSettings.from_env())
     except Exception as exc:  # any load failure leaves the rules working
         return None, f"models failed to load: {exc}"
+    return suite, f"models: {getattr(suite, 'name', type(suite).__name__)}"
 
 
 # -- inputs ---------------------------------------------------------------------------------

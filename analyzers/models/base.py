@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from analyzers.guide import BrandGuide
 
 
+class ModelLoadError(RuntimeError):
+    """Models could not be loaded; the message says why."""
+
+
 @dataclass(frozen=True)
 class ModelInput:
     plain: PlainText

@@ -9,13 +9,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from analyzers.models.base import ModelLoadError as ModelLoadError
 from analyzers.models.heads import HeadOutputs, Heads, mean_pool, shape_histogram
 
 BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
-
-
-class ModelLoadError(RuntimeError):
-    """The embedded models could not be loaded; the message says why."""
 
 
 def base_model_dir() -> Path:

@@ -43,8 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzers.entities import analyze_entities
-from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
-from analyzers.models.encoder import ModelLoadError
+from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
 from analyzers.models.suite import (
     ANALYSES,
     NO_PROSE,
