@@ -318,3 +318,42 @@ def test_settings_are_validated() -> None:
         EngineSettings(max_bucket_tokens=0)
     with pytest.raises(ValueError, match="cache_size"):
         EngineSettings(cache_size=-1)
+
+
+@pytest.mark.models
+def test_engine_output_equals_direct_predictor_output() -> None:
+    import numpy as np
+
+    from analyzers.models.encoder import base_model_dir
+    from analyzers.models.predictor import load_embedded_predictor
+    from analyzers.serving import PredictorBackend
+
+    predictor = load_embedded_predictor(device="cpu", quantize=False)
+    backend = PredictorBackend(predictor, base_model_dir() / "tokenizer.json", "fp32")
+    # small buckets, so the engine's batches differ from the predictor's own
+    settings = EngineSettings(threads=1, max_bucket_tokens=64, warmup=("Warm up.",))
+    texts = [
+        "Northwind Lumen ships today in Berlin and Paris!",
+        "The outage was terrible and we are sorry.",
+        "",
+        "🎉🎉",
+        "lol u guys r gonna love this",
+        "Maria Lopez met Satya Nadella at Microsoft in Redmond. " * 14,  # longer than a window
+        "Please find attached the quarterly report.",
+    ]
+    with InferenceEngine(lambda: backend, settings) as engine:
+        got = engine.run(texts, 120)
+        assert len(settled(engine).history) == 1
+        assert settled(engine).history[0].forwards > 1
+    want = predictor.predict(texts)
+    for g, w in zip(got, want, strict=True):
+        assert g.sentiment.keys() == w.sentiment.keys()
+        for k in w.sentiment:
+            assert g.sentiment[k] == pytest.approx(w.sentiment[k], abs=1e-4)
+        for k in w.emotions:
+            assert g.emotions[k] == pytest.approx(w.emotions[k], abs=1e-4)
+        assert g.formality == pytest.approx(w.formality, abs=1e-4)
+        assert np.allclose(g.embedding, w.embedding, atol=1e-4)
+        assert [(e.start, e.end, e.label) for e in g.entities] == [
+            (e.start, e.end, e.label) for e in w.entities
+        ]
