@@ -166,3 +166,20 @@ def test_eval_command_runs_the_shipped_models(
     out = capsys.readouterr().out
     assert "accuracy  1.0000" in out and "2 examples" in out
     assert main(["eval", "--task", "sst2", "--data", str(tmp_path / "nope.tsv")]) == 2
+
+
+def test_int8_agrees_with_fp32_on_clear_cases(predictor: EmbeddedPredictor) -> None:
+    q = load_embedded_predictor(device="cpu", quantize=True)
+    assert q.version.endswith("-int8")
+    texts = [
+        "This is a wonderful, delightful product and our customers love it.",
+        "The update is a disaster: slow, broken and a waste of money.",
+        "Satya Nadella leads Microsoft in Redmond.",
+    ]
+    for a, b in zip(predictor.predict(texts), q.predict(texts), strict=True):
+        assert max(a.sentiment, key=a.sentiment.__getitem__) == max(
+            b.sentiment, key=b.sentiment.__getitem__
+        )
+        assert float(a.embedding @ b.embedding) > 0.95  # measured: 0.96-0.99
+    found = ents(q, texts[2])
+    assert ("Satya Nadella", "PER") in found and ("Microsoft", "ORG") in found

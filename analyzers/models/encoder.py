@@ -84,7 +84,7 @@ class MultiTaskModel(nn.Module):
 
     def forward(self, batch: Batch, *, tokens: bool = True) -> tuple[HeadOutputs, torch.Tensor]:
         hidden = self.encode(batch)
-        hidden = hidden.to(self.heads.sentiment.weight.dtype)
+        hidden = hidden.to(self.heads.dtype)
         total, count = mean_pool(hidden, batch.mask)
         pooled = total / count.clamp(min=1.0)
         sent, emo, form = self.heads.sentence(pooled, shape_histogram(batch.shapes, batch.mask))

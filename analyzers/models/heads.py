@@ -77,6 +77,11 @@ class Heads(nn.Module):
             nn.Linear(cfg.formality_hidden, 1),
         )
 
+    @property
+    def dtype(self) -> torch.dtype:
+        """Float type of the heads (embeddings are never quantized, unlike Linear layers)."""
+        return self.shape_emb.weight.dtype
+
     def sentence(self, pooled: torch.Tensor, shape_hist: torch.Tensor) -> tuple[torch.Tensor, ...]:
         x = self.drop(pooled)
         form_in = torch.cat([x, shape_hist.to(x.dtype)], dim=-1)
@@ -99,7 +104,7 @@ class Heads(nn.Module):
             dim=-1,
         )
         # the LSTM runs in its own weights' precision (cuDNN has no bf16 LSTM under autocast)
-        dtype = self.conll.weight.dtype
+        dtype = self.dtype
         with torch.autocast(device_type=feats.device.type, enabled=False):
             packed = nn.utils.rnn.pack_padded_sequence(
                 feats.to(dtype), lengths.cpu(), batch_first=True, enforce_sorted=False

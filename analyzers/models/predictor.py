@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -240,7 +241,7 @@ class EmbeddedPredictor:
             self._run_windows(chunk, encs, sums, counts, conll, wnut)
         pooled = (sums / np.maximum(counts, 1.0)[:, None]).astype(np.float32)
         feats = np.stack([_shape_features(e) for e in encs]) if encs else np.zeros((0, 9))
-        dtype = self.model.heads.sentiment.weight.dtype
+        dtype = self.model.heads.dtype
         out: list[RawPrediction] = []
         for s in range(0, len(encs), 256):
             p = torch.from_numpy(pooled[s : s + 256]).to(self.device, dtype)
@@ -289,7 +290,7 @@ class EmbeddedPredictor:
             wshapes[r, 1 : L + 1] = enc.word_shapes[s:e]
             mask[r, : L + 2] = 1
         batch = Batch(*(torch.from_numpy(a) for a in (ids, mask, shapes, wshapes))).to(self.device)
-        hidden = self.model.encode(batch).to(self.model.heads.sentiment.weight.dtype)
+        hidden = self.model.encode(batch).to(self.model.heads.dtype)
         m = batch.mask.unsqueeze(-1).to(hidden.dtype)
         win_sum = (hidden * m).sum(1).float().cpu().numpy()
         win_cnt = batch.mask.sum(1).cpu().numpy()
@@ -340,9 +341,11 @@ def _quantize(model: MultiTaskModel) -> MultiTaskModel:
         if "x86" in torch.backends.quantized.supported_engines
         else torch.backends.quantized.engine
     )
-    q: MultiTaskModel = quantize_dynamic(  # type: ignore[no-untyped-call]
-        model, {nn.Linear}, dtype=torch.qint8
-    )
+    with warnings.catch_warnings():  # torch deprecates the API in favour of torchao; it works
+        warnings.simplefilter("ignore", UserWarning)
+        q: MultiTaskModel = quantize_dynamic(  # type: ignore[no-untyped-call]
+            model, {nn.Linear}, dtype=torch.qint8
+        )
     return q
 
 
