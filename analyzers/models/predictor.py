@@ -334,15 +334,15 @@ class EmbeddedPredictor:
 
 
 def _quantize(model: MultiTaskModel) -> MultiTaskModel:
-    from torch.ao.quantization import quantize_dynamic
-
-    torch.backends.quantized.engine = (
-        "x86"
-        if "x86" in torch.backends.quantized.supported_engines
-        else torch.backends.quantized.engine
-    )
-    with warnings.catch_warnings():  # torch deprecates the API in favour of torchao; it works
+    """int8 dynamic quantization of every Linear layer (weights int8, activations per tensor)."""
+    engines = torch.backends.quantized.supported_engines
+    if "x86" in engines:
+        torch.backends.quantized.engine = "x86"
+    with warnings.catch_warnings():  # torch deprecates torch.ao in favour of torchao; it works
+        warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)
+        from torch.ao.quantization import quantize_dynamic
+
         q: MultiTaskModel = quantize_dynamic(  # type: ignore[no-untyped-call]
             model, {nn.Linear}, dtype=torch.qint8
         )
