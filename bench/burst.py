@@ -35,7 +35,7 @@ from common import (
     percentile,
 )
 
-MODES = ("naive", "int8", "fp32")
+MODES = ("naive", "int8", "fp32", "fp16")
 
 
 # -- child: one mode ---------------------------------------------------------------------------
@@ -91,21 +91,29 @@ def review_labels(review: Any) -> dict[str, Any]:
     }
 
 
-def run_child(mode: str, n: int, seed: int, threads: int, dump: Path) -> dict[str, Any]:
+def run_child(
+    mode: str, n: int, seed: int, threads: int, dump: Path, naive_n: int
+) -> dict[str, Any]:
+    from analyzers.engine import default_threads
     from analyzers.guide import default_guide_path, load_guide
     from analyzers.types import Draft
 
     guide = load_guide(default_guide_path())
     drafts = [Draft(t, id=str(i)) for i, t in enumerate(make_drafts(n, seed=seed))]
+    if mode == "naive" and naive_n:
+        drafts = drafts[:naive_n]  # the same drafts, the first ones: the rate is what counts
+        n = len(drafts)
     words = sum(len(d.text.split()) for d in drafts)
     out: dict[str, Any] = {"mode": mode, "drafts": n, "words": words}
 
     if mode == "naive":
+        import torch
         from naive import load_naive_predictor
 
         from analyzers.models.suite import EmbeddedModelSuite
         from analyzers.reviewer import Reviewer
 
+        torch.set_num_threads(default_threads())  # the engine's thread count: a fair race
         t0 = time.perf_counter()
         naive = load_naive_predictor()
         out["load_s"] = time.perf_counter() - t0
@@ -246,7 +254,9 @@ def agreement(ref: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
         a, b = np.asarray(rs[s]["embedding"]), np.asarray(os_[s]["embedding"])
         cos.append(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9)))
     res["embedding_cosine_min"] = min(cos)
-    rr, orv = ref["reviews"], other["reviews"]
+    k = min(len(ref["reviews"]), len(other["reviews"]))
+    rr, orv = ref["reviews"][:k], other["reviews"][:k]
+    res["reviews_compared"] = k
     for key in ("verdict", "sentiment", "sentence_sentiment", "tone_sentences", "entities"):
         res[f"review_{key}"] = float(
             np.mean([a[key] == b[key] for a, b in zip(rr, orv, strict=True)])
@@ -269,13 +279,21 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--threads", type=int, default=4, help="review threads of the engine service")
+    ap.add_argument(
+        "--naive-drafts",
+        type=int,
+        default=0,
+        help="review only the first N drafts in the naive mode (0 = all; it is slow)",
+    )
     ap.add_argument("--json", type=Path, help="write the results here as JSON")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--dump", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.child:
-        res = run_child(args.child, args.drafts, args.seed, args.threads, args.dump)
+        res = run_child(
+            args.child, args.drafts, args.seed, args.threads, args.dump, args.naive_drafts
+        )
         print("RESULT " + json.dumps(res))
         return 0
 
@@ -301,6 +319,8 @@ def main() -> int:
                 str(args.seed),
                 "--threads",
                 str(args.threads),
+                "--naive-drafts",
+                str(args.naive_drafts),
                 "--dump",
                 str(dump),
             ]

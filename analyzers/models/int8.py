@@ -27,7 +27,7 @@ from torch import nn
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ALPHA = 0.7
+DEFAULT_ALPHA = 0.6
 CALIBRATION_FORMAT = "brandbot-int8-calibration-1"
 
 
@@ -46,11 +46,15 @@ class Int8Linear(nn.Module):
     """A frozen ``nn.Linear`` computed as int8 x int8 -> int32 with fp32 scales.
 
     ``smooth`` (per input channel, optional) divides the input before quantization; the weight
-    was multiplied by it, so the product is unchanged in exact arithmetic.
+    was multiplied by it, so the product is unchanged in exact arithmetic. ``asymmetric``
+    quantizes each token over its own [min, max] instead of [-max, max] (one more bit for
+    one-sided inputs such as GELU outputs); the zero point is folded back with the weight's
+    column sums.
     """
 
     weight_t: torch.Tensor  # (in, out) int8
     w_scale: torch.Tensor  # (out,) fp32
+    col_sum: torch.Tensor  # (1, out) fp32: sum over inputs of the int8 weight
     bias: torch.Tensor | None
     inv_smooth: torch.Tensor | None  # (in,) fp32
 
@@ -59,6 +63,8 @@ class Int8Linear(nn.Module):
         weight: torch.Tensor,
         bias: torch.Tensor | None,
         smooth: torch.Tensor | None = None,
+        *,
+        asymmetric: bool = False,
     ) -> None:
         super().__init__()
         w = weight.detach().float()
@@ -67,32 +73,45 @@ class Int8Linear(nn.Module):
             w = w * smooth[None, :]
         scale = w.abs().amax(dim=1).clamp(min=1e-8) / 127.0
         self.out_features, self.in_features = int(w.shape[0]), int(w.shape[1])
-        self.register_buffer(
-            "weight_t", torch.round(w / scale[:, None]).to(torch.int8).t().contiguous()
-        )
+        wq = torch.round(w / scale[:, None]).to(torch.int8)
+        self.asymmetric = asymmetric
+        self.register_buffer("weight_t", wq.t().contiguous())
+        self.register_buffer("col_sum", wq.float().sum(dim=1)[None, :].contiguous())
         self.register_buffer("w_scale", scale.contiguous())
         self.register_buffer("bias", None if bias is None else bias.detach().float().contiguous())
         self.register_buffer("inv_smooth", None if smooth is None else (1.0 / smooth).contiguous())
 
     @classmethod
     def from_linear(
-        cls, linear: nn.Linear, act_amax: torch.Tensor | None = None, alpha: float = DEFAULT_ALPHA
+        cls,
+        linear: nn.Linear,
+        act_amax: torch.Tensor | None = None,
+        alpha: float = DEFAULT_ALPHA,
+        *,
+        asymmetric: bool = False,
     ) -> Int8Linear:
         smooth = None
         if act_amax is not None and alpha > 0:
             w_amax = linear.weight.detach().float().abs().amax(dim=0).clamp(min=1e-5)
             smooth = act_amax.float().clamp(min=1e-5) ** alpha / w_amax ** (1.0 - alpha)
-        return cls(linear.weight, linear.bias, smooth)
+        return cls(linear.weight, linear.bias, smooth, asymmetric=asymmetric)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shape = x.shape
         x2 = x.reshape(-1, self.in_features).float()
         if self.inv_smooth is not None:
             x2 = x2 * self.inv_smooth
-        amax = torch.linalg.vector_norm(x2, ord=float("inf"), dim=1, keepdim=True)
-        sx = amax.clamp_(min=1e-8).div_(127.0)
-        xq = torch.round(x2 / sx).to(torch.int8)
-        acc = torch._int_mm(xq, self.weight_t).float().mul_(sx)
+        if self.asymmetric:
+            lo, hi = torch.aminmax(x2, dim=1, keepdim=True)
+            sx = (hi - lo).clamp_(min=1e-8).div_(255.0)
+            xq = torch.round((x2 - lo) / sx).sub_(128.0).to(torch.int8)
+            acc = torch._int_mm(xq, self.weight_t).float().mul_(sx)
+            acc.addmm_(sx * 128.0 + lo, self.col_sum)  # the zero point times the column sums
+        else:
+            amax = torch.linalg.vector_norm(x2, ord=float("inf"), dim=1, keepdim=True)
+            sx = amax.clamp_(min=1e-8).div_(127.0)
+            xq = torch.round(x2 / sx).to(torch.int8)
+            acc = torch._int_mm(xq, self.weight_t).float().mul_(sx)
         y = (
             torch.addcmul(self.bias, acc, self.w_scale)
             if self.bias is not None
@@ -103,7 +122,7 @@ class Int8Linear(nn.Module):
     def extra_repr(self) -> str:
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
-            f"smoothed={self.inv_smooth is not None}"
+            f"smoothed={self.inv_smooth is not None}, asymmetric={self.asymmetric}"
         )
 
 
@@ -158,6 +177,7 @@ def quantize_linears(
     *,
     alpha: float = DEFAULT_ALPHA,
     names: Sequence[str] | None = None,
+    asymmetric: Callable[[str], bool] | bool = False,
 ) -> list[str]:
     """Replace ``module``'s Linear layers (all, or ``names``) by :class:`Int8Linear` in place.
 
@@ -168,7 +188,8 @@ def quantize_linears(
         if not isinstance(linear, nn.Linear):
             raise TypeError(f"{name} is {type(linear).__name__}, not nn.Linear")
         amax = None if act_amax is None else act_amax.get(name)
-        q = Int8Linear.from_linear(linear, amax, alpha)
+        asym = asymmetric(name) if callable(asymmetric) else asymmetric
+        q = Int8Linear.from_linear(linear, amax, alpha, asymmetric=asym)
         parent_name, _, child = name.rpartition(".")
         parent = module.get_submodule(parent_name) if parent_name else module
         setattr(parent, child, q)
@@ -257,6 +278,7 @@ def convert_predictor(
     *,
     calibration: Path | None = CALIBRATION_FILE,
     alpha: float = DEFAULT_ALPHA,
+    asymmetric: bool = True,
 ) -> str:
     """Turn an fp32 CPU predictor's encoder Linear layers into :class:`Int8Linear` in place.
 
@@ -271,7 +293,7 @@ def convert_predictor(
         predict = getattr(predictor, "predict")  # noqa: B009
         amax = calibrate(encoder, lambda s: predict([s]), BUILTIN_CALIBRATION)
         source = "built-in sentences"
-    quantize_linears(encoder, amax, alpha=alpha)
+    quantize_linears(encoder, amax, alpha=alpha, asymmetric=asymmetric)
     return source
 
 
