@@ -495,6 +495,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, argparse.Name
         help="wall-clock budget: fewer epochs (decided after 60 steps) if needed",
     )
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--skip-eval", action="store_true", help="no held-out evaluation (timing)")
     ap.add_argument(
         "--repeat",
         action="append",
