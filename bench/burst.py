@@ -35,7 +35,7 @@ from common import (
     percentile,
 )
 
-MODES = ("naive", "int8", "fp32", "fp16")
+MODES = ("naive", "int8", "int8-nocache", "fp32", "fp16")
 
 
 # -- child: one mode ---------------------------------------------------------------------------
@@ -92,7 +92,7 @@ def review_labels(review: Any) -> dict[str, Any]:
 
 
 def run_child(
-    mode: str, n: int, seed: int, threads: int, dump: Path, naive_n: int
+    mode: str, n: int, seed: int, threads: int, dump: Path, naive_n: int, engine_threads: int
 ) -> dict[str, Any]:
     from analyzers.engine import default_threads
     from analyzers.guide import default_guide_path, load_guide
@@ -136,7 +136,11 @@ def run_child(
         from analyzers.serving import EngineReviewService, load_engine
 
         t0 = time.perf_counter()
-        engine = load_engine(precision=mode, settings=EngineSettings())
+        precision, _, variant = mode.partition("-")
+        settings = EngineSettings(
+            threads=engine_threads or None, cache_size=0 if variant == "nocache" else 8192
+        )
+        engine = load_engine(precision=precision, settings=settings)
         engine.wait_ready()
         out["load_s"] = time.perf_counter() - t0
         service = EngineReviewService(guide, engine, threads=threads)
@@ -175,6 +179,7 @@ def run_child(
         out["tokens"] = out["engine"]["tokens"]
         out["encoder_forwards"] = out["engine"]["forwards"]
         out["threads"] = threads
+        out["torch_threads"] = engine_threads or default_threads()
         unique = list(recorder.sentences)
         preds = dict(zip(unique, engine.run(unique), strict=True))
         engine.close()
@@ -280,6 +285,9 @@ def main() -> int:
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--threads", type=int, default=4, help="review threads of the engine service")
     ap.add_argument(
+        "--engine-threads", type=int, default=0, help="torch threads (0 = the engine default)"
+    )
+    ap.add_argument(
         "--naive-drafts",
         type=int,
         default=0,
@@ -292,7 +300,13 @@ def main() -> int:
 
     if args.child:
         res = run_child(
-            args.child, args.drafts, args.seed, args.threads, args.dump, args.naive_drafts
+            args.child,
+            args.drafts,
+            args.seed,
+            args.threads,
+            args.dump,
+            args.naive_drafts,
+            args.engine_threads,
         )
         print("RESULT " + json.dumps(res))
         return 0
@@ -321,6 +335,8 @@ def main() -> int:
                 str(args.threads),
                 "--naive-drafts",
                 str(args.naive_drafts),
+                "--engine-threads",
+                str(args.engine_threads),
                 "--dump",
                 str(dump),
             ]

@@ -78,15 +78,48 @@ def example_sentences() -> list[str]:
     return out
 
 
+_DETAILS = [
+    "this quarter",
+    "starting {month} {day}",
+    "for {n} teams in {city}",
+    "after {n} customer interviews",
+    "with {n}% less effort",
+    "in version {major}.{minor}",
+    "across {n} countries",
+    "before the {month} release",
+]
+_MONTHS = ["January", "March", "May", "June", "September", "October", "November"]
+_CITIES = ["Berlin", "Lisbon", "Toronto", "Austin", "Singapore", "Leeds", "Lyon"]
+
+
 def generated_sentence(rng: random.Random) -> str:
-    return rng.choice(_TEMPLATES).format(
+    """A marketing sentence; a random detail makes most of them distinct, as real drafts are."""
+    s = rng.choice(_TEMPLATES).format(
         product=rng.choice(_PRODUCTS),
         audience=rng.choice(_AUDIENCES),
         benefit=rng.choice(_BENEFITS),
     )
+    if rng.random() < 0.85:
+        detail = rng.choice(_DETAILS).format(
+            month=rng.choice(_MONTHS),
+            day=rng.randint(1, 28),
+            n=rng.randint(2, 900),
+            city=rng.choice(_CITIES),
+            major=rng.randint(1, 9),
+            minor=rng.randint(0, 30),
+        )
+        s = f"{s[:-1]} {detail}{s[-1]}"
+    return s
 
 
-def make_drafts(n: int, *, seed: int = 7, min_words: int = 20, max_words: int = 500) -> list[str]:
+def make_drafts(
+    n: int,
+    *,
+    seed: int = 7,
+    min_words: int = 20,
+    max_words: int = 500,
+    example_share: float = 0.15,
+) -> list[str]:
     """``n`` seeded drafts of ``min_words``..``max_words`` words mixing the example drafts'
     sentences with generated marketing sentences, in paragraphs."""
     rng = random.Random(seed)
@@ -97,7 +130,7 @@ def make_drafts(n: int, *, seed: int = 7, min_words: int = 20, max_words: int = 
         words = 0
         paragraphs: list[list[str]] = [[]]
         while words < target:
-            use_example = bool(examples) and rng.random() < 0.5
+            use_example = bool(examples) and rng.random() < example_share
             s = rng.choice(examples) if use_example else generated_sentence(rng)
             paragraphs[-1].append(s)
             words += len(s.split())
