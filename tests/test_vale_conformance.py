@@ -163,20 +163,14 @@ misc:i18n
     includes ru.adoc (AsciiDoc needs asciidoctor); the zh.md lines pass
 misc:infostrings
     expects Vale.Spelling alerts only (Hunspell dictionaries)
-patterns:MDX
-    MDX input with BlockIgnores/TokenIgnores is not implemented
-patterns:Markdown
-    BlockIgnores/TokenIgnores are not implemented
 patterns:AsciiDoc
     AsciiDoc input (asciidoctor) with BlockIgnores/TokenIgnores
 patterns:reStructuredText
     reStructuredText input (rst2html) with BlockIgnores/TokenIgnores
 patterns:Org
     Org input with BlockIgnores/TokenIgnores
-patterns:HTML
-    BlockIgnores/TokenIgnores are not implemented
 patterns:HTML with Ignored Classes
-    expects Vale.Spelling alerts (Hunspell dictionaries); IgnoredClasses not implemented
+    expects a Vale.Spelling alert (Hunspell dictionaries); the write-good.We line passes
 patterns:Python
     Python input (code parser) with spelling output
 patterns:Ignored Classes on inline elements
@@ -192,7 +186,7 @@ scopes:Raw
 scopes:Blockquote
     includes AsciiDoc/reStructuredText inputs; the test.md line passes
 scopes:Skip
-    SkippedScopes/IgnoredClasses are not implemented; also test.rst input
+    includes test.rst (reStructuredText needs rst2html); the test.md lines pass
 scopes:Attr
     includes AsciiDoc/reStructuredText inputs; the test.md line passes
 scopes:Inline

@@ -9,7 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzers.rules.base import BaseRule, FileState, RuleError, ScopedBlock
+import regex
+
+from analyzers.rules.base import BaseRule, FileState, RuleError, ScopedBlock, go_pattern
 from analyzers.rules.registry import (
     avoid_rule,
     load_rule,
@@ -20,7 +22,16 @@ from analyzers.rules.registry import (
 )
 from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
-from analyzers.vale.markup import UNSUPPORTED_EXTS, Document, Segment, parse
+from analyzers.vale.markup import (
+    DEFAULT_IGNORED_CLASSES,
+    HTML_EXTS,
+    MARKDOWN_EXTS,
+    UNSUPPORTED_EXTS,
+    Document,
+    MarkupOptions,
+    Segment,
+    parse,
+)
 
 _IGNORED_DIRS = frozenset({"node_modules", ".git", "__pycache__", ".svn", ".hg", ".venv"})
 _LEVEL_RANK = {"suggestion": 0, "warning": 1, "error": 2}
@@ -80,6 +91,7 @@ class Linter:
         # (path, rule) pairs enabled by name rather than through BasedOnStyles: an in-text
         # ``<!-- vale style = X -->`` switch does not turn these off
         self._explicit: set[tuple[str, str]] = set()
+        self._options: dict[str, MarkupOptions] = {}
         self._load()
 
     # -- loading ----------------------------------------------------------------------
@@ -183,8 +195,48 @@ class Linter:
             return True
         return bool(self._sections_for(path))
 
+    def markup_options(self, ext: str) -> MarkupOptions:
+        """SkippedScopes / IgnoredScopes / IgnoredClasses and the ignore patterns for ``ext``.
+
+        Like Vale, a section's ``BlockIgnores`` (or ``IgnorePatterns``) and ``TokenIgnores``
+        apply when the section's glob matches the file's normalised extension (``.md``).
+        """
+        ext = ext.lower()
+        normed = ".md" if ext in MARKDOWN_EXTS and ext != ".mdx" else ext
+        normed = ".html" if ext in HTML_EXTS else normed
+        if normed in self._options:
+            return self._options[normed]
+        core = self.cfg.options
+
+        def listed(key: str) -> list[str] | None:
+            return _split(core[key]) if key in core and _split(core[key]) else None
+
+        skipped = listed("SkippedScopes")
+        ignored = listed("IgnoredScopes")
+        classes = listed("IgnoredClasses") or []
+        blocks: list[str] = []
+        tokens: list[str] = []
+        for sec in [self.cfg.global_section, *self.cfg.sections]:
+            if sec is not self.cfg.global_section and not glob_match(sec.pattern, normed):
+                continue
+            for key in ("IgnorePatterns", "BlockIgnores"):
+                if key in sec.options:
+                    blocks = _split(sec.options[key])
+            if "TokenIgnores" in sec.options:
+                tokens = _split(sec.options["TokenIgnores"])
+        defaults = MarkupOptions()
+        opts = MarkupOptions(
+            skipped_tags=frozenset(skipped) if skipped else defaults.skipped_tags,
+            ignored_classes=frozenset((*DEFAULT_IGNORED_CLASSES, *classes)),
+            ignored_scopes=frozenset(ignored) if ignored else defaults.ignored_scopes,
+            block_ignores=tuple(_compile_ignore(p, "BlockIgnores") for p in blocks),
+            token_ignores=tuple(_compile_ignore(p, "TokenIgnores") for p in tokens),
+        )
+        self._options[normed] = opts
+        return opts
+
     def lint_text(self, text: str, path: str, ext: str) -> FileResult | None:
-        doc = parse(text, ext)
+        doc = parse(text, ext, self.markup_options(ext))
         if doc is None:
             return None
         return self.lint_document(doc, path)
@@ -322,6 +374,17 @@ def _on_block_line(
     if text[idx:].startswith("_") and not matched.startswith("_"):
         idx += 1
     return last_line, idx + 1
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _compile_ignore(pattern: str, key: str) -> regex.Pattern[str]:
+    try:
+        return regex.compile(go_pattern(pattern))
+    except (regex.error, ValueError) as exc:
+        raise ValeError("loadConfig", f"{key}: invalid pattern {pattern!r}: {exc}") from None
 
 
 def _walk(root: Path) -> Iterable[Path]:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+import regex
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -69,6 +70,35 @@ UNSUPPORTED_EXTS = frozenset(
         ".rst.txt",
     }
 )
+
+
+# Vale's defaults: HTML elements never linted (``SkippedScopes``), classes whose elements are
+# never linted (``IgnoredClasses`` adds to these) and inline elements whose text is masked
+# (``IgnoredScopes``).
+DEFAULT_SKIPPED_TAGS = ("script", "style", "pre", "figure", "noscript", "iframe")
+DEFAULT_IGNORED_CLASSES = ("problematic", "pre", "code")
+DEFAULT_IGNORED_SCOPES = ("tt", "code", "kbd")
+
+
+@dataclass(frozen=True)
+class MarkupOptions:
+    """What ``.vale.ini`` says to leave out of a file's prose.
+
+    ``skipped_tags`` (``SkippedScopes``) drops whole elements, ``ignored_classes``
+    (``IgnoredClasses``) drops block elements with such a class and masks the text that opens
+    an inline one, ``ignored_scopes`` (``IgnoredScopes``) masks the text that opens such an
+    inline element. ``block_ignores`` / ``token_ignores`` (``BlockIgnores`` / ``TokenIgnores``)
+    are patterns whose first group (or whole match) becomes a code block / a code span.
+    """
+
+    skipped_tags: frozenset[str] = frozenset(DEFAULT_SKIPPED_TAGS)
+    ignored_classes: frozenset[str] = frozenset(DEFAULT_IGNORED_CLASSES)
+    ignored_scopes: frozenset[str] = frozenset(DEFAULT_IGNORED_SCOPES)
+    block_ignores: tuple[regex.Pattern[str], ...] = ()
+    token_ignores: tuple[regex.Pattern[str], ...] = ()
+
+
+DEFAULT_OPTIONS = MarkupOptions()
 
 
 @dataclass
@@ -189,8 +219,16 @@ def _scope_for(stack: list[str], heading: str | None) -> str:
     return "paragraph"
 
 
+_TAG_RE = re.compile(r"<([A-Za-z][\w-]*)([^>]*)>")
+_CLASS_RE = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+
 def _inline_text(
-    tok: Token, content_offsets: list[int], doc: Document, source: str
+    tok: Token,
+    content_offsets: list[int],
+    doc: Document,
+    source: str,
+    opts: MarkupOptions = DEFAULT_OPTIONS,
 ) -> tuple[str, list[int]]:
     """Prose of one inline token and its offsets (code masked, markup and URLs dropped)."""
     content = tok.content
@@ -199,6 +237,9 @@ def _inline_text(
     cur = 0
     depth_link = 0
     after_code = -1
+    # Vale masks the text that opens an IgnoredScopes element (``strong``, ``code``...) or an
+    # inline element with an ignored class
+    mask_next = False
 
     def emit(piece: str, piece_offs: list[int]) -> None:
         nonlocal after_code
@@ -220,13 +261,25 @@ def _inline_text(
         t = child.type
         if t == "text":
             piece = child.content
+            masked = mask_next and bool(piece.strip())
+            if masked:
+                mask_next = False
+            j = content.find(piece, cur)
+            if j >= 0:
+                piece_offs = content_offsets[j : j + len(piece)]
+                cur = j + len(piece)
+            else:
+                local, cur = _align(piece, content, cur, len(content))
+                piece_offs = [content_offsets[k] if k < len(content_offsets) else 0 for k in local]
+            emit("*" * len(piece) if masked else piece, piece_offs)
+        elif t.endswith("_open") and t != "link_open" and child.tag in opts.ignored_scopes:
+            mask_next = True
+        elif t == "code_inline" and "code" not in opts.ignored_scopes:
+            piece = child.content
             j = content.find(piece, cur)
             if j >= 0:
                 emit(piece, content_offsets[j : j + len(piece)])
                 cur = j + len(piece)
-            else:
-                local, cur = _align(piece, content, cur, len(content))
-                emit(piece, [content_offsets[k] if k < len(content_offsets) else 0 for k in local])
         elif t == "code_inline":
             fence = child.markup or "`"
             j = content.find(fence, cur)
@@ -249,6 +302,8 @@ def _inline_text(
             offs.append(content_offsets[j] if j < len(content_offsets) else content_offsets[-1])
             cur = j + 1
         elif t == "link_open":
+            if "a" in opts.ignored_scopes:
+                mask_next = True
             depth_link += 1
             j = content.find("[", cur)
             if j >= 0 and content[cur:j].strip() == "":
@@ -261,6 +316,12 @@ def _inline_text(
                 cur += m.end()
             elif rest.startswith(">"):
                 cur += 1
+        elif t == "image" and "alt" in opts.skipped_tags:
+            m = re.compile(r"!\[(.*?)\](\([^)]*\)|\[[^\]]*\])?", re.S).match(
+                content, content.find("![", cur)
+            )
+            if m:
+                cur = m.end()
         elif t == "image":
             m = re.compile(r"!\[(.*?)\](\([^)]*\)|\[[^\]]*\])?", re.S).match(
                 content, content.find("![", cur)
@@ -276,6 +337,15 @@ def _inline_text(
                 cm = _COMMENT_RE.fullmatch(child.content.strip())
                 if cm:
                     doc.controls.append(Control(content_offsets[j], cm.group(1)))
+                tm = _TAG_RE.match(child.content)
+                if tm:
+                    name = tm.group(1).lower()
+                    km = _CLASS_RE.search(tm.group(2))
+                    classes = next((g for g in km.groups() if g is not None), "") if km else ""
+                    mask_next = name in opts.ignored_scopes or (
+                        name in _INLINE_TAGS
+                        and any(c in opts.ignored_classes for c in classes.split())
+                    )
                 cur = j + len(child.content)
     del source
     return "".join(out), offs
@@ -284,9 +354,29 @@ def _inline_text(
 _JSX_COMMENT_RE = re.compile(r"\{/\*\s*(.*?)\s*\*/\}", re.S)
 
 
-def parse_markdown(text: str, mdx: bool = False) -> Document:
+def apply_ignores(text: str, opts: MarkupOptions) -> str:
+    """``TokenIgnores`` become code spans, ``BlockIgnores`` code blocks (offsets kept).
+
+    Vale rewrites a token match as a code span and a block match as a fenced block before it
+    converts the file, so their text is never prose. Here a token match turns into a code span
+    of the same length and a block match into blanks.
+    """
+    for rx in opts.token_ignores:
+        for m in list(rx.finditer(text)):
+            s, e = m.span()
+            if e - s < 2 or "\n" in m.group() or "`" in text[max(0, s - 1) : e + 1]:
+                text = _blank(text, s, e)
+            else:
+                text = text[:s] + "`" + "*" * (e - s - 2) + "`" + text[e:]
+    for rx in opts.block_ignores:
+        for m in list(rx.finditer(text)):
+            text = _blank(text, *m.span())
+    return text
+
+
+def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_OPTIONS) -> Document:
     doc = Document(text)
-    prepared = strip_front_matter(text)
+    prepared = apply_ignores(strip_front_matter(text), opts)
     if mdx:
         for m in _JSX_COMMENT_RE.finditer(prepared):
             doc.controls.append(Control(m.start(), m.group(1)))
@@ -322,12 +412,14 @@ def parse_markdown(text: str, mdx: bool = False) -> Document:
             if _COMMENT_RE.sub("", tok.content).strip():
                 # raw HTML passes through to Vale's HTML walker: lint it as HTML, in place
                 end = base + len(tok.content)
-                _walk_html(_blank(_blank(prepared, 0, base), end, len(prepared)), doc)
+                _walk_html(_blank(_blank(prepared, 0, base), end, len(prepared)), doc, opts)
             else:
                 for cm in _COMMENT_RE.finditer(tok.content):
                     doc.controls.append(Control(base + cm.start(), cm.group(1)))
             continue
         if tok.type != "inline" or tok.map is None:
+            continue
+        if any(t in opts.skipped_tags for t in stack):
             continue
         first, last = tok.map
         begin = starts[first]
@@ -339,7 +431,7 @@ def parse_markdown(text: str, mdx: bool = False) -> Document:
             row_cursor[first] = end
         inner = [t for t in stack if t in ("blockquote", "li", "th", "td")]
         scope = _scope_for(inner, heading)
-        prose, offs = _inline_text(tok, content_offsets, doc, prepared)
+        prose, offs = _inline_text(tok, content_offsets, doc, prepared, opts)
         doc.add_prose(scope, prose, offs)
     return doc
 
@@ -347,7 +439,8 @@ def parse_markdown(text: str, mdx: bool = False) -> Document:
 # --------------------------------------------------------------------------- HTML
 
 _SCOPED_TAGS = ("blockquote", "li", "th", "td", "caption", "figcaption")
-_SKIP_TAGS = frozenset({"script", "style", "pre", "figure", "noscript", "head"})
+# always dropped, whatever SkippedScopes says: a document's <head> is metadata, not prose
+_ALWAYS_SKIPPED = frozenset({"head"})
 _INLINE_TAGS = frozenset(
     {
         "b",
@@ -377,18 +470,29 @@ _INLINE_TAGS = frozenset(
         "time",
     }
 )
-_MASK_TAGS = frozenset({"code", "tt", "kbd"})
+_VOID_TAGS = frozenset({"br", "hr", "meta", "link", "input", "img", "wbr", "source", "area"})
+
+
+def _has_class(attrs: list[tuple[str, str | None]], classes: frozenset[str]) -> bool:
+    for k, v in attrs:
+        if k == "class" and v:
+            return any(c in classes for c in v.split())
+    return False
 
 
 class _HTMLWalker(HTMLParser):
-    def __init__(self, text: str, doc: Document) -> None:
+    def __init__(self, text: str, doc: Document, opts: MarkupOptions) -> None:
         super().__init__(convert_charrefs=False)
         self.src = text
         self.doc = doc
+        self.opts = opts
         self.starts = _line_starts(text)
         self.stack: list[str] = []
-        self.skip = 0
-        self.mask = 0
+        self.skip = 0  # depth inside SkippedScopes elements
+        self.cls_tag: str | None = None  # block element with an ignored class ...
+        self.cls_depth = 0  # ... and how deep we are in elements of that tag
+        self.masking = False  # mask the text that follows an IgnoredScopes / ignored-class tag
+        self.masked = False
         self.buf: list[str] = []
         self.offs: list[int] = []
 
@@ -405,27 +509,44 @@ class _HTMLWalker(HTMLParser):
         self.buf.clear()
         self.offs.clear()
 
+    def _skipped(self, tag: str) -> bool:
+        return tag in self.opts.skipped_tags or tag in _ALWAYS_SKIPPED
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
+        inline = tag in _INLINE_TAGS
+        if self.cls_tag == tag:
+            self.cls_depth += 1
+        elif self.cls_tag is None and not inline and _has_class(attrs, self.opts.ignored_classes):
+            # Vale skips a block element with an ignored class up to its matching end tag
+            self.cls_tag, self.cls_depth = tag, 1
+        if self._skipped(tag) and tag not in _VOID_TAGS:
             self.skip += 1
-        if tag in _MASK_TAGS:
-            self.mask += 1
+        self.masking = tag in self.opts.ignored_scopes or (
+            inline and _has_class(attrs, self.opts.ignored_classes)
+        )
+        self.masked = False
         if tag == "img":
+            if self.skip or self.cls_tag or "alt" in self.opts.skipped_tags:
+                return
             for k, v in attrs:
                 if k == "alt" and v:
                     pos = self.src.find(v, self._pos())
                     self.doc.add_prose("text.attr.alt", v, list(range(pos, pos + len(v))))
             return
-        if tag not in _INLINE_TAGS:
+        if not inline:
             self._flush()
-        if tag not in ("br", "hr", "meta", "link", "input"):
+        if tag not in _VOID_TAGS:
             self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
+        if self.cls_tag == tag:
+            self.cls_depth -= 1
+            if self.cls_depth <= 0:
+                self.cls_tag, self.cls_depth = None, 0
+        if self._skipped(tag):
             self.skip = max(0, self.skip - 1)
-        if tag in _MASK_TAGS:
-            self.mask = max(0, self.mask - 1)
+        if self.masked:
+            self.masking = self.masked = False
         if tag not in _INLINE_TAGS:
             self._flush()
         if tag in self.stack:
@@ -433,10 +554,11 @@ class _HTMLWalker(HTMLParser):
                 pass
 
     def _add(self, data: str, pos: int) -> None:
-        if self.skip:
+        if self.skip or self.cls_tag is not None:
             return
-        if self.mask:
+        if self.masking:
             data = "*" * len(data)
+            self.masked = True
         self.buf.append(data)
         self.offs.extend(range(pos, pos + len(data)))
 
@@ -453,16 +575,16 @@ class _HTMLWalker(HTMLParser):
         self.doc.controls.append(Control(self._pos(), data.strip()))
 
 
-def _walk_html(text: str, doc: Document) -> None:
-    walker = _HTMLWalker(text, doc)
+def _walk_html(text: str, doc: Document, opts: MarkupOptions = DEFAULT_OPTIONS) -> None:
+    walker = _HTMLWalker(text, doc, opts)
     walker.feed(text)
     walker.close()
     walker._flush()
 
 
-def parse_html(text: str) -> Document:
+def parse_html(text: str, opts: MarkupOptions = DEFAULT_OPTIONS) -> Document:
     doc = Document(text)
-    _walk_html(text, doc)
+    _walk_html(text, doc, opts)
     return doc
 
 
@@ -498,13 +620,13 @@ def parse_code(text: str, ext: str) -> Document:
     return doc
 
 
-def parse(text: str, ext: str) -> Document | None:
+def parse(text: str, ext: str, opts: MarkupOptions = DEFAULT_OPTIONS) -> Document | None:
     """A ``Document`` for a supported format, or ``None`` (unsupported format)."""
     ext = ext.lower()
     if ext in MARKDOWN_EXTS:
-        return parse_markdown(text, mdx=ext == ".mdx")
+        return parse_markdown(text, mdx=ext == ".mdx", opts=opts)
     if ext in HTML_EXTS:
-        return parse_html(text)
+        return parse_html(text, opts)
     if ext in TEXT_EXTS:
         return parse_text(text)
     if ext in HASH_COMMENT_EXTS or ext in SLASH_COMMENT_EXTS:
