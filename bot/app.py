@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import Alerter
+from bot.channels import ChannelDirectory
 from bot.clients import web_client
 from bot.errors import ErrorReporter, install_log_masking
 from bot.files import FileFetcher
@@ -137,6 +138,7 @@ def build_bot(
         alerter=alerter,
         fetcher=fetcher,
         reviewer_status=str(getattr(reviewer, "models_status", "")),
+        channels=ChannelDirectory(client),
     )
     workflows = Workflows(ctx)
     ctx.reviews = JobQueue(

@@ -22,6 +22,8 @@ Mode = Literal["socket", "http"]
 _SECRET_FIELDS = ("bot_token", "app_token", "signing_secret")
 _REACTION_RE = re.compile(r"^[a-z0-9_+\-']{1,100}$")
 _ID_RE = re.compile(r"^[A-Z0-9]{2,}$")
+_CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_CHANNEL_NAME_RE = re.compile(r"^[^\s,#<>@|&]{1,80}$")
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _MODEL_CHOICES = ("auto", "embedded", "none")
 
@@ -198,6 +200,26 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
                 )
         return items
 
+    def channel_list(name: str) -> tuple[str, ...]:
+        """Channel ids (``C0123ABCD``) stay as they are; names become ``#name`` (lower-case)."""
+        out: list[str] = []
+        for item in re.split(r"[,\s]+", get(name) or ""):
+            item = item.strip()
+            if not item:
+                continue
+            if item == "*" or (not item.startswith("#") and _CHANNEL_ID_RE.match(item)):
+                out.append(item)
+                continue
+            bare = item.lstrip("#")
+            if not _CHANNEL_NAME_RE.match(bare):
+                problems.append(
+                    f"{name}: {item!r} is neither a channel id (C0123ABCD) nor a channel name "
+                    "(#launches: lower-case letters, digits, - and _, up to 80 characters)"
+                )
+                continue
+            out.append("#" + bare.lower())
+        return tuple(out)
+
     def reaction(name: str, default: str) -> str:
         raw = (get(name) or default).strip(":")
         if not _REACTION_RE.match(raw):
@@ -241,11 +263,7 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
     if guide_path is not None and not guide_path.is_file():
         problems.append(f"BRANDBOT_GUIDE={guide_raw!r}: no such file")
 
-    watched = tuple(
-        x.strip().lstrip("#")
-        for x in re.split(r"[,\s]+", get("BRANDBOT_WATCHED_CHANNELS") or "")
-        if x.strip()
-    )
+    watched = channel_list("BRANDBOT_WATCHED_CHANNELS")
     alert_channel = get("BRANDBOT_ALERT_CHANNEL")
     if alert_channel and not (_ID_RE.match(alert_channel) and alert_channel[0] in "CG"):
         problems.append(

@@ -31,6 +31,7 @@ from analyzers import (
 )
 from bot import blocks
 from bot.alerts import Alerter
+from bot.channels import ChannelDirectory, channel_key, is_channel_id, split_channels
 from bot.clients import webhook
 from bot.errors import ErrorReporter
 from bot.files import FileFetcher, FileProblem, is_supported_name
@@ -97,11 +98,46 @@ class BotContext:
 
     # -- helpers used by listeners -----------------------------------------------------------
 
+    channels: ChannelDirectory | None = None
+    _watched: tuple[frozenset[str], frozenset[str]] | None = None
+
+    @property
+    def watched_ids_and_names(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._watched is None:
+            self._watched = split_channels(self.settings.watched_channels)
+        return self._watched
+
+    @property
+    def guide_names_channels(self) -> bool:
+        """The guide maps some channel by name (``#launches: social``)."""
+        mapping = getattr(self.guide, "channels", None) or {}
+        return any(not is_channel_id(str(k)) for k in mapping)
+
+    def watch_needs_name(self, channel: str | None) -> bool:
+        """Whether deciding if ``channel`` is watched needs its name (settings name channels)."""
+        if not channel or self.channels is None or "*" in self.settings.watched_channels:
+            return False
+        ids, names = self.watched_ids_and_names
+        return bool(names) and channel not in ids
+
+    async def learn_channel(self, channel: str | None, *, wait_s: float | None = None) -> None:
+        """Cache the channel's name (``conversations.info``, at most ``wait_s``)."""
+        if channel and self.channels is not None:
+            await self.channels.name_of(channel, wait_s=wait_s)
+
     def is_watched(self, channel: str | None) -> bool:
+        """By id, or by name once ``learn_channel`` cached it."""
         if not channel:
             return False
-        watched = self.settings.watched_channels
-        return "*" in watched or channel in watched
+        if "*" in self.settings.watched_channels:
+            return True
+        ids, names = self.watched_ids_and_names
+        if channel in ids:
+            return True
+        if names and self.channels is not None:
+            name = self.channels.cached_name(channel)
+            return name is not None and name in names
+        return False
 
     def profile_for(self, channel: str | None, channel_name: str | None = None) -> str | None:
         if not channel:
@@ -109,11 +145,21 @@ class BotContext:
         finder = getattr(self.guide, "profile_for_channel", None)
         if finder is None:
             return None
+        if channel_name is None and self.channels is not None:
+            channel_name = self.channels.cached_name(channel)
         try:
             profile = finder(channel, channel_name)
         except TypeError:
             profile = finder(channel)
         return str(profile) if profile else None
+
+    async def resolve_profile(
+        self, channel: str | None, channel_name: str | None = None
+    ) -> str | None:
+        """``profile_for`` after learning the channel's name when the guide maps names."""
+        if channel and not channel_name and self.guide_names_channels:
+            await self.learn_channel(channel, wait_s=10.0)
+        return self.profile_for(channel, channel_key(channel_name) if channel_name else None)
 
     def is_bot_author(self, message: Mapping[str, Any]) -> bool:
         """Own messages and other bots' (loops): never reviewed."""
@@ -306,7 +352,7 @@ class Workflows:
         title: str | None = None,
     ) -> None:
         ctx = self.ctx
-        profile = ctx.profile_for(channel)
+        profile = await ctx.resolve_profile(channel)
         # inference first, outside the per-draft lock (it is the slow part)
         if ctx.store.is_deleted(channel, ts):
             return
@@ -439,7 +485,9 @@ class Workflows:
     async def ephemeral_review(self, job: Job) -> None:
         p = job.payload
         ctx = self.ctx
-        profile = p.get("profile") or ctx.profile_for(p.get("channel"), p.get("channel_name"))
+        profile = p.get("profile") or await ctx.resolve_profile(
+            p.get("channel"), p.get("channel_name")
+        )
         draft = Draft(text=str(p["text"]), id=p.get("source"), format=SourceFormat.MRKDWN)
         try:
             [review] = await ctx.service.review([draft], profile)

@@ -72,7 +72,7 @@ def test_dotenv_file_and_environment_precedence(tmp_path: Path) -> None:
     )
     s = Settings.from_env({"BRANDBOT_MIN_WORDS": "9"}, dotenv_path=env_file)
     assert s.bot_token == "xoxb-from-file"
-    assert s.watched_channels == ("C01", "drafts", "C02")
+    assert s.watched_channels == ("C01", "#drafts", "C02")
     assert s.min_words == 9
 
 
@@ -87,3 +87,16 @@ def test_repr_masks_secrets() -> None:
     assert "secretbot" not in text and "secretapp" not in text and "sig-very-secret" not in text
     assert "xoxb-***" in text and "xapp-***" in text
     assert set(s.secrets) == {"xoxb-1-secretbot", "xapp-1-secretapp", "sig-very-secret"}
+
+
+def test_watched_channels_by_name_or_id() -> None:
+    s = Settings.from_env(
+        {**TOKENS, "BRANDBOT_WATCHED_CHANNELS": "#Launches,C0123ABCD launches-2 G0PRIV"},
+        dotenv_path=None,
+    )
+    assert s.watched_channels == ("#launches", "C0123ABCD", "#launches-2", "G0PRIV")
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env(
+            {**TOKENS, "BRANDBOT_WATCHED_CHANNELS": "#ok,<#C0123|launches>"}, dotenv_path=None
+        )
+    assert "'<#C0123|launches>' is neither a channel id" in str(err.value)

@@ -39,6 +39,11 @@ def is_id(value: object) -> TypeGuard[str]:
 def register(app: AsyncApp, ctx: BotContext) -> None:
     async def on_message(event: Any, body: dict[str, Any]) -> None:
         if isinstance(event, dict):
+            channel = event.get("channel")
+            if is_id(channel) and ctx.watch_needs_name(channel):
+                # watched channels named in settings (#launches): learn this channel's name
+                # (cached; bounded wait so the ack stays fast)
+                await ctx.learn_channel(channel)
             handle_message(event, ctx)
         ctx_mark(body, ctx)
 

@@ -1,0 +1,139 @@
+"""Channel names for settings and guides that name channels (``#launches``) instead of ids.
+
+Slack events carry only channel ids. When ``BRANDBOT_WATCHED_CHANNELS`` or the guide's
+``channels:`` section names a channel, the bot looks the event's channel up with
+``conversations.info`` (scopes ``channels:read`` / ``groups:read``) and caches the name: one call
+per channel per ``ttl_s`` (renames are picked up after that), concurrent lookups of one channel
+share a call, failures are cached briefly so a missing scope does not cost a call per event.
+
+Listeners wait at most ``wait_s`` for a lookup before they acknowledge Slack; a slower lookup
+(a rate-limited Web API) keeps going in the background and fills the cache for the next event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Iterable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+
+_ID_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def is_channel_id(value: str) -> bool:
+    """``C0123ABCD`` / ``G...`` / ``D...``: upper-case letters and digits (names are lower-case)."""
+    return bool(_ID_RE.match(value))
+
+
+def channel_key(name: str) -> str:
+    """How names compare: without ``#``, case-insensitive, surrounding spaces ignored."""
+    return name.strip().lstrip("#").strip().lower()
+
+
+def split_channels(items: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """Settings entries -> (ids, normalised names). ``*`` is neither."""
+    ids: set[str] = set()
+    names: set[str] = set()
+    for item in items:
+        item = item.strip()
+        if not item or item == "*":
+            continue
+        if is_channel_id(item) and not item.startswith("#"):
+            ids.add(item)
+        else:
+            names.add(channel_key(item))
+    return frozenset(ids), frozenset(names)
+
+
+class ChannelDirectory:
+    """``id -> name`` via ``conversations.info``, cached."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        ttl_s: float = 600.0,
+        failure_ttl_s: float = 60.0,
+        wait_s: float = 1.0,
+    ) -> None:
+        self.client = client
+        self.ttl_s = ttl_s
+        self.failure_ttl_s = failure_ttl_s
+        self.wait_s = wait_s
+        self._names: dict[str, tuple[str | None, float]] = {}  # id -> (name, expires)
+        self._inflight: dict[str, asyncio.Task[str | None]] = {}
+        self._warned: set[str] = set()
+        self.lookups = 0  # conversations.info calls made (tests, metrics)
+
+    def cached_name(self, channel_id: str) -> str | None:
+        entry = self._names.get(channel_id)
+        return entry[0] if entry is not None else None
+
+    def _fresh(self, channel_id: str) -> bool:
+        entry = self._names.get(channel_id)
+        return entry is not None and entry[1] > time.monotonic()
+
+    async def name_of(self, channel_id: str, *, wait_s: float | None = None) -> str | None:
+        """The channel's normalised name (no ``#``), or None when it cannot be learnt.
+
+        Waits at most ``wait_s`` (default ``self.wait_s``; ``0`` answers from the cache only and
+        starts a lookup in the background); None then, and the lookup finishes in the background.
+        """
+        if not is_channel_id(channel_id) or channel_id.startswith("D"):
+            return None  # direct messages have no name
+        if self._fresh(channel_id):
+            return self.cached_name(channel_id)
+        task = self._inflight.get(channel_id)
+        if task is None:
+            task = asyncio.ensure_future(self._lookup(channel_id))
+            self._inflight[channel_id] = task
+            task.add_done_callback(lambda _t: self._inflight.pop(channel_id, None))
+        limit = self.wait_s if wait_s is None else wait_s
+        if limit <= 0 and not task.done():
+            return self.cached_name(channel_id)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), timeout=limit)
+        except TimeoutError:
+            log.warning(
+                "conversations.info for %s took over %.1fs; using what is known until it answers",
+                channel_id,
+                limit,
+            )
+            return self.cached_name(channel_id)
+
+    async def _lookup(self, channel_id: str) -> str | None:
+        self.lookups += 1
+        try:
+            resp = await self.client.conversations_info(channel=channel_id)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            if error not in self._warned:
+                self._warned.add(str(error))
+                hint = (
+                    " (add the channels:read and groups:read scopes and reinstall the app)"
+                    if error == "missing_scope"
+                    else ""
+                )
+                log.warning("cannot learn the name of channel %s: %s%s", channel_id, error, hint)
+            return self._fail(channel_id)
+        except Exception as exc:  # network trouble: try again after failure_ttl_s
+            log.warning("cannot learn the name of channel %s: %s", channel_id, exc)
+            return self._fail(channel_id)
+        channel = resp.get("channel") or {}
+        name = channel.get("name") if isinstance(channel, dict) else None
+        if not isinstance(name, str) or not name:
+            return self._fail(channel_id)
+        key = channel_key(name)
+        self._names[channel_id] = (key, time.monotonic() + self.ttl_s)
+        return key
+
+    def _fail(self, channel_id: str) -> str | None:
+        previous = self.cached_name(channel_id)  # keep a stale name rather than forget it
+        self._names[channel_id] = (previous, time.monotonic() + self.failure_ttl_s)
+        return previous
