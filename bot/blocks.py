@@ -149,7 +149,8 @@ def fallback_text(review: Review, *, title: str | None = None, limit: int = 5) -
         lines.append(f"{plural(len(review.findings), 'suggestion')}:")
         for f in _sorted(review.findings)[:limit]:
             fix = f" → {escape(f.suggestions[0])}" if f.suggestions else ""
-            lines.append(f"• {quote(f.matched)}: {escape(f.message)}{fix}")
+            where = f"{quote(f.matched)}: " if f.matched.strip() else ""
+            lines.append(f"• {where}{escape(f.message)}{fix}")
         if len(review.findings) > limit:
             lines.append(f"+{len(review.findings) - limit} more")
     else:
@@ -196,7 +197,9 @@ def overview_fields(review: Review) -> list[str]:
 
 
 def finding_line(f: Finding, guide_link: str | None = None) -> str:
-    line = f"{_SEVERITY_ICON.get(f.severity, '•')} {quote(f.matched)} — {escape(f.message)}"
+    # whole-draft findings (readability, length) quote no words
+    where = f"{quote(f.matched)} — " if f.matched.strip() else ""
+    line = f"{_SEVERITY_ICON.get(f.severity, '•')} {where}{escape(f.message)}"
     if f.suggestions:
         shown = " / ".join(f"*{escape(truncate(s, 60))}*" for s in f.suggestions[:3])
         line += f"\n      → {shown}"
@@ -288,7 +291,10 @@ def update_message(
     arrow = ":arrow_up:" if delta > 0 else ":arrow_down:" if delta < 0 else ":left_right_arrow:"
     note = f"{arrow} *{delta:+.0f}* since the last version (edit {version - 1})"
     if diff.fixed:
-        fixed = ", ".join(quote(f.matched) for f in diff.fixed[:10])
+        fixed = ", ".join(
+            quote(f.matched) if f.matched.strip() else escape(truncate(f.message, 60))
+            for f in diff.fixed[:10]
+        )
         more = f" +{len(diff.fixed) - 10} more" if len(diff.fixed) > 10 else ""
         note += f"\n:white_check_mark: Fixed {plural(len(diff.fixed), 'finding')}: {fixed}{more}"
     if diff.new:

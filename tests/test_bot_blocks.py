@@ -158,3 +158,11 @@ def test_guide_help_and_notices() -> None:
         check_limits(msg)
     assert "profile <name> <draft>" in all_text(blocks.help_message())
     assert "abc123" in blocks.apology_message("abc123")["text"]
+
+
+def test_whole_draft_findings_quote_no_words() -> None:
+    from bot.blocks import fallback_text, finding_line
+
+    f = finding("", rule="Brand.Readability", category="readability", message="Aim for grade 9")
+    assert "“”" not in finding_line(f) and "Aim for grade 9" in finding_line(f)
+    assert "“”" not in fallback_text(make_review([f], score=70.0))
