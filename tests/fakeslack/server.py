@@ -82,6 +82,7 @@ class FakeSlack:
         api_app_id: str = "A0FAKEAPP",
         spec_path: Path | None = None,
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -130,6 +131,7 @@ class FakeSlack:
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self._port = 0
+        self._wanted_port = port  # 0: any free port (tests); fixed for `python -m tests.fakeslack`
         self._other_port = 0
 
         self.add_user(bot_user_id, "brandbot", is_bot=True)
@@ -187,7 +189,7 @@ class FakeSlack:
         app.router.add_get("/redirected/{file_id}/{name}", self._redirected)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
+        site = web.TCPSite(self._runner, self.host, self._wanted_port)
         await site.start()
         self._port = _site_port(site)
         other = web.TCPSite(self._runner, self.host, 0)
