@@ -24,10 +24,41 @@ def is_phrase(s: str) -> bool:
     return all(ch.isalpha() for ch in s)
 
 
+def _top_level_alternatives(expected: str) -> list[str] | None:
+    """``expected`` split at its unescaped ``|`` outside any group, or ``None`` if it has none."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(expected):
+        ch = expected[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == "|" and depth == 0:
+            parts.append(expected[start:i])
+            start = i + 1
+        i += 1
+    if not parts:
+        return None
+    return [*parts, expected[start:]]
+
+
 def matches_expected(expected: str, observed: str) -> bool:
-    """Is ``observed`` already what the rule wants? Alternatives (``a|b``) compare literally."""
-    if "|" in expected:
-        return observed in expected.split("|")
+    """Is ``observed`` already what the rule wants?
+
+    Top-level alternatives (``a|b``, ``,|...``) compare literally, as Vale's suite shows
+    (``,,,`` is still flagged by ``',{2,}': ',|...'``); a plain phrase compares literally;
+    anything else is a pattern that must match all of ``observed`` (Vale's ``^(?:%s)$``), so
+    ``CAUTION: \\*\\*(?:Caution|Warning):\\*\\*`` accepts ``CAUTION: **Warning:**``.
+    """
+    options = _top_level_alternatives(expected)
+    if options is not None:
+        return observed in options
     if is_phrase(expected) or expected == observed:
         return expected == observed
     try:
