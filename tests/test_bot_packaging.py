@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -28,7 +29,6 @@ def test_manifest_matches_the_app() -> None:
         "reactions:read",
         "reactions:write",
         "files:read",
-        "users:read",
         "app_mentions:read",
         "im:write",
     }
@@ -46,11 +46,19 @@ def test_manifest_matches_the_app() -> None:
 
 def test_env_example_lists_every_setting_and_parses() -> None:
     source = (ROOT / "bot" / "settings.py").read_text()
-    read = set(re.findall(r'"((?:SLACK|BRANDBOT)_[A-Z_]+|PORT|HOST)"', source))
+    read = set(re.findall(r'"((?:SLACK|BRANDBOT)_[A-Z_]+|PORT|HOST|LOG_LEVEL)"', source))
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^([A-Z_]+)=", example, flags=re.M))
-    assert read - {"BRANDBOT_LOG_LEVEL"} <= listed, read - listed
-    assert listed <= read | {"LOG_LEVEL"}, listed - read
+    aliases = {"LOG_LEVEL"}  # read when BRANDBOT_LOG_LEVEL is unset; named in a comment
+    assert read - aliases == listed, (read - aliases - listed, listed - read)
+    for alias in aliases:
+        assert alias in read and re.search(rf"^#.*\b{alias}\b", example, flags=re.M), alias
+    # every listed setting has a comment right above it (or shares its group's comment)
+    lines = example.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^[A-Z_]+=", line):
+            above = lines[i - 1] if i else ""
+            assert above.startswith("#") or re.match(r"^[A-Z_]+=", above), line
     s = Settings.from_env({}, dotenv_path=ROOT / ".env.example", require_tokens=False)
     assert s.mode == "socket" and not s.has_slack_credentials
 
@@ -64,3 +72,143 @@ def test_dockerfile_essentials() -> None:
     assert 'CMD ["brandbot", "serve"]' in d
     # models are warmed as the run-time user, after the switch to it
     assert d.index("USER brandbot") < d.index("RUN brandbot warmup")
+
+
+# -- scopes: every Web API method the bot calls, against Slack's OpenAPI spec ---------------------
+
+# The spec predates granular bot scopes for chat: chat:write:bot / chat:write:user are chat:write.
+_LEGACY_SCOPES = {"chat:write:bot": "chat:write", "chat:write:user": "chat:write"}
+# conversation-type scopes the bot needs: public and private channels everywhere, and DMs to
+# managers (conversations.open).
+_CONVERSATION_TYPES = ("channels:", "groups:")
+# events whose spec topic lists no scope (app.mention: []), from api.slack.com/events/...
+_EVENT_SCOPES = {
+    "app_mention": "app_mentions:read",
+    "reaction_added": "reactions:read",
+    "file_shared": "files:read",
+}
+
+
+def _web_api_methods_called_by_the_bot() -> dict[str, list[str]]:
+    """``{"chat.postMessage": ["bot/workflows.py", ...]}`` from the client calls in ``bot/``."""
+    import inspect
+
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        for name in set(re.findall(r"\.([a-z]+(?:_[A-Za-z]+)+)\(", path.read_text())):
+            fn = getattr(AsyncWebClient, name, None)
+            if fn is None or not callable(fn):
+                continue
+            calls = re.findall(r'api_call\(\s*"([a-zA-Z.]+)"', inspect.getsource(fn))
+            for method in calls:
+                found.setdefault(method, []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_manifest_scopes_cover_every_web_api_method_the_bot_calls(shared: Path) -> None:
+    import json
+
+    spec = json.loads((shared / "specs/slack/web-api/slack_web_openapi_v2.json").read_text())
+    m = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    scopes = set(m["oauth_config"]["scopes"]["bot"])
+    called = _web_api_methods_called_by_the_bot()
+    # the methods we know the bot uses are found (guards the scan itself)
+    assert {"chat.postMessage", "chat.update", "conversations.info", "auth.test"} <= set(called)
+    problems = []
+    for method, where in sorted(called.items()):
+        ops = spec["paths"].get("/" + method)
+        assert ops, f"{method} (called in {where}) is not in Slack's Web API spec"
+        needed: set[str] = set()
+        for op in ops.values():
+            for sec in op.get("security") or []:
+                needed |= {_LEGACY_SCOPES.get(s, s) for s in sec.get("slackAuth", [])}
+        needed.discard("none")
+        if not needed:
+            continue
+        if not needed & scopes:
+            problems.append(f"{method} needs one of {sorted(needed)} (called in {where})")
+        # conversation methods: the bot works in public and private channels
+        for prefix in _CONVERSATION_TYPES:
+            typed = {s for s in needed if s.startswith(prefix)}
+            if typed and method != "conversations.open" and not typed & scopes:
+                problems.append(f"{method} in {prefix[:-1]} needs {sorted(typed)}")
+    # alerts DM managers: conversations.open on an im needs im:write
+    if "conversations.open" in called and "im:write" not in scopes:
+        problems.append("conversations.open (manager DMs) needs im:write")
+    # downloads of url_private_download are not Web API methods but need files:read
+    if "files:read" not in scopes:
+        problems.append("file downloads need files:read")
+    assert not problems, "\n".join(problems)
+    unused = scopes - {"commands"} - _scopes_used(spec, called, m)
+    assert not unused, f"manifest asks for scopes nothing uses: {sorted(unused)}"
+
+
+def _scopes_used(
+    spec: dict[str, Any], called: dict[str, list[str]], manifest: dict[str, Any]
+) -> set[str]:
+    used: set[str] = {"files:read"}
+    for method in called:
+        for op in spec["paths"].get("/" + method, {}).values():
+            for sec in op.get("security") or []:
+                used |= {_LEGACY_SCOPES.get(s, s) for s in sec.get("slackAuth", [])}
+    for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        used.add(_EVENT_SCOPES.get(event, ""))
+    return used
+
+
+def test_manifest_events_have_their_scopes_and_listeners(shared: Path) -> None:
+    import json
+
+    events_spec = json.loads(
+        (shared / "specs/slack/events-api/slack_events_api_async_v1.json").read_text()
+    )
+    m = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    scopes = set(m["oauth_config"]["scopes"]["bot"])
+    events_py = (ROOT / "bot/listeners/events.py").read_text()
+    for event in m["settings"]["event_subscriptions"]["bot_events"]:
+        # the spec names topics with dots: app_mention -> app.mention
+        topic = events_spec["topics"].get(event.replace("_", "."))
+        assert topic is not None, f"{event} is not a Slack event"
+        required = set(topic["subscribe"].get("x-scopes-required") or [])
+        required |= {_EVENT_SCOPES[event]} if event in _EVENT_SCOPES else set()
+        assert required, f"no known scope for {event}"
+        assert required <= scopes, f"{event} needs {sorted(required - scopes)}"
+        # message.channels / message.groups arrive as "message"
+        assert f'app.event("{event.split(".")[0]}")' in events_py or "re.compile" in events_py
+
+
+def test_manifest_schema_fields() -> None:
+    """The fields Slack's "create from manifest" needs, with the types it expects."""
+    m = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    info = m["display_information"]
+    assert 1 <= len(info["name"]) <= 35 and len(info.get("description", "")) <= 140
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}", info.get("background_color", "#000000"))
+    bot_user = m["features"]["bot_user"]
+    assert 1 <= len(bot_user["display_name"]) <= 80 and isinstance(bot_user["always_online"], bool)
+    for c in m["features"]["slash_commands"]:
+        assert c["command"].startswith("/") and len(c["command"]) <= 32
+        assert 1 <= len(c["description"]) <= 2000 and isinstance(c["should_escape"], bool)
+        # Socket Mode: no url; HTTP mode adds one (docs/slack-setup.md)
+        assert "url" not in c
+    for s in m["features"]["shortcuts"]:
+        assert s["type"] in ("message", "global") and len(s["name"]) <= 24
+        assert len(s["callback_id"]) <= 255 and len(s["description"]) <= 150
+    assert set(m["oauth_config"]["scopes"]) == {"bot"}
+    settings = m["settings"]
+    assert isinstance(settings["interactivity"]["is_enabled"], bool)
+    assert settings["socket_mode_enabled"] is True
+    assert "request_url" not in settings["event_subscriptions"]  # Socket Mode
+    assert set(settings) <= {
+        "event_subscriptions",
+        "interactivity",
+        "org_deploy_enabled",
+        "socket_mode_enabled",
+        "token_rotation_enabled",
+        "allowed_ip_address_ranges",
+        "is_hosted",
+        "function_runtime",
+        "siws_links",
+        "incoming_webhooks",
+    }
