@@ -85,8 +85,6 @@ config:Test a glob
     inputs include source-code files (code parsers not implemented)
 config:Test a negated glob directory
     expects Vale.Spelling output (Hunspell dictionaries)
-config:Test another negated glob
-    negated --glob patterns (`!**/*.{md,py,mdx}`) are not implemented: test.md is still linted
 fragments:Code -> Markup
     Markdown inside source-code comments (fragments) is not implemented
 frontmatter:Markup with frontmatter
@@ -125,8 +123,6 @@ lint:Lint a Clojure file
     code-file or non-Markdown/HTML format parsing is not implemented
 lint:Lint a JSX file
     code-file or non-Markdown/HTML format parsing is not implemented
-lint:Lint an assigned Markdown file
-    [formats] xyz = md mapping is not implemented
 lint:Lint an MDX file
     MDX: text inside JSX expressions/components is linted where Vale skips it (13:14, 37:9)
 lint:Lint a Rust file
@@ -145,8 +141,6 @@ lint:Lint a TypeScript file
     code-file or non-Markdown/HTML format parsing is not implemented
 lint:Lint a Ruby file
     code-file or non-Markdown/HTML format parsing is not implemented
-lint:Lint an assigned format
-    [formats] mapping of a custom extension is not implemented
 misc:Multi-word vocab phrases (#1035)
     expects a Vale.Spelling alert for 'flooberg' (Hunspell dictionaries); phrase exemption works
 misc:In-text attributes

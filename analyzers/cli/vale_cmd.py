@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         linter = Linter(load_config(cfg_path), min_level=args.min_alert_level)
         paths = list(args.paths) or ["."]
         existing = [p for p in paths if (cwd / p).exists()]
-        results = linter.lint_paths(existing, cwd, args.glob)
+        results = linter.lint_paths(existing, cwd, args.glob, args.ext)
         for p in paths:
             if p not in existing and p not in (".",):
                 ext = args.ext or ".txt"

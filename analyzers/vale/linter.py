@@ -311,8 +311,13 @@ class Linter:
         return result
 
     def lint_paths(
-        self, inputs: Sequence[str], cwd: Path, glob: str | None = None
+        self,
+        inputs: Sequence[str],
+        cwd: Path,
+        glob: str | None = None,
+        ext: str | None = None,
     ) -> list[FileResult]:
+        """Lint files and folders; ``ext`` (``--ext``) lints every file as that format."""
         results: list[FileResult] = []
         for src in inputs:
             p = (cwd / src) if not os.path.isabs(src) else Path(src)
@@ -325,18 +330,20 @@ class Linter:
                 continue
             for fp, name in zip(files, shown, strict=True):
                 name = os.path.normpath(name)
-                if glob and not glob_match(glob, name):
+                # Vale matches --glob against the file's full path: ``!**/*.md`` excludes
+                # ./test.md too
+                if glob and not _glob_filter(glob, [name, str(fp.resolve())]):
                     continue
                 if not self.has_any(name):
                     continue
-                ext = fp.suffix
-                if ext.lower() in UNSUPPORTED_EXTS:
+                fext = ext or fp.suffix
+                if fext.lower() in UNSUPPORTED_EXTS:
                     continue
                 try:
                     text = fp.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
                     continue
-                res = self.lint_text(text.replace("\r\n", "\n"), name, ext)
+                res = self.lint_text(text.replace("\r\n", "\n"), name, fext)
                 if res is not None:
                     results.append(res)
         return results
@@ -374,6 +381,12 @@ def _on_block_line(
     if text[idx:].startswith("_") and not matched.startswith("_"):
         idx += 1
     return last_line, idx + 1
+
+
+def _glob_filter(pattern: str, names: Sequence[str]) -> bool:
+    if pattern.startswith("!"):
+        return not any(glob_match(pattern[1:], n) for n in names)
+    return any(glob_match(pattern, n) for n in names)
 
 
 def _split(value: str) -> list[str]:

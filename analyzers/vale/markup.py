@@ -386,7 +386,10 @@ def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_O
             prepared = _blank(prepared, m.start(), m.end())
     for m in re.finditer(r"(?m)^\$\$[ \t]*\n.*?\n\$\$[ \t]*$", prepared, re.S):
         prepared = _blank(prepared, m.start(), m.end())
-    tokens = _md().parse(prepared)
+    md = _md()
+    if mdx:
+        md.disable("code")  # MDX has no indented code blocks: indented lines are prose
+    tokens = md.parse(prepared)
     starts = _line_starts(prepared)
     stack: list[str] = []
     heading: str | None = None
