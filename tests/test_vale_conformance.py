@@ -196,7 +196,7 @@ scopes:List
 styles:Lint against Scripts
     Tengo `script` rules are not implemented
 styles:Lint against demo
-    AsciiDoc/rST inputs, spelling (Hunspell) and POS-tagged `sequence` rules (demo.Meetup); also md grade 7.59 vs 7.13 (Punkt sentence count), demo.Smart col 178 vs 101, demo.Hyphen (`text.html` scope suffix) missing, extra MDX ScopedHeading 7:1
+    adoc/rST, Hunspell, POS `sequence`; md grade 7.59!=7.13, Smart col, Hyphen, MDX heading
 views:YAML
     views (structured-data blueprints) are not implemented
 """
