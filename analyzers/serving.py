@@ -18,7 +18,10 @@ import concurrent.futures
 import functools
 import logging
 import os
+import threading
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,11 +169,34 @@ class EnginePredictor:
         return np.stack([np.asarray(p.embedding, dtype=np.float32) for p in preds])
 
 
-class EngineReviewService:
-    """Async reviews on top of an engine: rules in a thread pool, models on the engine.
+@dataclass
+class _Job:
+    draft: Draft
+    profile: str | None
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Review]
 
-    Concurrent ``review`` calls run in up to ``threads`` pool threads; their sentences meet in
-    the engine's queue and are batched together there.
+
+def _settle(
+    future: asyncio.Future[Review], review: Review | None, exc: BaseException | None
+) -> None:
+    if future.done():  # the caller gave up
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        assert review is not None
+        future.set_result(review)
+
+
+class EngineReviewService:
+    """Async reviews on top of an engine: rules in a few threads, models on the engine.
+
+    Drafts queue here; up to ``threads`` drain loops (pool threads) each take what is queued for
+    one profile, up to ``max_batch`` drafts, and review it as one batch: the rules in the pool
+    thread, every sentence of the batch in one engine request. A lone draft starts at once;
+    with two drain loops one can run rules while the other waits on the engine. Matches
+    ``bot.jobs.ReviewService`` (``ready``, ``review``, ``aclose``).
     """
 
     def __init__(
@@ -178,16 +204,23 @@ class EngineReviewService:
         guide: BrandGuide,
         engine: InferenceEngine[SentencePrediction],
         *,
-        threads: int = 4,
+        threads: int = 2,
+        max_batch: int = 16,
         own_engine: bool = True,
     ) -> None:
         self.engine = engine
         self.own_engine = own_engine
+        self.threads = max(1, threads)
+        self.max_batch = max(1, max_batch)
         self.suite = EmbeddedModelSuite(EnginePredictor(engine), name="embedded (engine)")
         self.reviewer = Reviewer(guide, self.suite)
+        self.batches: list[int] = []  # sizes of the batches reviewed (for tests and metrics)
         self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=max(1, threads), thread_name_prefix="brandbot-review"
+            max_workers=self.threads, thread_name_prefix="brandbot-review"
         )
+        self._pending: deque[_Job] = deque()
+        self._lock = threading.Lock()
+        self._active = 0
 
     @property
     def guide(self) -> BrandGuide:
@@ -218,13 +251,60 @@ class EngineReviewService:
         if not drafts:
             return []
         loop = asyncio.get_running_loop()
-        call = functools.partial(self.reviewer.review, list(drafts), profile=profile)
-        return await loop.run_in_executor(self._executor, call)
+        jobs = [_Job(d, profile, loop, loop.create_future()) for d in drafts]
+        with self._lock:
+            self._pending.extend(jobs)
+            start = self._active < self.threads
+            if start:
+                self._active += 1
+        if start:
+            self._executor.submit(self._drain)
+        return list(await asyncio.gather(*(j.future for j in jobs)))
+
+    def _take(self) -> list[_Job]:
+        first = self._pending.popleft()
+        batch, keep = [first], deque[_Job]()
+        while self._pending and len(batch) < self.max_batch:
+            job = self._pending.popleft()
+            (batch if job.profile == first.profile else keep).append(job)
+        keep.extend(self._pending)
+        self._pending = keep
+        return [j for j in batch if not j.future.done()]
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._active -= 1
+                    return
+                batch = self._take()
+            if not batch:
+                continue
+            self.batches.append(len(batch))
+            try:
+                reviews = self.reviewer.review([j.draft for j in batch], profile=batch[0].profile)
+            except Exception as exc:  # e.g. an unknown profile: every caller of the batch hears
+                for j in batch:
+                    _call_soon(j, None, exc)
+                continue
+            for j, r in zip(batch, reviews, strict=True):
+                _call_soon(j, r, None)
 
     async def aclose(self) -> None:
+        with self._lock:
+            pending, self._pending = list(self._pending), deque()
+        for j in pending:
+            j.future.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
         if self.own_engine:
             await asyncio.get_running_loop().run_in_executor(None, self.engine.close)
+
+
+def _call_soon(job: _Job, review: Review | None, exc: BaseException | None) -> None:
+    try:
+        job.loop.call_soon_threadsafe(_settle, job.future, review, exc)
+    except RuntimeError:  # the caller's loop is closed
+        log.debug("review finished after its event loop closed")
 
 
 __all__ = [

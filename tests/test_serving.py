@@ -127,3 +127,32 @@ def test_backend_counts_word_pieces_with_the_tokenizer() -> None:
     short, long = backend.count_tokens(["Hi.", "Internationalization of tokenizers " * 3])
     assert short == 4  # [CLS] hi . [SEP]
     assert long > 10
+
+
+async def test_queued_drafts_are_reviewed_as_one_batch() -> None:
+    import threading
+
+    release = threading.Event()
+    entered = threading.Event()
+
+    class Held(FakePredictor):
+        def predict(self, sentences: Any) -> Any:
+            entered.set()
+            assert release.wait(WAIT)
+            return super().predict(sentences)
+
+    fake = Held()
+    service = EngineReviewService(make_guide(), engine_over(fake), threads=1, max_batch=8)
+    try:
+        first = asyncio.ensure_future(service.review([DRAFTS[0]]))
+        assert await asyncio.to_thread(entered.wait, WAIT)
+        later = [asyncio.ensure_future(service.review([d])) for d in DRAFTS[1:3] * 3]
+        await asyncio.sleep(0.05)  # let every review enqueue (no timing is asserted)
+        release.set()
+        done = await asyncio.wait_for(asyncio.gather(first, *later), WAIT)
+        assert all(r.sentiment is not None for (r,) in done[:3])
+        assert service.batches == [1, 6]  # the six queued drafts went through in one batch
+        # ...and their sentences reached the predictor in one call
+        assert len(fake.calls) == 2
+    finally:
+        await service.aclose()
