@@ -41,7 +41,7 @@ def test_json_output_round_trips(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_directory_reviews_every_draft(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "--format", "json", str(DRAFTS))
+    code, out, _err = run(capsys, "--format", "json", str(DRAFTS))
     data = json.loads(out)
     assert len(data["reviews"]) == len([p for p in DRAFTS.iterdir() if p.is_file()])
     verdicts = {r["input"].split("/")[-1]: r["verdict"] for r in data["reviews"]}
