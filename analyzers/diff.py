@@ -36,7 +36,7 @@ def is_alert_worthy(review: Review) -> tuple[bool, list[str]]:
         reasons.append(f"score {review.score:.0f} is under the alert threshold")
     errors = [f for f in review.findings if f.severity is Severity.ERROR]
     if errors:
-        names = ", ".join(sorted({f"“{f.matched}”" for f in errors})[:3])
+        names = ", ".join(sorted({f"“{f.display}”" for f in errors})[:3])
         reasons.append(
             f"{len(errors)} error-level finding{'s' if len(errors) > 1 else ''} ({names})"
         )

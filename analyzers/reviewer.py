@@ -202,6 +202,7 @@ def _alert_to_finding(alert: Alert, doc: PlainText) -> Finding:
         suggestions=tuple(alert.suggestions),
         link=alert.link,
         action=alert.action,
+        excerpt=" ".join(doc.text[alert.start : alert.end].split()),
     )
 
 
@@ -213,7 +214,10 @@ def _map(span: Span, doc: PlainText) -> Span:
 
 def _remap_finding(f: Finding, doc: PlainText) -> Finding:
     span = _map(f.span, doc)
-    return dataclasses.replace(f, span=span, matched=span.slice(doc.original) or f.matched)
+    excerpt = " ".join(doc.text[f.span.start : f.span.end].split())
+    return dataclasses.replace(
+        f, span=span, matched=span.slice(doc.original) or f.matched, excerpt=excerpt
+    )
 
 
 def _remap_entity(e: Entity, doc: PlainText) -> Entity:

@@ -97,6 +97,12 @@ class Finding:
     suggestions: tuple[str, ...] = ()
     link: str | None = None
     action: str | None = None  # Vale's action name (replace, remove, suggest, ...)
+    excerpt: str = ""  # the matched words as prose (markup removed), for display
+
+    @property
+    def display(self) -> str:
+        """The words to quote to a reader: the prose excerpt, else the original characters."""
+        return self.excerpt or self.matched
 
     @property
     def key(self) -> tuple[str, str]:
@@ -200,6 +206,7 @@ def _finding(d: Mapping[str, Any]) -> Finding:
         suggestions=tuple(d.get("suggestions", ())),
         link=d.get("link"),
         action=d.get("action"),
+        excerpt=d.get("excerpt", ""),
     )
 
 

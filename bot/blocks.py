@@ -149,7 +149,7 @@ def fallback_text(review: Review, *, title: str | None = None, limit: int = 5) -
         lines.append(f"{plural(len(review.findings), 'suggestion')}:")
         for f in _sorted(review.findings)[:limit]:
             fix = f" → {escape(f.suggestions[0])}" if f.suggestions else ""
-            where = f"{quote(f.matched)}: " if f.matched.strip() else ""
+            where = f"{quote(f.display)}: " if f.matched.strip() else ""
             lines.append(f"• {where}{escape(f.message)}{fix}")
         if len(review.findings) > limit:
             lines.append(f"+{len(review.findings) - limit} more")
@@ -198,7 +198,7 @@ def overview_fields(review: Review) -> list[str]:
 
 def finding_line(f: Finding, guide_link: str | None = None) -> str:
     # whole-draft findings (readability, length) quote no words
-    where = f"{quote(f.matched)} — " if f.matched.strip() else ""
+    where = f"{quote(f.display)} — " if f.matched.strip() else ""
     line = f"{_SEVERITY_ICON.get(f.severity, '•')} {where}{escape(f.message)}"
     if f.suggestions:
         shown = " / ".join(f"*{escape(truncate(s, 60))}*" for s in f.suggestions[:3])
@@ -292,7 +292,7 @@ def update_message(
     note = f"{arrow} *{delta:+.0f}* since the last version (edit {version - 1})"
     if diff.fixed:
         fixed = ", ".join(
-            quote(f.matched) if f.matched.strip() else escape(truncate(f.message, 60))
+            quote(f.display) if f.matched.strip() else escape(truncate(f.message, 60))
             for f in diff.fixed[:10]
         )
         more = f" +{len(diff.fixed) - 10} more" if len(diff.fixed) > 10 else ""

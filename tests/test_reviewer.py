@@ -154,3 +154,12 @@ def test_competitors_are_found_without_models(guide: BrandGuide) -> None:
     assert hit.matched.startswith(competitor.name)
     assert any(e.source == "guide" for e in review.entities)
     assert "entities" in review.category_scores
+
+
+def test_excerpt_is_the_prose_a_reader_sees(guide: BrandGuide) -> None:
+    text = "Our *new* <https://x.io|lumasync> app &amp; more. Is it *great* today? Yes!!"
+    review = Reviewer(guide).review_one(Draft(text, "d", SourceFormat.MRKDWN))
+    casing = next(f for f in review.findings if f.rule_id == "Brand.Products")
+    assert casing.matched == "lumasync" == casing.display
+    for f in review.findings:
+        assert "<" not in f.display and "&amp;" not in f.display
