@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -45,12 +46,19 @@ class BrandBot:
     reviews: JobQueue
     alerts: JobQueue
     owns_service: bool
+    owns_client: bool = False
     started: bool = False
+    _session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
         """Learn who we are (auth.test), then resume unfinished jobs and start the workers."""
         if self.started:
             return
+        if self.owns_client and self.ctx.client.session is None:
+            # one connection pool for every Web API call (slack_sdk otherwise opens and closes
+            # a connection, and a TLS handshake, per call)
+            self._session = aiohttp.ClientSession()
+            self.ctx.client.session = self._session
         try:
             auth = await self.ctx.client.auth_test()
             self.ctx.bot_user_id = auth.get("user_id")
@@ -79,6 +87,10 @@ class BrandBot:
             await self.ctx.service.aclose()
         if close_store:
             self.ctx.store.close()
+        if self._session is not None:
+            self.ctx.client.session = None
+            await self._session.close()
+            self._session = None
         self.started = False
 
     async def idle(self, timeout: float = 30.0) -> None:
@@ -115,6 +127,7 @@ def build_bot(
     store: Store | None = None,
 ) -> BrandBot:
     install_log_masking(settings.secrets)
+    owns_client = client is None
     client = client or web_client(
         settings.bot_token, settings.api_base_url, max_wait_s=settings.max_retry_after_s
     )
@@ -149,6 +162,7 @@ def build_bot(
         capacity=settings.queue_size,
         on_failure=workflows.on_failure,
         is_retryable=is_retryable,
+        gate=ctx.gate,
     )
     ctx.alerts = JobQueue(
         store,
@@ -159,6 +173,7 @@ def build_bot(
         on_failure=workflows.on_failure,
         is_retryable=is_retryable,
         max_attempts=8,
+        gate=ctx.gate,
     )
     alerter.queue = ctx.alerts
 
@@ -170,10 +185,13 @@ def build_bot(
         logger=logging.getLogger("bot.bolt"),
     )
     register_middleware(app, ctx)
+    # events first: bolt tries listeners in registration order, building their arguments for
+    # each, and events are the bulk of the traffic (a burst of drafts). The catch-all event
+    # listener only ever matches events, so commands and shortcuts still reach their own.
+    events.register(app, ctx)
     commands.register(app, ctx)
     shortcuts.register(app, ctx)
     actions.register(app, ctx)
-    events.register(app, ctx)  # last: it holds the catch-all event listener
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -187,6 +205,7 @@ def build_bot(
         reviews=ctx.reviews,
         alerts=ctx.alerts,
         owns_service=owns_service,
+        owns_client=owns_client,
     )
     _BOTS[app] = bot
     return bot

@@ -21,7 +21,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -222,7 +222,9 @@ class JobQueue:
         backoff_max_s: float = 30.0,
         on_failure: FailureHook | None = None,
         is_retryable: Callable[[BaseException], bool] | None = None,
+        gate: AckGate | None = None,
     ) -> None:
+        self.gate = gate
         self.store = store
         self.handler = handler
         self.lane = lane
@@ -335,6 +337,8 @@ class JobQueue:
                 self._queue.task_done()
 
     async def _run_one(self, job: Job, queued_at: float) -> None:
+        if self.gate is not None:
+            await self.gate.quiet()
         self.store.start_job(job.id)
         attempts = job.attempts + 1
         try:
@@ -387,6 +391,54 @@ class JobQueue:
         if self._unfinished <= 0:
             self._unfinished = 0
             self._idle.set()
+
+
+class AckGate:
+    """Acknowledgements first: background work waits while Slack requests are being answered.
+
+    The transports wrap every delivery in ``request()``; workers call ``await quiet()`` before
+    their CPU-heavy steps (rendering Block Kit, serialising a review) and their Web API calls.
+    Under a burst of deliveries the loop then answers them all before it goes back to the
+    reviews, so the burst's acks are not interleaved with, and delayed by, the reviews' work.
+    ``max_wait_s`` bounds each wait, so sustained traffic slows reviews but never starves them.
+    """
+
+    def __init__(self, max_wait_s: float = 0.25) -> None:
+        self.max_wait_s = max_wait_s
+        self._in_flight = 0
+        self._quiet: asyncio.Event | None = None
+        self.waits = 0  # how often a worker gave way (metrics, tests)
+
+    def _event(self) -> asyncio.Event:
+        if self._quiet is None:
+            self._quiet = asyncio.Event()
+            if not self._in_flight:
+                self._quiet.set()
+        return self._quiet
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    @contextlib.contextmanager
+    def request(self) -> Iterator[None]:
+        self._in_flight += 1
+        self._event().clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight <= 0:
+                self._in_flight = 0
+                self._event().set()
+
+    async def quiet(self) -> None:
+        """Return at once when no delivery is being answered; else wait (bounded) until none is."""
+        if not self._in_flight:
+            return
+        self.waits += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event().wait(), self.max_wait_s)
 
 
 class TokenBucket:

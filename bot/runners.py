@@ -53,11 +53,12 @@ class SocketModeRunner:
         started = time.perf_counter()
         payload: dict[str, Any] | None = None
         try:
-            envelope_id = req.envelope_id
-            if envelope_id and not self.bot.ctx.store.claim(f"envelope:{envelope_id}"):
-                log.debug("duplicate envelope %s acknowledged and dropped", envelope_id)
-            else:
-                payload = await self._dispatch(req)
+            with self.bot.ctx.gate.request():
+                envelope_id = req.envelope_id
+                if envelope_id and not self.bot.ctx.store.claim(f"envelope:{envelope_id}"):
+                    log.debug("duplicate envelope %s acknowledged and dropped", envelope_id)
+                else:
+                    payload = await self._dispatch(req)
         except Exception:
             log.exception("socket mode request %s failed; acknowledging anyway", req.envelope_id)
         finally:
@@ -98,6 +99,10 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
 
     async def slack_events(request: web.Request) -> web.Response:
+        with bot.ctx.gate.request():
+            return await _answer(request)
+
+    async def _answer(request: web.Request) -> web.Response:
         try:
             bolt_req = await to_bolt_request(request)
             bolt_resp = await bot.app.async_dispatch(bolt_req)

@@ -35,7 +35,7 @@ from bot.channels import ChannelDirectory, channel_key, is_channel_id, split_cha
 from bot.clients import webhook
 from bot.errors import ErrorReporter
 from bot.files import FileFetcher, FileProblem, is_supported_name
-from bot.jobs import JobQueue, RetryableError, ReviewService, Submit
+from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
 from bot.settings import Settings
 from bot.store import Job, Store
 
@@ -95,6 +95,7 @@ class BotContext:
     reviewer_status: str = ""
     _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
+    gate: AckGate = field(default_factory=AckGate)
 
     # -- helpers used by listeners -----------------------------------------------------------
 
@@ -360,6 +361,7 @@ class Workflows:
         if record is not None and ts_key(record.version) >= ts_key(version) and record.reply_ts:
             return  # this version (or a newer one) is already reviewed
         [review] = await ctx.service.review([draft], profile)
+        await ctx.gate.quiet()  # acknowledgements first: rendering and posting can wait
 
         async with ctx.lock_for(channel, ts):
             if ctx.store.is_deleted(channel, ts):

@@ -160,3 +160,30 @@ async def test_secrets_never_reach_the_log(caplog: pytest.LogCaptureFixture) -> 
         assert secret not in text, secret
     assert "xoxb-***" in text and ref in text
     assert SecretMasker(["abcd"]).mask("x abcd y") == "x *** y"
+
+
+async def test_ack_gate_holds_workers_while_deliveries_are_answered() -> None:
+    import asyncio
+
+    from bot.jobs import AckGate
+
+    gate = AckGate(max_wait_s=5.0)
+    await gate.quiet()  # nothing in flight: no wait
+    assert gate.waits == 0
+    order: list[str] = []
+
+    async def worker() -> None:
+        await gate.quiet()
+        order.append("work")
+
+    with gate.request():
+        task = asyncio.create_task(worker())
+        await asyncio.sleep(0.05)
+        order.append("ack")
+    await task
+    assert order == ["ack", "work"] and gate.waits == 1
+    # bounded: sustained deliveries slow the work down but never starve it
+    gate.max_wait_s = 0.05
+    with gate.request():
+        await asyncio.wait_for(gate.quiet(), 1.0)
+    assert gate.in_flight == 0
