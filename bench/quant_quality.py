@@ -39,8 +39,8 @@ def task_files(shared: Path) -> dict[str, Path]:
 
 def run_task(task: str, path: Path, model: Any, limit: int) -> tuple[dict[str, Any], Any]:
     """(metrics, labels per example) for one task."""
-    from analyzers.cli import eval_cmd as ev
     from analyzers.models import datasets as ds
+    from analyzers.models import evaluate as ev
     from analyzers.models.heads import CONLL_TAGS, GOEMOTIONS_LABELS, WNUT_TAGS
 
     def cut(xs: list[Any]) -> list[Any]:

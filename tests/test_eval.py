@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from analyzers.cli.eval_cmd import evaluate, score_goemotions, score_sst2, score_tagged
 from analyzers.models.datasets import DataFormatError, read_goemotions, read_tagged
+from analyzers.models.evaluate import evaluate, score_goemotions, score_sst2, score_tagged
 from analyzers.models.heads import CONLL_TAGS, GOEMOTIONS_LABELS
 from analyzers.models.metrics import accuracy, chunks, entity_prf, macro_f1, spearman
 from analyzers.models.tokenize import Encoded, casing_shape

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from analyzers.cli.eval_cmd import evaluate
 from analyzers.models.datasets import read_goemotions, read_tagged
+from analyzers.models.evaluate import evaluate
 from analyzers.models.heads import GOEMOTIONS_LABELS
 from analyzers.models.predictor import EmbeddedPredictor, load_embedded_predictor
 from analyzers.paths import REPO_ROOT, shared_dir
