@@ -1387,7 +1387,7 @@ def parse_guide(
         "warnings": tuple(ctx.warnings),
     }
     for w in ctx.warnings:
-        log.warning("brand guide: %s", w)
+        log.info("brand guide: %s", w)  # optional parts only; kept in guide.warnings
     base = BrandGuide(**_fields(parts), **common)
     resolved: dict[str, BrandGuide] = {"": base}
     for name, pp in profile_parts.items():

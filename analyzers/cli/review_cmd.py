@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         err.print(Text(f"brandbot review: guide error: {exc}"))
         return 2
 
+    for note in guide.warnings:
+        err.print(Text(f"note: {note}", style="dim"))
     sources, errors = collect(args.inputs, args.input_format, args.max_bytes)
     for label, message in errors:
         err.print(Text(f"brandbot review: {label}: {message}", style="red"))
