@@ -32,6 +32,30 @@ from common import ROOT, machine_info, make_drafts, percentile
 sys.path.insert(0, str(ROOT / "tests"))
 
 
+class Counting:
+    """Wraps a review service and counts the burst's drafts as their reviews finish."""
+
+    def __init__(self, inner: Any, texts: set[str]) -> None:
+        self.inner = inner
+        self.texts = texts
+        self.done = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.inner.ready)
+
+    async def review(self, drafts: Any, profile: str | None = None) -> Any:
+        reviews = await self.inner.review(drafts, profile)
+        self.done += sum(1 for d in drafts if d.text.strip() in self.texts)
+        return reviews
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def stats(values: list[float]) -> dict[str, float]:
     ms = [v * 1000 for v in values]
     return {
@@ -71,6 +95,7 @@ async def run_mode(mode: str, n_drafts: int, interval: float, seed: int) -> dict
     load_s = time.perf_counter() - t0
 
     drafts = make_drafts(n_drafts, seed=seed, min_words=40, max_words=300)
+    counting = Counting(service, {d.strip() for d in drafts})
     out: dict[str, Any] = {"mode": mode, "drafts": n_drafts, "load_s": round(load_s, 2)}
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeSlack() as fake:
@@ -82,7 +107,7 @@ async def run_mode(mode: str, n_drafts: int, interval: float, seed: int) -> dict
                 BRANDBOT_MIN_WORDS="5",
                 BRANDBOT_QUEUE_SIZE=str(max(200, 4 * n_drafts)),
             )
-            bot = build_bot(settings, reviewer, service=service)
+            bot = build_bot(settings, reviewer, service=counting)
             await bot.start()
             runner = SocketModeRunner(bot, fake.app_token)
             await runner.connect()
