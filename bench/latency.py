@@ -67,7 +67,8 @@ def main() -> int:
             from analyzers.engine import EngineSettings
             from analyzers.serving import EngineReviewService, load_engine
 
-            engine = load_engine(precision=mode, settings=EngineSettings())
+            # no cache: every run must compute (the drafts share some sentences)
+            engine = load_engine(precision=mode, settings=EngineSettings(cache_size=0))
             engine.wait_ready()
             service = EngineReviewService(guide, engine)
 

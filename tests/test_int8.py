@@ -91,3 +91,17 @@ def test_quantize_rejects_a_name_that_is_not_a_linear() -> None:
     model = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
     with pytest.raises(TypeError, match=r"1 is ReLU, not nn\.Linear"):
         quantize_linears(model, names=["1"])
+
+
+@pytest.mark.models
+def test_the_committed_calibration_matches_the_committed_weights() -> None:
+    """Retraining the weights without `python -m analyzers.models.int8` fails here (the engine
+    would fall back to calibrating on built-in sentences, slower to start and less exact)."""
+    from analyzers.models.int8 import CALIBRATION_FILE, convert_predictor
+    from analyzers.models.predictor import load_embedded_predictor
+
+    predictor = load_embedded_predictor(device="cpu", quantize=False)
+    assert load_calibration(CALIBRATION_FILE, predictor.version) is not None
+    assert convert_predictor(predictor) == str(CALIBRATION_FILE)
+    (pred,) = predictor.predict(["We are thrilled to launch this wonderful product today!"])
+    assert max(pred.sentiment, key=pred.sentiment.get) == "positive"
