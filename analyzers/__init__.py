@@ -9,6 +9,7 @@ from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_gui
 from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
 from analyzers.models.pipelines import ModelSettings, load_models
 from analyzers.reviewer import Reviewer
+from analyzers.serving import EngineReviewService, load_engine
 from analyzers.text import word_count
 from analyzers.types import (
     Category,
@@ -30,6 +31,7 @@ __all__ = [
     "Category",
     "DocumentError",
     "Draft",
+    "EngineReviewService",
     "Entity",
     "Finding",
     "GuideError",
@@ -52,6 +54,7 @@ __all__ = [
     "default_guide_path",
     "extract_document",
     "is_alert_worthy",
+    "load_engine",
     "load_guide",
     "load_models",
     "word_count",

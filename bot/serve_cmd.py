@@ -174,19 +174,64 @@ def _configure_logging(settings: Settings) -> None:
     logging.getLogger("slack_bolt").setLevel(max(log_level_number(settings), logging.INFO))
 
 
-def build_reviewer(settings: Settings) -> Any:
-    """Guide + models -> ``analyzers.Reviewer``. Models load (and warm up) here, once."""
-    from analyzers import GuideError, Reviewer, default_guide_path, load_guide
+def load_brand_guide(settings: Settings) -> Any:
+    from analyzers import GuideError, default_guide_path, load_guide
 
     path = settings.guide_path or default_guide_path()
     try:
-        guide = load_guide(Path(path))
+        return load_guide(Path(path))
     except GuideError as exc:
         raise StartupError(f"the brand guide is invalid:\n{exc}") from None
     except OSError as exc:
         raise StartupError(f"cannot read the brand guide {path}: {exc}") from None
+
+
+def build_reviewer(settings: Settings) -> Any:
+    """Guide + models -> ``analyzers.Reviewer``. Models load (and warm up) here, once."""
+    from analyzers import Reviewer
+
+    guide = load_brand_guide(settings)
     models, status = load_models(settings)
     return Reviewer(guide, models, models_status=status)
+
+
+def uses_engine(settings: Settings) -> bool:
+    """The embedded models run on the inference engine (batching, int8, cache); models named
+    per analysis run through transformers pipelines in the executor instead."""
+    o = settings.models
+    return o.backend != "none" and not (o.sentiment_model or o.ner_model or o.tone_model)
+
+
+def build_engine_service(settings: Settings) -> Any:
+    """Guide + the inference engine -> ``analyzers.EngineReviewService`` (the bot's
+    ``ReviewService``): one worker thread owns the models; the event loop awaits futures."""
+    from analyzers import EngineReviewService, load_engine
+
+    guide = load_brand_guide(settings)
+    device = None if settings.models.device == "auto" else settings.models.device
+    try:
+        engine = load_engine(precision=settings.models.precision, device=device)
+    except ValueError as exc:
+        raise StartupError(f"BRANDBOT_PRECISION: {exc}") from None
+    return EngineReviewService(guide, engine)
+
+
+async def start_service(settings: Settings) -> tuple[Any, Any]:
+    """(reviewer, service) with the models loaded and warm: the bot reports ready only then."""
+    loop = asyncio.get_running_loop()
+    if not uses_engine(settings):
+        return await loop.run_in_executor(None, build_reviewer, settings), None
+    service = await loop.run_in_executor(None, build_engine_service, settings)
+    t0 = time.perf_counter()
+    try:
+        await service.until_ready()
+        log.info("models warm on the inference engine in %.1fs", time.perf_counter() - t0)
+    except Exception as exc:
+        if settings.models.backend == "embedded":
+            await service.aclose()
+            raise StartupError(f"the models failed to load: {exc}") from None
+        log.warning("models failed to load (%s); reviewing with rules only", exc)
+    return service.reviewer, service
 
 
 def load_models(settings: Settings) -> tuple[Any, str]:
@@ -230,10 +275,11 @@ async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
     from bot.runners import SocketModeRunner, start_http
 
     loop = asyncio.get_running_loop()
+    service = None
     if reviewer is None:
-        reviewer = await loop.run_in_executor(None, build_reviewer, settings)
+        reviewer, service = await start_service(settings)
     assert reviewer is not None
-    bot = build_bot(settings, reviewer)
+    bot = build_bot(settings, reviewer, service=service)
     try:
         await bot.start()
     except RuntimeError as exc:
@@ -262,4 +308,6 @@ async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
             await socket_runner.close()
         await web_runner.cleanup()
         await bot.stop(grace_s=10.0)
+        if service is not None:
+            await service.aclose()
     return 0

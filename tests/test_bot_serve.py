@@ -233,3 +233,28 @@ async def test_invalid_guide_exits_2_without_traceback(tmp_path: Path) -> None:
     assert code == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "the brand guide is invalid" in proc.stderr and "guide.yaml" in proc.stderr
+
+
+@pytest.mark.models
+async def test_serve_with_the_embedded_models_on_the_inference_engine(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+    procs: list[ServeProcess],
+) -> None:
+    """The default start: models on the engine, warm before /readyz; reviews carry the model
+    analyses (tone, sentiment, entities) as well as the rules."""
+    fake = fake_slack
+    env = serve_env(fake, tmp_path, "socket", BRANDBOT_MODELS="auto", BRANDBOT_PRECISION="int8")
+    proc = await ServeProcess(tmp_path, env, "serve").start()
+    procs.append(proc)
+    await wait_ready(int(env["PORT"]), proc, timeout=90)
+    await fake.wait_for_socket(timeout=10)
+    d = await sc.acked(await fake.send_command(BAD, channel=sc.GENERAL))
+    await fake.wait_for_response_posts(1, timeout=30)
+    [post] = fake.responses_for(d.response_url)
+    text = sc.all_text(post.body)
+    assert "“synergy”" in text
+    assert "*Tone*" in text and "*Sentiment*" in text
+    assert await proc.stop() == 0, proc.stderr
+    assert "models warm on the inference engine" in proc.stderr
+    assert "Traceback" not in proc.stderr
