@@ -4,9 +4,10 @@ local Slack (``fakeslack``) in Socket Mode or HTTP mode."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -260,3 +261,16 @@ def real_reviewer() -> Any:
         _REAL = Reviewer(load_guide(default_guide_path()), None)
         _REAL.review([Draft(GOOD)])  # compile the rules once
     return _REAL
+
+
+@contextlib.asynccontextmanager
+async def running(
+    fake: Any, tmp: Path, mode: str, reviewer: Any, **settings: Any
+) -> AsyncIterator[Harness]:
+    """A started ``Harness``, stopped on the way out."""
+    h = Harness(fake, tmp, mode, reviewer, **settings)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()

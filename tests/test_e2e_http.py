@@ -9,9 +9,8 @@ from typing import Any
 
 import aiohttp
 import bot_scenarios as sc
-import pytest
 import pytest_asyncio
-from botkit import BAD, FakeReviewer, Harness, real_reviewer
+from botkit import BAD, Harness, real_reviewer, running
 from fakeslack import payloads
 from fakeslack.fixtures import fake_slack  # noqa: F401
 
@@ -20,40 +19,8 @@ MODE = "http"
 
 @pytest_asyncio.fixture
 async def harness(fake_slack: Any, tmp_path: Path) -> AsyncIterator[Harness]:  # noqa: F811
-    h = Harness(fake_slack, tmp_path, MODE, real_reviewer())
-    await h.start()
-    try:
+    async with running(fake_slack, tmp_path, MODE, real_reviewer()) as h:
         yield h
-    finally:
-        await h.stop()
-
-
-@pytest.mark.parametrize("scenario", sc.COMMON, ids=lambda f: f.__name__)
-async def test_scenario(harness: Harness, scenario: sc.Scenario) -> None:
-    await scenario(harness)
-
-
-async def test_rate_limit_storm(harness: Harness) -> None:
-    await sc.rate_limit_storm(harness)
-
-
-async def test_restart_mid_burst(fake_slack: Any, tmp_path: Path) -> None:  # noqa: F811
-    h = Harness(fake_slack, tmp_path, MODE, FakeReviewer(delay_s=0.05), BRANDBOT_WORKERS="2")
-    await h.start()
-    try:
-        await sc.restart_mid_burst(h)
-    finally:
-        await h.stop()
-
-
-async def test_ack_latency_under_burst(fake_slack: Any, tmp_path: Path) -> None:  # noqa: F811
-    h = Harness(fake_slack, tmp_path, MODE, FakeReviewer(delay_s=0.03, busy=True))
-    await h.start()
-    try:
-        stats = await sc.ack_latency_burst(h)
-    finally:
-        await h.stop()
-    assert stats["p99_ms"] < 1000
 
 
 async def test_invalid_signatures_rejected(harness: Harness) -> None:
