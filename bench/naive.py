@@ -56,9 +56,8 @@ class NaivePredictor:
 
 
 def load_naive_predictor() -> NaivePredictor:
-    from analyzers.models.predictor import load_embedded_predictor
-
     from analyzers.models.encoder import base_model_dir
+    from analyzers.models.predictor import load_embedded_predictor
     from analyzers.serving import PredictorBackend
 
     base = load_embedded_predictor(device="cpu", quantize=False)
