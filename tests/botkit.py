@@ -97,7 +97,7 @@ class FakeReviewer:
         "synergy": "teamwork",
         "leverage": "use",
         "utilize": "use",
-        "globex": None,
+        "brightline": None,
     }
 
     def __init__(self, delay_s: float = 0.0, *, busy: bool = False) -> None:
@@ -126,7 +126,7 @@ class FakeReviewer:
             for word, fix in self.BAD.items():
                 i = lower.find(word)
                 if i >= 0:
-                    sev = Severity.ERROR if word == "globex" else Severity.WARNING
+                    sev = Severity.ERROR if word == "brightline" else Severity.WARNING
                     found.append(
                         finding(
                             d.text[i : i + len(word)],
@@ -188,7 +188,7 @@ async def wait_until(predicate: Any, timeout: float = 5.0) -> Any:
 # -- end-to-end harness ------------------------------------------------------------------------
 
 GOOD = "Our team ships a calm, clear update for every customer this week."
-BAD = "We leverage synergy to beat Globex, guaranteed! Our product is the best."
+BAD = "We leverage synergy to beat Brightline, guaranteed! Our product is the best."
 FIXED = "We use teamwork to help customers, and our product is the best."
 
 

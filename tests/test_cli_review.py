@@ -77,7 +77,8 @@ def test_bad_inputs_get_one_line_errors_and_the_rest_is_reviewed(
     code, out, err = run(capsys, *args, str(tmp_path / "missing.md"))
     assert code == 2
     assert "Brand.Products" in out  # the good file was still reviewed
-    lines = [line for line in err.splitlines() if line.strip()]
+    # notes about the guide (an optional style missing where ../shared is absent) are not errors
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("note:")]
     assert len(lines) == 6, err
     assert "Traceback" not in err
     expected = {
