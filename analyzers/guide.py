@@ -789,6 +789,18 @@ def _entries(
     return out
 
 
+def _listed_twice(
+    ctx: _Ctx, seen: dict[str, _Node], node: _Node, value: str, what: str, fix: str
+) -> bool:
+    """Report ``value`` if an earlier entry had it (case-insensitive), else remember it."""
+    first = seen.get(value.lower())
+    if first is not None:
+        ctx.error(node, f"{what} is listed twice (first on line {first.where})", fix)
+        return True
+    seen[value.lower()] = node
+    return False
+
+
 def _products(ctx: _Ctx, node: _Node) -> tuple[Product, ...] | None:
     out: list[Product] = []
     seen: dict[str, _Node] = {}
@@ -796,14 +808,8 @@ def _products(ctx: _Ctx, node: _Node) -> tuple[Product, ...] | None:
         name = _opt(c, "name", lambda n: _expect_str(ctx, n), "")
         if not name:
             continue
-        if name.lower() in seen:
-            ctx.error(
-                c["name"],
-                f"product {name!r} is listed twice (first on line {seen[name.lower()].where})",
-                "Remove one entry.",
-            )
+        if _listed_twice(ctx, seen, c["name"], name, f"product {name!r}", "Remove one entry."):
             continue
-        seen[name.lower()] = c["name"]
         aliases = _strs(ctx, c, "aliases")
         for a_node, alias in zip(_items(c, "aliases"), aliases, strict=False):
             if alias == name:
@@ -874,14 +880,8 @@ def _banned_terms(ctx: _Ctx, node: _Node, default: Severity) -> tuple[BannedTerm
             _check_regex(ctx, c["term"], term)
         if not term:
             continue
-        if term.lower() in seen:
-            ctx.error(
-                c["term"],
-                f"{term!r} is listed twice (first on line {seen[term.lower()].where})",
-                "Remove one entry.",
-            )
+        if _listed_twice(ctx, seen, c["term"], term, repr(term), "Remove one entry."):
             continue
-        seen[term.lower()] = c["term"]
         banned = BannedTerm(
             term=term,
             reason=reason,
@@ -914,14 +914,10 @@ def _competitors(ctx: _Ctx, node: _Node) -> tuple[Competitor, ...] | None:
         name = _opt(c, "name", lambda n: _expect_str(ctx, n), "")
         if not name:
             continue
-        if name.lower() in seen:
-            ctx.error(
-                c["name"],
-                f"competitor {name!r} is listed twice (first on line {seen[name.lower()].where})",
-                "Merge the two entries.",
-            )
+        if _listed_twice(
+            ctx, seen, c["name"], name, f"competitor {name!r}", "Merge the two entries."
+        ):
             continue
-        seen[name.lower()] = c["name"]
         aliases = _strs(ctx, c, "aliases")
         tickers = _strs(ctx, c, "tickers")
         for t_node, t in zip(_items(c, "tickers"), tickers, strict=False):
