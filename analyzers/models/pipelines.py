@@ -36,11 +36,11 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import InitVar, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from analyzers.entities import analyze_entities
 from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
@@ -67,6 +67,8 @@ __all__ = [
     "map_sentiment_label",
     "resolve_model",
 ]
+
+_T = TypeVar("_T")
 
 TASKS = {
     "sentiment": "text-classification",
@@ -461,10 +463,7 @@ class PipelineModelSuite:
         )
         probs = [self._map_sentiment(r) for r in _as_rows(raw, len(texts))]
         finishers: list[Callable[[ModelOutput], None]] = []
-        pos = 0
-        for doc, ws in zip(docs, windows, strict=True):
-            mine = probs[pos : pos + len(ws)]
-            pos += len(ws)
+        for doc, ws, mine in _per_doc(docs, windows, probs):
 
             def finish(
                 out: ModelOutput, doc: ModelInput = doc, ws: Any = ws, mine: Any = mine
@@ -509,11 +508,10 @@ class PipelineModelSuite:
         )
         rows = _as_rows(raw, len(texts))
         finishers: list[Callable[[ModelOutput], None]] = []
-        pos = 0
-        for doc, ws in zip(docs, windows, strict=True):
+        for doc, ws, doc_rows in _per_doc(docs, windows, rows):
             text = doc.plain.text
             ents: list[Entity] = []
-            for (s, e), row in zip(ws, rows[pos : pos + len(ws)], strict=True):
+            for (s, e), row in zip(ws, doc_rows, strict=True):
                 for item in row:
                     a, b = item.get("start"), item.get("end")
                     if a is None or b is None:
@@ -534,7 +532,6 @@ class PipelineModelSuite:
                             score=float(item.get("score", 0.0)),
                         )
                     )
-            pos += len(ws)
 
             def finish(out: ModelOutput, text: str = text, ents: Any = ents) -> None:
                 entities, findings = analyze_entities(text, ents, guide)
@@ -588,10 +585,7 @@ class PipelineModelSuite:
             else None
         )
         finishers: list[Callable[[ModelOutput], None]] = []
-        pos = 0
-        for doc, ws in zip(docs, windows, strict=True):
-            mine = signals[pos : pos + len(ws)]
-            pos += len(ws)
+        for doc, ws, mine in _per_doc(docs, windows, signals):
 
             def finish(
                 out: ModelOutput, doc: ModelInput = doc, ws: Any = ws, mine: Any = mine
@@ -607,6 +601,16 @@ class PipelineModelSuite:
 
             finishers.append(finish)
         return finishers
+
+
+def _per_doc(
+    docs: Sequence[ModelInput], windows: Sequence[list[tuple[int, int]]], flat: list[_T]
+) -> Iterator[tuple[ModelInput, list[tuple[int, int]], list[_T]]]:
+    """Each document with its windows and its share of ``flat`` (one item per window, in order)."""
+    pos = 0
+    for doc, ws in zip(docs, windows, strict=True):
+        yield doc, ws, flat[pos : pos + len(ws)]
+        pos += len(ws)
 
 
 def _as_rows(raw: Any, n: int) -> list[list[dict[str, Any]]]:
