@@ -487,6 +487,75 @@ class BaseRule:
         return f"<{type(self).__name__} {self.name} scope={list(self.scope.values)}>"
 
 
+# --------------------------------------------------------------------------- vocabulary exceptions
+
+
+def exception_pattern(terms: Sequence[str], ignorecase: bool) -> regex.Pattern[str] | None:
+    """Whole-match pattern for ``exceptions`` (longest first, as Vale sorts them)."""
+    terms = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not terms:
+        return None
+    body = "|".join(terms)
+    try:
+        return regex.compile(("(?i)" if ignorecase else "") + f"(?:{body})")
+    except regex.error:
+        escaped = "|".join(regex.escape(t) for t in terms)
+        return regex.compile(("(?i)" if ignorecase else "") + f"(?:{escaped})")
+
+
+def phrase_pattern(terms: Sequence[str], ignorecase: bool) -> regex.Pattern[str] | None:
+    """Accepted multi-word vocabulary phrases, as whole words (longest first)."""
+    phrases = sorted({t for t in terms if " " in t.strip()}, key=len, reverse=True)
+    if not phrases:
+        return None
+    flags = "(?i)" if ignorecase else ""
+    try:
+        return regex.compile(flags + r"\b(?:" + "|".join(phrases) + r")\b")
+    except regex.error:
+        return regex.compile(flags + r"\b(?:" + "|".join(map(regex.escape, phrases)) + r")\b")
+
+
+def accepted_spans(pattern: regex.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
+    """Where accepted phrases occur in ``text``: matches inside them are exempt (Vale #1035)."""
+    return [m.span() for m in pattern.finditer(text)] if pattern is not None else []
+
+
+def within(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    """Does ``[start, end)`` lie inside one of ``spans``?"""
+    return any(s <= start and end <= e for s, e in spans)
+
+
+class VocabRule(BaseRule):
+    """A word rule whose ``exceptions`` grow by the accepted vocabulary (existence, substitution).
+
+    Accepted terms become whole-match exceptions and accepted multi-word phrases exempt the
+    words inside them; a ``nonword`` rule (or ``vocab: false``) takes no vocabulary.
+    Subclasses set ``exceptions``, ``ignorecase`` and ``nonword``, then call
+    ``_init_exceptions``.
+    """
+
+    exceptions: list[str]
+    ignorecase: bool
+    nonword: bool
+
+    def _init_exceptions(self) -> None:
+        self._except = exception_pattern(self.exceptions, self.ignorecase)
+        self._phrases: regex.Pattern[str] | None = None
+
+    def accept(self, terms: Sequence[str]) -> None:
+        if self.vocab and not self.nonword:
+            self._except = exception_pattern([*self.exceptions, *terms], self.ignorecase)
+            self._phrases = phrase_pattern(terms, self.ignorecase)
+
+    def excepted(self, matched: str) -> bool:
+        """Is all of ``matched`` one of the exceptions (or accepted terms)?"""
+        return self._except is not None and self._except.fullmatch(matched) is not None
+
+    def phrase_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where accepted multi-word phrases occur in ``text``."""
+        return accepted_spans(self._phrases, text)
+
+
 # --------------------------------------------------------------------------- PlainText driver
 
 _KIND_SCOPE = {

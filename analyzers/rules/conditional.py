@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from analyzers.rules.base import BaseRule, FileState, Match, ScopedBlock, compile_pattern
-from analyzers.rules.existence import exception_pattern
+from analyzers.rules.base import (
+    BaseRule,
+    FileState,
+    Match,
+    ScopedBlock,
+    compile_pattern,
+    exception_pattern,
+)
 
 
 class Conditional(BaseRule):

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import regex
 
 from analyzers.rules.base import (
-    BaseRule,
     FileState,
     Match,
     ScopedBlock,
+    VocabRule,
     compile_pattern,
     format_message,
     to_sentence,
+    within,
 )
-from analyzers.rules.existence import accepted_spans, exception_pattern, phrase_pattern
 
 
 def is_phrase(s: str) -> bool:
@@ -75,7 +75,7 @@ def convert_message(message: str) -> str:
     return message
 
 
-class Substitution(BaseRule):
+class Substitution(VocabRule):
     extends = "substitution"
     keys = frozenset({"ignorecase", "nonword", "swap", "exceptions", "pos", "capitalize"})
 
@@ -102,20 +102,14 @@ class Substitution(BaseRule):
         body = rf"(?m)\b(?:{groups})\b" if not self.nonword else f"(?m)(?:{groups})"
         pattern = ("(?i)" if self.ignorecase else "") + body
         self.pattern = compile_pattern(pattern, source=source, rule=name, key="swap")
-        self._except = exception_pattern(self.exceptions, self.ignorecase)
-        self._phrases: regex.Pattern[str] | None = None
-
-    def accept(self, terms: Sequence[str]) -> None:
-        if self.vocab and not self.nonword:
-            self._except = exception_pattern([*self.exceptions, *terms], self.ignorecase)
-            self._phrases = phrase_pattern(terms, self.ignorecase)
+        self._init_exceptions()
 
     def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
         out: list[Match] = []
         text = block.text
-        inside = accepted_spans(self._phrases, text)
+        inside = self.phrase_spans(text)
         for m in self.pattern.finditer(text):
-            if any(s <= m.start() and m.end() <= e for s, e in inside):
+            if within(inside, m.start(), m.end()):
                 continue  # part of an accepted multi-word phrase
             for i, expected in enumerate(self.replacements):
                 start, end = m.span(f"s{i}")
@@ -125,7 +119,7 @@ class Substitution(BaseRule):
                 observed = raw.strip()
                 if not observed or matches_expected(expected, observed):
                     break
-                if self._except is not None and self._except.fullmatch(observed):
+                if self.excepted(observed):
                     break
                 base = self.bases[i]
                 expected = regex.sub(
