@@ -314,14 +314,6 @@ def _is_accepted(name: str, guide: BrandGuide) -> bool:
     return any(p.fullmatch(name) for p in _accepted(tuple(guide.vocabularies)))
 
 
-def _link(guide: BrandGuide, *keys: str) -> str | None:
-    for key in (*keys, "guide"):
-        url = guide.links.get(key)
-        if url:
-            return url
-    return None
-
-
 def _finding_for(text: str, m: Match, guide: BrandGuide) -> Finding | None:
     matched = text[m.start : m.end]
     span = Span(m.start, m.end)
@@ -340,7 +332,7 @@ def _finding_for(text: str, m: Match, guide: BrandGuide) -> Finding | None:
             message=f"{lead}: remove the mention, or rephrase without naming a competitor.",
             span=span,
             matched=matched,
-            link=_link(guide, "competitors", "entities"),
+            link=guide.link_for("competitors", "entities"),
             action="remove",
         )
     if m.kind == "case":
@@ -354,7 +346,7 @@ def _finding_for(text: str, m: Match, guide: BrandGuide) -> Finding | None:
             span=span,
             matched=matched,
             suggestions=(term.canonical,),
-            link=_link(guide, "products", "terminology"),
+            link=guide.link_for("products", "terminology"),
             action="replace",
         )
     if m.kind == "fuzzy":
@@ -366,7 +358,7 @@ def _finding_for(text: str, m: Match, guide: BrandGuide) -> Finding | None:
             span=span,
             matched=matched,
             suggestions=(term.canonical,),
-            link=_link(guide, "products", "terminology"),
+            link=guide.link_for("products", "terminology"),
             action="replace",
         )
     return None
@@ -445,7 +437,7 @@ def analyze_entities(
                 ),
                 span=span,
                 matched=name,
-                link=_link(guide, "products", "entities"),
+                link=guide.link_for("products", "entities"),
                 action="suggest",
             )
         )

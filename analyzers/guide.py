@@ -209,6 +209,14 @@ class BrandGuide:
     def __hash__(self) -> int:  # equal guides hash equal; the mappings are left out
         return hash((self.name, self.source, self.profile, self.products, self.preferred))
 
+    def link_for(self, *keys: str) -> str | None:
+        """The first non-empty link under ``keys``, then under ``guide``; ``None`` if none."""
+        for key in (*keys, "guide"):
+            url = self.links.get(key)
+            if url:
+                return url
+        return None
+
     def with_profile(self, name: str) -> BrandGuide:
         """The guide with profile ``name`` applied (profiles do not stack: each applies to base)."""
         if name and name in self._resolved:

@@ -78,14 +78,6 @@ def _normalise(scores: Mapping[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in vals.items()}
 
 
-def _link(guide: BrandGuide, *keys: str) -> str | None:
-    for key in (*keys, "guide"):
-        url = guide.links.get(key)
-        if url:
-            return url
-    return None
-
-
 def analyze_sentiment(
     text: str,
     sentences: Sequence[tuple[int, int]],
@@ -158,7 +150,7 @@ def _floor_findings(
                 ),
                 span=sent.span,
                 matched=sent.span.slice(text),
-                link=_link(guide, "sentiment", "voice", "tone"),
+                link=guide.link_for("sentiment", "voice", "tone"),
                 action="edit",
             )
         )

@@ -340,14 +340,6 @@ class _Row:
     hedge: Hedging
 
 
-def _link(guide: BrandGuide, *keys: str) -> str | None:
-    for key in (*keys, "guide"):
-        url = guide.links.get(key)
-        if url:
-            return url
-    return None
-
-
 def _emotion(group: str, row: _Row) -> float:
     return float(row.signals.emotions.get(group, 0.0))
 
@@ -445,7 +437,7 @@ def _findings(
     guide: BrandGuide,
 ) -> list[Finding]:
     voice = guide.voice
-    link = _link(guide, "voice", "tone")
+    link = guide.link_for("voice", "tone")
     out: list[Finding] = []
 
     def add(rule: str, severity: Severity, row: _Row, message: str) -> None:
