@@ -338,30 +338,24 @@ def _finding_for(text: str, m: Match, guide: BrandGuide) -> Finding | None:
     if m.kind == "case":
         if _line_is_shouted(text, m.start, m.end):
             return None
-        return Finding(
-            rule_id=RULE_CASING,
-            category=Category.ENTITIES.value,
-            severity=Severity.WARNING,
-            message=f"Write the name as “{term.canonical}”, not “{matched}”.",
-            span=span,
-            matched=matched,
-            suggestions=(term.canonical,),
-            link=guide.link_for("products", "terminology"),
-            action="replace",
-        )
-    if m.kind == "fuzzy":
-        return Finding(
-            rule_id=RULE_SPELLING,
-            category=Category.ENTITIES.value,
-            severity=Severity.WARNING,
-            message=f"“{matched}” looks like a misspelling of {term.canonical}.",
-            span=span,
-            matched=matched,
-            suggestions=(term.canonical,),
-            link=guide.link_for("products", "terminology"),
-            action="replace",
-        )
-    return None
+        rule_id = RULE_CASING
+        message = f"Write the name as “{term.canonical}”, not “{matched}”."
+    elif m.kind == "fuzzy":
+        rule_id = RULE_SPELLING
+        message = f"“{matched}” looks like a misspelling of {term.canonical}."
+    else:
+        return None
+    return Finding(
+        rule_id=rule_id,
+        category=Category.ENTITIES.value,
+        severity=Severity.WARNING,
+        message=message,
+        span=span,
+        matched=matched,
+        suggestions=(term.canonical,),
+        link=guide.link_for("products", "terminology"),
+        action="replace",
+    )
 
 
 def _unknown_products(
