@@ -11,10 +11,10 @@ import dataclasses
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 Mode = Literal["socket", "http"]
@@ -149,6 +149,9 @@ def mask(secret: str) -> str:
     return "***"
 
 
+_Num = TypeVar("_Num", int, float)
+
+
 def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
     problems: list[str] = []
 
@@ -159,33 +162,27 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         value = value.strip()
         return value or None
 
-    def integer(name: str, default: int, lo: int, hi: int) -> int:
+    def bounded(
+        name: str, default: _Num, lo: _Num, hi: _Num, parse: Callable[[str], _Num], what: str
+    ) -> _Num:
         raw = get(name)
         if raw is None:
             return default
         try:
-            value = int(raw)
+            value = parse(raw)
         except ValueError:
-            problems.append(f"{name}={raw!r} is not a whole number")
+            problems.append(f"{name}={raw!r} is not {what}")
             return default
         if not lo <= value <= hi:
             problems.append(f"{name}={value} must be between {lo} and {hi}")
             return default
         return value
 
+    def integer(name: str, default: int, lo: int, hi: int) -> int:
+        return bounded(name, default, lo, hi, int, "a whole number")
+
     def number(name: str, default: float, lo: float, hi: float) -> float:
-        raw = get(name)
-        if raw is None:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            problems.append(f"{name}={raw!r} is not a number")
-            return default
-        if not lo <= value <= hi:
-            problems.append(f"{name}={value} must be between {lo} and {hi}")
-            return default
-        return value
+        return bounded(name, default, lo, hi, float, "a number")
 
     def id_list(name: str, prefixes: str) -> tuple[str, ...]:
         raw = get(name)
