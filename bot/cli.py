@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from importlib import metadata
 from collections.abc import Sequence
 
 # module path -> present once that subcommand exists; each exposes register(subparsers)
@@ -16,10 +17,18 @@ _SUBCOMMANDS = (
 )
 
 
+def _version() -> str:
+    try:
+        return metadata.version("brandbot")
+    except metadata.PackageNotFoundError:  # running from a checkout without installing
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="brandbot", description="Review marketing copy against a brand guide."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _SUBCOMMANDS:
         try:
