@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from importlib import metadata
 from collections.abc import Sequence
+from importlib import metadata
 
 # module path -> present once that subcommand exists; each exposes register(subparsers)
 _SUBCOMMANDS = (

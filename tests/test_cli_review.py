@@ -136,3 +136,10 @@ def test_console_script_entry_point() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "LumaSync" in proc.stdout
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("brandbot ")
