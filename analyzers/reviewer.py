@@ -142,7 +142,11 @@ class Reviewer:
             score, result = 0.0, Verdict.NEEDS_WORK
         else:
             result = verdict(
-                score, findings, guide.thresholds.pass_score, guide.thresholds.alert_score
+                score,
+                findings,
+                guide.thresholds.pass_score,
+                guide.thresholds.alert_score,
+                scores,
             )
         return Review(
             draft=draft,

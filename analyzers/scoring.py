@@ -13,7 +13,9 @@ failing on a single suggestion. The overall score is the weighted mean of the ca
 analysis was skipped (say, the models failed to load) is left out rather than counted as perfect.
 
 Verdict: ``fail`` when the score is under the guide's alert threshold; ``pass`` when it reaches the
-pass threshold and no finding is an error; ``needs_work`` otherwise.
+pass threshold, no finding is an error and no single category scores under the alert threshold
+(a draft that reads strongly off in one dimension, say sentiment, is not waved through by the
+mean of the others); ``needs_work`` otherwise.
 """
 
 from __future__ import annotations
@@ -54,10 +56,19 @@ def overall_score(scores: Mapping[str, float], weights: Mapping[str, float]) -> 
 
 
 def verdict(
-    score: float, findings: Iterable[Finding], pass_score: float, alert_score: float
+    score: float,
+    findings: Iterable[Finding],
+    pass_score: float,
+    alert_score: float,
+    categories: Mapping[str, float] | None = None,
 ) -> Verdict:
     if score < alert_score:
         return Verdict.FAIL
-    if score >= pass_score and not any(f.severity is Severity.ERROR for f in findings):
+    weakest = min(categories.values(), default=100.0) if categories else 100.0
+    if (
+        score >= pass_score
+        and weakest >= alert_score
+        and not any(f.severity is Severity.ERROR for f in findings)
+    ):
         return Verdict.PASS
     return Verdict.NEEDS_WORK

@@ -76,6 +76,9 @@ def test_verdicts() -> None:
     assert verdict(90, err, 80, 50) is Verdict.NEEDS_WORK  # an error never passes
     assert verdict(70, [], 80, 50) is Verdict.NEEDS_WORK
     assert verdict(49.9, [], 80, 50) is Verdict.FAIL
+    # one category far under the alert threshold keeps a good mean from passing
+    assert verdict(85, warn, 80, 50, {"sentiment": 30.0, "style": 100.0}) is Verdict.NEEDS_WORK
+    assert verdict(85, warn, 80, 50, {"sentiment": 50.0, "style": 100.0}) is Verdict.PASS
 
 
 def full_review(findings: tuple[Finding, ...] = (), score: float = 72.5) -> Review:
