@@ -23,7 +23,6 @@ from analyzers.types import (
     Review,
     SentenceScore,
     SentimentResult,
-    Severity,
     Span,
     ToneProfile,
     Verdict,
@@ -262,7 +261,3 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
             best = dataclasses.replace(best, suggestions=(*best.suggestions, *dict.fromkeys(extra)))
         kept.append(best)
     return kept
-
-
-def is_error(f: Finding) -> bool:
-    return f.severity is Severity.ERROR
