@@ -161,6 +161,7 @@ class Voice:
     on_voice: tuple[str, ...] = ()
     off_voice: tuple[str, ...] = ()
     min_voice_match: float | None = None  # 0..1
+    advice: str = ""  # replaces the default advice of policy findings (e.g. an incident profile)
 
     def __hash__(self) -> int:
         emotions = tuple(sorted(self.emotions.items()))
@@ -693,6 +694,7 @@ VOICE_KEYS = (
     "on_voice",
     "off_voice",
     "min_voice_match",
+    "advice",
 )
 TONE_KEYS = ("target", "tolerance")
 LIMIT_KEYS = ("readability_grade", "max_sentence_words", "max_exclamations", "sentiment_floor")
@@ -995,6 +997,7 @@ def _voice(ctx: _Ctx, node: _Node) -> Voice | None:
         on_voice=_strs(ctx, c, "on_voice"),
         off_voice=_strs(ctx, c, "off_voice"),
         min_voice_match=_opt(c, "min_voice_match", lambda n: _expect_num(ctx, n, 0.0, 1.0), None),
+        advice=_opt(c, "advice", lambda n: _expect_str(ctx, n, allow_empty=True), "").strip(),
     )
 
 

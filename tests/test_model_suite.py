@@ -38,6 +38,7 @@ def test_is_a_model_suite_and_batches_all_sentences_in_one_call() -> None:
         assert set(out.timings) == {
             "models.predict",
             "models.sentiment",
+            "models.policy",
             "models.entities",
             "models.tone",
         }

@@ -38,7 +38,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analyzers.entities import analyze_entities
+from analyzers.models.attribution import occlusion_words
 from analyzers.models.base import ModelInput, ModelOutput
+from analyzers.policy import SentenceEvidence, policy_findings
 from analyzers.prose import chunk_range, has_prose, non_english_reason, trim_range
 from analyzers.sentiment import analyze_sentiment
 from analyzers.tone import SentenceSignals, VoiceReference, analyze_tone, group_emotions
@@ -264,6 +266,7 @@ class EmbeddedModelSuite:
                 continue
             if name == "sentiment":
                 guarded(out, name, lambda: self._sentiment(text, plan, out, guide))
+                guarded(out, "policy", lambda: self._policy(text, plan, out, guide))
             else:
                 guarded(out, name, lambda: self._tone(text, plan, out, guide, voice, voice_error))
 
@@ -277,6 +280,19 @@ class EmbeddedModelSuite:
             return
         out.sentiment = result
         out.findings.extend(findings)
+
+    def _policy(self, text: str, plan: _Plan, out: ModelOutput, guide: BrandGuide) -> None:
+        """Disparaging, blaming, offensive and sarcastic sentences (:mod:`analyzers.policy`)."""
+        evidence = []
+        for (start, end), p in zip(plan.ranges, plan.preds, strict=True):
+            s, e = trim_range(text, start, end)
+            evidence.append(SentenceEvidence(Span(s, e), p.sentiment, getattr(p, "safety", {})))
+
+        def explain(i: int, score: str) -> list[str]:
+            span = evidence[i].span
+            return occlusion_words(self.predictor, span.slice(text), score)
+
+        out.findings.extend(policy_findings(text, evidence, out.entities, guide, explain=explain))
 
     @staticmethod
     def _tone(
