@@ -139,8 +139,9 @@ def _floor_findings(
             category=Category.SENTIMENT.value,
             severity=Severity.WARNING,
             message=(
-                f"The draft reads negative (sentiment {draft:+.2f}), under this guide's floor of {floor:+.2f}; this "
-                f"sentence pulls it down most (negative, confidence {worst.confidence:.2f}). "
+                f"The draft reads negative (sentiment {draft:+.2f}), under this guide's floor of "
+                f"{floor:+.2f}; this sentence pulls it down most (negative, confidence "
+                f"{worst.confidence:.2f}). "
                 f"{guide.voice.advice or FLOOR_ADVICE}."
             ),
             span=worst.span,

@@ -70,8 +70,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     f1, per = macro_f1(gold, pred)
     n_neutral = sum(g == "neutral" for g in gold)
     neu_neg = sum(g == "neutral" and p == "negative" for g, p in zip(gold, pred, strict=True))
-    confusion = {g: dict(Counter(p for gg, p in zip(gold, pred, strict=True) if gg == g))
-                 for g in LABELS}
+    confusion = {
+        g: dict(Counter(p for gg, p in zip(gold, pred, strict=True) if gg == g)) for g in LABELS
+    }
 
     reviewer = Reviewer(load_guide(args.guide), EmbeddedModelSuite(predictor))
     reviews = reviewer.review([Draft(text=r["text"]) for r in rows])
@@ -88,12 +89,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             caught[r["id"]] = any(f.category in EDITOR_CATS for f in rev.findings)
         if args.show:
             for f in model:
-                print(f"{r['id']} [{r['tone_change_needed']}] {f.rule_id}: {f.message[:90]}"
-                      f" | {r['text'][f.span.start:f.span.end][:80]!r}")
+                print(
+                    f"{r['id']} [{r['tone_change_needed']}] {f.rule_id}: {f.message[:90]}"
+                    f" | {r['text'][f.span.start : f.span.end][:80]!r}"
+                )
     result = {
         "sentences": len(gold),
-        "sentiment_accuracy": round(sum(g == p for g, p in zip(gold, pred, strict=True))
-                                    / len(gold), 3),
+        "sentiment_accuracy": round(
+            sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold), 3
+        ),
         "sentiment_macro_f1": round(f1, 3),
         "sentiment_f1_per_class": {k: round(v, 3) for k, v in per.items()},
         "neutral_called_negative": f"{neu_neg}/{n_neutral} = {neu_neg / n_neutral:.1%}",

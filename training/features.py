@@ -159,6 +159,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--precision", default="int8")
+    ap.add_argument("--limit", type=int, default=0, help="a seeded sample of at most N rows a set")
     args = ap.parse_args()
     torch.set_num_threads(default_threads())
     OUT.mkdir(parents=True, exist_ok=True)
@@ -166,6 +167,8 @@ def main() -> None:
     for name in args.sets.split(","):
         path = OUT / f"{name}-{args.precision}.npz"
         rows = SETS[name]()
+        if args.limit and len(rows) > args.limit:
+            rows = random.Random(SEED).sample(rows, args.limit)
         t0 = time.time()
         texts = [t for t, _ in rows]
         x = pooled_features(predictor, texts)

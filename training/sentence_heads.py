@@ -206,7 +206,11 @@ def train_sentiment(args: argparse.Namespace, company_train: np.ndarray | None) 
         ys.append(d["y"][company_train])
         ws.append(np.full(len(company_train), args.w_company, dtype=np.float32))
     return fit_linear(
-        np.concatenate(xs), np.concatenate(ys), np.concatenate(ws), 3, hidden=args.hidden,
+        np.concatenate(xs),
+        np.concatenate(ys),
+        np.concatenate(ws),
+        3,
+        hidden=args.hidden,
         epochs=args.epochs,
     )
 
@@ -224,12 +228,13 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     random.seed(SEED)
     torch.manual_seed(SEED)
-    n_company = len(load("companycopy")["y"]) if (FEATS / f"companycopy-{PRECISION}.npz").is_file() else 0
-    company_all = np.arange(n_company) if n_company else None
+    has_company = (FEATS / f"companycopy-{PRECISION}.npz").is_file()
+    company_all = np.arange(len(load("companycopy")["y"])) if has_company else None
     model = train_sentiment(args, company_all)
     cal = load("realcopy")
     temp = fit_temperature(logits_of(model, cal["x"]), cal["y"])
-    print(json.dumps({"temperature": round(temp, 3), **sentiment_report(model, temp, args.tau)}, indent=1))
+    report = {"temperature": round(temp, 3), **sentiment_report(model, temp, args.tau)}
+    print(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":
@@ -277,7 +282,9 @@ def export(
     meta["sentence_heads"] = {
         "trained_by": "training/sentence_heads.py (frozen int8 encoder features)",
         "sentiment_temperature": round(temperature, 4),
-        "safety_thresholds": dict(zip(SAFETY_LABELS, [round(v, 4) for v in thresholds], strict=True)),
+        "safety_thresholds": {
+            k: round(v, 4) for k, v in zip(SAFETY_LABELS, thresholds, strict=True)
+        },
         "report": report,
     }
     meta_path.write_text(json.dumps(meta, indent=1) + "\n")
