@@ -92,3 +92,15 @@ def test_occlusion_names_the_words_that_raise_a_score() -> None:
     assert occlusion_words(p, "The release was terrible for everyone.", "negative") == ["terrible"]
     assert occlusion_words(p, "All good here.", "negative") == []
     assert occlusion_words(p, "Hi", "negative") == []
+
+
+def test_tone_findings_name_the_words_that_drove_them() -> None:
+    from analyzers.guide import ToneTarget, Voice
+
+    guide = make_guide(voice=Voice(formality=ToneTarget(0.9, 0.1)))
+    (out,) = EmbeddedModelSuite(FakePredictor()).analyze(
+        [doc("We are gonna ship the update on Monday.")], guide
+    )
+    (f,) = [f for f in out.findings if f.rule_id == "Tone.Formality"]
+    assert "too casual" in f.message
+    assert f.message.endswith("driven by “gonna”.")

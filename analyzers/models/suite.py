@@ -28,6 +28,7 @@ The suite codes against the small :class:`Predictor` protocol below (the shape o
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analyzers.entities import analyze_entities
-from analyzers.models.attribution import occlusion_words
+from analyzers.models.attribution import occlusion_words, tone_score_name
 from analyzers.models.base import ModelInput, ModelOutput
 from analyzers.policy import SentenceEvidence, policy_findings
 from analyzers.prose import chunk_range, has_prose, non_english_reason, trim_range
@@ -269,6 +270,7 @@ class EmbeddedModelSuite:
                 guarded(out, "policy", lambda: self._policy(text, plan, out, guide))
             else:
                 guarded(out, name, lambda: self._tone(text, plan, out, guide, voice, voice_error))
+                guarded(out, "tone.words", lambda: self._explain_tone(text, out))
 
     @staticmethod
     def _sentiment(text: str, plan: _Plan, out: ModelOutput, guide: BrandGuide) -> None:
@@ -293,6 +295,18 @@ class EmbeddedModelSuite:
             return occlusion_words(self.predictor, span.slice(text), score)
 
         out.findings.extend(policy_findings(text, evidence, out.entities, guide, explain=explain))
+
+    def _explain_tone(self, text: str, out: ModelOutput) -> None:
+        """Append the words that drove each model-scored tone finding to its message."""
+        for k, f in enumerate(out.findings):
+            score = tone_score_name(f.rule_id, f.message)
+            if score is None:
+                continue
+            words = occlusion_words(self.predictor, f.span.slice(text), score)
+            if words:
+                drivers = ", ".join(f"“{w}”" for w in words)
+                message = f.message.rstrip(".") + f"; driven by {drivers}."
+                out.findings[k] = dataclasses.replace(f, message=message)
 
     @staticmethod
     def _tone(
