@@ -244,14 +244,30 @@ def _remap_tone(t: ToneProfile | None, doc: PlainText) -> ToneProfile | None:
     return dataclasses.replace(t, sentences=_remap_sentences(t.sentences, doc))
 
 
+# Rules that report the same problem in different words: the guide's product-name rule and the
+# entity gazetteer both catch a product written in the wrong casing or under an old alias.
+EQUIVALENT_RULES: dict[str, str] = {
+    "Entities.ProductCasing": "Brand.Products",
+    "Entities.ProductSpelling": "Brand.Products",
+}
+
+
+def finding_kind(f: Finding) -> str:
+    """What a finding is about: its rule, or the rule it is declared equivalent to."""
+    return EQUIVALENT_RULES.get(f.rule_id, f.rule_id)
+
+
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per exact span. When two analyzers flag the same words (the terminology rule
-    and the entity gazetteer both catch product casing; a Vale style and the guide both ban
-    "synergy") the most severe one is kept, the guide's own rules win ties, and the
-    suggestions of the others are carried over so no fix is lost."""
-    groups: dict[Span, list[Finding]] = {}
+    """Merge findings of the same kind (:func:`finding_kind`) on the same span; keep the rest.
+
+    When two analyzers report the same problem on the same words (the terminology rule and the
+    entity gazetteer both catch product casing) the most severe one is kept, the guide's own
+    rules win ties, and the suggestions of the others are carried over so no fix is lost.
+    Findings of different kinds never replace each other: a tone finding survives a sentiment
+    finding on the same sentence."""
+    groups: dict[tuple[Span, str], list[Finding]] = {}
     for f in findings:
-        groups.setdefault(f.span, []).append(f)
+        groups.setdefault((f.span, finding_kind(f)), []).append(f)
     kept: list[Finding] = []
     for group in groups.values():
         group.sort(key=lambda f: (-f.severity.rank, not f.rule_id.startswith("Brand."), f.rule_id))
