@@ -9,10 +9,11 @@ from model_fakes import FakePredictor, doc, make_guide, target
 
 from analyzers import sentiment as sentiment_module
 from analyzers.guide import Limits, Voice
+from analyzers.language import non_english_reason
 from analyzers.models import suite as suite_module
 from analyzers.models.base import ModelSuite
 from analyzers.models.suite import NO_PROSE, EmbeddedModelSuite, sentence_ranges
-from analyzers.prose import chunk_range, non_english_reason
+from analyzers.prose import chunk_range
 
 GUIDE = make_guide(
     voice=Voice(
