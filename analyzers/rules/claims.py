@@ -3,9 +3,10 @@
 The guide compiles its ``claim_checks`` section into one rule of this type (``Brand.ClaimCheck``):
 
 * superlatives: an adjective or adverb in its superlative form ("brightest", "best"; checked
-  with LemmInflect, so "honest" and "interest" are not), "most" / "least" + an adjective ("most
+  with LemmInflect, so "honest" and "interest" are not), "most" + an adjective ("most
   efficient"), rankings ("#1", "number one", "No. 1") and words such as "unbeatable",
-  "unmatched", "world-class", "industry-leading"; a leading "hands down" / "by far" / "the" and a
+  "unmatched", "world-class", "industry-leading" (not "least" + adjective: "the least risky
+  option" is advice, not a claim); a leading "hands down" / "by far" / "the" and a
   trailing "in the world" / "on the market" / "ever" / "of all time" belong to the claim;
 * absolutes: "100%", "100 percent", "guarantee(d)", "never fails / breaks / crashes / goes down /
   lets you down", "always works", "zero downtime", "risk-free", "foolproof", "flawless";
@@ -48,6 +49,14 @@ DEFAULT_EXCEPTIONS = (
     "most likely",
     "most recent",
     "most recently",
+    "most important",
+    "most importantly",
+    "most significant",
+    "most significantly",
+    "most common",
+    "most commonly",
+    "most notably",
+    "most often",
     "do our best",
     "do your best",
     "did our best",
@@ -65,7 +74,7 @@ _SUFFIX = (
     r"|\s+of\s+all\s+time|\s+ever|\s+anywhere)?"
 )
 _SUPERLATIVE = regex.compile(
-    r"(?i)(?<![\w#])" + _PREFIX + r"(?:(?P<most>(?:most|least)\s+(?P<adj>[a-z]+(?:-[a-z]+)?))"
+    r"(?i)(?<![\w#])" + _PREFIX + r"(?:(?P<most>most\s+(?P<adj>[a-z]+(?:-[a-z]+)?))"
     r"|(?P<est>[a-z]{2,}(?:est)|best|worst|most)"
     r"|(?P<rank>\#\s?1|number[- ]one|no\.\s?1)"
     r"|(?P<word>unbeatable|unmatched|unrivall?ed|unparalleled|second\s+to\s+none"
@@ -80,7 +89,7 @@ _ABSOLUTE = regex.compile(
     r"|stops?|lets?\s+you\s+down|misses|miss)"
     r"|always\s+(?:works?|on|available|up|reliable)"
     r"|zero\s+(?:downtime|risk|defects?|failures?|bugs?)"
-    r"|risk[- ]free|no\s+risk|(?:fool|bullet|fail)[- ]?proof|unbreakable|flawless(?:ly)?)"
+    r"|risk[- ]free|(?:fool|bullet|fail)[- ]?proof|unbreakable|flawless(?:ly)?)"
     r"(?!\w)"
 )
 
