@@ -106,7 +106,8 @@ def test_ordinary_words_are_not_claims() -> None:
     guide = parse_guide("name: Acme\n")
     text = (
         "We follow best practice, at least most customers do. Our latest release is honest "
-        "about its interest rates. Most people never notice. Do your best, best regards."
+        "about its interest rates. Most people never notice. Do your best, best regards. Most "
+        "importantly, pick the least risky option: there is no risk to your data."
     )
     assert [h for h in hits(guide, text) if h[0] == "Brand.ClaimCheck"] == []
 
