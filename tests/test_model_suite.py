@@ -77,6 +77,9 @@ def test_non_english_skips_sentiment_and_tone_but_keeps_the_gazetteer(
     assert language in out.skipped["sentiment"]
     assert "English only" in out.skipped["tone"]
     assert [e.text for e in out.entities if e.source == "guide"] == ["Brightwave"]
+    # the English-trained tagger is not asked either ("Nous" / "Wir" are no ORG)
+    assert language in out.skipped["entities.model"]
+    assert [e for e in out.entities if e.source == "model"] == []
 
 
 def test_non_latin_script_is_detected_and_english_is_not() -> None:
