@@ -55,6 +55,7 @@ class Reviewer:
         else:
             self.models_status = "rules only: no models configured"
         self._rules: dict[tuple[str | None, bool], tuple[Rule, ...]] = {}
+        self._word_names: dict[str | None, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     # -- public API -------------------------------------------------------------------------
@@ -117,6 +118,14 @@ class Reviewer:
 
     # -- internals ------------------------------------------------------------------------
 
+    def _word_rules(self, profile: str | None) -> frozenset[str]:
+        names = self._word_names.get(profile)
+        if names is None:
+            names = word_rule_names(self.rules(profile))
+            with self._lock:
+                self._word_names[profile] = names
+        return names
+
     def _guide_for(self, profile: str | None) -> BrandGuide:
         return self.guide.with_profile(profile) if profile else self.guide
 
@@ -160,7 +169,7 @@ class Reviewer:
     ) -> Review:
         findings = [_alert_to_finding(a, doc) for a in alerts]
         findings += [_remap_finding(f, doc) for f in out.findings]
-        findings = _dedupe(findings)
+        findings = _dedupe(findings, self._word_rules(guide.profile))
         findings.sort(key=lambda f: (f.span.start, f.span.end, -f.severity.rank, f.rule_id))
 
         words = word_count(doc.text)
@@ -305,14 +314,30 @@ EQUIVALENT_RULES: dict[str, str] = {
     "Entities.ProductCasing": "Brand.Products",
     "Entities.ProductSpelling": "Brand.Products",
 }
+# Rule types that flag a word or phrase as the wrong choice. Two of them on the same words (the
+# guide bans "synergy", a Vale style calls it corporate speak) report one problem.
+WORD_RULE_TYPES = frozenset({"existence", "substitution", "brand-terms"})
+WORD_CHOICE = "word choice"
 
 
-def finding_kind(f: Finding) -> str:
-    """What a finding is about: its rule, or the rule it is declared equivalent to."""
-    return EQUIVALENT_RULES.get(f.rule_id, f.rule_id)
+def word_rule_names(rules: Iterable[Rule]) -> frozenset[str]:
+    """The names under which word-choice rules report (a ``brand-terms`` rule: its terms')."""
+    names: set[str] = set()
+    for r in rules:
+        if r.extends in WORD_RULE_TYPES:
+            names.add(r.name)
+            names.update(t.name for t in getattr(r, "terms", ()))
+    return frozenset(names)
 
 
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+def finding_kind(f: Finding, word_rules: frozenset[str] = frozenset()) -> str:
+    """What a finding is about: its rule, or the rule it is declared equivalent to; every
+    word-choice rule in ``word_rules`` is one kind."""
+    rule = EQUIVALENT_RULES.get(f.rule_id, f.rule_id)
+    return WORD_CHOICE if rule in word_rules else rule
+
+
+def _dedupe(findings: Iterable[Finding], word_rules: frozenset[str] = frozenset()) -> list[Finding]:
     """Merge findings of the same kind (:func:`finding_kind`) on the same span; keep the rest.
 
     When two analyzers report the same problem on the same words (the terminology rule and the
@@ -322,7 +347,7 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
     finding on the same sentence."""
     groups: dict[tuple[Span, str], list[Finding]] = {}
     for f in findings:
-        groups.setdefault((f.span, finding_kind(f)), []).append(f)
+        groups.setdefault((f.span, finding_kind(f, word_rules)), []).append(f)
     kept: list[Finding] = []
     for group in groups.values():
         group.sort(key=lambda f: (-f.severity.rank, not f.rule_id.startswith("Brand."), f.rule_id))

@@ -107,6 +107,31 @@ def test_dedupe_never_drops_a_finding_of_another_kind() -> None:
     ]
 
 
+def test_a_vale_style_and_the_guide_on_the_same_word_are_one_finding(guide: BrandGuide) -> None:
+    from analyzers.reviewer import compile_rules, word_rule_names
+    from analyzers.rules import load_rule
+
+    style = load_rule(
+        "House.Jargon",
+        {
+            "extends": "existence",
+            "message": "'%s' is jargon.",
+            "level": "error",
+            "tokens": ["synergy"],
+            "action": {"name": "replace", "params": ["teamwork"]},
+        },
+    )
+    reviewer = Reviewer(guide)
+    reviewer._rules[(None, True)] = (*compile_rules(guide), style)
+    review = reviewer.review_one(Draft("Our synergy shows."))
+    on_word = [f for f in review.findings if f.matched == "synergy"]
+    assert [f.rule_id for f in on_word] == ["House.Jargon"]  # the more severe of the two
+    assert on_word[0].suggestions == ("teamwork",)
+    names = word_rule_names(reviewer.rules())
+    assert {"Brand.Banned_Synergy", "House.Jargon", "Brand.Products"} <= names
+    assert "Brand.Readability" not in names
+
+
 def test_dedupe_merges_declared_equivalents_keeping_the_most_severe() -> None:
     span = Span(4, 12)
     casing = _finding("Entities.ProductCasing", "entities", Severity.ERROR, span, "LumaSync")
