@@ -35,6 +35,7 @@ VERDICT_STYLE = {
     Verdict.PASS: "bold green",
     Verdict.NEEDS_WORK: "bold yellow",
     Verdict.FAIL: "bold red",
+    Verdict.NOT_REVIEWED: "bold magenta",
 }
 
 
@@ -324,6 +325,8 @@ def print_review(out: Console, label: str, review: Review) -> None:
             style="dim",
         )
     )
+    if review.language is not None and review.language.note:
+        out.print(Text(f"  language: {review.language.note}", style="magenta"))
     summary = model_summary(review)
     if summary:
         out.print(Text("  " + summary))

@@ -11,8 +11,9 @@ Robustness, per document:
   the guide's gazetteer (entities) still runs;
 * empty, whitespace-only, punctuation-only and emoji-only text skips sentiment and tone with
   "no prose to analyse";
-* text that looks non-English (see :func:`analyzers.prose.non_english_reason`) skips sentiment
-  and tone with the reason (the embedded models read English only); entities still run;
+* text in another language (see :mod:`analyzers.language`) skips sentiment, tone and the
+  model's entities with the reason (the embedded models read English only); the guide's
+  gazetteer still runs (the reviewer does not even send such drafts here);
 * sentence ranges are clamped and trimmed; a document without ranges is one sentence; run-on
   sentences longer than ``MAX_SENTENCE_CHARS`` are split at whitespace so scores stay
   attributable (the predictor also windows anything over the encoder limit; nothing is
@@ -39,10 +40,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analyzers.entities import analyze_entities
+from analyzers.language import non_english_reason
 from analyzers.models.attribution import occlusion_words, tone_score_name
 from analyzers.models.base import ModelInput, ModelOutput
 from analyzers.policy import SentenceEvidence, policy_findings
-from analyzers.prose import chunk_range, has_prose, non_english_reason, trim_range
+from analyzers.prose import chunk_range, has_prose, trim_range
 from analyzers.sentiment import analyze_sentiment
 from analyzers.tone import SentenceSignals, VoiceReference, analyze_tone, group_emotions
 from analyzers.types import Entity, Span
@@ -240,11 +242,12 @@ class EmbeddedModelSuite:
         text = doc.plain.text
 
         if "entities" in analyses:
+            foreign = plan.gate is not None and plan.gate != NO_PROSE
 
             def run_entities() -> None:
                 model = (
                     model_entities(text, plan.ranges, [p.entities for p in plan.preds])
-                    if failure is None
+                    if failure is None and not foreign
                     else []
                 )
                 entities, findings = analyze_entities(text, model, guide)
@@ -255,6 +258,8 @@ class EmbeddedModelSuite:
             if failure is not None:
                 # the gazetteer still ran; say that the model half did not
                 out.skipped.setdefault("entities.model", failure)
+            elif foreign and plan.gate is not None:
+                out.skipped.setdefault("entities.model", plan.gate)
 
         for name in ("sentiment", "tone"):
             if name not in analyses:

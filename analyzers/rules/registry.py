@@ -11,6 +11,7 @@ import yaml
 
 from analyzers.rules.base import BaseRule, RuleError
 from analyzers.rules.capitalization import Capitalization
+from analyzers.rules.claims import ClaimCheck
 from analyzers.rules.conditional import Conditional
 from analyzers.rules.consistency import Consistency
 from analyzers.rules.existence import Existence
@@ -18,6 +19,7 @@ from analyzers.rules.metric import Metric, Readability
 from analyzers.rules.occurrence import Occurrence
 from analyzers.rules.repetition import Repetition
 from analyzers.rules.substitution import Substitution
+from analyzers.rules.terms import TermList
 from analyzers.rules.unsupported import LanguageTool, Script, Sequence, Spelling
 
 REGISTRY: dict[str, type[BaseRule]] = {
@@ -36,6 +38,8 @@ REGISTRY: dict[str, type[BaseRule]] = {
         Sequence,
         Script,
         LanguageTool,
+        TermList,
+        ClaimCheck,
     )
 }
 
