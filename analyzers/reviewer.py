@@ -79,7 +79,7 @@ class Reviewer:
         alerts = [run_rules(rules, doc) for doc in docs]
         rules_s = (time.perf_counter() - t0) / max(len(drafts), 1)
 
-        outputs = self._run_models(docs, sentences, guide)
+        outputs = self._run_models(docs, sentences, guide, [d.id for d in drafts])
         total_s = (time.perf_counter() - start) / max(len(drafts), 1)
 
         reviews = []
@@ -98,10 +98,15 @@ class Reviewer:
         docs: Sequence[PlainText],
         sentences: Sequence[tuple[tuple[int, int], ...]],
         guide: BrandGuide,
+        sources: Sequence[str | None] = (),
     ) -> list[ModelOutput]:
         if self.models is None:
             return [_rules_only(doc, guide, self.models_status) for doc in docs]
-        inputs = [ModelInput(doc, sents) for doc, sents in zip(docs, sentences, strict=True)]
+        ids = list(sources) or [None] * len(docs)
+        inputs = [
+            ModelInput(doc, sents, source)
+            for doc, sents, source in zip(docs, sentences, ids, strict=True)
+        ]
         try:
             outputs = self.models.analyze(inputs, guide)
             if len(outputs) != len(inputs):
@@ -160,6 +165,7 @@ class Reviewer:
             entities=tuple(_remap_entity(e, doc) for e in out.entities),
             timings={k: round(v, 6) for k, v in timings.items()},
             skipped=dict(out.skipped),
+            backends=dict(out.backends),
         )
 
 

@@ -161,6 +161,7 @@ class Review:
     entities: tuple[Entity, ...] = ()
     timings: Mapping[str, float] = field(default_factory=dict)  # seconds per stage
     skipped: Mapping[str, str] = field(default_factory=dict)  # analysis -> reason
+    backends: Mapping[str, str] = field(default_factory=dict)  # analysis -> backend, if not default
 
     def to_dict(self) -> dict[str, Any]:
         return _to_jsonable(self)  # type: ignore[no-any-return]
@@ -252,4 +253,5 @@ def _review_from_dict(d: Mapping[str, Any]) -> Review:
         ),
         timings={k: float(v) for k, v in d.get("timings", {}).items()},
         skipped=dict(d.get("skipped", {})),
+        backends=dict(d.get("backends", {})),
     )
