@@ -22,6 +22,10 @@ INFERENCE_PERMISSION = "inference.serverless.write"  # "Make calls to Inference 
 def _api(config: RemoteConfig) -> Any:
     from huggingface_hub import HfApi
 
+    from analyzers.remote.services import _no_registry_fetch
+
+    _no_registry_fetch()
+
     # token=False, not None: None would make huggingface_hub fall back to an ambient token
     return HfApi(endpoint=config.hub_url, token=config.token or False)
 

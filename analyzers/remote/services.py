@@ -72,11 +72,27 @@ def _zero_shot(data: Any) -> Scores:
     return _scores(data)
 
 
+def _no_registry_fetch() -> None:
+    """huggingface_hub (2.x) fetches an "agent harnesses" list from huggingface.co the first
+    time it builds request headers. brandbot talks only to the hosts it is configured for, so
+    that lookup is answered with the library's own empty registry instead."""
+    try:
+        from huggingface_hub.utils import _detect_agent
+    except ImportError:
+        return
+    if getattr(_detect_agent, "_registry", "") is None and hasattr(
+        _detect_agent, "_EMPTY_REGISTRY"
+    ):
+        _detect_agent._registry = _detect_agent._EMPTY_REGISTRY
+
+
 class HubService:
     batch_size = 1  # the serverless API takes one input per call
 
     def __init__(self, url: str, token: str | None, timeout_s: float) -> None:
         from huggingface_hub import AsyncInferenceClient
+
+        _no_registry_fetch()
 
         self.url = url
         self.client = AsyncInferenceClient(

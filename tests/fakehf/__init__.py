@@ -2,6 +2,6 @@
 serverless API, a dedicated endpoint, text-embeddings-inference and the Hub's model and whoami
 routes. See :mod:`tests.fakehf.server`."""
 
-from tests.fakehf.server import MODELS, TOKEN, FakeHF, FakeHFThread, Recorded
+from fakehf.server import MODELS, TOKEN, FakeHF, FakeHFThread, Recorded
 
 __all__ = ["MODELS", "TOKEN", "FakeHF", "FakeHFThread", "Recorded"]

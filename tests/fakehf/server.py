@@ -11,8 +11,8 @@
 Answers are deterministic (cue words). ``script`` queues faults for the next inference requests:
 ``("429", seconds)`` with Retry-After, ``("503", estimated_time)``, ``("slow", seconds)``,
 ``("malformed", None)``, ``("short", None)`` (a batch one result short), ``("500", None)``,
-``("400", None)``. ``latency_s`` delays every inference answer. Every inference request is
-recorded (path, JSON body, whether it carried the token), with the peak number in flight.
+``("400", None)``, ``("echo", None)`` (a 400 quoting the Authorization header).
+``latency_s`` delays every inference answer. Every inference request is recorded (path, JSON body, whether it carried the token), with the peak number in flight.
 """
 
 from __future__ import annotations
@@ -192,6 +192,11 @@ class FakeHF:
                     return body, web.json_response({"error": "boom"}, status=500)
                 if kind == "400":
                     return body, web.json_response({"error": "Input is too long"}, status=400)
+                if kind == "echo":  # a careless server that quotes the credential back
+                    return body, web.json_response(
+                        {"error": f"bad request from {request.headers.get('Authorization')}"},
+                        status=400,
+                    )
                 if kind == "short":
                     return body, web.json_response({"__short__": True})
             return body, None
