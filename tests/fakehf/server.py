@@ -12,7 +12,8 @@ Answers are deterministic (cue words). ``script`` queues faults for the next inf
 ``("429", seconds)`` with Retry-After, ``("503", estimated_time)``, ``("slow", seconds)``,
 ``("malformed", None)``, ``("short", None)`` (a batch one result short), ``("500", None)``,
 ``("400", None)``, ``("echo", None)`` (a 400 quoting the Authorization header).
-``latency_s`` delays every inference answer. Every inference request is recorded (path, JSON body, whether it carried the token), with the peak number in flight.
+``latency_s`` delays every inference answer. Every inference request is recorded (path, JSON
+body, whether it carried the token), with the peak number in flight.
 """
 
 from __future__ import annotations
