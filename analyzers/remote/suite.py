@@ -133,6 +133,7 @@ class RemoteModelSuite:
             sleep=sleep,
         )
         self.cache = ResultCache(config.cache_size)
+        self._inflight: dict[tuple[str, str, str], asyncio.Future[Any]] = {}  # loop thread only
         self._loop = _LoopThread()
         parts = [f"{a}={t.display}" for a, t in config.targets.items()]
         self.name = f"remote ({', '.join(parts)}) + {local.name}"
@@ -306,17 +307,27 @@ class RemoteModelSuite:
         return dict(zip(jobs, done, strict=True))
 
     async def _fetch(self, analysis: str, texts: Sequence[str], deadline: float) -> dict[str, Any]:
-        """Distinct text -> result, or -> :class:`RemoteUnavailable` for the ones that failed."""
+        """Distinct text -> result, or -> :class:`RemoteUnavailable` for the ones that failed.
+
+        The cache answers first; a text another batch is already fetching waits for that
+        request instead of paying for a second one."""
         service = self.services[analysis]
         key_model, key_task = self.keys[analysis], _TASK_KEYS[analysis]
+        loop = asyncio.get_running_loop()
         out: dict[str, Any] = {}
         todo: list[str] = []
+        waiting: list[tuple[str, asyncio.Future[Any]]] = []
+        mine: dict[str, asyncio.Future[Any]] = {}
         for text in dict.fromkeys(texts):
-            hit = self.cache.get(cache_key(key_model, key_task, text))
-            if hit is None:
-                todo.append(text)
-            else:
+            key = cache_key(key_model, key_task, text)
+            hit = self.cache.get(key)
+            if hit is not None:
                 out[text] = hit
+            elif key in self._inflight:
+                waiting.append((text, self._inflight[key]))
+            else:
+                mine[text] = self._inflight[key] = loop.create_future()
+                todo.append(text)
         size = service.batch_size if analysis == "sentiment" else 1
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
 
@@ -330,6 +341,10 @@ class RemoteModelSuite:
         async def one(chunk: list[str]) -> None:
             try:
                 got = await self.transport.request(lambda: call(chunk), deadline)
+                if len(got) != len(chunk):
+                    raise RemoteUnavailable(
+                        f"malformed response: {len(got)} results for {len(chunk)} inputs"
+                    )
             except RemoteUnavailable as exc:
                 for text in chunk:
                     out[text] = exc
@@ -339,18 +354,19 @@ class RemoteModelSuite:
                 for text in chunk:
                     out[text] = RemoteUnavailable(reason[:200])
                 return
-            if len(got) != len(chunk):
-                failure = RemoteUnavailable(
-                    f"malformed response: {len(got)} results for {len(chunk)} inputs"
-                )
-                for text in chunk:
-                    out[text] = failure
-                return
             for text, value in zip(chunk, got, strict=True):
                 out[text] = value
                 self.cache.put(cache_key(key_model, key_task, text), value)
 
-        await asyncio.gather(*(one(c) for c in chunks))
+        try:
+            await asyncio.gather(*(one(c) for c in chunks))
+        finally:
+            for text, future in mine.items():
+                self._inflight.pop(cache_key(key_model, key_task, text), None)
+                if not future.done():
+                    future.set_result(out.get(text, RemoteUnavailable("timeout")))
+        for text, future in waiting:
+            out[text] = await future
         return out
 
     # -- results -> findings ---------------------------------------------------------------

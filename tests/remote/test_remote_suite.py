@@ -352,3 +352,14 @@ def test_the_token_never_appears_in_reasons_or_logs(
     assert "hf_***" in out.backends["sentiment"]  # the echoed token was scrubbed
     assert TOKEN not in repr(m.suite.config) and TOKEN not in m.suite.name
     assert TOKEN not in caplog.text
+
+
+def test_concurrent_batches_share_one_request_per_sentence(make: Make, fake: FakeHF) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake.latency_s = 0.3  # both batches are in flight at once
+    m = make(sentiment="router:acme/sentiment-3")
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda t: run(m, doc(t)), ["We love it.", "We love it. It broke."]))
+    assert all(o.backends["sentiment"] == "remote (acme/sentiment-3)" for [o] in outs)
+    assert sorted(r.body["inputs"] for r in fake.requests) == ["It broke.", "We love it."]
