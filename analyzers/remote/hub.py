@@ -9,6 +9,7 @@ its analysis unavailable (it falls back to the embedded model) with the reason.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from analyzers.remote.config import TASKS, RemoteConfig
 from analyzers.remote.transport import scrub
 
+log = logging.getLogger(__name__)
 INFERENCE_PERMISSION = "inference.serverless.write"  # "Make calls to Inference Providers"
 
 
@@ -52,7 +54,13 @@ def resolve_targets(config: RemoteConfig) -> tuple[dict[str, str], dict[str, str
         try:
             info = _api(config).model_info(target.model, timeout=config.timeout_s)
         except Exception as exc:
-            unavailable[analysis] = f"{target.model}: {_why(exc, config)}"
+            if getattr(getattr(exc, "response", None), "status_code", None) is None:
+                # the Hub could not be reached (not a refusal): the router URL does not depend
+                # on the answer, so go ahead unverified; calls fall back if the model is wrong
+                log.warning("could not look up %s on the Hub (%s)", target.model, _why(exc, config))
+                urls[analysis] = config.router_url(target.model)
+            else:
+                unavailable[analysis] = f"{target.model}: {_why(exc, config)}"
             continue
         tag = getattr(info, "pipeline_tag", None)
         if tag and tag != TASKS[analysis]:

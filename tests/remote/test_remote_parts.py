@@ -282,3 +282,22 @@ def test_a_suite_without_remote_analyses_is_just_the_local_one(make: Any) -> Non
     assert outs == []
     out = m.suite.analyze([doc("We love it.")], make_guide(), analyses=("tone",))
     assert out[0].backends == {}
+
+
+def test_an_unreachable_hub_at_start_does_not_disable_the_router(fake: FakeHF) -> None:
+    from analyzers.remote.hub import resolve_targets
+
+    reachable = RemoteConfig(
+        targets={"sentiment": RemoteTarget("router", "acme/sentiment-3")},
+        base_url=fake.base_url,
+        hub_url=fake.base_url,
+        token=TOKEN,
+    )
+    closed = dataclasses.replace(reachable, hub_url="http://127.0.0.1:9", timeout_s=2)
+    urls, unavailable = resolve_targets(closed)
+    assert unavailable == {}
+    assert urls == {"sentiment": f"{fake.base_url}/hf-inference/models/acme/sentiment-3"}
+    missing = dataclasses.replace(
+        reachable, targets={"sentiment": RemoteTarget("router", "acme/none")}
+    )
+    assert "HTTP 404" in resolve_targets(missing)[1]["sentiment"]
