@@ -213,9 +213,10 @@ class RemoteModelSuite:
         names: list[list[Entity]] = [[] for _ in idx]
         if self.config.redact:
             source = base
-            if "entities" in remote:
-                entity_fallback = self._local(docs, idx, guide, ("entities",))
-                source = entity_fallback
+            if "entities" not in local_set:  # names are needed even when entities are not
+                source = self._local(docs, idx, guide, ("entities",))
+                if "entities" in remote:
+                    entity_fallback = source
             names = [
                 [e for e in out.entities if e.source == "model" and e.label in ("PER", "PERSON")]
                 for out in source

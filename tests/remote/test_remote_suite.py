@@ -363,3 +363,9 @@ def test_concurrent_batches_share_one_request_per_sentence(make: Make, fake: Fak
         outs = list(pool.map(lambda t: run(m, doc(t)), ["We love it.", "We love it. It broke."]))
     assert all(o.backends["sentiment"] == "remote (acme/sentiment-3)" for [o] in outs)
     assert sorted(r.body["inputs"] for r in fake.requests) == ["It broke.", "We love it."]
+
+
+def test_names_are_redacted_even_when_entities_are_not_asked_for(make: Make, fake: FakeHF) -> None:
+    m = make(sentiment="router:acme/sentiment-3")
+    m.suite.analyze([doc("Maria loves the release.")], GUIDE, analyses=("sentiment",))
+    assert fake.sent_texts() == ["[NAME] loves the release."]
