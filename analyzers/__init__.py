@@ -8,6 +8,7 @@ from analyzers.documents import DocumentError, extract_document
 from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_guide
 from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
 from analyzers.models.pipelines import ModelSettings, load_models
+from analyzers.remote import RemoteConfig, RemoteConfigError, TokenReport, check_token
 from analyzers.reviewer import Reviewer
 from analyzers.serving import EngineReviewService, load_engine
 from analyzers.text import word_count
@@ -42,6 +43,8 @@ __all__ = [
     "ModelOutput",
     "ModelSettings",
     "ModelSuite",
+    "RemoteConfig",
+    "RemoteConfigError",
     "Review",
     "ReviewDiff",
     "Reviewer",
@@ -50,8 +53,10 @@ __all__ = [
     "Severity",
     "SourceFormat",
     "Span",
+    "TokenReport",
     "ToneProfile",
     "Verdict",
+    "check_token",
     "compare_reviews",
     "default_guide_path",
     "extract_document",

@@ -99,7 +99,7 @@ class Reviewer:
         ]
         rules_s = (time.perf_counter() - t0) / max(len(drafts), 1)
 
-        outputs = self._run_models(docs, sentences, guide, languages)
+        outputs = self._run_models(docs, sentences, guide, languages, [d.id for d in drafts])
         total_s = (time.perf_counter() - start) / max(len(drafts), 1)
 
         reviews = []
@@ -135,6 +135,7 @@ class Reviewer:
         sentences: Sequence[tuple[tuple[int, int], ...]],
         guide: BrandGuide,
         languages: Sequence[Language | None],
+        sources: Sequence[str | None] = (),
     ) -> list[ModelOutput]:
         if self.models is None:
             return [_rules_only(doc, guide, self.models_status) for doc in docs]
@@ -143,8 +144,9 @@ class Reviewer:
             None if lang is None or lang.english else _rules_only(doc, guide, skip_reason(lang))
             for doc, lang in zip(docs, languages, strict=True)
         ]
+        ids = list(sources) or [None] * len(docs)
         todo = [i for i, o in enumerate(outputs) if o is None]
-        inputs = [ModelInput(docs[i], sentences[i]) for i in todo]
+        inputs = [ModelInput(docs[i], sentences[i], ids[i]) for i in todo]
         try:
             results = self.models.analyze(inputs, guide) if inputs else []
             if len(results) != len(inputs):
@@ -213,6 +215,7 @@ class Reviewer:
             timings={k: round(v, 6) for k, v in timings.items()},
             skipped=dict(out.skipped),
             language=language,
+            backends=dict(out.backends),
         )
 
 

@@ -178,6 +178,7 @@ class Review:
     timings: Mapping[str, float] = field(default_factory=dict)  # seconds per stage
     skipped: Mapping[str, str] = field(default_factory=dict)  # analysis -> reason
     language: Language | None = None  # None: no prose to tell from
+    backends: Mapping[str, str] = field(default_factory=dict)  # analysis -> backend, if not default
 
     def to_dict(self) -> dict[str, Any]:
         return _to_jsonable(self)  # type: ignore[no-any-return]
@@ -278,4 +279,5 @@ def _review_from_dict(d: Mapping[str, Any]) -> Review:
             english=bool(language["english"]),
             note=str(language.get("note", "")),
         ),
+        backends=dict(d.get("backends", {})),
     )

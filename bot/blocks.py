@@ -285,6 +285,9 @@ def _footer(review: Review) -> Block | None:
     if review.skipped:
         reasons = sorted(set(review.skipped.values()))
         bits.append("not analysed: " + escape(truncate("; ".join(reasons), 300)))
+    if review.backends:  # hosted inference: which backend ran, and why it fell back
+        used = "; ".join(f"{a}: {b}" for a, b in sorted(review.backends.items()))
+        bits.append(escape(truncate(used, 300)))
     return context(" · ".join(bits))
 
 

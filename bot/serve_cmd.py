@@ -252,6 +252,7 @@ def load_models(settings: Settings) -> tuple[Any, str]:
         "device": options.device,
         "precision": options.precision,
         "threads": options.threads,
+        "remote": settings.remote if settings.remote and settings.remote.enabled else None,
     }
     kwargs: dict[str, Any] = {}
     if settings_cls is not None:

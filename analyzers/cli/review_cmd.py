@@ -332,6 +332,8 @@ def print_review(out: Console, label: str, review: Review) -> None:
         out.print(Text("  " + summary))
     for name, reason in review.skipped.items():
         out.print(Text(f"  skipped {name}: {reason}", style="dim"))
+    for name, backend in review.backends.items():
+        out.print(Text(f"  {name}: {backend}", style="dim"))
     text = review.draft.text
     for f in review.findings:
         print_finding(out, text, f)
