@@ -12,6 +12,7 @@ from pathlib import Path
 import regex
 
 from analyzers.rules.base import BaseRule, FileState, RuleError, ScopedBlock, go_pattern
+from analyzers.rules.spelling import Spelling
 from analyzers.rules.registry import (
     avoid_rule,
     load_rule,
@@ -80,8 +81,11 @@ def builtin_vale_rules() -> list[BaseRule]:
 
 
 class Linter:
-    def __init__(self, cfg: Config, *, min_level: str | None = None) -> None:
+    def __init__(
+        self, cfg: Config, *, min_level: str | None = None, cwd: Path | None = None
+    ) -> None:
         self.cfg = cfg
+        self.cwd = cwd or Path.cwd()
         self.min_level = min_level or cfg.min_alert_level
         if self.min_level not in LEVELS:
             raise ValeError("flags", f"--minAlertLevel must be one of {LEVELS}")
@@ -150,6 +154,12 @@ class Linter:
                 for loaded in self.rules.values():
                     if loaded.name not in ("Vale.Terms", "Vale.Avoid"):
                         loaded.accept(self.accepted)
+            for loaded in self.rules.values():
+                if isinstance(loaded, Spelling):
+                    # Vale builds the speller when it loads the rule: a missing dictionary is
+                    # a load error, not a lint-time one
+                    loaded.configure(self.cfg.styles_path, self.cwd)
+                    loaded.checker()
         except RuleError as exc:
             raise ValeError("loadStyles", str(exc)) from None
 

@@ -442,8 +442,8 @@ def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_O
 # --------------------------------------------------------------------------- HTML
 
 _SCOPED_TAGS = ("blockquote", "li", "th", "td", "caption", "figcaption")
-# always dropped, whatever SkippedScopes says: a document's <head> is metadata, not prose
-_ALWAYS_SKIPPED = frozenset({"head"})
+# always dropped, whatever SkippedScopes says (Vale lints a <head>'s <title> as text)
+_ALWAYS_SKIPPED: frozenset[str] = frozenset()
 _INLINE_TAGS = frozenset(
     {
         "b",
