@@ -168,9 +168,8 @@ def _read_aff(text: str) -> _Aff:
                 except re.error:
                     raise DictionaryError(f"bad affix condition {cond!r}") from None
             text, _, cont = parts[3].partition("/")
-            af.rules.append(
-                _AffixRule("" if parts[2] == "0" else parts[2], "" if text == "0" else text, cont, matcher)
-            )
+            strip = "" if parts[2] == "0" else parts[2]
+            af.rules.append(_AffixRule(strip, "" if text == "0" else text, cont, matcher))
     return aff
 
 
@@ -268,7 +267,7 @@ class Dictionary:
                     return True
             else:
                 i = word.find(pat, 1)
-                while 0 < i and i + n < len(word):
+                while i > 0 and i + n < len(word):
                     if self.spell(word[:i], depth + 1) and self.spell(word[i + n :], depth + 1):
                         return True
                     i = word.find(pat, i + 1)
@@ -370,7 +369,11 @@ class Checker:
             for w in d.words
             if w[:1].lower() == low[:1] and abs(len(w) - len(word)) <= 2 and "'" not in w
         } | {w for w in self.extra if w[:1].lower() == low[:1]}
-        hits = difflib.get_close_matches(word, sorted(pool), n=n, cutoff=0.75)
+        by_lower: dict[str, str] = {}
+        for w in sorted(pool):
+            by_lower.setdefault(w.lower(), w)
+        close = difflib.get_close_matches(low, sorted(by_lower), n=n, cutoff=0.75)
+        hits = [by_lower[h] for h in close]
         if word[:1].isupper():
             hits = [h[:1].upper() + h[1:] for h in hits]
         return list(dict.fromkeys(hits))

@@ -16,6 +16,7 @@ rules read the word lists named by ``ignore``. Paths resolve once the linter cal
 
 from __future__ import annotations
 
+import logging
 import os
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,8 @@ from analyzers.rules.base import (
     go_pattern,
     phrase_pattern,
 )
+
+log = logging.getLogger(__name__)
 
 DICT_DIR = Path("config") / "dictionaries"
 IGNORE_DIR = Path("config") / "ignore"
@@ -86,8 +89,11 @@ def words_with_offsets(text: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     for run in regex.finditer(r"\S+", text):
         span = run.group()
-        for tok in _split(_sanitize(span)):
+        clean = _sanitize(span)
+        for tok in _split(clean):
+            # curly quotes sanitize to straight ones of the same length: find the word there
             at = span.find(tok)
+            at = at if at >= 0 else clean.find(tok)
             if at >= 0:
                 out.append((tok, run.start() + at))
     return out
@@ -106,7 +112,6 @@ def skipped_by_default(word: str) -> bool:
 
 class Spelling(BaseRule):
     extends = "spelling"
-    default_category = "spelling"
     keys = frozenset(
         {
             "dictionaries",
@@ -146,6 +151,7 @@ class Spelling(BaseRule):
         self._cwd = Path.cwd()
         self._checker: Checker | None = None
         self._words: list[str] = []
+        self.suggest = False  # also offer close dictionary words (the brand review does)
         self.accept([])
 
     # -- configuration --------------------------------------------------------------------
@@ -208,13 +214,10 @@ class Spelling(BaseRule):
 
     def _asset(self, name: str) -> Path:
         p = Path(name)
-        for cand in (
-            p,
-            *((self._styles / p, self._styles / DICT_DIR / p) if self._styles else ()),
-        ):
-            if cand.is_file():
-                return cand
-        return p
+        cands: list[Path] = [p]
+        if self._styles is not None:
+            cands += [self._styles / p, self._styles / DICT_DIR / p]
+        return next((c for c in cands if c.is_file()), p)
 
     def _build(self) -> Checker:
         if self.aff and self.dic:
@@ -226,7 +229,8 @@ class Spelling(BaseRule):
         for dname in self.dictionaries:
             found = find_dictionary(dname, roots)
             if found is None:
-                raise DictionaryError(f"dictionary '{dname}' not found in {[str(r) for r in roots]}")
+                where = [str(r) for r in roots]
+                raise DictionaryError(f"dictionary '{dname}' not found in {where}")
             dicts.append(Dictionary.from_files(*found))
         if not dicts or self.append:
             dicts.append(Dictionary.from_files(*default_dictionary()))
@@ -271,7 +275,41 @@ class Spelling(BaseRule):
         return out
 
     def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
-        return [
-            Match(start, end, block.text[start:end], format_message(self.message, word))
-            for word, start, end in self.misspelled(block.text)
-        ]
+        out = []
+        for word, start, end in self.misspelled(block.text):
+            hints = tuple(self.checker().suggest(word)) if self.suggest else ()
+            out.append(
+                Match(start, end, block.text[start:end], format_message(self.message, word), hints)
+            )
+        return out
+
+
+def brand_spelling_rule(
+    names: Sequence[str], accepted: Sequence[str], *, source: str = "<guide>"
+) -> Spelling | None:
+    """``Brand.Spelling``: en_US plus the guide's names and accepted vocabulary.
+
+    Brand / product names (each word of a multi-word name) and preferred terms are dictionary
+    words; the vocabulary's accepted terms are exceptions as in Vale. A misspelled product name
+    is not in any of them, so it is flagged. ``None`` (with a logged warning) when no en_US
+    dictionary is installed: the review goes on without spelling.
+    """
+    try:
+        default_dictionary()
+    except DictionaryError as exc:
+        log.warning("spelling is off: %s", exc)
+        return None
+    rule = Spelling(
+        "Brand.Spelling",
+        {
+            "extends": "spelling",
+            "message": "'%s' is not in the dictionary or the brand guide; check its spelling.",
+            "level": "warning",
+        },
+        source=source,
+    )
+    words = {w for n in names for w in regex.findall(r"[\p{L}\p{M}_'’]+", n)}
+    rule.add_words(sorted(words))
+    rule.accept(list(accepted))
+    rule.suggest = True
+    return rule

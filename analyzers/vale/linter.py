@@ -12,7 +12,6 @@ from pathlib import Path
 import regex
 
 from analyzers.rules.base import BaseRule, FileState, RuleError, ScopedBlock, go_pattern
-from analyzers.rules.spelling import Spelling
 from analyzers.rules.registry import (
     avoid_rule,
     load_rule,
@@ -21,6 +20,7 @@ from analyzers.rules.registry import (
     terms_rule,
     vocab_terms,
 )
+from analyzers.rules.spelling import Spelling
 from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
 from analyzers.vale.markup import (
