@@ -137,6 +137,9 @@ _WHEN: list[tuple[str, str, Callable[[re.Match[str]], list[str]]]] = [
     (r'^I test patterns for "(.*)"$', "fixtures/patterns", lambda m: [m.group(1)]),
     (r'^I lint "(.*)"$', "fixtures/formats", lambda m: m.group(1).split()),
     (r'^I lint path "(.*)"$', "fixtures/formats/{0}", lambda m: ["."]),
+    (r'^I lint AsciiDoc "(.*)"$', "fixtures/formats/adoc", lambda m: [m.group(1)]),
+    (r'^I lint reStructuredText "(.*)"$', "fixtures/formats/rst", lambda m: [m.group(1)]),
+    (r'^I lint Sphinx "(.*)"$', "fixtures/formats/Sphinx", lambda m: [m.group(1)]),
     (r"^I lint path with exclusions$", "fixtures/folders", lambda m: ["."]),
     (
         r'^I lint with config "(.*)"$',

@@ -23,6 +23,7 @@ from analyzers.rules.registry import (
 from analyzers.rules.spelling import Spelling
 from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
+from analyzers.vale.converters import ADOC_EXTS, RST_EXTS, ConverterMissing, parse_converted
 from analyzers.vale.markup import (
     DEFAULT_IGNORED_CLASSES,
     HTML_EXTS,
@@ -246,10 +247,26 @@ class Linter:
         return opts
 
     def lint_text(self, text: str, path: str, ext: str) -> FileResult | None:
+        low = ext.lower()
+        if low in RST_EXTS or low in ADOC_EXTS:
+            if not self.rules_for(path):
+                return FileResult(path)
+            try:
+                doc = parse_converted(text, low, self.markup_options(ext), self._adoc_attributes())
+            except ConverterMissing as exc:
+                raise ValeError("lint", f"{path}: {exc}") from None
+            return self.lint_document(doc, path)
         doc = parse(text, ext, self.markup_options(ext))
         if doc is None:
             return None
         return self.lint_document(doc, path)
+
+    def _adoc_attributes(self) -> dict[str, str]:
+        """``[asciidoctor]`` section of ``.vale.ini``: attributes passed to asciidoctor."""
+        for sec in self.cfg.sections:
+            if sec.pattern == "asciidoctor":
+                return dict(sec.checks) | dict(sec.options)
+        return {}
 
     def lint_document(self, doc: Document, path: str) -> FileResult:
         result = FileResult(path)

@@ -53,9 +53,6 @@ SLASH_COMMENT_EXTS = frozenset(
 )
 UNSUPPORTED_EXTS = frozenset(
     {
-        ".rst",
-        ".adoc",
-        ".asciidoc",
         ".org",
         ".dita",
         ".xml",
