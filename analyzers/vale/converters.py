@@ -158,7 +158,8 @@ def _locate(source: str, text: str, cursor: int) -> tuple[list[int], int]:
             offsets.extend(range(last + 1, last + 1 + len(piece)))
             last += len(piece)
             continue
-        at = source.find(piece, pos)
+        # masked code ("****") is not in the source: it stays where it is, after the last word
+        at = -1 if piece.strip("*") == "" else source.find(piece, pos)
         if at < 0:
             offsets.extend(range(last + 1, last + 1 + len(piece)))
             last += len(piece)
