@@ -12,6 +12,7 @@ their text occurs in the source.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -170,14 +171,21 @@ def _locate(source: str, text: str, cursor: int) -> tuple[list[int], int]:
     return offsets, pos
 
 
-def _remap(original: str, source: str, converted: Document) -> Document:
-    """``converted``'s blocks placed in ``source`` (``original`` with Vale's masks)."""
+def _remap(original: str, source: str, converted: Document, plain: Document) -> Document:
+    """``converted``'s blocks placed in ``source`` (``original`` with Vale's masks).
+
+    ``plain`` is ``converted`` without inline masks: where its blocks line up with
+    ``converted``'s, their text is what is searched for.
+    """
+    unmasked = [s.text for s in plain.segments]
+    if [len(t) for t in unmasked] != [len(s.text) for s in converted.segments]:
+        unmasked = [s.text for s in converted.segments]
     doc = Document(original)
     doc.metrics = dict(converted.metrics)
     cursor = 0
     # segments of one block share one ``offsets`` list object: locate each block once
     located: dict[int, list[int]] = {}
-    for seg in converted.segments:
+    for seg, search_text in zip(converted.segments, unmasked, strict=True):
         if seg.scope == "sentence":  # sliced from its paragraph below
             doc.segments.append(Segment(seg.scope, seg.text, []))
             continue
@@ -185,7 +193,7 @@ def _remap(original: str, source: str, converted: Document) -> Document:
         if key in located:
             offs = located[key]
         else:
-            offs, end = _locate(source, seg.text, cursor)
+            offs, end = _locate(source, search_text, cursor)
             cursor = max(cursor, end)
             offs = [min(o, max(0, len(source) - 1)) for o in offs]
             located[key] = offs
@@ -227,7 +235,20 @@ def parse_converted(
 ) -> Document:
     """A ``Document`` over the rST / AsciiDoc source ``text``; ``ConverterMissing`` if needed."""
     prepped = _apply_ignores(text, ext, opts)
+    search = _blank_ignored(text, opts)
     if ext in RST_EXTS:
-        return _remap(text, text, parse_html(rst_to_html(prepped), opts))
-    html = adoc_to_html(prepped, attributes)
-    return _remap(text, _adoc_masked(text), parse_html(html, opts))
+        html = rst_to_html(prepped)
+    else:
+        html = adoc_to_html(prepped, attributes)
+        search = _adoc_masked(search)
+    # the same blocks with inline code unmasked: its words are found in the source too, so a
+    # later block's words are not matched there
+    plain = parse_html(html, dataclasses.replace(opts, ignored_scopes=frozenset()))
+    return _remap(text, search, parse_html(html, opts), plain)
+
+
+def _blank_ignored(text: str, opts: MarkupOptions) -> str:
+    """``text`` with what the ignore patterns turn into code blanked: no prose is found there."""
+    for pat in (*opts.block_ignores, *opts.token_ignores):
+        text = pat.sub(lambda m: re.sub(r"[^\n]", "\0", m.group()), text)
+    return text
