@@ -118,14 +118,25 @@ def _chdir(path: Path) -> Iterator[None]:
         os.chdir(old)
 
 
-def run_vale(cwd: Path, args: list[str], runner: Runner) -> Result:
+def run_vale(cwd: Path, args: list[str], runner: Runner, stdin: str | None = None) -> Result:
     out = io.StringIO()
-    with _chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            status = runner([*BASE_FLAGS, *args])
-        except SystemExit as exc:  # argparse errors
-            status = int(exc.code or 0)
+    old_stdin = sys.stdin
+    # a terminal-like stdin unless the step pipes a file in (``cat FILE | vale``)
+    sys.stdin = io.StringIO(stdin) if stdin is not None else _Terminal()
+    try:
+        with _chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            try:
+                status = runner([*BASE_FLAGS, *args])
+            except SystemExit as exc:  # argparse errors
+                status = int(exc.code or 0)
+    finally:
+        sys.stdin = old_stdin
     return Result(out.getvalue(), status)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
 
 _WHEN: list[tuple[str, str, Callable[[re.Match[str]], list[str]]]] = [
@@ -149,6 +160,7 @@ _WHEN: list[tuple[str, str, Callable[[re.Match[str]], list[str]]]] = [
     (r'^I test glob "(.*)"$', "fixtures/formats", lambda m: [f"--glob={m.group(1)}", "."]),
     (r'^I test dir glob "(.*)"$', "fixtures/glob", lambda m: [f"--glob={m.group(1)}", "."]),
     (r'^I lint string "(.*)"$', "fixtures/formats", lambda m: [m.group(1)]),
+    (r'^I run cat "(\S+)" "(\S+)"$', "fixtures/formats", lambda m: [f"--ext={m.group(2)}"]),
     (
         r'^I lint file "(\S+)" as "(\S+)"$',
         "fixtures/formats",
@@ -218,7 +230,13 @@ def run_scenario(
                             cwd = aruba
                         if not cwd.is_dir():
                             raise Unsupported(f"no folder {cwd}")
-                        result = run_vale(cwd, make_args(m), runner)
+                        stdin = None
+                        if pattern.startswith("^I run cat"):
+                            piped = cwd / m.group(1)
+                            if not piped.is_file():
+                                raise Unsupported(f"no file {piped}")
+                            stdin = piped.read_text(encoding="utf-8")
+                        result = run_vale(cwd, make_args(m), runner, stdin)
                         break
                 else:
                     raise Unsupported(f"step: {step.text}")

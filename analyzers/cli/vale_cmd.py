@@ -61,6 +61,17 @@ def _json_output(results: list[FileResult]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
+def _piped_stdin() -> str | None:
+    """Text piped to stdin (not a terminal), or ``None``."""
+    stream = sys.stdin
+    try:
+        if stream is None or stream.closed or stream.isatty():
+            return None
+        return stream.read() or None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     fmt = str(args.output).lower()
@@ -72,9 +83,16 @@ def run(args: argparse.Namespace) -> int:
         if cfg_path is None or not cfg_path.is_file():
             raise ValeError(".vale.ini not found", "no .vale.ini, _vale.ini, .vale or _vale here")
         linter = Linter(load_config(cfg_path), min_level=args.min_alert_level)
-        paths = list(args.paths) or ["."]
+        piped = _piped_stdin() if not args.paths else None
+        paths = list(args.paths) or ([] if piped else ["."])
         existing = [p for p in paths if (cwd / p).exists()]
         results = linter.lint_paths(existing, cwd, args.glob, args.ext)
+        if piped:
+            # ``cat file | vale --ext=.md``: Vale names the input ``stdin.EXT``
+            ext = args.ext or ".txt"
+            res = linter.lint_text(piped.replace("\r\n", "\n"), f"stdin{ext}", ext)
+            if res is not None:
+                results.append(res)
         for p in paths:
             if p not in existing and p not in (".",):
                 ext = args.ext or ".txt"
