@@ -160,6 +160,12 @@ _WHEN: list[tuple[str, str, Callable[[re.Match[str]], list[str]]]] = [
     (r'^I test glob "(.*)"$', "fixtures/formats", lambda m: [f"--glob={m.group(1)}", "."]),
     (r'^I test dir glob "(.*)"$', "fixtures/glob", lambda m: [f"--glob={m.group(1)}", "."]),
     (r'^I lint string "(.*)"$', "fixtures/formats", lambda m: [m.group(1)]),
+    (
+        r'^I use filter file "(.*)"$',
+        "fixtures/filters",
+        lambda m: [f"--filter={m.group(1)}.expr", "."],
+    ),
+    (r'^I use filter expr "(.*)"$', "fixtures/filters", lambda m: [f"--filter={m.group(1)}", "."]),
     (r'^I run cat "(\S+)" "(\S+)"$', "fixtures/formats", lambda m: [f"--ext={m.group(2)}"]),
     (
         r'^I lint file "(\S+)" as "(\S+)"$',

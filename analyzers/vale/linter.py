@@ -24,6 +24,7 @@ from analyzers.rules.spelling import Spelling
 from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
 from analyzers.vale.converters import ADOC_EXTS, RST_EXTS, ConverterMissing, parse_converted
+from analyzers.vale.filter import FilterError, compile_filter
 from analyzers.vale.markup import (
     DEFAULT_IGNORED_CLASSES,
     HTML_EXTS,
@@ -83,10 +84,16 @@ def builtin_vale_rules() -> list[BaseRule]:
 
 class Linter:
     def __init__(
-        self, cfg: Config, *, min_level: str | None = None, cwd: Path | None = None
+        self,
+        cfg: Config,
+        *,
+        min_level: str | None = None,
+        cwd: Path | None = None,
+        rule_filter: str | None = None,
     ) -> None:
         self.cfg = cfg
         self.cwd = cwd or Path.cwd()
+        self._filter = compile_filter(rule_filter) if rule_filter else None
         self.min_level = min_level or cfg.min_alert_level
         if self.min_level not in LEVELS:
             raise ValeError("flags", f"--minAlertLevel must be one of {LEVELS}")
@@ -98,6 +105,32 @@ class Linter:
         self._explicit: set[tuple[str, str]] = set()
         self._options: dict[str, MarkupOptions] = {}
         self._load()
+        if rule_filter and ".Level" in rule_filter:
+            # Vale: a filter on .Level can lower MinAlertLevel to the levels it selects
+            levels = [r.level.value for r in self.rules.values() if self._passes(r)]
+            if levels:
+                lowest = min(levels, key=lambda lv: _LEVEL_RANK[lv])
+                if _LEVEL_RANK[lowest] < _LEVEL_RANK[self.min_level]:
+                    self.min_level = lowest
+
+    def _passes(self, rule: BaseRule) -> bool:
+        """Does ``rule`` pass ``--filter``? (Always, without one.)"""
+        if self._filter is None:
+            return True
+        env = {
+            "Name": rule.name,
+            "Level": rule.level.value,
+            "Scope": list(rule.scope.values),
+            "Extends": rule.extends,
+            "Message": rule.message,
+            "Description": rule.description,
+            "Link": rule.link or "",
+            "Limit": rule.limit,
+        }
+        try:
+            return self._filter(env)
+        except (FilterError, TypeError) as exc:
+            raise ValeError("--filter", str(exc)) from None
 
     # -- loading ----------------------------------------------------------------------
     def _style_names(self) -> set[str]:
@@ -191,7 +224,7 @@ class Linter:
                 elif setting.lower() in LEVELS:
                     enabled = True
                     level = Severity(setting.lower())
-            if not enabled or not rule.supported:
+            if not enabled or not rule.supported or not self._passes(rule):
                 continue
             if setting is not None and style not in base:
                 self._explicit.add((path, name))
