@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping
+from typing import Any
 
 from analyzers.vale.markup import (
     DEFAULT_OPTIONS,
@@ -59,7 +60,7 @@ _ADOC_COMMENT = re.compile(r"// .+")
 
 def rst_to_html(text: str) -> str:
     """docutils' HTML body, with the options Vale passes to ``rst2html``."""
-    from docutils.core import publish_parts
+    from docutils.core import publish_parts  # type: ignore[import-untyped]
 
     text = _RST_CODE_BLOCK.sub("::", _RST_SPHINX.sub(".. code::", text))
     settings = {
@@ -138,9 +139,10 @@ def _apply_ignores(text: str, ext: str, opts: MarkupOptions) -> str:
     return text
 
 
-def _group(m: re.Match[str] | object) -> str:
-    groups = m.groups()  # type: ignore[attr-defined]
-    first = groups[0] if groups else m.group()  # type: ignore[attr-defined]
+def _group(m: Any) -> str:
+    """A match's first group (Vale's ``$1``), or the whole match when it has none."""
+    groups = m.groups()
+    first = groups[0] if groups else m.group()
     return str(first or "")
 
 

@@ -285,10 +285,12 @@ class Linter:
             if not self.rules_for(path):
                 return FileResult(path)
             try:
-                doc = parse_converted(text, low, self.markup_options(ext), self._adoc_attributes())
+                converted = parse_converted(
+                    text, low, self.markup_options(ext), self._adoc_attributes()
+                )
             except ConverterMissing as exc:
                 raise ValeError("lint", f"{path}: {exc}") from None
-            return self.lint_document(doc, path)
+            return self.lint_document(converted, path)
         doc = parse(text, ext, self.markup_options(ext))
         if doc is None:
             return None
