@@ -119,12 +119,14 @@ def _chdir(path: Path) -> Iterator[None]:
 
 
 def run_vale(cwd: Path, args: list[str], runner: Runner, stdin: str | None = None) -> Result:
+    """Runs the command; its output is stdout (brandbot's own warnings go to stderr)."""
     out = io.StringIO()
+    err = io.StringIO()
     old_stdin = sys.stdin
     # a terminal-like stdin unless the step pipes a file in (``cat FILE | vale``)
     sys.stdin = io.StringIO(stdin) if stdin is not None else _Terminal()
     try:
-        with _chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        with _chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 status = runner([*BASE_FLAGS, *args])
             except SystemExit as exc:  # argparse errors

@@ -50,7 +50,7 @@ DICT_DIR = Path("config") / "dictionaries"
 IGNORE_DIR = Path("config") / "ignore"
 
 # Vale's IterTokenizer (internal/nlp): whitespace runs, then leading / trailing punctuation off
-_PREFIXES = ("$", "(", '"', "[")
+_PREFIXES = ("$", "(", '"', "[", "'")
 _SUFFIXES = (",", ")", '"', "]", "!", ";", ".", "?", ":", "'")
 _SPECIAL = regex.compile(r"(?:[A-Za-z]\.){2,}$|^[A-Z][a-z]{1,3}\.$")
 _SANITIZE = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
@@ -82,6 +82,15 @@ def _split(token: str) -> list[str]:
         elif _has_letter(token):
             out.append(token)
     return out
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        log.warning(message)
 
 
 def words_with_offsets(text: str) -> list[tuple[str, int]]:
@@ -152,6 +161,7 @@ class Spelling(BaseRule):
         self._checker: Checker | None = None
         self._words: list[str] = []
         self.suggest = False  # also offer close dictionary words (the brand review does)
+        self.unavailable: str | None = None  # why this rule cannot check (no dictionary)
         self.accept([])
 
     # -- configuration --------------------------------------------------------------------
@@ -233,7 +243,15 @@ class Spelling(BaseRule):
                 raise DictionaryError(f"dictionary '{dname}' not found in {where}")
             dicts.append(Dictionary.from_files(*found))
         if not dicts or self.append:
-            dicts.append(Dictionary.from_files(*default_dictionary()))
+            try:
+                default = default_dictionary()
+            except DictionaryError as exc:
+                # Vale always has its built-in en_US; without an installed one, this rule
+                # reports nothing rather than failing every other rule of the run
+                self.unavailable = str(exc)
+                _warn_once(f"{self.name} reports nothing: {exc}")
+                return Checker()
+            dicts.append(Dictionary.from_files(*default))
         if self.name == "Vale.Spelling" and self._styles is not None and not self.dictionaries:
             for dic in sorted((self._styles / DICT_DIR).glob("*.dic")):
                 if dic.with_suffix(".aff").is_file():
@@ -258,6 +276,8 @@ class Spelling(BaseRule):
     def misspelled(self, text: str) -> list[tuple[str, int, int]]:
         """``(word, start, end)`` for each word of ``text`` that this rule flags."""
         checker = self.checker()
+        if self.unavailable:
+            return []
         if self._phrases is not None:
             text = self._phrases.sub(lambda m: " " * len(m.group()), text)
         out: list[tuple[str, int, int]] = []

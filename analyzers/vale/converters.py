@@ -73,7 +73,7 @@ def rst_to_html(text: str) -> str:
         "embed_stylesheet": False,
         "warning_stream": False,
     }
-    parts = publish_parts(source=text, writer_name="html4css1", settings_overrides=settings)
+    parts = publish_parts(source=text, writer="html4css1", settings_overrides=settings)
     body = str(parts["html_body"])
     return _RST_TT.sub(lambda m: re.sub(r"</?span[^>]*>", "", m.group()), body)
 
