@@ -3,10 +3,13 @@
 Every scenario of ``../shared/vale/vale-testdata/features/*.feature`` is one test id. The steps
 are emulated as in Vale's ``steps.rb`` (``vale --output=line --sort --normalize --relative
 --no-global`` in a fixture folder) and run in-process through ``bot.cli.main``; the output must
-match exactly. Scenarios that need what brandbot does not implement (code-file parsers,
-AsciiDoc / reStructuredText / Org / DITA converters, Tengo scripts, packages, spelling
-dictionaries, POS tagging) are listed in ``EXPECTED_FAILURES`` with a reason; they are strict
-xfails, so a scenario that starts passing must be removed from the table.
+match exactly. Scenarios that brandbot does not reproduce (fixture files the testdata lacks,
+Org / DITA / XML converters, Tengo scripts, packages, POS tagging, templates, dictionary
+differences between Debian's en_US and Vale's built-in en_US-web) are listed in
+``EXPECTED_FAILURES`` with a reason; they are strict xfails, so a scenario that starts passing
+must be removed from the table. Scenarios that need a system package that ``scripts/setup``
+installs (``REQUIRES``: the Hunspell en_US dictionary, asciidoctor) are skipped, with that
+reason, where it is missing; docs/vale.md lists the table in prose.
 
 Where a reason says that the Markdown / text / HTML lines of a failing scenario pass, its table
 entry carries a ``passes: EXT...`` line and ``test_scenario_supported_inputs`` checks that claim:
