@@ -92,7 +92,9 @@ config:Test a glob
 fragments:Code -> Markup
     Markdown inside source-code comments (fragments) is not implemented; no test.cc/.go/.py
 frontmatter:Markup with frontmatter
-    front-matter `title` scope (Meta.Title) is not implemented
+    one line differs: Vale reports the 'TODO' of test.rst line 43 at 56:19 (its text search
+    finds the word in a later literal block); brandbot reports it where it is, 43:45
+    passes: .md .adoc
 lint:Lint a CSS file
     the testdata lacks fixtures/formats/test.css
 lint:Lint a Julia file
@@ -262,6 +264,7 @@ REQUIRES = {
     "scopes:AsciiDoc headings with :sectnums: and :toc: (#1101)": "asciidoctor",
     "scopes:Table": "asciidoctor",
     "scopes:List": "asciidoctor",
+    "frontmatter:Markup with frontmatter": "asciidoctor",
 }
 for _id, _reason in EXPECTED_FAILURES.items():
     if _reason.startswith("[dictionary]"):

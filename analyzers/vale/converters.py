@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Mapping
 from typing import Any
 
+from analyzers.vale.frontmatter import front_matter_block
 from analyzers.vale.markup import (
     DEFAULT_OPTIONS,
     Control,
@@ -236,7 +237,10 @@ def parse_converted(
     attributes: Mapping[str, str] | None = None,
 ) -> Document:
     """A ``Document`` over the rST / AsciiDoc source ``text``; ``ConverterMissing`` if needed."""
-    prepped = _apply_ignores(text, ext, opts)
+    # Vale turns ---/+++ front matter into a literal block before converting (frontmatter.py
+    # lints its values)
+    block = "\n::\n\n%s\n" if ext in RST_EXTS else "\n----\n$1\n----\n"
+    prepped = _apply_ignores(front_matter_block(text, block), ext, opts)
     search = _blank_ignored(text, opts)
     if ext in RST_EXTS:
         html = rst_to_html(prepped)

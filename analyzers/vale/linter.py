@@ -25,6 +25,7 @@ from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
 from analyzers.vale.converters import ADOC_EXTS, RST_EXTS, ConverterMissing, parse_converted
 from analyzers.vale.filter import FilterError, compile_filter
+from analyzers.vale.frontmatter import front_matter_segments
 from analyzers.vale.markup import (
     DEFAULT_IGNORED_CLASSES,
     HTML_EXTS,
@@ -290,11 +291,18 @@ class Linter:
                 )
             except ConverterMissing as exc:
                 raise ValeError("lint", f"{path}: {exc}") from None
+            self._add_front_matter(converted, text, low)
             return self.lint_document(converted, path)
         doc = parse(text, ext, self.markup_options(ext))
         if doc is None:
             return None
+        if low in MARKDOWN_EXTS:
+            self._add_front_matter(doc, text, low)
         return self.lint_document(doc, path)
+
+    def _add_front_matter(self, doc: Document, text: str, ext: str) -> None:
+        ignored = frozenset(_split(self.cfg.options.get("IgnoredScopes", "")))
+        doc.segments.extend(front_matter_segments(text, ext, ignored))
 
     def _adoc_attributes(self) -> dict[str, str]:
         """``[asciidoctor]`` section of ``.vale.ini``: attributes passed to asciidoctor."""
