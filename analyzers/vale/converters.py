@@ -6,8 +6,8 @@ asciidoctor runs as a subprocess when it is on ``PATH``; ``ConverterMissing`` sa
 when it is not. The HTML is walked like any HTML file; then every block's text is located in the
 source, word by word and in document order, so each character keeps an exact source offset (a
 word the converter rewrote — a smart quote, an ellipsis — is placed after the word before it).
-``<!-- vale ... -->`` comments (rST ``.. vale off``, AsciiDoc ``// vale off``) are placed where
-their text occurs in the source.
+``<!-- vale ... -->`` comments (rST ``.. vale off``, AsciiDoc ``pass:[<!-- vale off -->]``) go
+where their text occurs in the source.
 """
 
 from __future__ import annotations
