@@ -149,10 +149,6 @@ patterns:Markdown
     [dictionary] 'backtick' is not in Debian's en_US (Vale's en_US-web knows it)
 patterns:Org
     Org Mode input is not supported (no maintained Python Org-to-HTML converter)
-patterns:HTML with Ignored Classes
-    Vale pads inline-element text with a space, so '<a>hasChildren</a>()' gives the word
-    'hasChildren'; brandbot keeps 'hasChildren()', which the default filters skip
-    passes: .html except Vale.Spelling
 patterns:Python
     the testdata lacks fixtures/patterns/test.py
 patterns:Ignored Classes on inline elements
@@ -250,6 +246,7 @@ REQUIRES = {
     "misc:Spelling": "dictionary asciidoctor",
     "misc:v3.0 Spelling": "dictionary asciidoctor",
     "misc:infostrings": "dictionary",
+    "patterns:HTML with Ignored Classes": "dictionary",
     "comments:AsciiDoc": "asciidoctor",
     "lint:Lint a AsciiDoc file": "asciidoctor",
     "lint:Lint a AsciiDoc file with a listing block": "asciidoctor",

@@ -470,6 +470,32 @@ _INLINE_TAGS = frozenset(
         "time",
     }
 )
+# Vale's inline tags (internal/lint/ast.go): text after one of these is padded with a space
+_VALE_INLINE = frozenset(
+    {
+        "b",
+        "big",
+        "i",
+        "small",
+        "abbr",
+        "acronym",
+        "cite",
+        "dfn",
+        "em",
+        "kbd",
+        "strong",
+        "a",
+        "br",
+        "img",
+        "span",
+        "sub",
+        "sup",
+        "code",
+        "tt",
+        "del",
+    }
+)
+_PAD_PUNCT = frozenset({".", "?", "!", ",", ":", ";", ")", "]", "}", "\u2014", "\u2013"})
 _VOID_TAGS = frozenset({"br", "hr", "meta", "link", "input", "img", "wbr", "source", "area"})
 
 
@@ -493,6 +519,7 @@ class _HTMLWalker(HTMLParser):
         self.cls_depth = 0  # ... and how deep we are in elements of that tag
         self.masking = False  # mask the text that follows an IgnoredScopes / ignored-class tag
         self.masked = False
+        self.pad = False  # the last start tag was one of Vale's inline tags
         self.buf: list[str] = []
         self.offs: list[int] = []
 
@@ -525,6 +552,7 @@ class _HTMLWalker(HTMLParser):
             inline and _has_class(attrs, self.opts.ignored_classes)
         )
         self.masked = False
+        self.pad = tag in _VALE_INLINE
         if tag == "img":
             if self.skip or self.cls_tag or "alt" in self.opts.skipped_tags:
                 return
@@ -556,9 +584,17 @@ class _HTMLWalker(HTMLParser):
     def _add(self, data: str, pos: int) -> None:
         if self.skip or self.cls_tag is not None:
             return
+        starter = data[:1] in _PAD_PUNCT and not self.masking
         if self.masking:
             data = "*" * len(data)
             self.masked = True
+        if self.pad and data and not starter and self.buf:
+            # Vale pads text that follows an inline tag with a space, so "<a>word</a>()" reads
+            # "word ()" (not after an opening bracket or a dash)
+            last = self.buf[-1][-1:]
+            if last and last not in "([{\u2014\u2013":
+                self.buf.append(" ")
+                self.offs.append(pos)
         self.buf.append(data)
         self.offs.extend(range(pos, pos + len(data)))
 
