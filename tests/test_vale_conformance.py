@@ -162,10 +162,6 @@ pkg:Sync a config-only package
 scopes:Raw
     expects an alert in test.py, which the fixture folder lacks; the test.md lines pass
     passes: .md
-scopes:Skip
-    test.rst: a TODO inside a skipped block is located at 22:5 instead of 24:1 (the same
-    words occur twice); the test.md lines pass
-    passes: .md
 scopes:Heading
     DITA / XML inputs are not supported; the test.md and test.html lines pass
     passes: .md .html

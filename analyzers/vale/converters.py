@@ -152,18 +152,29 @@ def _indent(text: str) -> str:
 
 
 def _locate(source: str, text: str, cursor: int) -> tuple[list[int], int]:
-    """Source offset of each character of ``text``, searching words from ``cursor`` on."""
+    """Source offset of each character of ``text``, searching words from ``cursor`` on.
+
+    A block written in the source as it reads is found whole; otherwise word by word, each at
+    its first occurrence that the next word follows closely (so a sentence repeated in a
+    skipped block before it is not taken for it).
+    """
+    if not text.strip("* \t\n"):  # nothing but masked code: nothing to find
+        return list(range(cursor, cursor + len(text))), cursor
+    whole = source.find(text, cursor)
+    if whole >= 0:
+        return list(range(whole, whole + len(text))), whole + len(text)
     offsets: list[int] = []
     pos = cursor
     last = cursor - 1
-    for m in re.finditer(r"\S+|\s+", text):
-        piece = m.group()
+    pieces = [m.group() for m in re.finditer(r"\S+|\s+", text)]
+    for k, piece in enumerate(pieces):
         if piece.isspace():
             offsets.extend(range(last + 1, last + 1 + len(piece)))
             last += len(piece)
             continue
         # masked code ("****") is not in the source: it stays where it is, after the last word
-        at = -1 if piece.strip("*") == "" else source.find(piece, pos)
+        nxt = pieces[k + 2] if k + 2 < len(pieces) and pieces[k + 2].strip("*") else ""
+        at = -1 if piece.strip("*") == "" else _find_word(source, piece, pos, nxt)
         if at < 0:
             offsets.extend(range(last + 1, last + 1 + len(piece)))
             last += len(piece)
@@ -172,6 +183,19 @@ def _locate(source: str, text: str, cursor: int) -> tuple[list[int], int]:
         last = at + len(piece) - 1
         pos = at + len(piece)
     return offsets, pos
+
+
+def _find_word(source: str, word: str, pos: int, following: str) -> int:
+    """The first occurrence of ``word`` from ``pos`` that ``following`` comes soon after."""
+    first = at = source.find(word, pos)
+    tries = 0
+    while following and at >= 0 and tries < 20:
+        gap = source.find(following, at + len(word), at + len(word) + 40)
+        if gap >= 0:
+            return at
+        at = source.find(word, at + 1)
+        tries += 1
+    return first
 
 
 def _remap(original: str, source: str, converted: Document, plain: Document) -> Document:
