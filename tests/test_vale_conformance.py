@@ -48,15 +48,13 @@ CLI:Lint with a custom output format (line)
     Go text/template output (--output=FILE.tmpl): no maintained Python implementation of Go's
     text/template exists to run Vale's templates as written
 CLI:Lint a file and a directory
-    the testdata lacks fixtures/formats/subdir1 (and test.json needs a JSON parser)
+    the testdata lacks fixtures/formats/subdir1; the test.json lines pass
+    passes: .json
 CLI:Lint 2 directories
     the testdata lacks fixtures/formats/subdir1 and subdir2
-CLI:Lint 2 files
-    test.json: JSON string values are not linted (no JSON parser); the test.txt lines pass
-    passes: .txt
 CLI:Lint 3 files
-    the testdata lacks fixtures/formats/test.cc; test.json is not parsed; the .txt lines pass
-    passes: .txt
+    the testdata lacks fixtures/formats/test.cc; the test.json and test.txt lines pass
+    passes: .json .txt
 CLI:Pipe Python input
     the testdata lacks fixtures/formats/test.py (and code-comment parsing is not Vale's)
 CLI:Filter --minAlertLevel
@@ -109,8 +107,6 @@ lint:Lint a DITA file
     DITA needs the DITA Open Toolkit (dita) to convert; not supported
 lint:Lint an XML file
     XML needs an XSLT Transform (xsltproc); not supported
-lint:Lint a JSON file
-    JSON string values are not linted (no JSON parser)
 lint:Lint a Python file
     the testdata lacks fixtures/formats/test.py
 lint:Lint a C++ file

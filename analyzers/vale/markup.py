@@ -23,7 +23,8 @@ from analyzers.rules.base import split_sentences
 
 MARKDOWN_EXTS = frozenset({".md", ".mdx", ".markdown", ".mdown", ".mkd", ".mkdn"})
 HTML_EXTS = frozenset({".html", ".htm", ".xhtml"})
-TEXT_EXTS = frozenset({".txt", ".text"})
+# .json: Vale reports matches in JSON keys and values as in plain text (its JSON fixture)
+TEXT_EXTS = frozenset({".txt", ".text", ".json"})
 HASH_COMMENT_EXTS = frozenset({".py", ".rb", ".r", ".pl", ".sh", ".bash", ".yml", ".yaml", ".toml"})
 SLASH_COMMENT_EXTS = frozenset(
     {
@@ -58,7 +59,6 @@ UNSUPPORTED_EXTS = frozenset(
         ".xml",
         ".tex",
         ".ipynb",
-        ".json",
         ".jl",
         ".clj",
         ".hs",
