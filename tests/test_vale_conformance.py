@@ -83,8 +83,6 @@ config:External config (direct)
     demo.Reading reports grade 7.86 where Vale reports nothing (readability differs)
 config:External config
     demo.Reading reports grade 7.86 where Vale reports nothing (readability differs)
-config:Ignore syntax
-    --ignore-syntax (lint markup as plain lines) is not implemented
 config:Test a glob
     the testdata lacks fixtures/formats/test.py and test.cc
 fragments:Code -> Markup

@@ -162,6 +162,7 @@ _WHEN: list[tuple[str, str, Callable[[re.Match[str]], list[str]]]] = [
     (r'^I test glob "(.*)"$', "fixtures/formats", lambda m: [f"--glob={m.group(1)}", "."]),
     (r'^I test dir glob "(.*)"$', "fixtures/glob", lambda m: [f"--glob={m.group(1)}", "."]),
     (r'^I lint string "(.*)"$', "fixtures/formats", lambda m: [m.group(1)]),
+    (r'^I lint simple "(.*)"$', "fixtures/formats", lambda m: ["--ignore-syntax", m.group(1)]),
     (
         r'^I use filter file "(.*)"$',
         "fixtures/filters",

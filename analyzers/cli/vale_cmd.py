@@ -30,6 +30,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--glob", default=None, help="only lint files matching this glob")
     p.add_argument("--ext", default=None, help="extension for text given on the command line")
     p.add_argument(
+        "--ignore-syntax",
+        action="store_true",
+        help="lint every file as plain text, ignoring its markup",
+    )
+    p.add_argument(
         "--filter",
         default=None,
         help="only run rules matching this expression, or a file holding one (see docs/vale.md)",
@@ -98,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         piped = _piped_stdin() if not args.paths else None
         paths = list(args.paths) or ([] if piped else ["."])
         existing = [p for p in paths if (cwd / p).exists()]
-        results = linter.lint_paths(existing, cwd, args.glob, args.ext)
+        as_ext = ".txt" if args.ignore_syntax else args.ext
+        results = linter.lint_paths(existing, cwd, args.glob, as_ext)
         if piped:
             # ``cat file | vale --ext=.md``: Vale names the input ``stdin.EXT``
             ext = args.ext or ".txt"
