@@ -368,7 +368,7 @@ class Checker:
             for d in self.dictionaries
             for w in d.words
             if w[:1].lower() == low[:1] and abs(len(w) - len(word)) <= 2 and "'" not in w
-        } | {w for w in self.extra if w[:1].lower() == low[:1]}
+        } | {w for w in self.extra if w[:1].lower() == low[:1] and "'" not in w}
         by_lower: dict[str, str] = {}
         for w in sorted(pool):
             by_lower.setdefault(w.lower(), w)

@@ -197,6 +197,8 @@ def compile_rules(guide: BrandGuide) -> tuple[Rule, ...]:
         names = [*guide.brand_names, *(p.name for p in guide.products)]
         names += [a for p in guide.products for a in p.aliases]
         names += [t.preferred for t in guide.preferred]
+        # competitors are reported by the entity analyzer, not as misspellings
+        names += [n for c in guide.competitors for n in (c.name, *c.aliases)]
         speller = brand_spelling_rule(names, accepted_terms, source=source)
         if speller is not None:
             rules.append(speller)

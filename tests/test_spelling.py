@@ -168,6 +168,8 @@ def test_brandbot_vale_spell_checks_with_vocabularies(default_dict: Path, tmp_pa
 
 GUIDE = """
 name: Brightwave
+competitors:
+  - name: Acme
 products:
   - name: Zentrix Cloud
     aliases: [ZenCloud]
@@ -188,7 +190,10 @@ def test_brand_guide_spell_checks_names_and_vocabulary(default_dict: Path, tmp_p
     guide = load_guide(guide_file)
     rules = compile_rules(guide)
     assert any(r.name == "Brand.Spelling" for r in rules)
-    text = "Brightwave stories: Zentrix Cloud walked, flooberg done. Zentriks clowd cloudz."
+    text = (
+        "Brightwave stories: Zentrix Cloud walked, flooberg done, zentrix's Acme. "
+        "Zentriks clowd cloudz."
+    )
     alerts = [a for a in run_rules(rules, to_plain(text)) if a.check == "Brand.Spelling"]
     assert [a.matched for a in alerts] == ["Zentriks", "clowd", "cloudz"]
     assert alerts[0].suggestions[0] == "Zentrix"

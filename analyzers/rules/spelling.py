@@ -309,8 +309,9 @@ def brand_spelling_rule(
 ) -> Spelling | None:
     """``Brand.Spelling``: en_US plus the guide's names and accepted vocabulary.
 
-    Brand / product names (each word of a multi-word name) and preferred terms are dictionary
-    words; the vocabulary's accepted terms are exceptions as in Vale. A misspelled product name
+    Brand / product / competitor names (each word of a multi-word name, in any casing and with
+    ``'s``) and preferred terms are dictionary words; the vocabulary's accepted terms are
+    exceptions as in Vale. A misspelled product name
     is not in any of them, so it is flagged. ``None`` (with a logged warning) when no en_US
     dictionary is installed: the review goes on without spelling.
     """
@@ -329,7 +330,9 @@ def brand_spelling_rule(
         source=source,
     )
     words = {w for n in names for w in regex.findall(r"[\p{L}\p{M}_'’]+", n)}
-    rule.add_words(sorted(words))
+    # any casing (Brand.Products owns casing) and the possessive are spelled right too
+    forms = {f for w in words for f in (w, w.lower(), f"{w}'s", f"{w.lower()}'s")}
+    rule.add_words(sorted(forms))
     rule.accept(list(accepted))
     rule.suggest = True
     return rule
