@@ -213,6 +213,7 @@ class BrandGuide:
     styles: tuple[Path, ...]
     vocabularies: tuple[Path, ...]
     links: Mapping[str, str]
+    spelling: bool = True  # spell-check drafts (Hunspell en_US; names and accepted terms known)
     source: Path | None = None
     profile: str | None = None
     warnings: tuple[str, ...] = ()  # non-fatal notes, e.g. a missing optional style
@@ -691,6 +692,7 @@ TOP_KEYS = (
     "links",
     "styles",
     "vocabularies",
+    "spelling",
     "profiles",
     "channels",
 )
@@ -754,6 +756,7 @@ class _Parts:
     links: Mapping[str, str] = field(default_factory=_frozen_map)
     styles: tuple[Path, ...] = ()
     vocabularies: tuple[Path, ...] = ()
+    spelling: bool = True
 
 
 def _build(ctx: _Ctx, root: _Node) -> _Parts:
@@ -781,6 +784,7 @@ def _build(ctx: _Ctx, root: _Node) -> _Parts:
     parts.links = _opt(top, "links", lambda n: _links(ctx, n), _frozen_map())
     parts.styles = _opt(top, "styles", lambda n: _paths(ctx, n, vocab=False), ())
     parts.vocabularies = _opt(top, "vocabularies", lambda n: _paths(ctx, n, vocab=True), ())
+    parts.spelling = _opt(top, "spelling", lambda n: _expect_bool(ctx, n), True)
     _cross_checks(ctx, parts)
     return parts
 

@@ -15,6 +15,7 @@ from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
 from analyzers.prose import has_prose
 from analyzers.rules import Alert, Rule, load_rule, load_style, run_rules
 from analyzers.rules.registry import avoid_rule, read_terms, terms_rule
+from analyzers.rules.spelling import brand_spelling_rule
 from analyzers.scoring import category_scores, overall_score, verdict
 from analyzers.text import PlainText, split_sentences, to_plain, word_count
 from analyzers.types import (
@@ -251,12 +252,23 @@ def compile_rules(guide: BrandGuide) -> tuple[Rule, ...]:
     ]
     for style_dir in guide.styles:
         rules.extend(load_style(style_dir.parent, style_dir.name))
+    accepted_terms: list[str] = []
     for folder in guide.vocabularies:
         # the guide names the folder that holds accept.txt / reject.txt (Vale's vocabulary layout)
         src = str(folder)
+        accepted_terms.extend(read_terms(folder / "accept.txt"))
         accepted = terms_rule(read_terms(folder / "accept.txt"), source=src)
         rejected = avoid_rule(read_terms(folder / "reject.txt"), source=src)
         rules.extend(r for r in (accepted, rejected) if r is not None)
+    if guide.spelling:
+        names = [*guide.brand_names, *(p.name for p in guide.products)]
+        names += [a for p in guide.products for a in p.aliases]
+        names += [t.preferred for t in guide.preferred]
+        # competitors are reported by the entity analyzer, not as misspellings
+        names += [n for c in guide.competitors for n in (c.name, *c.aliases)]
+        speller = brand_spelling_rule(names, accepted_terms, source=source)
+        if speller is not None:
+            rules.append(speller)
     return tuple(rules)
 
 

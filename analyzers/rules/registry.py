@@ -18,9 +18,10 @@ from analyzers.rules.existence import Existence
 from analyzers.rules.metric import Metric, Readability
 from analyzers.rules.occurrence import Occurrence
 from analyzers.rules.repetition import Repetition
+from analyzers.rules.spelling import Spelling
 from analyzers.rules.substitution import Substitution
 from analyzers.rules.terms import TermList
-from analyzers.rules.unsupported import LanguageTool, Script, Sequence, Spelling
+from analyzers.rules.unsupported import LanguageTool, Script, Sequence
 
 REGISTRY: dict[str, type[BaseRule]] = {
     cls.extends: cls
