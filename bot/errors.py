@@ -1,8 +1,13 @@
 """The one error path: a reference id for the user, the details (and the same id) in the log.
 
 ``ErrorReporter.report`` is called by bolt's error handler (``app.error``) and by the job queue
-when a job fails for good. Secrets never reach the log: ``SecretMasker`` is installed as a log
-record factory, so every record from every logger is masked before any handler sees it.
+when a job fails for good. The apology goes only to a *verified* request's user (the app's error
+handler passes no body unless bolt's middleware chain marked the request verified) and a
+``response_url`` is used only when it points at Slack's webhook hosts (or a host the operator
+configured, ``webhook_hosts``: never one a request body can add).
+
+Secrets never reach the log: ``SecretMasker`` is installed as a log record factory, so every
+record from every logger is masked before any handler sees it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
-from bot.clients import webhook
+from bot.clients import is_slack_url, webhook
 
 log = logging.getLogger("bot.errors")
 
@@ -75,8 +80,11 @@ def new_reference() -> str:
 
 
 class ErrorReporter:
-    def __init__(self, client: AsyncWebClient | None = None) -> None:
+    def __init__(
+        self, client: AsyncWebClient | None = None, *, webhook_hosts: Iterable[str] = ()
+    ) -> None:
         self.client = client
+        self.webhook_hosts = frozenset(webhook_hosts)
         self.reported: list[tuple[str, str]] = []  # (reference, error type) for tests and metrics
 
     async def report(
@@ -108,7 +116,10 @@ class ErrorReporter:
         msg = blocks.apology_message(ref)
         response_url = body.get("response_url")
         if isinstance(response_url, str) and response_url:
-            await webhook(response_url).send(
+            if not is_slack_url(response_url, self.webhook_hosts):
+                log.warning("apology for %s not sent: response_url is not a Slack host", ref)
+                return
+            await webhook(response_url, extra_hosts=self.webhook_hosts).send(
                 text=msg["text"], blocks=msg["blocks"], response_type="ephemeral"
             )
             return
