@@ -7,7 +7,8 @@ Slack then retries it. Duplicate envelopes (same ``envelope_id``) are acked and 
 ``http_app`` serves ``POST /slack/events`` (events, commands, interactivity; ``bot.signing``
 verifies ``X-Slack-Signature`` over the raw body with a 5-minute window *before* bolt sees the
 request, so an unsigned or malformed request is a plain 401 and nothing acts on it),
-``GET /healthz`` (process up) and ``GET /readyz`` (200 only once the bot is started and the models are warm).
+``GET /healthz`` (process up) and ``GET /readyz`` (200 only once the bot is started and the
+models are warm).
 """
 
 from __future__ import annotations
