@@ -10,6 +10,7 @@ table.cell, summary) and maps matches back to plain-text offsets. The ``brandbot
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -36,6 +37,19 @@ class Alert:
     link: str | None = None
     action: str | None = None
     category: str | None = None
+    # raw-scope hits match the markup itself: their exact range in ``PlainText.original``
+    # (``start``/``end`` then only place them among the other alerts)
+    original: tuple[int, int] | None = None
+
+
+@dataclass
+class RuleBudget:
+    """A per-draft time budget for the rule engine: rules stop being started once ``seconds``
+    have passed, and ``exhausted`` says so (with how many rules ran)."""
+
+    seconds: float
+    exhausted: bool = False
+    rules_run: int = 0
 
 
 @dataclass(frozen=True)
@@ -219,7 +233,11 @@ def compile_pattern(pattern: str, *, source: str, rule: str, key: str) -> regex.
         ) from None
 
 
-_SENT_END = regex.compile(r"""[.!?]+['"’”)\]]*(?=\s+|$)""")
+# the look-behind starts a match only at the first mark of a run ("....x" is tried once, not
+# once per mark: no quadratic retries)
+_SENT_END = regex.compile(r"""(?<![.!?])[.!?]++['"’”)\]]*+(?=\s|$)""")
+_NON_SPACE = regex.compile(r"\S")
+_MAX_WORD = 64  # longer "words" are never abbreviations
 _ABBREV = frozenset(
     [
         "e.g",
@@ -262,8 +280,23 @@ _ABBREV = frozenset(
 )
 
 
+def _word_before(text: str, start: int, pos: int) -> str:
+    """The last whitespace-free word of ``text[start:pos]`` (at most ``_MAX_WORD`` characters
+    are looked at: linear time however long the word or the sentence)."""
+    w = pos
+    low = max(start, pos - _MAX_WORD - 1)
+    while w > low and not text[w - 1].isspace():
+        w -= 1
+    if w == low and w > start and not text[w - 1].isspace():
+        return text[w:pos].lower().strip("(\"'")[-_MAX_WORD:] + "\0"  # too long: no abbreviation
+    return text[w:pos].lower().strip("(\"'")
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence ranges ``(start, end)`` in ``text``; trailing whitespace excluded."""
+    """Sentence ranges ``(start, end)`` in ``text``; trailing whitespace excluded.
+
+    Linear in ``len(text)``: every look-around is bounded or consumed once.
+    """
     spans: list[tuple[int, int]] = []
     start = 0
     n = len(text)
@@ -273,15 +306,15 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         end = m.end()
         if end <= start:
             continue
-        word = regex.search(r"(\S+)$", text[start : m.start()])
-        prev = word.group(1).lower().strip("(\"'") if word else ""
+        prev = _word_before(text, start, m.start())
         if m.group().startswith(".") and len(m.group()) == 1:
             if prev in _ABBREV or (len(prev) == 1 and prev.isalpha()):
                 continue
-            rest = text[end:].lstrip()
-            if rest and rest[0].islower():
+            nxt = _NON_SPACE.search(text, end)
+            following = text[nxt.start()] if nxt else ""
+            if following.islower():
                 continue
-            if prev and prev[-1].isdigit() and rest[:1].isdigit():
+            if prev and prev[-1].isdigit() and following.isdigit():
                 continue
         spans.append((start, end))
         start = end
@@ -599,7 +632,10 @@ def _metrics_for(blocks: Sequence[ScopedBlock]) -> dict[str, float]:
     return counts
 
 
-def run_on_plaintext(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
+def run_on_plaintext(
+    rules: Sequence[BaseRule], doc: PlainText, budget: RuleBudget | None = None
+) -> list[Alert]:
+    deadline = time.perf_counter() + budget.seconds if budget is not None else None
     blocks = plaintext_blocks(doc)
     state = FileState()
     state.metrics = _metrics_for(blocks)
@@ -612,6 +648,11 @@ def run_on_plaintext(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
     for rule in rules:
         if not rule.supported:
             continue
+        if deadline is not None and budget is not None:
+            if time.perf_counter() > deadline:
+                budget.exhausted = True
+                break
+            budget.rules_run += 1
         for block in [*blocks, summary, raw]:
             if not rule.scope.matches(block.scope):
                 continue
@@ -623,7 +664,9 @@ def run_on_plaintext(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
                     end = max(start, bisect.bisect_left(offsets, m.end, 0, len(offsets) - 1))
                 else:
                     start, end = block.start + m.start, block.start + m.end
-                key = (rule.name, start, end)
+                raw_hit = block.scope == "raw" and not m.whole_file
+                original = (m.start, m.end) if raw_hit else None
+                key = (rule.name, start, end) if original is None else (rule.name, ~m.start, m.end)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -639,6 +682,7 @@ def run_on_plaintext(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
                         link=rule.link,
                         action=rule.action_name,
                         category=rule.category,
+                        original=original,
                     )
                 )
     alerts.sort(key=lambda a: (a.start, a.end, a.check))
