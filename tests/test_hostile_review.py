@@ -54,7 +54,8 @@ def test_sentence_splitting_is_linear(name: str, splitter: Callable[[str], objec
 def test_sentence_splitting_keeps_its_behaviour() -> None:
     text = "Dr. Smith arrived. It was 3.5 p.m. and we left! Then a. b. c. Fine."
     spans = rule_sentences(text)
-    assert [text[a:b] for a, b in spans][:2] == ["Dr. Smith arrived.", "It was 3.5 p.m. and we left!"]
+    first_two = [text[a:b] for a, b in spans][:2]
+    assert first_two == ["Dr. Smith arrived.", "It was 3.5 p.m. and we left!"]
     assert text_sentences("1. Install it.\n2. Run it.") == [(0, 14), (15, 25)]
 
 
@@ -123,8 +124,13 @@ def test_raw_scope_spans_map_to_the_markup_they_matched() -> None:
     text = "Hi <!subteam^S1|@team> there"
     rule = load_rule(
         "Test.Raw",
-        {"extends": "existence", "message": "no %s", "scope": "raw", "tokens": ["<!subteam"],
-         "nonword": True},
+        {
+            "extends": "existence",
+            "message": "no %s",
+            "scope": "raw",
+            "tokens": ["<!subteam"],
+            "nonword": True,
+        },
         source="test",
     )
     doc = to_plain(text, SourceFormat.MRKDWN)
