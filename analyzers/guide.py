@@ -905,13 +905,23 @@ def _banned_terms(ctx: _Ctx, node: _Node, default: Severity) -> tuple[BannedTerm
 def _check_regex(ctx: _Ctx, node: _Node, pattern: str) -> None:
     import regex as re2
 
+    from analyzers.rules.bounded import probe
+
     try:
-        re2.compile(pattern)
+        compiled = re2.compile(pattern)
     except re2.error as exc:
         ctx.error(
             node,
             f"invalid regular expression: {exc}",
             "Fix the pattern, or drop `regex: true` to match the text literally.",
+        )
+        return
+    problem = probe(compiled)
+    if problem is not None:
+        ctx.error(
+            node,
+            f"regular expression {pattern[:80]!r} is too slow: {problem}",
+            "Rewrite it without nested or overlapping repetition, or drop `regex: true`.",
         )
 
 

@@ -93,6 +93,10 @@ class Reviewer:
         for doc, note in zip(docs, notes, strict=True):
             budget = RuleBudget(self.rules_budget_s)
             alerts.append(run_rules(rules, doc, budget))
+            if budget.timed_out:
+                note["rules that timed out"] = (
+                    f"{', '.join(budget.timed_out)}: a pattern took too long on this draft"
+                )
             if budget.exhausted:
                 note["rules after the time budget"] = (
                     f"the rule check stopped after {self.rules_budget_s:g} s "

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import regex
 
+from analyzers.rules.bounded import BoundedPattern, probe
 from analyzers.text import PlainText
 from analyzers.types import Severity
 
@@ -50,6 +51,7 @@ class RuleBudget:
     seconds: float
     exhausted: bool = False
     rules_run: int = 0
+    timed_out: list[str] = field(default_factory=list)  # rules whose pattern hit its timeout
 
 
 @dataclass(frozen=True)
@@ -223,14 +225,23 @@ def go_pattern(pattern: str) -> str:
     return pattern
 
 
-def compile_pattern(pattern: str, *, source: str, rule: str, key: str) -> regex.Pattern[str]:
+def compile_pattern(pattern: str, *, source: str, rule: str, key: str) -> BoundedPattern:
+    """A user pattern, compiled with a time budget; one that backtracks catastrophically on a
+    short probe is refused here, at load, naming the rule and key."""
+    where = f"{source}: " if source else ""
     try:
-        return regex.compile(go_pattern(pattern))
+        compiled = regex.compile(go_pattern(pattern))
     except (regex.error, ValueError, TypeError) as exc:
-        where = f"{source}: " if source else ""
         raise RuleError(
             f"{where}rule {rule}: key '{key}': invalid pattern {pattern!r}: {exc}"
         ) from None
+    problem = probe(compiled)
+    if problem is not None:
+        shown = pattern if len(pattern) <= 80 else pattern[:77] + "..."
+        raise RuleError(
+            f"{where}rule {rule}: key '{key}': pattern {shown!r} is too slow: {problem}"
+        )
+    return BoundedPattern(compiled)
 
 
 # the look-behind starts a match only at the first mark of a run ("....x" is tried once, not
@@ -523,32 +534,40 @@ class BaseRule:
 # --------------------------------------------------------------------------- vocabulary exceptions
 
 
-def exception_pattern(terms: Sequence[str], ignorecase: bool) -> regex.Pattern[str] | None:
+def exception_pattern(terms: Sequence[str], ignorecase: bool) -> BoundedPattern | None:
     """Whole-match pattern for ``exceptions`` (longest first, as Vale sorts them)."""
     terms = sorted({t for t in terms if t}, key=len, reverse=True)
     if not terms:
         return None
     body = "|".join(terms)
+    flags = "(?i)" if ignorecase else ""
     try:
-        return regex.compile(("(?i)" if ignorecase else "") + f"(?:{body})")
+        compiled = regex.compile(flags + f"(?:{body})")
+        if probe(compiled) is None:
+            return BoundedPattern(compiled)
     except regex.error:
-        escaped = "|".join(regex.escape(t) for t in terms)
-        return regex.compile(("(?i)" if ignorecase else "") + f"(?:{escaped})")
+        pass
+    escaped = "|".join(regex.escape(t) for t in terms)  # literal terms: never slow
+    return BoundedPattern(regex.compile(flags + f"(?:{escaped})"))
 
 
-def phrase_pattern(terms: Sequence[str], ignorecase: bool) -> regex.Pattern[str] | None:
+def phrase_pattern(terms: Sequence[str], ignorecase: bool) -> BoundedPattern | None:
     """Accepted multi-word vocabulary phrases, as whole words (longest first)."""
     phrases = sorted({t for t in terms if " " in t.strip()}, key=len, reverse=True)
     if not phrases:
         return None
     flags = "(?i)" if ignorecase else ""
     try:
-        return regex.compile(flags + r"\b(?:" + "|".join(phrases) + r")\b")
+        compiled = regex.compile(flags + r"\b(?:" + "|".join(phrases) + r")\b")
+        if probe(compiled) is None:
+            return BoundedPattern(compiled)
     except regex.error:
-        return regex.compile(flags + r"\b(?:" + "|".join(map(regex.escape, phrases)) + r")\b")
+        pass
+    escaped = "|".join(map(regex.escape, phrases))
+    return BoundedPattern(regex.compile(flags + r"\b(?:" + escaped + r")\b"))
 
 
-def accepted_spans(pattern: regex.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
+def accepted_spans(pattern: BoundedPattern | None, text: str) -> list[tuple[int, int]]:
     """Where accepted phrases occur in ``text``: matches inside them are exempt (Vale #1035)."""
     return [m.span() for m in pattern.finditer(text)] if pattern is not None else []
 
@@ -656,7 +675,13 @@ def run_on_plaintext(
         for block in [*blocks, summary, raw]:
             if not rule.scope.matches(block.scope):
                 continue
-            for m in rule.run(block, state):
+            try:  # a user pattern past its time budget skips the rule for this draft
+                hits = list(rule.run(block, state))
+            except TimeoutError:
+                if budget is not None:
+                    budget.timed_out.append(rule.name)
+                break
+            for m in hits:
                 if m.whole_file or block.scope == "summary":
                     start = end = 0
                 elif block.scope == "raw":
