@@ -194,9 +194,12 @@ def _md() -> MarkdownIt:
 
 
 def _line_starts(text: str) -> list[int]:
+    """Where each line starts; ``\r\n``, a lone ``\r`` and ``\n`` end a line, as for
+    markdown-it (so its line numbers always index this list)."""
     starts = [0]
+    n = len(text)
     for i, ch in enumerate(text):
-        if ch == "\n":
+        if ch == "\n" or (ch == "\r" and (i + 1 >= n or text[i + 1] != "\n")):
             starts.append(i + 1)
     return starts
 
@@ -435,6 +438,8 @@ def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_O
         if any(t in opts.skipped_tags for t in stack):
             continue
         first, last = tok.map
+        if first >= len(starts):
+            continue
         begin = starts[first]
         if stack and stack[-1] in ("th", "td"):
             begin = max(begin, row_cursor.get(first, begin))
