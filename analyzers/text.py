@@ -1156,13 +1156,17 @@ _EMOJI = (
     r"(?:\p{Regional_Indicator}{2}|[\p{Extended_Pictographic}\u20E3]"
     r"(?:[\uFE0E\uFE0F]|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic})*)"
 )
+_EMOJI_PART = (
+    r"[\p{Regional_Indicator}\p{Extended_Pictographic}\p{Emoji_Modifier}\u20E3\uFE0E\uFE0F\u200D]"
+)
 _SENTENCE_END = regex.compile(
     r"(?P<hard>(?:\r\n|\r|\n)[ \t\f\v]*(?:\r\n|\r|\n))"
     # a run of marks is matched from its first mark only, and possessively: "....x" costs one
     # attempt, not one per mark (that was quadratic, minutes at 40,000 characters)
     r"|(?<![.!?…。！？‼⁇⁈⁉])(?P<punct>[.!?…。！？‼⁇⁈⁉]++)(?P<close>[\"'”’»)\]]*+)"
     rf"(?P<emoji>(?:[ \t]*{_EMOJI})*)(?=\s|$)"
-    rf"|(?P<emo>{_EMOJI}+)(?=[ \t]*(?:\r\n|\r|\n))"
+    # likewise a run of emoji is tried from its first emoji only (it was quadratic too)
+    rf"|(?<!{_EMOJI_PART})(?P<emo>(?:{_EMOJI})++)(?=[ \t]*(?:\r\n|\r|\n))"
 )
 # titles and the like: never the end of a sentence
 _ABBR_NEVER = frozenset(

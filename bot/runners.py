@@ -125,6 +125,8 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
                 # retry would fail the same way: acknowledge so Slack does not redeliver.
                 return web.Response(status=200, text="")
             return await to_aiohttp_response(bolt_resp)
+        except web.HTTPException:
+            raise  # e.g. 413 for a body over client_max_size: never acknowledged as handled
         except Exception:
             log.exception("request could not be handled; acknowledged anyway")
             return web.Response(status=200, text="")

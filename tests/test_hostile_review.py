@@ -30,6 +30,9 @@ PATHOLOGICAL: dict[str, Callable[[int], str]] = {
     "numbered": lambda n: ("1. " * n)[:n],
     "abbreviations": lambda n: ("e.g. " * n)[:n],
     "long word then dot": lambda n: ("x" * 5000 + ". a ") * (n // 5004 + 1),
+    "emoji run": lambda n: "🎉" * n,
+    "emoji with skin tone": lambda n: "👍🏽" * (n // 2),
+    "flags": lambda n: "🇫🇷" * (n // 2),
 }
 
 
