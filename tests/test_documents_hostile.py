@@ -102,8 +102,8 @@ async def test_bot_keeps_acking_while_a_hostile_pdf_is_read(
     fake = fake_slack
     reviewer = FakeReviewer()
     async with running(fake, tmp_path, "socket", reviewer) as h:
-        # ~1 MB of text operators: seconds of pypdf work (it is super-linear on one long page)
-        ev = fake.upload_as_user(sc.DRAFTS, "slow.pdf", hi.inflating_pdf(1_000_000), text="")
+        # ~2 MB of text operators: seconds of pypdf work (it is super-linear on one long page)
+        ev = fake.upload_as_user(sc.DRAFTS, "slow.pdf", hi.inflating_pdf(2_000_000), text="")
         await sc.acked(await fake.send_event(ev))
         # the worker is downloading or reading the PDF; other events are still acknowledged,
         # and their drafts reviewed, before the PDF's answer is posted
