@@ -57,7 +57,7 @@ def read_document(data: bytes, filename: str, *, limits: DocumentLimits | None =
     if kind_for_filename(name) not in ("docx", "pdf") or len(data) > limits.max_bytes:
         return extract_document(data, filename, limits=limits)  # cheap, linear, in process
     try:
-        return run_sandboxed(
+        found = run_sandboxed(
             _extract_in_child,
             bytes(data),
             filename,
@@ -69,10 +69,12 @@ def read_document(data: bytes, filename: str, *, limits: DocumentLimits | None =
         )
     except SandboxLimit as exc:
         raise DocumentError(str(exc)) from None
+    return Draft(text=str(found["text"]), id=name, format=SourceFormat(found["format"]))
 
 
-def _extract_in_child(data: bytes, filename: str, limits: DocumentLimits) -> Draft:
-    return extract_document(data, filename, limits=limits)
+def _extract_in_child(data: bytes, filename: str, limits: DocumentLimits) -> dict[str, str]:
+    draft = extract_document(data, filename, limits=limits)
+    return {"text": draft.text, "format": draft.format.value}
 
 
 _TEXT_KINDS = {

@@ -31,6 +31,7 @@ from analyzers.text import split_sentences as text_sentences  # noqa: E402
 INPUTS: dict[str, Callable[[int], str]] = {
     "normal prose": hi.normal_prose,
     "lower-case chat": hi.lowercase_chat,
+    "lower-case chat. ": hi.lowercase_sentences,
     '"a. " repeated': hi.a_dot,
     "dots then a letter": lambda n: "." * (n - 1) + "x",
     '"1. " repeated': lambda n: ("1. " * n)[:n],

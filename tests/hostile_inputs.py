@@ -27,6 +27,12 @@ def lowercase_chat(chars: int) -> str:
     return (unit * (chars // len(unit) + 1))[:chars]
 
 
+def lowercase_sentences(chars: int) -> str:
+    """Lower-case chat whose full stops are followed by lower case (no sentence ends)."""
+    unit = "ok. so i think we ship it. then we see what people say. lol. "
+    return (unit * (chars // len(unit) + 1))[:chars]
+
+
 def a_dot(chars: int) -> str:
     """``"a. "`` repeated (the audit's 65 s at 40,000 characters)."""
     return ("a. " * (chars // 3 + 1))[:chars]

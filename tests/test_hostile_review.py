@@ -26,6 +26,7 @@ from bot.jobs import ExecutorReviewService
 PATHOLOGICAL: dict[str, Callable[[int], str]] = {
     "a. repeated": hi.a_dot,
     "lower-case chat": hi.lowercase_chat,
+    "lower-case chat with full stops": hi.lowercase_sentences,
     "dots then a letter": lambda n: "." * (n - 1) + "x",
     "numbered": lambda n: ("1. " * n)[:n],
     "abbreviations": lambda n: ("e.g. " * n)[:n],
