@@ -73,3 +73,21 @@ def test_reviewer_notes_a_timed_out_rule(tmp_path: Path) -> None:
     reviewer = Reviewer(load_guide(guide), None)
     review = reviewer.review_one(Draft("Hello " + "a" * 70 + "!"))
     assert "a pattern took too long" in review.skipped["rules that timed out"]
+
+
+def test_capitalization_exceptions_are_bounded_too() -> None:
+    rule = load_rule(
+        "Acme.Headings",
+        {
+            "extends": "capitalization",
+            "message": "'%s' should be in title case",
+            "match": "$title",
+            "scope": "heading",
+            "exceptions": [SLOW, "iPhone"],
+        },
+        source="test",
+    )
+    doc = to_plain("# " + "a" * 30 + "!\n\nBody text.", SourceFormat.MARKDOWN)
+    budget = RuleBudget(60.0)
+    run_rules([rule], doc, budget)  # returns promptly: the slow exception is matched literally
+    assert budget.timed_out == []

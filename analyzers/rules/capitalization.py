@@ -136,15 +136,20 @@ def title_case(s: str, small: frozenset[str]) -> str:
     return "".join(out)
 
 
-def make_exceptions(ignore: Sequence[str]) -> regex.Pattern[str]:
+def make_exceptions(ignore: Sequence[str]) -> BoundedPattern:
+    """Word tokens, the (user-supplied) exceptions first; a time budget on every search, and
+    exceptions that do not compile or backtrack catastrophically are matched literally."""
     s = ""
     if ignore:
         s = r"\b(?:" + "|".join(ignore) + r")\b|"
     try:
-        return regex.compile(s + r"[\p{N}\p{L}*]+[^\s]*")
+        compiled = regex.compile(s + r"[\p{N}\p{L}*]+[^\s]*")
+        if not ignore or probe(compiled) is None:
+            return BoundedPattern(compiled)
     except regex.error:
-        s = r"\b(?:" + "|".join(regex.escape(i) for i in ignore) + r")\b|"
-        return regex.compile(s + r"[\p{N}\p{L}*]+[^\s]*")
+        pass
+    s = r"\b(?:" + "|".join(regex.escape(i) for i in ignore) + r")\b|"
+    return BoundedPattern(regex.compile(s + r"[\p{N}\p{L}*]+[^\s]*"))
 
 
 def _title(
