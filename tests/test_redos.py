@@ -91,3 +91,10 @@ def test_capitalization_exceptions_are_bounded_too() -> None:
     budget = RuleBudget(60.0)
     run_rules([rule], doc, budget)  # returns promptly: the slow exception is matched literally
     assert budget.timed_out == []
+
+
+def test_substitution_expected_patterns_are_bounded() -> None:
+    from analyzers.rules.substitution import matches_expected
+
+    assert matches_expected("(a|a)+b", "a" * 40) is False  # returns: timed out, not a match
+    assert matches_expected(r"set up|setup", "setup") is True
