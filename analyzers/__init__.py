@@ -4,7 +4,7 @@ Slack-free and synchronous: values in, values out.
 """
 
 from analyzers.diff import ReviewDiff, compare_reviews, is_alert_worthy
-from analyzers.documents import DocumentError, extract_document
+from analyzers.documents import DocumentError, DocumentLimits, extract_document, read_document
 from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_guide
 from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
 from analyzers.models.pipelines import ModelSettings, load_models
@@ -32,6 +32,7 @@ __all__ = [
     "BrandGuide",
     "Category",
     "DocumentError",
+    "DocumentLimits",
     "Draft",
     "EngineReviewService",
     "Entity",
@@ -64,5 +65,6 @@ __all__ = [
     "load_engine",
     "load_guide",
     "load_models",
+    "read_document",
     "word_count",
 ]

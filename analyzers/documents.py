@@ -10,13 +10,72 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from analyzers.types import Draft, SourceFormat
 
-__all__ = ["SUPPORTED_EXTENSIONS", "DocumentError", "extract_document", "kind_for_filename"]
+__all__ = [
+    "SUPPORTED_EXTENSIONS",
+    "DocumentError",
+    "DocumentLimits",
+    "extract_document",
+    "kind_for_filename",
+    "read_document",
+]
 
 DEFAULT_MAX_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """Bounds on what one uploaded document may cost.
+
+    ``max_bytes``: the file itself. ``max_expanded_bytes``: decompressed content (a .docx's XML
+    parts, a PDF's page content streams). ``max_pages`` (PDF), ``max_chars``: extracted text.
+    ``wall_s`` / ``memory_bytes``: the worker process reading a .docx or .pdf is killed past
+    them (``read_document``).
+    """
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_expanded_bytes: int = 10_000_000
+    max_archive_bytes: int = 60_000_000
+    max_pages: int = 500
+    max_chars: int = 2_000_000
+    wall_s: float = 20.0
+    memory_bytes: int = 1_000_000_000
+
+
+def read_document(data: bytes, filename: str, *, limits: DocumentLimits | None = None) -> Draft:
+    """``extract_document`` with every limit: Word and PDF files are parsed in a worker process
+    that is killed past ``limits.wall_s`` or ``limits.memory_bytes``. Synchronous (it waits for
+    the worker): async code calls it through ``asyncio.to_thread``. Raises ``DocumentError``."""
+    from analyzers.sandbox import SandboxLimit, run_sandboxed
+
+    limits = limits or DocumentLimits()
+    name = filename.strip() or "(unnamed)"
+    if kind_for_filename(name) not in ("docx", "pdf") or len(data) > limits.max_bytes:
+        return extract_document(data, filename, limits=limits)  # cheap, linear, in process
+    try:
+        found = run_sandboxed(
+            _extract_in_child,
+            bytes(data),
+            filename,
+            limits,
+            wall_s=limits.wall_s,
+            memory_bytes=limits.memory_bytes,
+            what=name,
+            passthrough=(DocumentError,),
+        )
+    except SandboxLimit as exc:
+        raise DocumentError(str(exc)) from None
+    return Draft(text=str(found["text"]), id=name, format=SourceFormat(found["format"]))
+
+
+def _extract_in_child(data: bytes, filename: str, limits: DocumentLimits) -> dict[str, str]:
+    draft = extract_document(data, filename, limits=limits)
+    return {"text": draft.text, "format": draft.format.value}
+
 
 _TEXT_KINDS = {
     ".txt": SourceFormat.PLAIN,
@@ -47,12 +106,22 @@ def kind_for_filename(filename: str) -> str | None:
     return None
 
 
-def extract_document(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Draft:
-    """Turn an uploaded file into a ``Draft`` (id = the file name).
+def extract_document(
+    data: bytes,
+    filename: str,
+    *,
+    max_bytes: int | None = None,
+    limits: DocumentLimits | None = None,
+) -> Draft:
+    """Turn an uploaded file into a ``Draft`` (id = the file name), in this process.
 
-    Raises ``DocumentError`` when the file is too large, empty, of an unsupported type, does not
-    look like its extension says (magic bytes), cannot be parsed, or has no text.
+    Raises ``DocumentError`` when the file is too large, expands past ``limits`` (decompressed
+    bytes, pages, characters), is empty, of an unsupported type, does not look like its
+    extension says (magic bytes), cannot be parsed, or has no text. Only time and memory are
+    not bounded here: untrusted uploads go through ``read_document``.
     """
+    limits = limits or DocumentLimits()
+    max_bytes = limits.max_bytes if max_bytes is None else max_bytes
     name = filename.strip() or "(unnamed)"
     if not isinstance(data, bytes | bytearray | memoryview):
         raise DocumentError(f"{name}: expected the file's bytes, got {type(data).__name__}")
@@ -72,9 +141,9 @@ def extract_document(data: bytes, filename: str, *, max_bytes: int = DEFAULT_MAX
         ext = PurePosixPath(name).suffix.lower()
         text, fmt = _decode_text(data, name), _TEXT_KINDS[ext]
     elif kind == "docx":
-        text, fmt = _docx_text(data, name), SourceFormat.PLAIN
+        text, fmt = _docx_text(data, name, limits), SourceFormat.PLAIN
     else:
-        text, fmt = _pdf_text(data, name), SourceFormat.PLAIN
+        text, fmt = _pdf_text(data, name, limits), SourceFormat.PLAIN
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise DocumentError(f"{name} contains no text to review")
@@ -117,50 +186,103 @@ def _decode_text(data: bytes, name: str) -> str:
     return text
 
 
-def _docx_text(data: bytes, name: str) -> str:
+def _too_much_text(name: str, what: str, limit: int, unit: str) -> DocumentError:
+    amount = f"{limit / 1e6:g} MB" if unit == "bytes" else f"{limit:,}-character"
+    return DocumentError(
+        f"{name}: this {what} expands past the {amount} text limit; "
+        "send a shorter document (or paste the part to check)"
+    )
+
+
+def _docx_text(data: bytes, name: str, limits: DocumentLimits) -> str:
     if not data.startswith(b"PK\x03\x04"):
         raise DocumentError(f"{name} is not a Word document (.docx files are zip archives)")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
     except zipfile.BadZipFile:
         raise DocumentError(
             f"{name} is a damaged zip archive, not a readable Word document"
         ) from None
     if "word/document.xml" not in names:
         raise DocumentError(f"{name} is a zip archive but not a Word document")
+    # zipfile never inflates an entry past its declared size (the CRC check fails instead), so
+    # the declared sizes bound what python-docx can be made to read
+    xml = sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels")))
+    if xml > limits.max_expanded_bytes:
+        raise _too_much_text(name, "Word document", limits.max_expanded_bytes, "bytes")
+    if sum(i.file_size for i in infos) > limits.max_archive_bytes:
+        raise DocumentError(
+            f"{name}: this Word document expands past {_human(limits.max_archive_bytes)}; "
+            "send a smaller document"
+        )
     try:
         import docx
 
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many types for corrupt files
         raise DocumentError(f"{name} could not be read as a Word document: {exc}") from None
-    parts: list[str] = [p.text for p in document.paragraphs]
+    parts: list[str] = []
+    chars = 0
+
+    def add(text: str) -> None:
+        nonlocal chars
+        chars += len(text) + 2
+        if chars > limits.max_chars:
+            raise _too_much_text(name, "Word document", limits.max_chars, "chars")
+        parts.append(text)
+
+    for p in document.paragraphs:
+        add(p.text)
     for table in document.tables:
         for row in table.rows:
             cells = [c.text.strip() for c in row.cells if c.text.strip()]
             if cells:
-                parts.append(" | ".join(cells))
+                add(" | ".join(cells))
     return "\n\n".join(p for p in (part.strip() for part in parts) if p)
 
 
-def _pdf_text(data: bytes, name: str) -> str:
+def _pdf_text(data: bytes, name: str, limits: DocumentLimits) -> str:
     if not data.lstrip()[:1024].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         raise DocumentError(f"{name} is not a PDF (no %PDF header)")
     try:
-        from pypdf import PdfReader
+        from pypdf import PdfReader, apply_configuration
+        from pypdf.errors import LimitReachedError
 
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = bool(reader.decrypt(""))
-            except Exception:
-                ok = False
-            if not ok:
-                raise DocumentError(f"{name} is a password-protected PDF")
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        with apply_configuration(
+            zlib_maximum_output_length=limits.max_expanded_bytes + 1,
+            brotli_maximum_output_length=limits.max_expanded_bytes + 1,
+        ):
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                try:
+                    ok = bool(reader.decrypt(""))
+                except Exception:
+                    ok = False
+                if not ok:
+                    raise DocumentError(f"{name} is a password-protected PDF")
+            if len(reader.pages) > limits.max_pages:
+                raise DocumentError(
+                    f"{name} has {len(reader.pages):,} pages; PDFs over {limits.max_pages:,} "
+                    "pages are not reviewed"
+                )
+            pages: list[str] = []
+            expanded = chars = 0
+            for page in reader.pages:
+                contents = page.get_contents()
+                expanded += len(contents.get_data()) if contents is not None else 0
+                if expanded > limits.max_expanded_bytes:
+                    raise _too_much_text(name, "PDF", limits.max_expanded_bytes, "bytes")
+                text = (page.extract_text() or "").strip()
+                chars += len(text) + 2
+                if chars > limits.max_chars:
+                    raise _too_much_text(name, "PDF", limits.max_chars, "chars")
+                pages.append(text)
     except DocumentError:
         raise
+    except LimitReachedError:
+        raise _too_much_text(name, "PDF", limits.max_expanded_bytes, "bytes") from None
     except Exception as exc:  # pypdf raises many types for corrupt files
         raise DocumentError(f"{name} could not be read as a PDF: {exc}") from None
     text = "\n\n".join(p for p in pages if p)

@@ -14,9 +14,11 @@ base guide still report the line where they were written.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import logging
+import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -361,7 +363,12 @@ def _join(path: str, key: str) -> str:
 
 
 def _compose(ctx: _Ctx, text: str) -> _Node | None:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # the reader checks the characters here already
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "reason", None) or "not valid YAML text"
+        ctx.errors.append(GuideError(f"invalid YAML: {problem}", file=ctx.file, hint=_CONTROL_HINT))
+        return None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -396,13 +403,27 @@ def _compose(ctx: _Ctx, text: str) -> _Node | None:
         )
         return None
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
+        problem = getattr(exc, "reason", None) or getattr(exc, "problem", None) or "invalid"
+        ctx.errors.append(GuideError(f"invalid YAML: {problem}", file=ctx.file, hint=_CONTROL_HINT))
+        return None
+    except GuideError:
+        raise
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # a tagged value PyYAML cannot build: `!!int hello`, `!!timestamp hello`
         ctx.errors.append(
-            GuideError(f"invalid YAML: {exc}", file=ctx.file, hint="Save the file as UTF-8 text.")
+            GuideError(
+                f"a tagged value cannot be read ({type(exc).__name__})",
+                file=ctx.file,
+                hint="Remove the `!!tag` before the value, or fix the value it tags.",
+            )
         )
         return None
     finally:
-        loader.dispose()
+        with contextlib.suppress(NameError, AttributeError):
+            loader.dispose()
 
+
+_CONTROL_HINT = "Save the file as UTF-8 text without control characters."
 
 MAX_DEPTH = 20
 MAX_NODES = 200_000  # aliases expand: this stops a "billion laughs" guide
@@ -558,7 +579,8 @@ def _expect_num(
         ctx.error(node, f"expected {kind}, got {_type_name(value)}", hint + ".")
         return None
     if integer and isinstance(value, float) and not value.is_integer():
-        ctx.error(node, f"expected a whole number, got {value}", f"Use e.g. {round(value)}.")
+        example = f"Use e.g. {round(value)}." if math.isfinite(value) else f"Use e.g. {_fmt(hi)}."
+        ctx.error(node, f"expected a whole number, got {value}", example)
         return None
     if value != value or not (lo <= value <= hi):  # NaN or out of range
         ctx.error(
@@ -949,13 +971,23 @@ def _claim_checks(ctx: _Ctx, node: _Node) -> ClaimChecks | None:
 def _check_regex(ctx: _Ctx, node: _Node, pattern: str) -> None:
     import regex as re2
 
+    from analyzers.rules.bounded import probe
+
     try:
-        re2.compile(pattern)
+        compiled = re2.compile(pattern)
     except re2.error as exc:
         ctx.error(
             node,
             f"invalid regular expression: {exc}",
             "Fix the pattern, or drop `regex: true` to match the text literally.",
+        )
+        return
+    problem = probe(compiled)
+    if problem is not None:
+        ctx.error(
+            node,
+            f"regular expression {pattern[:80]!r} is too slow: {problem}",
+            "Rewrite it without nested or overlapping repetition, or drop `regex: true`.",
         )
 
 

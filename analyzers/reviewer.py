@@ -13,11 +13,11 @@ from analyzers.guide import BrandGuide
 from analyzers.language import detect_language, skip_reason
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
 from analyzers.prose import has_prose
-from analyzers.rules import Alert, Rule, load_rule, load_style, run_rules
+from analyzers.rules import Alert, Rule, RuleBudget, load_rule, load_style, run_rules
 from analyzers.rules.registry import avoid_rule, read_terms, terms_rule
 from analyzers.rules.spelling import brand_spelling_rule
 from analyzers.scoring import category_scores, overall_score, verdict
-from analyzers.text import PlainText, split_sentences, to_plain, word_count
+from analyzers.text import PlainText, split_sentences, to_plain, word_count, word_prefix_end
 from analyzers.types import (
     Category,
     Draft,
@@ -39,16 +39,27 @@ MODEL_CATEGORIES = (Category.SENTIMENT.value, Category.TONE.value, Category.ENTI
 # styles are English too; the guide's own terms and the vocabularies are language-neutral.
 ENGLISH_ONLY_RULES = frozenset({"metric", "readability", "brand-claims"})
 
+MAX_REVIEW_WORDS = 5_000  # a longer draft is reviewed up to here, and the review says so
+RULES_BUDGET_S = 10.0  # per draft: no rule is started after this (regexes have their own limit)
+
 
 class Reviewer:
     """Reviews drafts against a brand guide. Synchronous and CPU-bound: callers that live on an
     event loop run it in an executor (the bot does)."""
 
     def __init__(
-        self, guide: BrandGuide, models: ModelSuite | None = None, *, models_status: str = ""
+        self,
+        guide: BrandGuide,
+        models: ModelSuite | None = None,
+        *,
+        models_status: str = "",
+        max_words: int = MAX_REVIEW_WORDS,
+        rules_budget_s: float = RULES_BUDGET_S,
     ) -> None:
         self.guide = guide
         self.models = models
+        self.max_words = max_words
+        self.rules_budget_s = rules_budget_s
         if models_status:
             self.models_status = models_status
         elif models is not None:
@@ -84,7 +95,9 @@ class Reviewer:
         rules = self.rules(profile)
 
         t0 = time.perf_counter()
-        docs = [to_plain(d.text, d.format) for d in drafts]
+        notes: list[dict[str, str]] = [{} for _ in drafts]
+        capped = [self._capped(d, note) for d, note in zip(drafts, notes, strict=True)]
+        docs = [to_plain(d.text, d.format) for d in capped]
         sentences = [tuple(split_sentences(doc.text)) for doc in docs]
         parse_s = (time.perf_counter() - t0) / max(len(drafts), 1)
 
@@ -94,18 +107,28 @@ class Reviewer:
 
         t0 = time.perf_counter()
         neutral = self.rules(profile, english=False)
-        alerts = [
-            run_rules(rules if lang is None or lang.english else neutral, doc)
-            for doc, lang in zip(docs, languages, strict=True)
-        ]
+        alerts = []
+        for doc, note, lang in zip(docs, notes, languages, strict=True):
+            chosen = rules if lang is None or lang.english else neutral
+            budget = RuleBudget(self.rules_budget_s)
+            alerts.append(run_rules(chosen, doc, budget))
+            if budget.timed_out:
+                note["rules that timed out"] = (
+                    f"{', '.join(budget.timed_out)}: a pattern took too long on this draft"
+                )
+            if budget.exhausted:
+                note["rules after the time budget"] = (
+                    f"the rule check stopped after {self.rules_budget_s:g} s "
+                    f"({budget.rules_run} of {len(chosen)} rules ran)"
+                )
         rules_s = (time.perf_counter() - t0) / max(len(drafts), 1)
 
         outputs = self._run_models(docs, sentences, guide, languages, [d.id for d in drafts])
         total_s = (time.perf_counter() - start) / max(len(drafts), 1)
 
         reviews = []
-        for draft, doc, doc_alerts, out, lang in zip(
-            drafts, docs, alerts, outputs, languages, strict=True
+        for draft, doc, doc_alerts, out, lang, note in zip(
+            drafts, docs, alerts, outputs, languages, notes, strict=True
         ):
             timings = {
                 "parse": parse_s,
@@ -114,8 +137,24 @@ class Reviewer:
                 **out.timings,
                 "total": total_s,
             }
-            reviews.append(self._assemble(draft, doc, doc_alerts, out, guide, timings, lang))
+            review = self._assemble(draft, doc, doc_alerts, out, guide, timings, lang)
+            if note:
+                review = dataclasses.replace(review, skipped={**review.skipped, **note})
+            reviews.append(review)
         return reviews
+
+    def _capped(self, draft: Draft, note: dict[str, str]) -> Draft:
+        """The first ``max_words`` words of a longer draft (a prefix, so every span still
+        points into the original text); ``note`` says what was left out."""
+        cut = word_prefix_end(draft.text, self.max_words)
+        if cut is None:
+            return draft
+        total = word_count(draft.text)
+        note[f"words after {self.max_words:,}"] = (
+            f"reviewed the first {self.max_words:,} words of {total:,}; "
+            "send the rest as a separate draft"
+        )
+        return dataclasses.replace(draft, text=draft.text[:cut])
 
     # -- internals ------------------------------------------------------------------------
 
@@ -273,7 +312,12 @@ def compile_rules(guide: BrandGuide) -> tuple[Rule, ...]:
 
 
 def _alert_to_finding(alert: Alert, doc: PlainText) -> Finding:
-    span = doc.to_original(alert.start, alert.end)
+    if alert.original is not None:  # a raw-scope hit: the markup it matched, as written
+        span = Span(*alert.original)
+        excerpt = " ".join(span.slice(doc.original).split())
+    else:
+        span = doc.to_original(alert.start, alert.end)
+        excerpt = " ".join(doc.text[alert.start : alert.end].split())
     return Finding(
         rule_id=alert.check,
         category=alert.category or Category.STYLE.value,
@@ -284,7 +328,7 @@ def _alert_to_finding(alert: Alert, doc: PlainText) -> Finding:
         suggestions=tuple(alert.suggestions),
         link=alert.link,
         action=alert.action,
-        excerpt=" ".join(doc.text[alert.start : alert.end].split()),
+        excerpt=excerpt,
     )
 
 

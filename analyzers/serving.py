@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from analyzers.engine import EngineError, EngineSettings, InferenceEngine
 from analyzers.models.suite import EmbeddedModelSuite, Predictor, SentencePrediction
 from analyzers.reviewer import Reviewer
+from analyzers.text import word_count
 from analyzers.types import Draft, Review
 
 if TYPE_CHECKING:
@@ -262,11 +263,16 @@ class EngineReviewService:
         return list(await asyncio.gather(*(j.future for j in jobs)))
 
     def _take(self) -> list[_Job]:
+        """The next batch: drafts of one profile; a long draft (over ``LONG_DRAFT_WORDS``
+        words) is always a batch of its own, so short drafts never wait for it."""
         first = self._pending.popleft()
         batch, keep = [first], deque[_Job]()
+        if _is_long(first.draft):
+            return [j for j in batch if not j.future.done()]
         while self._pending and len(batch) < self.max_batch:
             job = self._pending.popleft()
-            (batch if job.profile == first.profile else keep).append(job)
+            fits = job.profile == first.profile and not _is_long(job.draft)
+            (batch if fits else keep).append(job)
         keep.extend(self._pending)
         self._pending = keep
         return [j for j in batch if not j.future.done()]
@@ -298,6 +304,14 @@ class EngineReviewService:
         self._executor.shutdown(wait=False, cancel_futures=True)
         if self.own_engine:
             await asyncio.get_running_loop().run_in_executor(None, self.engine.close)
+
+
+LONG_DRAFT_WORDS = 1_000
+
+
+def _is_long(draft: Draft) -> bool:
+    text = draft.text
+    return len(text) > LONG_DRAFT_WORDS * 2 and word_count(text) > LONG_DRAFT_WORDS
 
 
 def _call_soon(job: _Job, review: Review | None, exc: BaseException | None) -> None:

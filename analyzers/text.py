@@ -1156,11 +1156,17 @@ _EMOJI = (
     r"(?:\p{Regional_Indicator}{2}|[\p{Extended_Pictographic}\u20E3]"
     r"(?:[\uFE0E\uFE0F]|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic})*)"
 )
+_EMOJI_PART = (
+    r"[\p{Regional_Indicator}\p{Extended_Pictographic}\p{Emoji_Modifier}\u20E3\uFE0E\uFE0F\u200D]"
+)
 _SENTENCE_END = regex.compile(
     r"(?P<hard>(?:\r\n|\r|\n)[ \t\f\v]*(?:\r\n|\r|\n))"
-    r"|(?P<punct>[.!?…。！？‼⁇⁈⁉]+)(?P<close>[\"'”’»)\]]*)"
+    # a run of marks is matched from its first mark only, and possessively: "....x" costs one
+    # attempt, not one per mark (that was quadratic, minutes at 40,000 characters)
+    r"|(?<![.!?…。！？‼⁇⁈⁉])(?P<punct>[.!?…。！？‼⁇⁈⁉]++)(?P<close>[\"'”’»)\]]*+)"
     rf"(?P<emoji>(?:[ \t]*{_EMOJI})*)(?=\s|$)"
-    rf"|(?P<emo>{_EMOJI}+)(?=[ \t]*(?:\r\n|\r|\n))"
+    # likewise a run of emoji is tried from its first emoji only (it was quadratic too)
+    rf"|(?<!{_EMOJI_PART})(?P<emo>(?:{_EMOJI})++)(?=[ \t]*(?:\r\n|\r|\n))"
 )
 # titles and the like: never the end of a sentence
 _ABBR_NEVER = frozenset(
@@ -1283,10 +1289,13 @@ def _is_boundary(text: str, start: int, punct: str, end: int) -> bool:
         return False
     if low in _ABBR_NUMERIC:
         return not nxt.isdigit()
-    if token.isdigit():
-        # "1. Install" at the start of a line is list numbering
-        line_start = text.rfind("\n", 0, w) + 1
-        if not text[line_start:w].strip() and len(token) <= 3:
+    if token.isdigit() and len(token) <= 3:
+        # "1. Install" at the start of a line is list numbering (only the blanks before the
+        # token are looked at: bounded, where a search for the line start was not)
+        b = w
+        while b > 0 and text[b - 1] in " \t":
+            b -= 1
+        if b == 0 or text[b - 1] in "\r\n":
             return False
     if len(token) == 1 and token.isalpha() and token != "I":
         # an initial ("J. Smith"), or a lone letter
@@ -1335,6 +1344,15 @@ _WORD = regex.compile(
     r"\p{N}+(?:[.,]\p{N}+)*(?:['’\-][\p{L}\p{N}][\p{L}\p{N}\p{M}]*)*"
     r"|[\p{L}\p{N}][\p{L}\p{N}\p{M}]*(?:['’\-][\p{L}\p{N}][\p{L}\p{N}\p{M}]*)*"
 )
+
+
+def word_prefix_end(text: str, n: int) -> int | None:
+    """The offset just after the ``n``-th word of ``text`` when it has more than ``n`` words
+    (``None`` otherwise): where to cut a draft that is too long to review whole."""
+    for i, m in enumerate(_WORD.finditer(text)):
+        if i == n:
+            return int(m.start())
+    return None
 
 
 def word_count(text: str) -> int:

@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import Alerter
 from bot.channels import ChannelDirectory
-from bot.clients import web_client
+from bot.clients import trusted_hosts, web_client
 from bot.errors import ErrorReporter, install_log_masking
 from bot.files import FileFetcher
 from bot.jobs import ExecutorReviewService, JobQueue, ReviewerLike, ReviewService, TokenBucket
@@ -141,7 +141,7 @@ def build_bot(
     store = store or Store(settings.db_path)
     owns_service = service is None
     service = service or ExecutorReviewService(reviewer, threads=settings.models.threads or 1)
-    reporter = ErrorReporter(client)
+    reporter = ErrorReporter(client, webhook_hosts=trusted_hosts(settings.slack_api_url))
     alerter = Alerter(
         settings, store, client, TokenBucket(settings.alert_rate_per_s, settings.alert_burst)
     )
@@ -201,9 +201,12 @@ def build_bot(
     actions.register(app, ctx)
 
     @app.error
-    async def on_error(error: Exception, body: dict[str, Any]) -> None:
-        # the one error handler: a reference id for the user, the details in the log
-        await reporter.report(error, body=body if isinstance(body, dict) else None)
+    async def on_error(error: Exception, body: dict[str, Any], context: dict[str, Any]) -> None:
+        # the one error handler: a reference id for the user, the details in the log. Only a
+        # request that passed bolt's built-in middleware (signature verification included) is
+        # answered: an error raised while verifying must never act on the unverified body.
+        verified = context.get(VERIFIED) is True and isinstance(body, dict)
+        await reporter.report(error, body=body if verified else None)
 
     bot = BrandBot(
         app=app,
@@ -218,7 +221,19 @@ def build_bot(
     return bot
 
 
+VERIFIED = "brandbot_verified"
+
+
 def register_middleware(app: AsyncApp, ctx: BotContext) -> None:
+    async def mark_verified(context: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
+        """Custom middleware runs after bolt's built-in chain (signature verification in HTTP
+        mode; Socket Mode deliveries come over the app-token websocket): reaching it means the
+        request is authentic, and the error handler may answer its user."""
+        context[VERIFIED] = True
+        await next()
+
+    app.middleware(mark_verified)
+
     async def dedupe_deliveries(
         body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:

@@ -8,6 +8,7 @@ text (the draft's words, finding messages, names) is escaped (``&``, ``<``, ``>`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -49,9 +50,37 @@ _CATEGORY_TITLE = {
 # -- text helpers ----------------------------------------------------------------------------------
 
 
+_BARE_AMP = re.compile(r"&(?!amp;|lt;|gt;)")
+# the only control sequences the bot itself writes into a fallback: a user or channel mention
+_MENTION = re.compile(r"(<[@#][A-Z0-9]{2,20}>)")
+
+
 def escape(text: str) -> str:
-    """Escape Slack's control characters in user text (mrkdwn and plain_text alike)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape Slack's control characters in user text (mrkdwn and plain_text alike).
+
+    Idempotent (an existing ``&amp;`` / ``&lt;`` / ``&gt;`` is kept), so text escaped by a
+    caller can pass through the builders' own escaping again unchanged."""
+    return _BARE_AMP.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _no_broadcast(text: str) -> str:
+    """The one choke point every block and fallback goes through: ``<!channel>``, ``<!here>``,
+    ``<!everyone>``, ``<!subteam^…>`` and ``<!date…>`` can never be sent (the bot writes none
+    itself), whatever a caller forgot to escape."""
+    return text.replace("<!", "&lt;!")
+
+
+def _fallback(text: str) -> str:
+    """A message's notification text: everything escaped except the bot's own mentions."""
+    parts = _MENTION.split(text)
+    return "".join(p if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
+def mention(kind: str, ident: str | None) -> str | None:
+    """``<@U…>`` / ``<#C…>`` for a well-formed Slack id, else ``None``."""
+    if ident and re.fullmatch(r"[A-Z0-9]{2,20}", ident):
+        return f"<{kind}{ident}>"
+    return None
 
 
 def truncate(text: str, limit: int) -> str:
@@ -90,19 +119,21 @@ def plural(n: int, word: str, plural_word: str | None = None) -> str:
 def header(text: str) -> Block:
     return {
         "type": "header",
-        "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER), "emoji": True},
+        "text": {"type": "plain_text", "text": truncate(escape(text), MAX_HEADER), "emoji": True},
     }
 
 
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}}
+    safe = truncate(_no_broadcast(text), MAX_SECTION_TEXT)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": safe}}
 
 
 def fields_section(fields: Sequence[str]) -> Block:
     return {
         "type": "section",
         "fields": [
-            {"type": "mrkdwn", "text": truncate(f, MAX_FIELD_TEXT)} for f in fields[:MAX_FIELDS]
+            {"type": "mrkdwn", "text": truncate(_no_broadcast(f), MAX_FIELD_TEXT)}
+            for f in fields[:MAX_FIELDS]
         ],
     }
 
@@ -111,7 +142,7 @@ def context(*texts: str) -> Block:
     return {
         "type": "context",
         "elements": [
-            {"type": "mrkdwn", "text": truncate(t, MAX_SECTION_TEXT)}
+            {"type": "mrkdwn", "text": truncate(_no_broadcast(t), MAX_SECTION_TEXT)}
             for t in texts[:MAX_CONTEXT_ELEMENTS]
         ],
     }
@@ -123,7 +154,7 @@ def divider() -> Block:
 
 def message(text: str, blocks: list[Block]) -> Message:
     assert len(blocks) <= MAX_BLOCKS, len(blocks)
-    return {"text": truncate(text, MAX_FALLBACK), "blocks": blocks}
+    return {"text": truncate(_fallback(text), MAX_FALLBACK), "blocks": blocks}
 
 
 # -- review ----------------------------------------------------------------------------------------
@@ -326,8 +357,8 @@ def alert_message(
     reasons: Sequence[str],
     top: int = 3,
 ) -> Message:
-    who = f"<@{author}>" if author else "someone"
-    where = f"<#{channel}>"
+    who = mention("@", author) or "someone"
+    where = mention("#", channel) or escape(channel)
     title = f":rotating_light: Brand alert: {score_line(review)}"
     blocks: list[Block] = [
         header(title),
@@ -385,10 +416,10 @@ def busy_message() -> Message:
 
 def help_message(command: str = "/brandcheck", reaction: str = "mag") -> Message:
     text = (
-        f"*{command} <draft>* — review a draft privately\n"
-        f"*{command} profile <name> <draft>* — review against a named profile\n"
-        f"*{command} guide* — summary of the brand guide\n"
-        f"*{command} help* — this help\n"
+        f"*{escape(command)} &lt;draft&gt;* — review a draft privately\n"
+        f"*{escape(command)} profile &lt;name&gt; &lt;draft&gt;* — review against a named profile\n"
+        f"*{escape(command)} guide* — summary of the brand guide\n"
+        f"*{escape(command)} help* — this help\n"
         "Also: the message shortcut *Check brand voice* on any message, @mention me "
         f"(in a thread I review its first message), or react with :{escape(reaction)}:."
     )
@@ -429,7 +460,7 @@ def guide_message(guide: Any, *, reviewer_status: str | None = None) -> Message:
     if thresholds is not None:
         fields.append(
             f"*Thresholds*\npass ≥ {getattr(thresholds, 'pass_score', 0):.0f}, "
-            f"alert < {getattr(thresholds, 'alert_score', 0):.0f}"
+            f"alert &lt; {getattr(thresholds, 'alert_score', 0):.0f}"
         )
     profiles = list((getattr(guide, "profiles", {}) or {}).keys())
     if profiles:

@@ -43,14 +43,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    func = getattr(args, "func", None)
-    if func is None:
-        parser.print_help()
-        return 2
-    code: int = func(args)
-    return code
+    import os
+
+    from bot.errors import SECRET_ENV_KEYS, output_masking
+
+    # every line the CLI prints (and logs) goes through the secret masker
+    with output_masking(os.environ.get(k) for k in SECRET_ENV_KEYS):
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        func = getattr(args, "func", None)
+        if func is None:
+            parser.print_help()
+            return 2
+        code: int = func(args)
+        return code
 
 
 if __name__ == "__main__":

@@ -1,10 +1,17 @@
-"""Slack clients with bounded retries: 429 with ``Retry-After``, connection errors, 5xx."""
+"""Slack clients with bounded retries: 429 with ``Retry-After``, connection errors, 5xx.
+
+``webhook`` only ever posts to Slack's own webhook hosts over https (``SLACK_WEBHOOK_HOSTS``) or
+to hosts the operator configured (``trusted_hosts(settings.slack_api_url)``: the local Slack of
+the tests, a proxy): never to a host a request body names.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -67,5 +74,41 @@ def web_client(token: str | None, base_url: str, *, max_wait_s: float = 30.0) ->
     )
 
 
-def webhook(url: str, *, max_wait_s: float = 30.0) -> AsyncWebhookClient:
+SLACK_WEBHOOK_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+
+
+class UntrustedURL(ValueError):
+    """A response_url that does not point at Slack (or a host the operator configured)."""
+
+
+def trusted_hosts(api_url: str | None) -> frozenset[str]:
+    """The ``host:port`` of a configured API URL (settings only, never a request body)."""
+    if not api_url:
+        return frozenset()
+    parts = urlsplit(api_url)
+    return frozenset({parts.netloc.lower()}) if parts.hostname else frozenset()
+
+
+def is_slack_url(url: object, extra_hosts: Iterable[str] = ()) -> bool:
+    if not isinstance(url, str) or not url or len(url) > 2048:
+        return False
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        _ = parts.port  # raises on a malformed port
+    except ValueError:
+        return False
+    if parts.username is not None or parts.password is not None:
+        return False
+    if parts.netloc.lower() in {h.lower() for h in extra_hosts}:
+        return parts.scheme in ("http", "https")
+    return parts.scheme == "https" and host in SLACK_WEBHOOK_HOSTS and parts.port in (None, 443)
+
+
+def webhook(
+    url: str, *, extra_hosts: Iterable[str] = (), max_wait_s: float = 30.0
+) -> AsyncWebhookClient:
+    """A client for a Slack ``response_url``; raises ``UntrustedURL`` for any other host."""
+    if not is_slack_url(url, extra_hosts):
+        raise UntrustedURL("refusing to post to a response_url that is not a Slack webhook host")
     return AsyncWebhookClient(url, retry_handlers=retry_handlers(max_wait_s), timeout=30)

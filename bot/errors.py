@@ -1,23 +1,33 @@
 """The one error path: a reference id for the user, the details (and the same id) in the log.
 
 ``ErrorReporter.report`` is called by bolt's error handler (``app.error``) and by the job queue
-when a job fails for good. Secrets never reach the log: ``SecretMasker`` is installed as a log
-record factory, so every record from every logger is masked before any handler sees it.
+when a job fails for good. The apology goes only to a *verified* request's user (the app's error
+handler passes no body unless bolt's middleware chain marked the request verified) and a
+``response_url`` is used only when it points at Slack's webhook hosts (or a host the operator
+configured, ``webhook_hosts``: never one a request body can add).
+
+Secrets never reach the log or the terminal: ``SecretMasker`` is installed as a log record
+factory, so every record from every logger is masked before any handler sees it, and
+``output_masking`` wraps ``sys.stdout`` / ``sys.stderr`` so every ``print`` is masked
+too. ``add_secrets`` registers values (every secret setting: Slack tokens, the signing secret,
+``HF_TOKEN``) as soon as they are read, before any error message can quote them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import sys
 import traceback
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
-from bot.clients import webhook
+from bot.clients import is_slack_url, webhook
 
 log = logging.getLogger("bot.errors")
 
@@ -70,13 +80,65 @@ def install_log_masking(secrets: Iterable[str] = ()) -> SecretMasker:
     return masker
 
 
+SECRET_ENV_KEYS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "HF_TOKEN")
+
+
+def add_secrets(secrets: Iterable[str | None]) -> SecretMasker:
+    """Add values to the installed masker (installing it if needed)."""
+    return install_log_masking([s for s in secrets if s])
+
+
+def current_masker() -> SecretMasker:
+    return _installed or SecretMasker()
+
+
+class _MaskedStream:
+    """A text stream whose every write goes through the installed masker."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(current_masker().mask(text))
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def output_masking(secrets: Iterable[str | None] = ()) -> Iterator[SecretMasker]:
+    """While active, ``sys.stdout`` and ``sys.stderr`` (every ``print``) and the log are
+    masked; the original streams are put back on the way out."""
+    masker = add_secrets(secrets)
+    out, err = sys.stdout, sys.stderr
+    if not isinstance(out, _MaskedStream):
+        sys.stdout = _MaskedStream(out)  # type: ignore[assignment]
+    if not isinstance(err, _MaskedStream):
+        sys.stderr = _MaskedStream(err)  # type: ignore[assignment]
+    try:
+        yield masker
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
 def new_reference() -> str:
     return uuid.uuid4().hex[:10]
 
 
 class ErrorReporter:
-    def __init__(self, client: AsyncWebClient | None = None) -> None:
+    def __init__(
+        self, client: AsyncWebClient | None = None, *, webhook_hosts: Iterable[str] = ()
+    ) -> None:
         self.client = client
+        self.webhook_hosts = frozenset(webhook_hosts)
         self.reported: list[tuple[str, str]] = []  # (reference, error type) for tests and metrics
 
     async def report(
@@ -108,7 +170,10 @@ class ErrorReporter:
         msg = blocks.apology_message(ref)
         response_url = body.get("response_url")
         if isinstance(response_url, str) and response_url:
-            await webhook(response_url).send(
+            if not is_slack_url(response_url, self.webhook_hosts):
+                log.warning("apology for %s not sent: response_url is not a Slack host", ref)
+                return
+            await webhook(response_url, extra_hosts=self.webhook_hosts).send(
                 text=msg["text"], blocks=msg["blocks"], response_type="ephemeral"
             )
             return

@@ -10,18 +10,20 @@
   non-file answer is reported as a permissions problem, not parsed.
 * The size is checked before the body is read (``Content-Length``, the file object's ``size``)
   and while reading; the type is checked by name and magic bytes before any parser runs
-  (``analyzers.extract_document``).
+  (``analyzers.read_document``), which parses Word and PDF files in a killable worker process
+  with limits on time, memory, decompressed bytes, pages and characters.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
-from analyzers import Draft, extract_document
+from analyzers import DocumentLimits, Draft, read_document
 
 SLACK_FILE_HOSTS = frozenset({"files.slack.com", "files-edu.slack.com", "files-gov.slack.com"})
 SUPPORTED = (".txt", ".md", ".markdown", ".mrkdwn", ".docx", ".pdf")
@@ -143,7 +145,10 @@ class FileFetcher:
         if not is_supported_name(name):
             raise FileProblem(f"{name}: only {', '.join(SUPPORTED)} files are reviewed")
         data = await self.download(file)
-        return extract_document(data, name, max_bytes=self.max_bytes)
+        # parsing runs in a worker thread waiting on a killable worker process (time, memory,
+        # decompressed size, pages and characters bounded): never on the event loop
+        limits = DocumentLimits(max_bytes=self.max_bytes)
+        return await asyncio.to_thread(read_document, data, name, limits=limits)
 
 
 def _login_page(name: str) -> str:

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from analyzers import Draft, Review
+from analyzers import Draft, Review, word_count
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,9 @@ class ReviewService(Protocol):
     async def aclose(self) -> None: ...
 
 
+LONG_DRAFT_WORDS = 1_000  # drafts over this are reviewed in their own lane
+
+
 @dataclass
 class _Pending:
     draft: Draft
@@ -68,7 +71,9 @@ class ExecutorReviewService:
 
     One runner task per executor thread takes everything queued for the same profile (up to
     ``max_batch`` drafts) as soon as it is free, so a lone draft is never delayed and a burst is
-    reviewed in batches.
+    reviewed in batches. Drafts over ``long_words`` words go to a lane of their own (one more
+    thread, one draft at a time), so a long or slow draft never holds up the others; the
+    reviewer caps each draft's size and rule time.
     """
 
     def __init__(
@@ -78,15 +83,19 @@ class ExecutorReviewService:
         threads: int = 1,
         max_batch: int = 16,
         executor: concurrent.futures.Executor | None = None,
+        long_words: int = LONG_DRAFT_WORDS,
     ) -> None:
         self.reviewer = reviewer
         self.threads = max(1, threads)
         self.max_batch = max(1, max_batch)
+        self.long_words = long_words
         self._own_executor = executor is None
         self._executor = executor or concurrent.futures.ThreadPoolExecutor(
-            max_workers=self.threads, thread_name_prefix="brandbot-review"
+            max_workers=self.threads + 1, thread_name_prefix="brandbot-review"
         )
         self._pending: deque[_Pending] = deque()
+        self._long: deque[_Pending] = deque()
+        self._long_wakeup: asyncio.Event | None = None
         self._wakeup: asyncio.Event | None = None
         self._runners: list[asyncio.Task[None]] = []
         self._ready = True
@@ -103,10 +112,17 @@ class ExecutorReviewService:
     def _ensure_runners(self) -> asyncio.Event:
         if self._wakeup is None:
             self._wakeup = asyncio.Event()
+            self._long_wakeup = asyncio.Event()
         self._runners = [t for t in self._runners if not t.done()]
-        while len(self._runners) < self.threads:
+        if not any(t.get_name() == "brandbot-review-long" for t in self._runners):
+            self._runners.append(asyncio.create_task(self._run_long(), name="brandbot-review-long"))
+        while len(self._runners) < self.threads + 1:
             self._runners.append(asyncio.create_task(self._run(), name="brandbot-review-runner"))
         return self._wakeup
+
+    def _is_long(self, draft: Draft) -> bool:
+        # a cheap upper bound first: a draft of few characters cannot have many words
+        return len(draft.text) > self.long_words * 2 and word_count(draft.text) > self.long_words
 
     async def review(self, drafts: Sequence[Draft], profile: str | None = None) -> list[Review]:
         if not drafts:
@@ -114,9 +130,36 @@ class ExecutorReviewService:
         wakeup = self._ensure_runners()
         loop = asyncio.get_running_loop()
         items = [_Pending(d, profile, loop.create_future()) for d in drafts]
-        self._pending.extend(items)
+        for item in items:
+            (self._long if self._is_long(item.draft) else self._pending).append(item)
         wakeup.set()
+        assert self._long_wakeup is not None
+        if self._long:
+            self._long_wakeup.set()
         return list(await asyncio.gather(*(i.future for i in items)))
+
+    async def _run_long(self) -> None:
+        assert self._long_wakeup is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._long:
+                self._long_wakeup.clear()
+                await self._long_wakeup.wait()
+                continue
+            item = self._long.popleft()
+            if item.future.done():
+                continue
+            self.batches.append(1)
+            try:
+                [review] = await loop.run_in_executor(
+                    self._executor, _review_call, self.reviewer, [item.draft], item.profile
+                )
+            except Exception as exc:
+                if not item.future.done():
+                    item.future.set_exception(exc)
+                continue
+            if not item.future.done():
+                item.future.set_result(review)
 
     def _take_batch(self) -> list[_Pending]:
         first = self._pending.popleft()
@@ -162,10 +205,11 @@ class ExecutorReviewService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._runners = []
-        for p in self._pending:
+        for p in [*self._pending, *self._long]:
             if not p.future.done():
                 p.future.cancel()
         self._pending.clear()
+        self._long.clear()
         if self._own_executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -4,9 +4,11 @@
 handler leaves an envelope un-acked when no listener matched or the payload is malformed, and
 Slack then retries it. Duplicate envelopes (same ``envelope_id``) are acked and dropped.
 
-``http_app`` serves ``POST /slack/events`` (events, commands, interactivity; bolt verifies
-``X-Slack-Signature`` over the raw body with a 5-minute window), ``GET /healthz`` (process up)
-and ``GET /readyz`` (200 only once the bot is started and the models are warm).
+``http_app`` serves ``POST /slack/events`` (events, commands, interactivity; ``bot.signing``
+verifies ``X-Slack-Signature`` over the raw body with a 5-minute window *before* bolt sees the
+request, so an unsigned or malformed request is a plain 401 and nothing acts on it),
+``GET /healthz`` (process up) and ``GET /readyz`` (200 only once the bot is started and the
+models are warm).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.app import BrandBot
+from bot.signing import verify_request
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,14 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
 
     async def _answer(request: web.Request) -> web.Response:
         try:
+            body = await request.read()
+            headers = {k.lower(): request.headers.getall(k) for k in request.headers}
+            check = verify_request(bot.ctx.settings.signing_secret, headers, body)
+            if not check:
+                # nothing of an unverified request reaches bolt: no middleware, no listener, no
+                # error handler (which would otherwise answer the body's response_url)
+                log.warning("unverified request to %s refused: %s", request.path, check.reason)
+                return web.json_response({"error": "invalid request"}, status=401)
             bolt_req = await to_bolt_request(request)
             bolt_resp = await bot.app.async_dispatch(bolt_req)
             if bolt_resp.status in (401, 403):
@@ -114,6 +125,8 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
                 # retry would fail the same way: acknowledge so Slack does not redeliver.
                 return web.Response(status=200, text="")
             return await to_aiohttp_response(bolt_resp)
+        except web.HTTPException:
+            raise  # e.g. 413 for a body over client_max_size: never acknowledged as handled
         except Exception:
             log.exception("request could not be handled; acknowledged anyway")
             return web.Response(status=200, text="")

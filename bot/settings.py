@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 Mode = Literal["socket", "http"]
 
-_SECRET_FIELDS = ("bot_token", "app_token", "signing_secret")
+_SECRET_FIELDS = ("bot_token", "app_token", "signing_secret", "hf_token")
 _REACTION_RE = re.compile(r"^[a-z0-9_+\-']{1,100}$")
 _ID_RE = re.compile(r"^[A-Z0-9]{2,}$")
 _CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -68,6 +68,7 @@ class Settings:
     bot_token: str | None = field(default=None, repr=False)
     app_token: str | None = field(default=None, repr=False)
     signing_secret: str | None = field(default=None, repr=False)
+    hf_token: str | None = field(default=None, repr=False)
     host: str = "0.0.0.0"
     port: int = 3000
     guide_path: Path | None = None
@@ -109,17 +110,18 @@ class Settings:
         """
         env: dict[str, str] = {}
         if dotenv_path is not None and Path(dotenv_path).is_file():
-            from dotenv import dotenv_values
-
-            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+            env.update(_read_dotenv(Path(dotenv_path)))
         env.update(os.environ if environ is None else environ)
+        from bot.errors import SECRET_ENV_KEYS, add_secrets
+
+        add_secrets(env.get(k) for k in SECRET_ENV_KEYS)  # masked before any message quotes them
         return _parse(env, require_tokens=require_tokens)
 
     # -- views ----------------------------------------------------------------------------------
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Every secret value that is set (for the log filter)."""
+        """Every secret value that is set (for the log filter), ``HF_TOKEN`` included."""
         values = [getattr(self, f) for f in _SECRET_FIELDS]
         values.append(self.remote.token if self.remote is not None else None)
         return tuple(v for v in values if v)
@@ -158,6 +160,28 @@ def mask(secret: str) -> str:
 
 
 _Num = TypeVar("_Num", int, float)
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """``.env`` values; a file that is not UTF-8 text is one clear ``SettingsError``."""
+    import io
+
+    from dotenv import dotenv_values
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SettingsError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:200]:
+        raise SettingsError([f"{path} is UTF-16 text; save it as UTF-8 (without BOM)"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            [f"{path} is not UTF-8 text (undecodable byte {exc.start}); save it as UTF-8"]
+        ) from None
+    values = dotenv_values(stream=io.StringIO(text))
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
@@ -315,6 +339,7 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         bot_token=bot_token,
         app_token=app_token,
         signing_secret=signing_secret,
+        hf_token=get("HF_TOKEN"),
         host=get("HOST") or "0.0.0.0",
         port=port,
         guide_path=guide_path,

@@ -3,11 +3,17 @@
 Calls are short and synchronous (WAL mode, one connection guarded by a lock); each is a single
 indexed statement or a small transaction, well under a millisecond on a local disk, so the event
 loop calls them directly. Several processes may share one file (WAL + busy timeout).
+
+A damaged file never stops the bot: a database SQLite cannot open is moved aside (with its
+-wal/-shm files) with a warning and a fresh journal starts; a journal row that is not JSON is
+marked failed with a warning and skipped.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -16,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -89,15 +97,42 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            self.path, timeout=10.0, isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(SCHEMA)
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if self.path == ":memory:":
+                raise
+            aside = self._move_aside()
+            log.warning(
+                "the journal %s is damaged (%s); moved aside to %s, starting a fresh one",
+                self.path,
+                exc,
+                aside,
+            )
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        try:
+            db.row_factory = sqlite3.Row
+            with self._lock:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA busy_timeout=10000")
+                db.executescript(SCHEMA)
+                db.execute("SELECT COUNT(*) FROM jobs").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _move_aside(self) -> str:
+        base = str(Path(self.path).expanduser())
+        aside = f"{base}.damaged-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(base + suffix):
+                os.replace(base + suffix, aside + suffix)
+        return aside
 
     def close(self) -> None:
         with self._lock:
@@ -184,7 +219,7 @@ class Store:
     def get_job(self, job_id: int) -> Job | None:
         with self._lock:
             row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return None if row is None else _job(row)
+        return None if row is None else _job_or_none(row)
 
     def unfinished_jobs(self) -> list[Job]:
         """Jobs still queued or running (a crash or restart), oldest first."""
@@ -192,7 +227,15 @@ class Store:
             rows = self._db.execute(
                 "SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
             ).fetchall()
-        return [_job(r) for r in rows]
+        jobs = []
+        for r in rows:
+            job = _job_or_none(r)
+            if job is not None:
+                jobs.append(job)
+                continue
+            log.warning("journal row %s (%s) is not valid JSON; marked failed", r["id"], r["key"])
+            self.finish_job(int(r["id"]), error="damaged journal row (not JSON)")
+        return jobs
 
     def job_counts(self) -> dict[str, int]:
         with self._lock:
@@ -214,7 +257,7 @@ class Store:
             part=row["part"],
             reply_ts=row["reply_ts"],
             version=row["version"],
-            review=None if row["review"] is None else json.loads(row["review"]),
+            review=_json_object(row["review"]),
             verdict=row["verdict"],
             deleted=bool(row["deleted"]),
         )
@@ -304,6 +347,25 @@ class Store:
     def alert_count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0])
+
+
+def _json_object(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        log.warning("a stored review is not valid JSON; ignored")
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _job_or_none(row: sqlite3.Row) -> Job | None:
+    try:
+        job = _job(row)
+    except (ValueError, TypeError):
+        return None
+    return job if isinstance(job.payload, dict) else None
 
 
 def _job(row: sqlite3.Row) -> Job:

@@ -32,7 +32,7 @@ from analyzers import (
 from bot import blocks
 from bot.alerts import Alerter
 from bot.channels import ChannelDirectory, channel_key, is_channel_id, split_channels
-from bot.clients import webhook
+from bot.clients import is_slack_url, trusted_hosts, webhook
 from bot.errors import ErrorReporter
 from bot.files import FileFetcher, FileProblem, is_supported_name
 from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
@@ -101,6 +101,11 @@ class BotContext:
 
     channels: ChannelDirectory | None = None
     _watched: tuple[frozenset[str], frozenset[str]] | None = None
+
+    @property
+    def webhook_hosts(self) -> frozenset[str]:
+        """Hosts besides Slack's that response_urls may point at (from settings only)."""
+        return trusted_hosts(self.settings.slack_api_url)
 
     @property
     def watched_ids_and_names(self) -> tuple[frozenset[str], frozenset[str]]:
@@ -200,7 +205,7 @@ class BotContext:
     async def notify_busy_response_url(self, response_url: str) -> None:
         msg = blocks.busy_message()
         try:
-            await webhook(response_url).send(
+            await webhook(response_url, extra_hosts=self.webhook_hosts).send(
                 text=msg["text"], blocks=msg["blocks"], response_type="ephemeral"
             )
         except Exception as exc:
@@ -501,8 +506,13 @@ class Workflows:
 
     async def _send_private(self, p: Mapping[str, Any], msg: blocks.Message) -> None:
         url = p.get("response_url")
+        if url and not is_slack_url(url, self.ctx.webhook_hosts):
+            log.warning(
+                "response_url is not a Slack webhook host; answering with chat.postEphemeral"
+            )
+            url = None
         if url:
-            resp = await webhook(str(url)).send(
+            resp = await webhook(str(url), extra_hosts=self.ctx.webhook_hosts).send(
                 text=msg["text"],
                 blocks=msg["blocks"],
                 response_type="ephemeral",

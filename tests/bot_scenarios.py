@@ -71,7 +71,7 @@ async def slash_command(h: Harness) -> None:
 
     # help and guide are answered in the ack itself
     d = await acked(await fake.send_command("help"))
-    assert "profile <name> <draft>" in all_text(d.ack.payload)
+    assert "profile &lt;name&gt; &lt;draft&gt;" in all_text(d.ack.payload)
     d = await acked(await fake.send_command(""))
     assert "Usage" in all_text(d.ack.payload)
     d = await acked(await fake.send_command("guide"))

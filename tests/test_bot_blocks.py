@@ -156,7 +156,7 @@ def test_guide_help_and_notices() -> None:
         blocks.notice_message("x"),
     ):
         check_limits(msg)
-    assert "profile <name> <draft>" in all_text(blocks.help_message())
+    assert "profile &lt;name&gt; &lt;draft&gt;" in all_text(blocks.help_message())
     assert "abc123" in blocks.apology_message("abc123")["text"]
 
 

@@ -156,3 +156,37 @@ async def test_queued_drafts_are_reviewed_as_one_batch() -> None:
         assert len(fake.calls) == 2
     finally:
         await service.aclose()
+
+
+async def test_a_long_draft_is_never_batched_with_short_ones() -> None:
+    """Issue 8: a long draft is a batch of its own, so the short drafts queued behind it are
+    reviewed together (and by the other drain loop), not held up by it."""
+    import threading
+
+    from analyzers import Draft
+
+    release = threading.Event()
+    entered = threading.Event()
+
+    class Held(FakePredictor):
+        def predict(self, sentences: Any) -> Any:
+            entered.set()
+            assert release.wait(WAIT)
+            return super().predict(sentences)
+
+    fake = Held()
+    service = EngineReviewService(make_guide(), engine_over(fake), threads=1, max_batch=8)
+    long_draft = Draft("Our team ships a calm update for every customer. " * 150)
+    try:
+        first = asyncio.ensure_future(service.review([DRAFTS[0]]))
+        assert await asyncio.to_thread(entered.wait, WAIT)
+        queued = [
+            asyncio.ensure_future(service.review([d]))
+            for d in (DRAFTS[1], long_draft, DRAFTS[2], DRAFTS[1])
+        ]
+        await asyncio.sleep(0.05)  # let every review enqueue (no timing is asserted)
+        release.set()
+        await asyncio.wait_for(asyncio.gather(first, *queued), WAIT)
+        assert service.batches == [1, 3, 1]  # the short ones together, the long one alone
+    finally:
+        await service.aclose()

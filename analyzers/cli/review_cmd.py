@@ -240,11 +240,12 @@ def read_file(path: Path, fmt_override: SourceFormat | None, max_bytes: int) -> 
 
 def _extract_document(data: bytes, name: str, max_bytes: int) -> Draft:
     try:
-        from analyzers.documents import DocumentError, extract_document
+        from analyzers.documents import DocumentError, DocumentLimits, read_document
     except ImportError:  # pragma: no cover - documents module ships with the package
         raise InputError("reading .docx/.pdf needs analyzers.documents") from None
     try:
-        draft = extract_document(data, name, max_bytes=max_bytes)
+        # the same guarded path as the bot: a killable worker process with limits
+        draft = read_document(data, name, limits=DocumentLimits(max_bytes=max_bytes))
     except DocumentError as exc:
         raise InputError(str(exc)) from None
     if not draft.text.strip():

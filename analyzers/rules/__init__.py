@@ -14,16 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analyzers.rules.base import Alert, BaseRule, RuleError, Scope, run_on_plaintext
+from analyzers.rules.base import (
+    Alert,
+    BaseRule,
+    RuleBudget,
+    RuleError,
+    Scope,
+    run_on_plaintext,
+)
 from analyzers.rules.registry import REGISTRY, load_rule, load_style, load_vocab
 from analyzers.text import PlainText
 
 Rule = BaseRule
 
 
-def run_rules(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
-    """Run ``rules`` over ``doc``; alerts sorted by position (then rule name)."""
-    return run_on_plaintext(rules, doc)
+def run_rules(
+    rules: Sequence[BaseRule], doc: PlainText, budget: RuleBudget | None = None
+) -> list[Alert]:
+    """Run ``rules`` over ``doc``; alerts sorted by position (then rule name). With a
+    ``budget``, rules stop being started once it is spent (``budget.exhausted``)."""
+    return run_on_plaintext(rules, doc, budget)
 
 
 __all__ = [
@@ -31,6 +41,7 @@ __all__ = [
     "Alert",
     "BaseRule",
     "Rule",
+    "RuleBudget",
     "RuleError",
     "Scope",
     "load_rule",

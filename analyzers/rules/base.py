@@ -10,12 +10,14 @@ table.cell, summary) and maps matches back to plain-text offsets. The ``brandbot
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import regex
 
+from analyzers.rules.bounded import BoundedPattern, probe
 from analyzers.text import PlainText
 from analyzers.types import Severity
 
@@ -36,6 +38,20 @@ class Alert:
     link: str | None = None
     action: str | None = None
     category: str | None = None
+    # raw-scope hits match the markup itself: their exact range in ``PlainText.original``
+    # (``start``/``end`` then only place them among the other alerts)
+    original: tuple[int, int] | None = None
+
+
+@dataclass
+class RuleBudget:
+    """A per-draft time budget for the rule engine: rules stop being started once ``seconds``
+    have passed, and ``exhausted`` says so (with how many rules ran)."""
+
+    seconds: float
+    exhausted: bool = False
+    rules_run: int = 0
+    timed_out: list[str] = field(default_factory=list)  # rules whose pattern hit its timeout
 
 
 @dataclass(frozen=True)
@@ -215,17 +231,30 @@ def go_pattern(pattern: str) -> str:
     return pattern
 
 
-def compile_pattern(pattern: str, *, source: str, rule: str, key: str) -> regex.Pattern[str]:
+def compile_pattern(pattern: str, *, source: str, rule: str, key: str) -> BoundedPattern:
+    """A user pattern, compiled with a time budget; one that backtracks catastrophically on a
+    short probe is refused here, at load, naming the rule and key."""
+    where = f"{source}: " if source else ""
     try:
-        return regex.compile(go_pattern(pattern))
+        compiled = regex.compile(go_pattern(pattern))
     except (regex.error, ValueError, TypeError) as exc:
-        where = f"{source}: " if source else ""
         raise RuleError(
             f"{where}rule {rule}: key '{key}': invalid pattern {pattern!r}: {exc}"
         ) from None
+    problem = probe(compiled)
+    if problem is not None:
+        shown = pattern if len(pattern) <= 80 else pattern[:77] + "..."
+        raise RuleError(
+            f"{where}rule {rule}: key '{key}': pattern {shown!r} is too slow: {problem}"
+        )
+    return BoundedPattern(compiled)
 
 
-_SENT_END = regex.compile(r"""[.!?]+['"’”)\]]*(?=\s+|$)""")
+# the look-behind starts a match only at the first mark of a run ("....x" is tried once, not
+# once per mark: no quadratic retries)
+_SENT_END = regex.compile(r"""(?<![.!?])[.!?]++['"’”)\]]*+(?=\s|$)""")
+_NON_SPACE = regex.compile(r"\S")
+_MAX_WORD = 64  # longer "words" are never abbreviations
 _ABBREV = frozenset(
     [
         "e.g",
@@ -268,8 +297,23 @@ _ABBREV = frozenset(
 )
 
 
+def _word_before(text: str, start: int, pos: int) -> str:
+    """The last whitespace-free word of ``text[start:pos]`` (at most ``_MAX_WORD`` characters
+    are looked at: linear time however long the word or the sentence)."""
+    w = pos
+    low = max(start, pos - _MAX_WORD - 1)
+    while w > low and not text[w - 1].isspace():
+        w -= 1
+    if w == low and w > start and not text[w - 1].isspace():
+        return text[w:pos].lower().strip("(\"'")[-_MAX_WORD:] + "\0"  # too long: no abbreviation
+    return text[w:pos].lower().strip("(\"'")
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence ranges ``(start, end)`` in ``text``; trailing whitespace excluded."""
+    """Sentence ranges ``(start, end)`` in ``text``; trailing whitespace excluded.
+
+    Linear in ``len(text)``: every look-around is bounded or consumed once.
+    """
     spans: list[tuple[int, int]] = []
     start = 0
     n = len(text)
@@ -279,15 +323,15 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         end = m.end()
         if end <= start:
             continue
-        word = regex.search(r"(\S+)$", text[start : m.start()])
-        prev = word.group(1).lower().strip("(\"'") if word else ""
+        prev = _word_before(text, start, m.start())
         if m.group().startswith(".") and len(m.group()) == 1:
             if prev in _ABBREV or (len(prev) == 1 and prev.isalpha()):
                 continue
-            rest = text[end:].lstrip()
-            if rest and rest[0].islower():
+            nxt = _NON_SPACE.search(text, end)
+            following = text[nxt.start()] if nxt else ""
+            if following.islower():
                 continue
-            if prev and prev[-1].isdigit() and rest[:1].isdigit():
+            if prev and prev[-1].isdigit() and following.isdigit():
                 continue
         spans.append((start, end))
         start = end
@@ -496,32 +540,40 @@ class BaseRule:
 # --------------------------------------------------------------------------- vocabulary exceptions
 
 
-def exception_pattern(terms: Sequence[str], ignorecase: bool) -> regex.Pattern[str] | None:
+def exception_pattern(terms: Sequence[str], ignorecase: bool) -> BoundedPattern | None:
     """Whole-match pattern for ``exceptions`` (longest first, as Vale sorts them)."""
     terms = sorted({t for t in terms if t}, key=len, reverse=True)
     if not terms:
         return None
     body = "|".join(terms)
+    flags = "(?i)" if ignorecase else ""
     try:
-        return regex.compile(("(?i)" if ignorecase else "") + f"(?:{body})")
+        compiled = regex.compile(flags + f"(?:{body})")
+        if probe(compiled) is None:
+            return BoundedPattern(compiled)
     except regex.error:
-        escaped = "|".join(regex.escape(t) for t in terms)
-        return regex.compile(("(?i)" if ignorecase else "") + f"(?:{escaped})")
+        pass
+    escaped = "|".join(regex.escape(t) for t in terms)  # literal terms: never slow
+    return BoundedPattern(regex.compile(flags + f"(?:{escaped})"))
 
 
-def phrase_pattern(terms: Sequence[str], ignorecase: bool) -> regex.Pattern[str] | None:
+def phrase_pattern(terms: Sequence[str], ignorecase: bool) -> BoundedPattern | None:
     """Accepted multi-word vocabulary phrases, as whole words (longest first)."""
     phrases = sorted({t for t in terms if " " in t.strip()}, key=len, reverse=True)
     if not phrases:
         return None
     flags = "(?i)" if ignorecase else ""
     try:
-        return regex.compile(flags + r"\b(?:" + "|".join(phrases) + r")\b")
+        compiled = regex.compile(flags + r"\b(?:" + "|".join(phrases) + r")\b")
+        if probe(compiled) is None:
+            return BoundedPattern(compiled)
     except regex.error:
-        return regex.compile(flags + r"\b(?:" + "|".join(map(regex.escape, phrases)) + r")\b")
+        pass
+    escaped = "|".join(map(regex.escape, phrases))
+    return BoundedPattern(regex.compile(flags + r"\b(?:" + escaped + r")\b"))
 
 
-def accepted_spans(pattern: regex.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
+def accepted_spans(pattern: BoundedPattern | None, text: str) -> list[tuple[int, int]]:
     """Where accepted phrases occur in ``text``: matches inside them are exempt (Vale #1035)."""
     return [m.span() for m in pattern.finditer(text)] if pattern is not None else []
 
@@ -605,7 +657,10 @@ def _metrics_for(blocks: Sequence[ScopedBlock]) -> dict[str, float]:
     return counts
 
 
-def run_on_plaintext(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
+def run_on_plaintext(
+    rules: Sequence[BaseRule], doc: PlainText, budget: RuleBudget | None = None
+) -> list[Alert]:
+    deadline = time.perf_counter() + budget.seconds if budget is not None else None
     blocks = plaintext_blocks(doc)
     state = FileState()
     state.metrics = _metrics_for(blocks)
@@ -618,10 +673,21 @@ def run_on_plaintext(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
     for rule in rules:
         if not rule.supported:
             continue
+        if deadline is not None and budget is not None:
+            if time.perf_counter() > deadline:
+                budget.exhausted = True
+                break
+            budget.rules_run += 1
         for block in [*blocks, summary, raw]:
             if not rule.scope.matches(block.scope):
                 continue
-            for m in rule.run(block, state):
+            try:  # a user pattern past its time budget skips the rule for this draft
+                hits = list(rule.run(block, state))
+            except TimeoutError:
+                if budget is not None:
+                    budget.timed_out.append(rule.name)
+                break
+            for m in hits:
                 if m.whole_file or block.scope == "summary":
                     start = end = 0
                 elif block.scope == "raw":
@@ -630,7 +696,9 @@ def run_on_plaintext(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
                 else:
                     start, end = block.start + m.start, block.start + m.end
                 check = m.check or rule.name
-                key = (check, start, end)
+                raw_hit = block.scope == "raw" and not m.whole_file
+                original = (m.start, m.end) if raw_hit else None
+                key = (check, start, end) if original is None else (check, ~m.start, m.end)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -646,6 +714,7 @@ def run_on_plaintext(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
                         link=m.link or rule.link,
                         action=m.action or rule.action_name,
                         category=rule.category,
+                        original=original,
                     )
                 )
     alerts.sort(key=lambda a: (a.start, a.end, a.check))

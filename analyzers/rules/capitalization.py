@@ -9,6 +9,7 @@ from typing import Any
 import regex
 
 from analyzers.rules.base import BaseRule, FileState, Match, ScopedBlock, compile_pattern
+from analyzers.rules.bounded import BoundedPattern, probe
 
 _SMALL = frozenset(
     [
@@ -135,15 +136,20 @@ def title_case(s: str, small: frozenset[str]) -> str:
     return "".join(out)
 
 
-def make_exceptions(ignore: Sequence[str]) -> regex.Pattern[str]:
+def make_exceptions(ignore: Sequence[str]) -> BoundedPattern:
+    """Word tokens, the (user-supplied) exceptions first; a time budget on every search, and
+    exceptions that do not compile or backtrack catastrophically are matched literally."""
     s = ""
     if ignore:
         s = r"\b(?:" + "|".join(ignore) + r")\b|"
     try:
-        return regex.compile(s + r"[\p{N}\p{L}*]+[^\s]*")
+        compiled = regex.compile(s + r"[\p{N}\p{L}*]+[^\s]*")
+        if not ignore or probe(compiled) is None:
+            return BoundedPattern(compiled)
     except regex.error:
-        s = r"\b(?:" + "|".join(regex.escape(i) for i in ignore) + r")\b|"
-        return regex.compile(s + r"[\p{N}\p{L}*]+[^\s]*")
+        pass
+    s = r"\b(?:" + "|".join(regex.escape(i) for i in ignore) + r")\b|"
+    return BoundedPattern(regex.compile(s + r"[\p{N}\p{L}*]+[^\s]*"))
 
 
 def _title(
@@ -231,14 +237,18 @@ class Capitalization(BaseRule):
 
     def _set_exceptions(self, terms: Sequence[str]) -> None:
         self._all_exceptions = sorted(set(terms), key=len, reverse=True)
-        self._except_re: regex.Pattern[str] | None = None
+        self._except_re: BoundedPattern | None = None
         if self._all_exceptions:
             body = "|".join(self._all_exceptions)
             try:
-                self._except_re = regex.compile(rf"(?m)\b(?:{body})\b")
+                compiled = regex.compile(rf"(?m)\b(?:{body})\b")
+                if probe(compiled) is None:
+                    self._except_re = BoundedPattern(compiled)
             except regex.error:
+                pass
+            if self._except_re is None:  # invalid or too slow: the terms, literally
                 esc = "|".join(regex.escape(t) for t in self._all_exceptions)
-                self._except_re = regex.compile(rf"(?m)\b(?:{esc})\b")
+                self._except_re = BoundedPattern(regex.compile(rf"(?m)\b(?:{esc})\b"))
 
     def accept(self, terms: Sequence[str]) -> None:
         if self.vocab:

@@ -68,6 +68,18 @@ def load_rule(name: str, data: Mapping[str, Any], *, source: str = "") -> BaseRu
 
 def read_rule_file(path: Path, style: str) -> BaseRule:
     name = f"{style}.{path.stem}"
+    if path.is_symlink():
+        # a link out of the style folder could point at a secret (.env, a key); it is refused
+        # unread, so no error message can ever show another file's contents
+        try:
+            inside = path.resolve(strict=True).is_relative_to(path.parent.resolve(strict=True))
+        except OSError:
+            inside = False
+        if not inside:
+            raise RuleError(
+                f"{path}: rule {name}: is a symbolic link to a file outside the style folder; "
+                "copy the rule into the folder instead"
+            )
     try:
         text = path.read_text(encoding="utf-8")
         try:
@@ -76,11 +88,15 @@ def read_rule_file(path: Path, style: str) -> BaseRule:
             # Go's YAML reader (Vale's) accepts \' inside double quotes; PyYAML does not.
             data = yaml.safe_load(text.replace("\\'", "'"))
     except yaml.YAMLError as exc:
+        # the problem and its position only: PyYAML's full message quotes the file's text
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
-        raise RuleError(f"{path}:{line}: rule {name}: invalid YAML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: rule {name}: cannot read: {exc}") from None
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise RuleError(f"{path}:{line}: rule {name}: invalid YAML: {problem}") from None
+    except UnicodeDecodeError:
+        raise RuleError(f"{path}: rule {name}: cannot read: not UTF-8 text") from None
+    except OSError as exc:
+        raise RuleError(f"{path}: rule {name}: cannot read: {exc.strerror or exc}") from None
     if data is None:
         raise RuleError(f"{path}: rule {name}: the file is empty")
     return load_rule(name, data, source=str(path))

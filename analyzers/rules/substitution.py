@@ -17,6 +17,7 @@ from analyzers.rules.base import (
     to_sentence,
     within,
 )
+from analyzers.rules.bounded import PATTERN_TIMEOUT_S
 
 
 def is_phrase(s: str) -> bool:
@@ -62,7 +63,10 @@ def matches_expected(expected: str, observed: str) -> bool:
     if is_phrase(expected) or expected == observed:
         return expected == observed
     try:
-        return regex.fullmatch(f"(?:{expected})", observed) is not None
+        found = regex.fullmatch(f"(?:{expected})", observed, timeout=PATTERN_TIMEOUT_S)
+        return found is not None
+    except TimeoutError:  # a user pattern past its time budget: not a match
+        return False
     except regex.error:
         return expected == observed
 

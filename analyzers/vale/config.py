@@ -151,7 +151,12 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(c))
         i += 1
-    return re.compile("".join(out) + r"\Z")
+    try:
+        return re.compile("".join(out) + r"\Z")
+    except re.error as exc:
+        raise ValeError(
+            "loadConfig", f"section [{pattern}]: invalid file pattern: {exc.msg}"
+        ) from None
 
 
 def glob_match(pattern: str, path: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -12,6 +13,7 @@ from pathlib import Path
 import regex
 
 from analyzers.rules.base import BaseRule, FileState, RuleError, ScopedBlock, go_pattern
+from analyzers.rules.bounded import BoundedPattern, probe
 from analyzers.rules.registry import (
     avoid_rule,
     load_rule,
@@ -39,6 +41,8 @@ from analyzers.vale.markup import (
 
 _IGNORED_DIRS = frozenset({"node_modules", ".git", "__pycache__", ".svn", ".hg", ".venv"})
 _LEVEL_RANK = {"suggestion": 0, "warning": 1, "error": 2}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -328,7 +332,12 @@ class Linter:
             for seg in [*doc.segments, raw, Segment("summary", summary_text, [])]:
                 if not rule.scope.matches(seg.scope):
                     continue
-                for m in rule.run(ScopedBlock(seg.scope, seg.text, 0), state):
+                try:  # a user pattern past its time budget skips the rule here, nothing more
+                    hits = list(rule.run(ScopedBlock(seg.scope, seg.text, 0), state))
+                except TimeoutError:
+                    log.warning("rule %s timed out on %s; skipped there", rule.name, path)
+                    continue
+                for m in hits:
                     if m.whole_file or seg.scope == "summary":
                         start, end = 0, 0
                     else:
@@ -463,11 +472,15 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _compile_ignore(pattern: str, key: str) -> regex.Pattern[str]:
+def _compile_ignore(pattern: str, key: str) -> BoundedPattern:
     try:
-        return regex.compile(go_pattern(pattern))
+        compiled = regex.compile(go_pattern(pattern))
     except (regex.error, ValueError) as exc:
         raise ValeError("loadConfig", f"{key}: invalid pattern {pattern!r}: {exc}") from None
+    problem = probe(compiled)
+    if problem is not None:
+        raise ValeError("loadConfig", f"{key}: pattern {pattern[:80]!r} is too slow: {problem}")
+    return BoundedPattern(compiled)
 
 
 def _walk(root: Path) -> Iterable[Path]:

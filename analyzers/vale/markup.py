@@ -14,12 +14,13 @@ import html
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
-import regex
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from analyzers.rules.base import split_sentences
+from analyzers.rules.bounded import BoundedPattern
 
 MARKDOWN_EXTS = frozenset({".md", ".mdx", ".markdown", ".mdown", ".mkd", ".mkdn"})
 HTML_EXTS = frozenset({".html", ".htm", ".xhtml"})
@@ -91,8 +92,8 @@ class MarkupOptions:
     skipped_tags: frozenset[str] = frozenset(DEFAULT_SKIPPED_TAGS)
     ignored_classes: frozenset[str] = frozenset(DEFAULT_IGNORED_CLASSES)
     ignored_scopes: frozenset[str] = frozenset(DEFAULT_IGNORED_SCOPES)
-    block_ignores: tuple[regex.Pattern[str], ...] = ()
-    token_ignores: tuple[regex.Pattern[str], ...] = ()
+    block_ignores: tuple[BoundedPattern, ...] = ()
+    token_ignores: tuple[BoundedPattern, ...] = ()
 
 
 DEFAULT_OPTIONS = MarkupOptions()
@@ -190,9 +191,12 @@ def _md() -> MarkdownIt:
 
 
 def _line_starts(text: str) -> list[int]:
+    """Where each line starts; ``\r\n``, a lone ``\r`` and ``\n`` end a line, as for
+    markdown-it (so its line numbers always index this list)."""
     starts = [0]
+    n = len(text)
     for i, ch in enumerate(text):
-        if ch == "\n":
+        if ch == "\n" or (ch == "\r" and (i + 1 >= n or text[i + 1] != "\n")):
             starts.append(i + 1)
     return starts
 
@@ -359,16 +363,25 @@ def apply_ignores(text: str, opts: MarkupOptions) -> str:
     of the same length and a block match into blanks.
     """
     for rx in opts.token_ignores:
-        for m in list(rx.finditer(text)):
+        for m in _matches(rx, text):
             s, e = m.span()
             if e - s < 2 or "\n" in m.group() or "`" in text[max(0, s - 1) : e + 1]:
                 text = _blank(text, s, e)
             else:
                 text = text[:s] + "`" + "*" * (e - s - 2) + "`" + text[e:]
     for rx in opts.block_ignores:
-        for m in list(rx.finditer(text)):
+        for m in _matches(rx, text):
             text = _blank(text, *m.span())
     return text
+
+
+def _matches(rx: BoundedPattern, text: str) -> list[Any]:
+    """All matches, or none when the pattern runs past its time budget (the ignore is skipped
+    for this file: the text is then linted, never lost)."""
+    try:
+        return list(rx.finditer(text))
+    except TimeoutError:
+        return []
 
 
 def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_OPTIONS) -> Document:
@@ -422,6 +435,8 @@ def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_O
         if any(t in opts.skipped_tags for t in stack):
             continue
         first, last = tok.map
+        if first >= len(starts):
+            continue
         begin = starts[first]
         if stack and stack[-1] in ("th", "td"):
             begin = max(begin, row_cursor.get(first, begin))

@@ -48,8 +48,8 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
         if not pname or not draft.strip():
             await ack(
                 response_type="ephemeral",
-                text=f"Usage: {name} profile <name> <draft>. Profiles: "
-                + (", ".join(sorted(profiles)) or "none defined"),
+                text=f"Usage: {blocks.escape(name)} profile &lt;name&gt; &lt;draft&gt;. Profiles: "
+                + (", ".join(blocks.escape(p) for p in sorted(profiles)) or "none defined"),
             )
             return
         if pname not in profiles:

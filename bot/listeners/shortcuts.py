@@ -65,4 +65,6 @@ async def _notice(ctx: BotContext, response_url: str, text: str) -> None:
     from bot.clients import webhook
 
     with contextlib.suppress(Exception):  # best effort
-        await webhook(response_url).send(text=text, response_type="ephemeral")
+        await webhook(response_url, extra_hosts=ctx.webhook_hosts).send(
+            text=text, response_type="ephemeral"
+        )
