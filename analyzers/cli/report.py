@@ -57,13 +57,11 @@ def print_review(out: Console, label: str, review: Review, location: str = "") -
         out.print(Text("  " + summary))
     for name, reason in review.skipped.items():
         out.print(Text(f"  skipped {name}: {reason}", style="dim"))
-    if review.findings:
-        out.print()
+    out.print()
     text = review.draft.text
     widths = _Widths.of(text, review.findings, location or label)
     for f in review.findings:
         print_finding(out, text, f, location or label, widths)
-    out.print()
 
 
 def model_summary(review: Review) -> str:
@@ -80,8 +78,9 @@ def model_summary(review: Review) -> str:
             tone += ", " + ", ".join(f"{k} {v:.2f}" for k, v in top)
         parts.append(f"tone: {tone}")
     if review.entities:
-        names = [f"{e.text} ({e.label})" for e in review.entities[:6]]
-        more = len(review.entities) - 6
+        unique = list(dict.fromkeys(f"{e.text} ({e.label})" for e in review.entities))
+        names = unique[:6]
+        more = len(unique) - 6
         parts.append("entities: " + ", ".join(names) + (f" +{more} more" if more > 0 else ""))
     return " · ".join(parts)
 
@@ -118,24 +117,49 @@ def print_finding(
     out: Console, text: str, f: Finding, location: str, widths: _Widths | None = None
 ) -> None:
     w = widths or _Widths.of(text, [f], location)
-    row = Text()
     where = _where(text, f, location)
-    row.append(where + " " * (w.where - cell_len(where)), style="bold")
-    row.append("  ")
+    row = Text()
+    row.append(where + ":", style="bold")
+    row.append(" " * (w.where - cell_len(where) + 1))
     row.append(f"{f.severity.value:<{w.severity}}", style=SEVERITY_STYLE[f.severity])
-    row.append("  ")
-    row.append(f"{f.rule_id:<{w.rule}}", style="dim")
-    row.append("  ")
+    row.append(" ")
+    row.append(f.rule_id, style="magenta")
+    row.append(" ")
     row.append(_one_line(f.message))
+    if out.is_terminal:  # wrap under the message, not at column 0; piped output stays 1 line
+        indent = w.where + w.severity + 3
+        row = _hang(row, out.width, indent)
     out.print(row)
     budget = max(MIN_EXCERPT, min(out.width, 160) - w.gutter - 4)
-    for line in excerpt_lines(text, f.span.start, f.span.end, w.gutter, budget):
-        out.print(line)
+    lines = excerpt_lines(text, f.span.start, f.span.end, w.gutter, budget)
     if f.suggestions:
-        pad = " " * (w.gutter + 1)
-        out.print(Text(f"{pad} = fix: " + " / ".join(f.suggestions[:3]), style="green"))
+        lines[-1].append(" " + " / ".join(f.suggestions[:3]), style="green")
+    for line in lines:
+        out.print(line)
     if f.link:
-        out.print(Text(f"{' ' * (w.gutter + 1)} = see: {f.link}", style="blue"))
+        out.print(Text(f"{' ' * w.gutter} = see {f.link}", style="dim"))
+    out.print()
+
+
+def _hang(row: Text, width: int, indent: int) -> Text:
+    """``row`` wrapped to ``width`` with continuation lines indented by ``indent``."""
+    if cell_len(row.plain) <= width or width <= indent + 20:
+        return row
+    measure = Console(width=width)
+    first = row.wrap(measure, width)[0]
+    rest = _lstrip(row[len(first.plain) :])
+    out = first.copy()
+    out.rstrip()
+    for part in rest.wrap(measure, width - indent):
+        part.rstrip()
+        out.append("\n" + " " * indent)
+        out.append_text(part)
+    return out
+
+
+def _lstrip(t: Text) -> Text:
+    n = len(t.plain) - len(t.plain.lstrip())
+    return t[n:] if n else t
 
 
 def _one_line(message: str) -> str:
