@@ -37,6 +37,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.data.is_file():
         print(f"brandbot eval: {args.data}: no such file", file=sys.stderr)
         return 2
+    import torch
+
+    from analyzers.engine import default_threads
+
+    # torch's default (every core) runs 4-5x slower on a busy 2-core machine
+    torch.set_num_threads(default_threads())
     try:
         model = load_embedded_predictor(device="cpu", quantize=bool(args.int8))
     except ModelLoadError as exc:

@@ -1,0 +1,55 @@
+"""`brandbot eval` and `brandbot review` run the models on the engine's default_threads()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+import analyzers.engine as engine
+from bot.cli import main
+
+
+@pytest.fixture
+def three_cpus(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(engine, "usable_cpus", lambda: 3)
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    yield engine.default_threads()  # type: ignore[misc]
+    torch.set_num_threads(before)
+
+
+def test_eval_uses_default_threads(
+    three_cpus: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analyzers.models.predictor as predictor
+
+    seen: list[int] = []
+
+    def fake_load(**_: Any) -> None:
+        seen.append(torch.get_num_threads())
+        raise predictor.ModelLoadError("stop here")
+
+    monkeypatch.setattr(predictor, "load_embedded_predictor", fake_load)
+    data = tmp_path / "d.tsv"
+    data.write_text("label\ttext\npositive\tgood\n", encoding="utf-8")
+    assert main(["eval", "--task", "sst2", "--data", str(data)]) == 1
+    assert seen == [three_cpus] == [2]
+
+
+def test_review_loads_models_with_default_threads(
+    three_cpus: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analyzers.models.pipelines as pipelines
+
+    seen: list[int | None] = []
+
+    def fake_load(settings: pipelines.ModelSettings, **_: Any) -> None:
+        seen.append(settings.threads)
+        raise pipelines.ModelLoadError("stop here")
+
+    monkeypatch.setattr(pipelines, "load_models", fake_load)
+    assert main(["review", "Some text about LumaSync."]) in (0, 1)
+    assert seen == [three_cpus]
