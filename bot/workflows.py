@@ -36,6 +36,7 @@ from bot.clients import webhook
 from bot.errors import ErrorReporter
 from bot.files import FileFetcher, FileProblem, is_supported_name
 from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
+from bot.posting import post_once
 from bot.settings import Settings
 from bot.store import Job, Store
 
@@ -304,7 +305,9 @@ class Workflows:
         try:
             draft = await self.ctx.fetcher.fetch_draft(file)
         except (FileProblem, DocumentError) as exc:
-            await self._post_problem(channel, ts, thread_ts, file_id, f":page_facing_up: {exc}")
+            await self._post_problem(
+                job, channel, ts, thread_ts, file_id, f":page_facing_up: {exc}"
+            )
             return
         await self._review_into_thread(
             job,
@@ -319,22 +322,29 @@ class Workflows:
         )
 
     async def _post_problem(
-        self, channel: str, ts: str, thread_ts: str, part: str, text: str
+        self, job: Job, channel: str, ts: str, thread_ts: str, part: str, text: str
     ) -> None:
         async with self.ctx.lock_for(channel, ts):
             record = self.ctx.store.get_review(channel, ts, part)
             if record is not None or self.ctx.store.is_deleted(channel, ts):
                 return
             msg = blocks.notice_message(blocks.escape(text))
-            resp = await self.ctx.client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=msg["text"], blocks=msg["blocks"]
+            reply_ts = await post_once(
+                self.ctx.client,
+                job_key=job.key,
+                channel=channel,
+                thread_ts=thread_ts,
+                event_type=METADATA_TYPE,
+                payload={"draft_ts": ts, "part": part, "version": "problem"},
+                text=msg["text"],
+                blocks=msg["blocks"],
             )
             self.ctx.store.save_review(
                 channel,
                 ts,
                 part,
                 version="problem",
-                reply_ts=str(resp["ts"]),
+                reply_ts=reply_ts,
                 review=None,
                 verdict=None,
             )
@@ -384,19 +394,18 @@ class Workflows:
             if reply_ts is None and job.attempts > 0:
                 reply_ts = await self._find_existing_reply(channel, thread_ts, ts, part)
             if reply_ts is None:
-                resp = await ctx.client.chat_postMessage(
+                reply_ts = await post_once(
+                    ctx.client,
+                    job_key=job.key,
                     channel=channel,
                     thread_ts=thread_ts,
+                    event_type=METADATA_TYPE,
+                    payload={"draft_ts": ts, "part": part, "version": version},
                     text=msg["text"],
                     blocks=msg["blocks"],
                     unfurl_links=False,
                     unfurl_media=False,
-                    metadata={
-                        "event_type": METADATA_TYPE,
-                        "event_payload": {"draft_ts": ts, "part": part, "version": version},
-                    },
                 )
-                reply_ts = str(resp["ts"])
             else:
                 await ctx.client.chat_update(
                     channel=channel, ts=reply_ts, text=msg["text"], blocks=msg["blocks"]

@@ -59,6 +59,9 @@ def default_spec_path() -> Path:
     return shared_dir() / "specs" / "slack" / "web-api" / "slack_web_openapi_v2.json"
 
 
+_AFTER_EFFECT = frozenset({"after_status", "after_drop"})
+
+
 class _Fault:
     def __init__(self, kind: str, times: int | None, **opts: Any) -> None:
         self.kind = kind
@@ -255,6 +258,16 @@ class FakeSlack:
     def fail_connections(self, method: str, times: int = 1) -> None:
         self._faults[method].append(_Fault("drop", times))
 
+    def fail_after_effect(self, method: str, times: int = 1, status: int = 503) -> None:
+        """The next ``times`` calls of ``method`` take effect (a post is stored) and then answer
+        HTTP ``status`` anyway, as Slack sometimes does under load."""
+        self._faults[method].append(_Fault("after_status", times, status=status))
+
+    def drop_after_effect(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` take effect, then the connection is closed
+        without an answer (the client cannot tell whether the call happened)."""
+        self._faults[method].append(_Fault("after_drop", times))
+
     def duplicate_next_envelope(self, n: int = 1) -> None:
         self._duplicates_next += n
 
@@ -278,9 +291,11 @@ class FakeSlack:
                 self._faults[name] = keep
         return taken
 
-    async def _apply_faults(self, key: str, request: web.Request) -> web.StreamResponse | None:
+    async def _apply_faults(
+        self, key: str, request: web.Request, faults: list[_Fault] | None = None
+    ) -> web.StreamResponse | None:
         """Answer for a fault, or ``None`` to go on. Slowness is applied before the others."""
-        faults = self._take_faults(key)
+        faults = self._take_faults(key) if faults is None else faults
         for fault in faults:
             if fault.kind == "slow":
                 self.counters["slowed"] += 1
@@ -322,7 +337,11 @@ class FakeSlack:
         call = ApiCall(method, params, request.method, dict(request.headers), time.monotonic())
         self.calls.append(call)
 
-        fault_answer = await self._apply_faults(method, request)
+        faults = self._take_faults(method)
+        after = [f for f in faults if f.kind in _AFTER_EFFECT]
+        fault_answer = await self._apply_faults(
+            method, request, [f for f in faults if f.kind not in _AFTER_EFFECT]
+        )
         if fault_answer is not None:
             call.status = 429
             call.response = {"ok": False, "error": "ratelimited"}
@@ -330,6 +349,15 @@ class FakeSlack:
 
         result = await self._answer(method, request, params, json_body)
         call.response = result
+        for fault in after:  # the call took effect; the client never learns it
+            if fault.kind == "after_drop":
+                self.counters["dropped_after_effect"] += 1
+                if request.transport is not None:
+                    request.transport.abort()
+                raise asyncio.CancelledError
+            self.counters["failed_after_effect"] += 1
+            call.status = int(fault.opts["status"])
+            return web.Response(status=call.status, text="upstream error")
         return web.json_response(result)
 
     async def _answer(
@@ -702,7 +730,7 @@ class FakeSlack:
             if _in_range(m["ts"], params.get("oldest"), params.get("latest"), params)
         ]
         msgs.sort(key=lambda m: ts_key(m["ts"]), reverse=True)
-        return _page(msgs, params, "messages")
+        return _page(_metadata_if_asked(msgs, params), params, "messages")
 
     async def _replies(self, params: dict[str, Any]) -> JSON:
         channel = self._channel(params.get("channel"), create=False)
@@ -717,7 +745,7 @@ class FakeSlack:
             for m in msgs
             if _in_range(m["ts"], params.get("oldest"), params.get("latest"), params)
         ]
-        return _page(msgs, params, "messages")
+        return _page(_metadata_if_asked(msgs, params), params, "messages")
 
     async def _conv_info(self, params: dict[str, Any]) -> JSON:
         return {"ok": True, "channel": self._channel(params.get("channel"), create=False)}
@@ -1546,6 +1574,7 @@ class FakeSlack:
             f"calls={dict(methods)} messages={msgs} deliveries={len(self.deliveries)} "
             f"acks={len(self.acks)} response_posts={len(self.response_posts)} "
             f"violations={[str(v) for v in self.violations]}"
+            + ("" if self.spec_loaded else " spec=MISSING (Web API calls not checked against it)")
         )
 
 
@@ -1585,6 +1614,13 @@ def _channel_type(channel: JSON) -> str:
 def _as_stored(event: JSON) -> JSON:
     """A message as conversations.history returns it (no event-only keys)."""
     return {k: v for k, v in event.items() if k not in ("event_ts", "channel_type")}
+
+
+def _metadata_if_asked(msgs: list[JSON], params: dict[str, Any]) -> list[JSON]:
+    """Slack returns message metadata only with ``include_all_metadata=true``."""
+    if str(params.get("include_all_metadata", "")).lower() in ("1", "true"):
+        return msgs
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in msgs]
 
 
 def ts_key(ts: Any) -> tuple[int, int]:
