@@ -1,8 +1,9 @@
 """Transports: Socket Mode (default) and HTTP (signed requests, health endpoints, replicas).
 
-``SocketModeRunner`` acknowledges *every* envelope, whatever happens in the app: bolt's own
-handler leaves an envelope un-acked when no listener matched or the payload is malformed, and
-Slack then retries it. Duplicate envelopes (same ``envelope_id``) are acked and dropped.
+``SocketModeRunner`` acknowledges *every* envelope that has an ``envelope_id``, whatever happens
+in the app: bolt's own handler leaves an envelope un-acked when no listener matched or the
+payload is malformed, slack_sdk drops envelopes without ``type`` or with a ``payload`` that is
+not an object before any request listener runs, and Slack then retries them. Duplicate envelopes (same ``envelope_id``) are acked and dropped.
 
 ``http_app`` serves ``POST /slack/events`` (events, commands, interactivity; bolt verifies
 ``X-Slack-Signature`` over the raw body with a 5-minute window), ``GET /healthz`` (process up)
@@ -40,6 +41,7 @@ class SocketModeRunner:
             logger=logging.getLogger("bot.socket_mode"),
             **client_kw,
         )
+        self.client.message_listeners.append(self._on_malformed)
         self.client.socket_mode_request_listeners.append(self._on_request)
         self.ack_latencies: list[float] = []
 
@@ -48,6 +50,34 @@ class SocketModeRunner:
 
     async def close(self) -> None:
         await self.client.close()  # type: ignore[no-untyped-call]
+
+    async def _on_malformed(
+        self, client: AsyncBaseSocketModeClient, message: Any, _raw: str | None = None
+    ) -> None:
+        """Ack envelopes slack_sdk would drop before ``_on_request`` sees them: no ``type`` or
+        ``payload`` key, or a payload that is not an object or a string (null, a list, a number).
+        Unacked, Slack would redeliver them again and again."""
+        if not isinstance(message, dict):
+            return
+        envelope_id = message.get("envelope_id")
+        if not isinstance(envelope_id, str) or not envelope_id:
+            return  # hello, disconnect: nothing to acknowledge
+        payload = message.get("payload")
+        well_formed = all(k in message for k in ("type", "payload")) and isinstance(
+            payload, dict | str
+        )
+        if well_formed:
+            return  # _on_request handles it
+        log.warning(
+            "malformed envelope %s (type %r, payload %s) acknowledged and ignored",
+            envelope_id,
+            message.get("type"),
+            type(payload).__name__ if "payload" in message else "missing",
+        )
+        try:
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=envelope_id))
+        except Exception:
+            log.exception("could not acknowledge envelope %s", envelope_id)
 
     async def _on_request(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
         started = time.perf_counter()

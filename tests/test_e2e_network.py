@@ -88,3 +88,33 @@ async def test_the_client_never_resends_a_post_on_its_own(fake_slack: Any) -> No
     fake.fail_after_effect("conversations.info", times=1)
     resp = await client.conversations_info(channel=sc.GENERAL)
     assert resp["ok"] and len(fake.calls_to("conversations.info")) == 2
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        {"envelope_id": "e-null", "type": "events_api", "payload": None},
+        {"envelope_id": "e-list", "type": "events_api", "payload": [1, 2]},
+        {"envelope_id": "e-int", "type": "events_api", "payload": 7},
+        {"envelope_id": "e-notype", "payload": {"event": {}}},
+        {"envelope_id": "e-nopayload", "type": "events_api"},
+        {"envelope_id": "e-notype-null", "payload": None},
+        {"envelope_id": "e-slash-list", "type": "slash_commands", "payload": []},
+        {"envelope_id": "e-weird-type", "type": 5, "payload": {"x": 1}},
+    ],
+)
+async def test_every_malformed_envelope_is_acknowledged(
+    envelope: dict[str, Any],
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        d = await fake.send_raw_envelope(envelope)
+        await d.wait_acked(timeout=5)
+        # the bot still works afterwards
+        ev = fake.post_as_user(sc.DRAFTS, GOOD)
+        await sc.acked(await fake.send_event(ev))
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+        assert [a.envelope_id for a in fake.acks].count(envelope["envelope_id"]) == 1

@@ -1280,6 +1280,31 @@ class FakeSlack:
         assert first is not None
         return first
 
+    async def send_raw_envelope(self, envelope: Any) -> Delivery:
+        """Socket Mode only: send ``envelope`` exactly as given (malformed ones included: no
+        ``type``, a ``payload`` that is null, a list or a number...). When it carries a string
+        ``envelope_id`` the returned delivery waits for the ack like any other."""
+        if self._transport != "socket":
+            raise ValueError("send_raw_envelope is for Socket Mode")
+        await self.wait_for_socket()
+        envelope_id = envelope.get("envelope_id") if isinstance(envelope, dict) else None
+        kind = envelope.get("type") if isinstance(envelope, dict) else None
+        payload = envelope.get("payload") if isinstance(envelope, dict) else envelope
+        d = Delivery(
+            str(kind or "raw"),
+            payload,
+            "socket",
+            envelope_id=envelope_id if isinstance(envelope_id, str) else None,
+        )
+        self.deliveries.append(d)
+        if d.envelope_id is not None:
+            self._pending[d.envelope_id] = d
+        async with self._send_lock:
+            ws = self._live_sockets()[-1]
+            d.sent_at = time.monotonic()
+            await ws.send_str(json.dumps(envelope))
+        return d
+
     async def _send_socket(self, d: Delivery) -> None:
         await self.wait_for_socket()
         envelope = {
