@@ -3,7 +3,8 @@
 ``SocketModeRunner`` acknowledges *every* envelope that has an ``envelope_id``, whatever happens
 in the app: bolt's own handler leaves an envelope un-acked when no listener matched or the
 payload is malformed, slack_sdk drops envelopes without ``type`` or with a ``payload`` that is
-not an object before any request listener runs, and Slack then retries them. Duplicate envelopes (same ``envelope_id``) are acked and dropped.
+not an object before any request listener runs, and Slack then retries them. Duplicate
+envelopes (same ``envelope_id``) are acked and dropped.
 
 ``http_app`` serves ``POST /slack/events`` (events, commands, interactivity; bolt verifies
 ``X-Slack-Signature`` over the raw body with a 5-minute window), ``GET /healthz`` (process up)
@@ -12,16 +13,19 @@ and ``GET /readyz`` (200 only once the bot is started and the models are warm).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.internals import build_headers
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -45,11 +49,54 @@ class SocketModeRunner:
         self.client.socket_mode_request_listeners.append(self._on_request)
         self.ack_latencies: list[float] = []
 
-    async def connect(self) -> None:
-        await self.client.connect()  # type: ignore[no-untyped-call]
+    async def connect(self, retry_s: float = 300.0) -> None:
+        """Open the websocket; while Slack cannot be reached, retry with backoff (one log line
+        per attempt) for up to ``retry_s`` seconds, then RuntimeError with the reason."""
+        deadline = time.monotonic() + retry_s
+        delay, attempt = 1.0, 1
+        while True:
+            try:
+                await self.client.connect()  # type: ignore[no-untyped-call]
+                return
+            except SlackApiError as exc:
+                if getattr(exc.response, "status_code", 200) < 500:
+                    raise RuntimeError(
+                        "Slack refused the Socket Mode connection (apps.connections.open: "
+                        f"{exc.response.get('error')}); check SLACK_APP_TOKEN"
+                    ) from None
+                reason = f"HTTP {exc.response.status_code}"
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+            if time.monotonic() + delay > deadline:
+                raise RuntimeError(
+                    f"Socket Mode: Slack is unreachable ({reason}); gave up after {attempt} "
+                    "attempts"
+                )
+            log.warning(
+                "Socket Mode: Slack unreachable (%s); retrying in %.0fs (attempt %d)",
+                reason,
+                delay,
+                attempt,
+            )
+            await asyncio.sleep(delay)
+            delay, attempt = min(delay * 2, 30.0), attempt + 1
 
-    async def close(self) -> None:
-        await self.client.close()  # type: ignore[no-untyped-call]
+    async def close(self, timeout_s: float = 1.0) -> None:
+        """Close the websocket at once: Slack gets ``timeout_s`` to answer the close frame
+        (aiohttp would wait 10 s), then the connection is dropped."""
+        c = self.client
+        try:
+            await asyncio.wait_for(c.close(), timeout_s)  # type: ignore[no-untyped-call]
+            return
+        except TimeoutError:
+            log.info("Slack did not answer the websocket close in %.1fs; dropping it", timeout_s)
+        c.closed = True
+        c.auto_reconnect_enabled = False
+        for task in (c.message_processor, c.current_session_monitor, c.message_receiver):
+            if task is not None:
+                task.cancel()
+        if c.aiohttp_client_session is not None:
+            await c.aiohttp_client_session.close()
 
     async def _on_malformed(
         self, client: AsyncBaseSocketModeClient, message: Any, _raw: str | None = None

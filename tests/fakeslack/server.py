@@ -127,6 +127,8 @@ class FakeSlack:
         self._pending: dict[str, Delivery] = {}
         self._faults: dict[str, list[_Fault]] = collections.defaultdict(list)
         self._duplicates_next = 0
+        self.ignore_socket_close = False  # True: a Slack that never answers a websocket close
+        self._stopping = asyncio.Event()
         self._transport = "socket"
         self._http_url: str | None = None
         self._http_secret: str | None = None
@@ -201,6 +203,7 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -1128,7 +1131,7 @@ class FakeSlack:
             self._violate("auth", "socket", "websocket opened without a valid ticket", {})
             return web.Response(status=401, text="invalid ticket")
         self._tickets.discard(ticket)
-        ws = web.WebSocketResponse(autoping=True)
+        ws = web.WebSocketResponse(autoping=True, autoclose=not self.ignore_socket_close)
         await ws.prepare(request)
         self._sockets.append(ws)
         self._socket_requests[id(ws)] = request
@@ -1151,6 +1154,9 @@ class FakeSlack:
             async for msg in ws:
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     self._on_socket_text(msg.data)
+            if self.ignore_socket_close:  # never answer the client's close frame
+                self.counters["socket_close_ignored"] += 1
+                await self._stopping.wait()
         finally:
             with contextlib.suppress(ValueError):
                 self._sockets.remove(ws)
