@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from analyzers.entities import analyze_entities
 from analyzers.guide import BrandGuide
+from analyzers.incidents import incident
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
 from analyzers.rules import Alert, Rule, load_rule, load_style, run_rules
 from analyzers.rules.registry import avoid_rule, read_terms, terms_rule
@@ -109,7 +110,7 @@ class Reviewer:
             return outputs
         except Exception as exc:  # a model failure never takes the rules down with it
             log.exception("model analysis failed; reviewing with rules only")
-            reason = f"model analysis failed: {type(exc).__name__}: {exc}"
+            reason = incident("model analysis failed", exc)
             return [_rules_only(doc, guide, reason) for doc in docs]
 
     def _assemble(

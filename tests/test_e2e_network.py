@@ -4,6 +4,7 @@ client never blindly re-sends a non-idempotent call."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,52 @@ async def test_every_malformed_envelope_is_acknowledged(
         await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
         await h.idle()
         assert [a.envelope_id for a in fake.acks].count(envelope["envelope_id"]) == 1
+
+
+class _TokenizerLikeSuite:
+    """An embedded suite whose predictor throws on a lone surrogate, as the tokenizer does."""
+
+    @staticmethod
+    def build() -> Any:
+        from model_fakes import FakePredictor
+
+        from analyzers.models.suite import EmbeddedModelSuite
+
+        class Picky(FakePredictor):
+            def predict(self, sentences):  # type: ignore[no-untyped-def]
+                for s in sentences:
+                    s.encode("utf-8")  # UnicodeEncodeError on a lone surrogate
+                    if "EXPLODE" in s:
+                        raise TypeError("TextEncodeInput must be Union[TextInputSequence, ...]")
+                return super().predict(sentences)
+
+        return EmbeddedModelSuite(Picky())
+
+
+async def test_a_lone_surrogate_or_a_model_failure_touches_only_its_draft(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from analyzers import Reviewer, default_guide_path, load_guide
+
+    fake = fake_slack
+    reviewer = Reviewer(load_guide(default_guide_path()), _TokenizerLikeSuite.build())
+    async with running(fake, tmp_path, MODE, reviewer, BRANDBOT_MANAGER_IDS="") as h:
+        surrogate = fake.post_as_user(sc.DRAFTS, "Our calm team ships \ud800 a clear update today.")
+        failing = fake.post_as_user(sc.DRAFTS, "This draft will EXPLODE the model, sadly today.")
+        good = fake.post_as_user(sc.DRAFTS, GOOD)
+        for ev in (surrogate, failing, good):
+            await sc.acked(await fake.send_event(ev))
+        replies = {}
+        for ev in (surrogate, failing, good):
+            [replies[ev["ts"]]] = await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+    texts = {ts: sc.all_text(r) for ts, r in replies.items()}
+    for text in texts.values():
+        assert "TextEncodeInput" not in text and "TypeError" not in text
+        assert "UnicodeEncodeError" not in text
+    # the surrogate draft and the good one got their model analysis; the failing one says why,
+    # with a reference id instead of the exception
+    assert "skipped" not in texts[surrogate["ts"]].lower()
+    assert "skipped" not in texts[good["ts"]].lower()
+    assert re.search(r"reference [0-9A-F]{6}", texts[failing["ts"]]), texts[failing["ts"]]
