@@ -76,9 +76,14 @@ async def find_own_message(
 ) -> str | None:
     """The ts of the message this bot posted for ``job_key`` (by its metadata), or None."""
     if thread_ts:
-        resp = await client.conversations_replies(
-            channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
-        )
+        try:
+            resp = await client.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("thread_not_found", "message_not_found"):
+                return None  # the draft was deleted meanwhile: nothing of ours to find there
+            raise
     else:
         kwargs: dict[str, Any] = {"oldest": f"{oldest:.6f}"} if oldest else {}
         resp = await client.conversations_history(

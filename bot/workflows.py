@@ -43,6 +43,8 @@ from bot.store import Job, Store
 log = logging.getLogger(__name__)
 
 METADATA_TYPE = "brandbot_review"
+# Slack's answers for a message that no longer exists
+_GONE_ERRORS = frozenset({"message_not_found", "thread_not_found"})
 _TRANSIENT_SLACK_ERRORS = {
     "ratelimited",
     "rate_limited",
@@ -265,7 +267,10 @@ class Workflows:
         thread_ts = message.get("thread_ts") or ts
         files = [f for f in message.get("files") or [] if isinstance(f, Mapping)]
         text = str(message.get("text") or "")
-        if text.strip() and not (files and not strip_mentions(text)):
+        # "@brandbot check this" with a file attached: the words ask for a review of the file,
+        # they are not a draft of their own (one reply, for the file)
+        asks_for_files = bool(files) and self._mentions_bot(text)
+        if text.strip() and strip_mentions(text) and not asks_for_files:
             draft = Draft(text=text, id=f"{channel}/{ts}", format=SourceFormat.MRKDWN)
             await self._review_into_thread(
                 job,
@@ -477,15 +482,26 @@ class Workflows:
                 return str(m["ts"])
         return None
 
+    def _mentions_bot(self, text: str) -> bool:
+        bot = self.ctx.bot_user_id
+        return bool(bot and f"<@{bot}" in text)
+
     async def _fetch_message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The message, or None when it is gone (deleted before the fetch: Slack answers
+        ``message_not_found`` or, from conversations.replies, ``thread_not_found``)."""
         client = self.ctx.client
-        resp = await client.conversations_history(
-            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
-        )
-        for m in resp.get("messages") or []:
-            if m.get("ts") == ts:
-                return dict(m)
-        resp = await client.conversations_replies(channel=channel, ts=ts, limit=200)
+        try:
+            resp = await client.conversations_history(
+                channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+            )
+            for m in resp.get("messages") or []:
+                if m.get("ts") == ts:
+                    return dict(m)
+            resp = await client.conversations_replies(channel=channel, ts=ts, limit=200)
+        except SlackApiError as exc:
+            if exc.response.get("error") in _GONE_ERRORS:
+                return None
+            raise
         for m in resp.get("messages") or []:
             if m.get("ts") == ts:
                 return dict(m)

@@ -934,7 +934,7 @@ class FakeSlack:
         )
 
     def app_mention_for(self, message_event: JSON) -> JSON:
-        return payloads.app_mention(
+        ev = payloads.app_mention(
             message_event["channel"],
             message_event.get("text", ""),
             user=message_event.get("user", "U0AUTHOR"),
@@ -942,6 +942,10 @@ class FakeSlack:
             thread_ts=message_event.get("thread_ts"),
             team=self.team_id,
         )
+        if message_event.get("files"):  # Slack's app_mention carries the message's files
+            ev["files"] = message_event["files"]
+            ev["upload"] = True
+        return ev
 
     def add_file(
         self,
