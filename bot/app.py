@@ -20,6 +20,9 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -75,6 +78,7 @@ class BrandBot:
             raise
         self.ctx.bot_user_id = auth.get("user_id")
         self.ctx.bot_id = auth.get("bot_id")
+        self._share_auth_test(auth)
         await self.reviews.start()
         await self.alerts.start()
         self.started = True
@@ -95,6 +99,14 @@ class BrandBot:
         if close_store:
             self.ctx.store.close()
         await self._close_session()
+
+    def _share_auth_test(self, auth: Any) -> None:
+        """Give bolt the auth.test answer we already have: its single-team authorization
+        otherwise calls auth.test itself on the first requests, once per request of the first
+        burst (8 at once), before any of them has cached the answer."""
+        for middleware in getattr(self.app, "_async_middleware_list", []):
+            if isinstance(middleware, AsyncSingleTeamAuthorization):
+                middleware.auth_test_result = auth
 
     async def _close_session(self) -> None:
         if self._session is not None:

@@ -52,3 +52,22 @@ async def test_mention_with_a_file_gets_one_reply(
         replies = fake.thread_replies(sc.GENERAL, ev["ts"])
         assert len(replies) == 1, [sc.all_text(r)[:80] for r in replies]
         assert "synergy" in sc.all_text(replies[0])  # the file's words, not "check this"
+
+
+async def test_a_first_burst_of_events_makes_no_extra_auth_test_calls(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        assert len(fake.calls_to("auth.test")) == 1  # the bot's own, at start
+        drafts = [fake.post_as_user(sc.DRAFTS, f"{BAD} {i}") for i in range(8)]
+        deliveries = await asyncio.gather(*(fake.send_event(ev) for ev in drafts))
+        for d in deliveries:
+            await sc.acked(d)
+        for ev in drafts:
+            await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+    assert len(fake.calls_to("auth.test")) == 1
