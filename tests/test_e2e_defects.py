@@ -71,3 +71,32 @@ async def test_a_first_burst_of_events_makes_no_extra_auth_test_calls(
             await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
         await h.idle()
     assert len(fake.calls_to("auth.test")) == 1
+
+
+async def test_brandcheck_guide_shows_words_not_regexes_and_profiles_suggest(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from analyzers import Reviewer, default_guide_path, load_guide
+
+    fake = fake_slack
+    reviewer = Reviewer(load_guide(default_guide_path()), None, models_status="rules only")
+    async with running(fake, tmp_path, MODE, reviewer) as h:
+        d = await sc.acked(await fake.send_command("guide"))
+        text = sc.all_text(d.ack.payload)
+        assert "set-?up" not in text and "(?=" not in text and "(?:" not in text
+        assert "set-up" in text and "setup" in text
+        typo = await sc.acked(await fake.send_command("profile socail Our new post is live."))
+        assert "Did you mean 'social'?" in sc.all_text(typo.ack.payload)
+        await h.idle()
+
+
+def test_readable_pattern() -> None:
+    from bot.term_display import readable_pattern
+
+    assert readable_pattern("set-?up(?= (?:your|the|a|an) )") == (
+        "setup / set-up (before your, the, a, an)"
+    )
+    assert readable_pattern("never (?:fails|breaks)") == "never fails / never breaks"
+    assert readable_pattern(r"better than \w+") == "better than …"
+    assert readable_pattern("a(b") == "ab"  # not a valid regex: shown without syntax
