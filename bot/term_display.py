@@ -7,10 +7,13 @@
 
 from __future__ import annotations
 
+import importlib
 import re
-from re import _constants as C
-from re import _parser as sre_parse
 from typing import Any
+
+# the standard library's own regex parser (typeshed does not describe these modules)
+sre_parse: Any = importlib.import_module("re._parser")
+C: Any = importlib.import_module("re._constants")
 
 MAX_FORMS = 16  # enumerated at most
 SHOWN_FORMS = 4  # listed at most
