@@ -291,8 +291,37 @@ async def _until_stopped(coro: Any, stop: asyncio.Event) -> bool:
     return False
 
 
-async def _shutdown(bot: Any, service: Any, socket_runner: Any, web_runner: Any) -> None:
+async def _start_local_review(settings: Settings, bot: Any) -> tuple[Any, Path | None]:
+    """The unix-socket review endpoint for `brandbot review` (analyzers/local_review.py)."""
+    from analyzers import local_review_socket_path
+    from bot.local_review import local_review_app, start_local_review
+
+    path = local_review_socket_path(settings.local_socket)
+    if path is None:
+        return None, None
+    ctx = bot.ctx
+    status = str(ctx.reviewer_status or "")
+    app = local_review_app(
+        ctx.service.review,
+        guide_path=getattr(ctx.guide, "source", None),
+        models=status,
+        models_loaded=settings.models.backend != "none" and not status.startswith("rules only"),
+        profiles=sorted(getattr(ctx.guide, "profiles", {}) or {}),
+    )
+    return await start_local_review(app, path), path
+
+
+async def _shutdown(
+    bot: Any,
+    service: Any,
+    socket_runner: Any,
+    web_runner: Any,
+    local: tuple[Any, Path | None] = (None, None),
+) -> None:
+    from bot.local_review import stop_local_review
+
     t0 = time.perf_counter()
+    await stop_local_review(*local)
     log.info(
         "shutting down: reviews in progress get %.1fs, then resume on restart", SHUTDOWN_GRACE_S
     )
@@ -347,8 +376,9 @@ async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
             raise StartupError(str(exc)) from None
         if connected:
             log.info("Socket Mode connected; health on port %d", settings.port)
+    local = await _start_local_review(settings, bot)
     try:
         await stop.wait()
     finally:
-        await _shutdown(bot, service, socket_runner, web_runner)
+        await _shutdown(bot, service, socket_runner, web_runner, local)
     return 0

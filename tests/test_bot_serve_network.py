@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,9 @@ async def test_sigterm_in_socket_mode_does_not_wait_for_slack_to_close_the_socke
     try:
         await wait_ready(int(env["PORT"]), proc)
         await fake.wait_for_socket(timeout=10)
+        # the local review endpoint for `brandbot review`: a unix socket for this user only
+        sock = Path(env["BRANDBOT_LOCAL_SOCKET"])
+        assert stat.S_ISSOCK(sock.stat().st_mode) and stat.S_IMODE(sock.stat().st_mode) == 0o600
         # Docker sends SIGKILL 10 s after SIGTERM: the bot must be gone well before
         code = await proc.stop(signal.SIGTERM, timeout=8)
     finally:
@@ -80,4 +84,5 @@ async def test_sigterm_in_socket_mode_does_not_wait_for_slack_to_close_the_socke
     assert code == 0, proc.stderr
     assert fake.counters["socket_close_ignored"] == 1
     assert "dropping it" in proc.stderr and "stopped in" in proc.stderr
+    assert not sock.exists()
     assert "Traceback" not in proc.stderr

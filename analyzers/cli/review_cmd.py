@@ -18,8 +18,9 @@ from rich.text import Text
 from analyzers.cli.inputs import HOW_ARGUMENTS_ARE_READ, MAX_BYTES, Source, collect
 from analyzers.cli.report import print_review, print_summary
 from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_guide
+from analyzers.local_review import LocalReviewClient, LocalReviewError
 from analyzers.reviewer import Reviewer
-from analyzers.types import Review, SourceFormat, Verdict
+from analyzers.types import Draft, Review, SourceFormat, Verdict
 
 if TYPE_CHECKING:
     from analyzers.models.base import ModelSuite
@@ -32,7 +33,8 @@ how arguments are read:
 
 batches:
   Give every file or folder to one call (brandbot review drafts/ a.md b.docx): the models load
-  once for all of them. Each call loads them again.
+  once for all of them. Each call loads them again, unless a brandbot serve runs on this
+  machine with the same guide: then its warm models review (see --no-server).
 
 exit codes:
   0  every draft was reviewed and none failed
@@ -72,6 +74,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--no-models", action="store_true", help="rules only: skip the model analyses")
     p.add_argument(
+        "--no-server",
+        action="store_true",
+        help="load the models in this process even when a brandbot serve runs on this machine "
+        "(by default its warm models are used, over a socket only you can open)",
+    )
+    p.add_argument(
         "--input-format",
         choices=[f.value for f in SourceFormat],
         help="markup of TEXT/stdin/.txt inputs (default: by file extension, else plain)",
@@ -96,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
     sources, errors = collect(args.inputs, args.input_format, args.max_bytes)
     for label, message in errors:
         err.print(Text(f"brandbot review: {label}: {message}", style="red"))
-    reviewer = build_reviewer(guide, use_models=not args.no_models, err=err)
+    reviewer: Reviewer | ServedReviewer | None = None
+    if sources and not args.no_models and not getattr(args, "no_server", False):
+        reviewer = ServedReviewer.find(guide, args.profile, err)
+    if reviewer is None:
+        reviewer = build_reviewer(guide, use_models=not args.no_models, err=err)
     reviews = review_all(reviewer, sources, err)
 
     if args.fmt == "json":
@@ -175,7 +187,47 @@ def load_models_or_reason() -> tuple[ModelSuite | None, str]:
 # -- reviewing ------------------------------------------------------------------------------
 
 
-def review_all(reviewer: Reviewer, sources: Sequence[Source], err: Console) -> list[Review]:
+class ServedReviewer:
+    """Reviews through a running ``brandbot serve`` on this machine (its warm models); falls
+    back to loading the models here if the server goes away mid-way."""
+
+    def __init__(
+        self, client: LocalReviewClient, guide: BrandGuide, profile: str | None, err: Console
+    ) -> None:
+        self.client = client
+        self.guide = guide
+        self.profile = profile
+        self.err = err
+        self.local: Reviewer | None = None
+        self.models_status = f"models: via brandbot serve ({client.path})"
+
+    @classmethod
+    def find(cls, guide: BrandGuide, profile: str | None, err: Console) -> ServedReviewer | None:
+        from analyzers.local_review import find_server
+
+        client = find_server(guide.source, profile)
+        return None if client is None else cls(client, guide, profile, err)
+
+    def review(self, drafts: Sequence[Draft]) -> list[Review]:
+        if self.local is None:
+            try:
+                return self.client.review(drafts, self.profile)
+            except LocalReviewError as exc:
+                self.err.print(
+                    Text(
+                        f"brandbot: the local brandbot serve failed ({exc}); "
+                        "loading the models here",
+                        style="yellow",
+                    )
+                )
+                self.local = build_reviewer(self.guide, use_models=True, err=self.err)
+                self.models_status = self.local.models_status
+        return self.local.review(drafts)
+
+
+def review_all(
+    reviewer: Reviewer | ServedReviewer, sources: Sequence[Source], err: Console
+) -> list[Review]:
     reviews: list[Review] = []
     show = len(sources) > 3 and err.is_terminal
     with Progress(
