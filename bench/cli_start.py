@@ -4,9 +4,11 @@
     python bench/cli_start.py --repeat 5
 
 Each run is a fresh Python process that times, in order: interpreter start to the CLI module
-imported, ``import torch``, ``import transformers``' BertModel, loading the weights (encoder,
-adapter merge, heads, tokenizer), the first prediction (warm-up) and one review of a short
-draft. Then the whole command is timed end to end, with and without models, as a user runs it.
+imported, ``import torch``, loading the weights (encoder, adapter merge, heads, tokenizer;
+whether transformers got imported is reported), the first review (rules compiled, first
+forward) and one review of a short draft; and, for reference, ``import torch`` with and
+without transformers' ``BertModel``. Then the whole command is timed end to end, with and
+without models, as a user runs it.
 Numbers only; nothing here asserts on time.
 """
 
@@ -23,7 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, machine_info
+from common import machine_info
+
+# the checkout to measure (default: this one); BENCH_ROOT=/path measures another, e.g. an
+# export of an older commit, with the same script
+ROOT = Path(os.environ.get("BENCH_ROOT") or Path(__file__).resolve().parents[1])
 
 DRAFT = "Our new lumasync app lets you login fast. We think it might be the best on the market!"
 
@@ -40,10 +46,9 @@ guide = load_guide(default_guide_path())
 mark("cli imports + guide")
 import torch
 mark("import torch")
-{transformers_line}
-mark("import transformers")
 suite, status = cli.load_models_or_reason()
-mark("weights")
+mark("weights (encoder, adapter, heads, tokenizer)")
+marks["transformers imported"] = float("transformers" in sys.modules)
 from analyzers.reviewer import Reviewer
 from analyzers.types import Draft
 reviewer = Reviewer(guide, suite, models_status=status)
@@ -52,25 +57,32 @@ mark("warm-up (first review)")
 reviewer.review([Draft({draft!r}, None)])
 mark("one review")
 print("MARKS " + json.dumps(marks), flush=True)
+sys.stdout.flush()
+t_exit = time.perf_counter()
 """
 
 
-def phases_once(with_transformers: bool) -> dict[str, float]:
-    line = "from transformers import BertModel" if with_transformers else "pass"
-    code = CHILD.format(root=str(ROOT), draft=DRAFT, transformers_line=line)
+def phases_once() -> dict[str, float]:
+    code = CHILD.format(root=str(ROOT), draft=DRAFT)
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     total = time.perf_counter() - t0
     marks: dict[str, float] = json.loads(proc.stdout.split("MARKS ", 1)[1])
-    out: dict[str, float] = {}
+    out: dict[str, float] = {"transformers imported": marks.pop("transformers imported")}
     prev = 0.0
     for name, at in marks.items():
         out[name] = at - prev
         prev = at
-    out["process total"] = total
+    out["process total (spawn to exit)"] = total
     return out
+
+
+def import_seconds(statement: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", statement], check=True, cwd=ROOT)
+    return time.perf_counter() - t0
 
 
 def command_once(*extra: str) -> float:
@@ -92,10 +104,19 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     print(json.dumps(machine_info()))
-    runs = [phases_once(with_transformers=True) for _ in range(args.repeat)]
-    print("\nphase (median of", args.repeat, "runs)          seconds")
+    runs = [phases_once() for _ in range(args.repeat)]
+    print(f"\nphase (median of {args.repeat} runs)                     seconds")
     for name in runs[0]:
-        print(f"  {name:<32} {statistics.median(r[name] for r in runs):6.2f}")
+        print(f"  {name:<46} {statistics.median(r[name] for r in runs):6.2f}")
+    torch_only = statistics.median(import_seconds("import torch") for _ in range(args.repeat))
+    with_hf = statistics.median(
+        import_seconds("import torch; from transformers import BertModel")
+        for _ in range(args.repeat)
+    )
+    print(
+        f"  (for reference: python + import torch {torch_only:.2f} s; + transformers' "
+        f"BertModel {with_hf:.2f} s)"
+    )
     for label, extra in (("review --no-models", ("--no-models",)), ("review (models)", ())):
         times = [command_once(*extra) for _ in range(args.repeat)]
         print(f"brandbot {label:<24} {statistics.median(times):6.2f} s (median)")
