@@ -5,6 +5,7 @@ Slack-free and synchronous: values in, values out.
 
 from analyzers.diff import ReviewDiff, compare_reviews, is_alert_worthy
 from analyzers.documents import DocumentError, extract_document
+from analyzers.engine import default_threads
 from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_guide
 from analyzers.local_review import (
     MAX_DRAFTS_PER_REQUEST,
@@ -62,6 +63,7 @@ __all__ = [
     "Verdict",
     "compare_reviews",
     "default_guide_path",
+    "default_threads",
     "extract_document",
     "guide_fingerprint",
     "is_alert_worthy",

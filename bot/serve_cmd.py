@@ -251,7 +251,8 @@ def load_models(settings: Settings) -> tuple[Any, str]:
         "tone_model": options.tone_model,
         "device": options.device,
         "precision": options.precision,
-        "threads": options.threads,
+        # torch's default (every core) stalls a busy 2-core machine: the engine's default
+        "threads": options.threads or analyzers.default_threads(),
     }
     kwargs: dict[str, Any] = {}
     if settings_cls is not None:

@@ -53,3 +53,27 @@ def test_review_loads_models_with_default_threads(
     monkeypatch.setattr(pipelines, "load_models", fake_load)
     assert main(["review", "Some text about LumaSync."]) in (0, 1)
     assert seen == [three_cpus]
+
+
+def test_serve_without_the_engine_loads_models_with_default_threads(
+    three_cpus: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analyzers
+    from bot.serve_cmd import load_models
+    from bot.settings import Settings
+
+    seen: list[int | None] = []
+
+    def fake_load(settings: Any) -> None:
+        seen.append(settings.threads)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(analyzers, "load_models", fake_load)
+    settings = Settings.from_env(
+        {"BRANDBOT_MODELS": "auto", "BRANDBOT_SENTIMENT_MODEL": "some/model"},
+        dotenv_path=None,
+        require_tokens=False,
+    )
+    suite, status = load_models(settings)
+    assert suite is None and "failed to load" in status
+    assert seen == [three_cpus]
