@@ -77,3 +77,39 @@ def test_serve_without_the_engine_loads_models_with_default_threads(
     suite, status = load_models(settings)
     assert suite is None and "failed to load" in status
     assert seen == [three_cpus]
+
+
+def test_the_console_path_exits_fast_without_losing_output(tmp_path: Path) -> None:
+    """`python -m bot.cli review` with models ends with os._exit after flushing (the teardown
+    of torch costs seconds; bench/cli_start.py): the JSON must be whole and the code right."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    drafts = [f"Our lumasync app, note {i}." for i in range(30)]
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "review",
+            "--format",
+            "json",
+            "--fail-under",
+            "101",
+            "--no-server",
+            *drafts,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=300,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert len(data["reviews"]) == 30
+    assert data["models"].startswith("models:"), data["models"]

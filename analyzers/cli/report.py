@@ -55,8 +55,11 @@ def print_review(out: Console, label: str, review: Review, location: str = "") -
     summary = model_summary(review)
     if summary:
         out.print(Text("  " + summary))
+    by_reason: dict[str, list[str]] = {}
     for name, reason in review.skipped.items():
-        out.print(Text(f"  skipped {name}: {reason}", style="dim"))
+        by_reason.setdefault(reason, []).append(name)
+    for reason, names in by_reason.items():  # one line per reason, not per analysis
+        out.print(Text(f"  skipped {', '.join(names)}: {reason}", style="dim"))
     out.print()
     text = review.draft.text
     widths = _Widths.of(text, review.findings, location or label)
