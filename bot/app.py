@@ -99,6 +99,7 @@ class BrandBot:
         if close_store:
             self.ctx.store.close()
         await self._close_session()
+        self.started = False
 
     def _share_auth_test(self, auth: Any) -> None:
         """Give bolt the auth.test answer we already have: its single-team authorization
