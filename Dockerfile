@@ -15,6 +15,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     BRANDBOT_GUIDE=/app/examples/brand-guide.yaml \
     PORT=3000
 
+# Hunspell en_US for the brand guide's spell-check (Brand.Spelling)
+RUN apt-get update && apt-get install -y --no-install-recommends hunspell-en-us \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 brandbot && mkdir -p /data && chown brandbot /data
 WORKDIR /app
 

@@ -17,6 +17,7 @@ from analyzers.local_review import (
 )
 from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
 from analyzers.models.pipelines import ModelSettings, load_models
+from analyzers.remote import RemoteConfig, RemoteConfigError, TokenReport, check_token
 from analyzers.reviewer import Reviewer
 from analyzers.serving import EngineReviewService, load_engine
 from analyzers.text import word_count
@@ -25,6 +26,7 @@ from analyzers.types import (
     Draft,
     Entity,
     Finding,
+    Language,
     Review,
     SentenceScore,
     SentimentResult,
@@ -46,11 +48,14 @@ __all__ = [
     "Entity",
     "Finding",
     "GuideError",
+    "Language",
     "ModelInput",
     "ModelLoadError",
     "ModelOutput",
     "ModelSettings",
     "ModelSuite",
+    "RemoteConfig",
+    "RemoteConfigError",
     "Review",
     "ReviewDiff",
     "Reviewer",
@@ -59,8 +64,10 @@ __all__ = [
     "Severity",
     "SourceFormat",
     "Span",
+    "TokenReport",
     "ToneProfile",
     "Verdict",
+    "check_token",
     "compare_reviews",
     "default_guide_path",
     "default_threads",

@@ -126,6 +126,7 @@ class PreferredTerm:
     reason: str = ""
     severity: Severity = Severity.WARNING
     regex: bool = False  # variants are Vale regular expressions instead of literal phrases
+    inflect: bool = True  # variants also match their inflections ("log in" -> "logged in")
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,18 @@ class BannedTerm:
     severity: Severity = Severity.ERROR
     suggestions: tuple[str, ...] = ()
     regex: bool = False  # term is a Vale regular expression instead of a literal phrase
+    inflect: bool = True  # the term also matches its inflections ("cheap" -> "cheapest")
+
+
+@dataclass(frozen=True)
+class ClaimChecks:
+    """The built-in superlative and absolute claim checks (see ``analyzers.rules.claims``)."""
+
+    superlatives: bool = True  # "the best", "brightest", "most efficient", "#1", "number one"
+    absolutes: bool = True  # "never fails", "100%", "guaranteed", "zero downtime"
+    extra: tuple[str, ...] = ()  # more claim patterns (regular expressions)
+    exceptions: tuple[str, ...] = ()  # phrases that are never claims ("best practice")
+    severity: Severity = Severity.WARNING
 
 
 @dataclass(frozen=True)
@@ -161,6 +174,7 @@ class Voice:
     on_voice: tuple[str, ...] = ()
     off_voice: tuple[str, ...] = ()
     min_voice_match: float | None = None  # 0..1
+    advice: str = ""  # replaces the default advice of policy findings (e.g. an incident profile)
 
     def __hash__(self) -> int:
         emotions = tuple(sorted(self.emotions.items()))
@@ -199,9 +213,11 @@ class BrandGuide:
     styles: tuple[Path, ...]
     vocabularies: tuple[Path, ...]
     links: Mapping[str, str]
+    spelling: bool = True  # spell-check drafts (Hunspell en_US; names and accepted terms known)
     source: Path | None = None
     profile: str | None = None
     warnings: tuple[str, ...] = ()  # non-fatal notes, e.g. a missing optional style
+    claim_checks: ClaimChecks = field(default_factory=ClaimChecks)
     _resolved: Mapping[str, BrandGuide] = field(
         default_factory=_frozen_map, repr=False, compare=False
     )
@@ -672,17 +688,20 @@ TOP_KEYS = (
     "thresholds",
     "weights",
     "claims",
+    "claim_checks",
     "links",
     "styles",
     "vocabularies",
+    "spelling",
     "profiles",
     "channels",
 )
 PROFILE_FORBIDDEN = ("version", "name", "profiles", "channels")
 PROFILE_KEYS = tuple(k for k in TOP_KEYS if k not in PROFILE_FORBIDDEN)
 PRODUCT_KEYS = ("name", "aliases")
-PREFERRED_KEYS = ("preferred", "variants", "reason", "severity", "regex")
-BANNED_KEYS = ("term", "reason", "severity", "suggestions", "regex")
+PREFERRED_KEYS = ("preferred", "variants", "reason", "severity", "regex", "inflect")
+BANNED_KEYS = ("term", "reason", "severity", "suggestions", "regex", "inflect")
+CLAIM_CHECK_KEYS = ("superlatives", "absolutes", "extra", "exceptions", "severity")
 COMPETITOR_KEYS = ("name", "aliases", "tickers", "severity")
 VOICE_KEYS = (
     "description",
@@ -693,6 +712,7 @@ VOICE_KEYS = (
     "on_voice",
     "off_voice",
     "min_voice_match",
+    "advice",
 )
 TONE_KEYS = ("target", "tolerance")
 LIMIT_KEYS = ("readability_grade", "max_sentence_words", "max_exclamations", "sentiment_floor")
@@ -711,6 +731,8 @@ LIST_FIELDS = {
     "voice.on_voice": None,
     "voice.off_voice": None,
     "voice.avoid_emotions": None,
+    "claim_checks.extra": None,
+    "claim_checks.exceptions": None,
 }
 LIST_OPS = ("extend", "remove")
 
@@ -730,9 +752,11 @@ class _Parts:
     thresholds: Thresholds = field(default_factory=Thresholds)
     weights: Mapping[str, float] = field(default_factory=_frozen_map)
     claims: tuple[BannedTerm, ...] = ()
+    claim_checks: ClaimChecks = field(default_factory=ClaimChecks)
     links: Mapping[str, str] = field(default_factory=_frozen_map)
     styles: tuple[Path, ...] = ()
     vocabularies: tuple[Path, ...] = ()
+    spelling: bool = True
 
 
 def _build(ctx: _Ctx, root: _Node) -> _Parts:
@@ -751,6 +775,7 @@ def _build(ctx: _Ctx, root: _Node) -> _Parts:
     parts.preferred = _opt(top, "preferred", lambda n: _preferred_terms(ctx, n), ())
     parts.banned = _opt(top, "banned", lambda n: _banned_terms(ctx, n, Severity.ERROR), ())
     parts.claims = _opt(top, "claims", lambda n: _banned_terms(ctx, n, Severity.WARNING), ())
+    parts.claim_checks = _opt(top, "claim_checks", lambda n: _claim_checks(ctx, n), ClaimChecks())
     parts.competitors = _opt(top, "competitors", lambda n: _competitors(ctx, n), ())
     parts.voice = _opt(top, "voice", lambda n: _voice(ctx, n), Voice())
     parts.limits = _opt(top, "limits", lambda n: _limits(ctx, n), Limits())
@@ -759,6 +784,7 @@ def _build(ctx: _Ctx, root: _Node) -> _Parts:
     parts.links = _opt(top, "links", lambda n: _links(ctx, n), _frozen_map())
     parts.styles = _opt(top, "styles", lambda n: _paths(ctx, n, vocab=False), ())
     parts.vocabularies = _opt(top, "vocabularies", lambda n: _paths(ctx, n, vocab=True), ())
+    parts.spelling = _opt(top, "spelling", lambda n: _expect_bool(ctx, n), True)
     _cross_checks(ctx, parts)
     return parts
 
@@ -863,6 +889,7 @@ def _preferred_terms(ctx: _Ctx, node: _Node) -> tuple[PreferredTerm, ...] | None
             reason=_opt(c, "reason", lambda n: _expect_str(ctx, n, allow_empty=True), ""),
             severity=_opt(c, "severity", lambda n: _expect_severity(ctx, n), Severity.WARNING),
             regex=regex_,
+            inflect=_opt(c, "inflect", lambda n: _expect_bool(ctx, n), True),
         )
         ctx.origin[id(term)] = c["preferred"]
         ctx.variant_nodes[id(term)] = [n for n in _items(c, "variants") if isinstance(n.value, str)]
@@ -896,10 +923,27 @@ def _banned_terms(ctx: _Ctx, node: _Node, default: Severity) -> tuple[BannedTerm
             severity=_opt(c, "severity", lambda n: _expect_severity(ctx, n), default),
             suggestions=_strs(ctx, c, "suggestions"),
             regex=regex_,
+            inflect=_opt(c, "inflect", lambda n: _expect_bool(ctx, n), True),
         )
         ctx.origin[id(banned)] = c["term"]
         out.append(banned)
     return tuple(out)
+
+
+def _claim_checks(ctx: _Ctx, node: _Node) -> ClaimChecks | None:
+    c = _expect_map(ctx, node, CLAIM_CHECK_KEYS)
+    if c is None:
+        return None
+    extra = _strs(ctx, c, "extra")
+    for item, pattern in zip(_items(c, "extra"), extra, strict=False):
+        _check_regex(ctx, item, pattern)
+    return ClaimChecks(
+        superlatives=_opt(c, "superlatives", lambda n: _expect_bool(ctx, n), True),
+        absolutes=_opt(c, "absolutes", lambda n: _expect_bool(ctx, n), True),
+        extra=extra,
+        exceptions=_strs(ctx, c, "exceptions"),
+        severity=_opt(c, "severity", lambda n: _expect_severity(ctx, n), Severity.WARNING),
+    )
 
 
 def _check_regex(ctx: _Ctx, node: _Node, pattern: str) -> None:
@@ -995,6 +1039,7 @@ def _voice(ctx: _Ctx, node: _Node) -> Voice | None:
         on_voice=_strs(ctx, c, "on_voice"),
         off_voice=_strs(ctx, c, "off_voice"),
         min_voice_match=_opt(c, "min_voice_match", lambda n: _expect_num(ctx, n, 0.0, 1.0), None),
+        advice=_opt(c, "advice", lambda n: _expect_str(ctx, n, allow_empty=True), "").strip(),
     )
 
 
@@ -1495,13 +1540,16 @@ def _compile_rules(guide: BrandGuide) -> list[tuple[str, dict[str, Any]]]:
     rules: list[tuple[str, dict[str, Any]]] = []
     used: set[str] = set()
 
-    def add(prefix: str, label: str, rule: dict[str, Any]) -> None:
+    def name_for(prefix: str, label: str) -> str:
         name = f"Brand.{prefix}" if not label else f"Brand.{prefix}_{_slug(label)}"
         base, n = name, 2
         while name in used:
             name, n = f"{base}{n}", n + 1
         used.add(name)
-        rules.append((name, rule))
+        return name
+
+    def add(prefix: str, label: str, rule: dict[str, Any]) -> None:
+        rules.append((name_for(prefix, label), rule))
 
     term_link = _link(guide, "terminology")
     for p in guide.preferred:
@@ -1517,14 +1565,13 @@ def _compile_rules(guide: BrandGuide) -> list[tuple[str, dict[str, Any]]]:
                 "message": message,
                 "level": p.severity.value,
                 "ignorecase": True,
-                "swap": {_pattern(v, p.regex): p.preferred for v in variants},
+                "swap": _swap(p, variants),
                 "action": {"name": "replace"},
                 "category": Category.TERMINOLOGY.value,
                 **term_link,
             },
         )
-    for b in guide.banned:
-        add("Banned", b.term, _existence(b, "Avoid '%s'.", Category.TERMINOLOGY, term_link))
+    _terms(guide.banned, "Banned", "Avoid '%s'.", Category.TERMINOLOGY, term_link, name_for, rules)
 
     names = [*guide.brand_names, *(p.name for p in guide.products)]
     if names:
@@ -1551,8 +1598,29 @@ def _compile_rules(guide: BrandGuide) -> list[tuple[str, dict[str, Any]]]:
             },
         )
     claim_link = _link(guide, "claims", "legal")
-    for c in guide.claims:
-        add("Claims", c.term, _existence(c, "Check the claim '%s'.", Category.STYLE, claim_link))
+    _terms(
+        guide.claims, "Claims", "Check the claim '%s'.", Category.STYLE, claim_link, name_for, rules
+    )
+    checks = guide.claim_checks
+    if checks.superlatives or checks.absolutes or checks.extra:
+        add(
+            "ClaimCheck",
+            "",
+            {
+                "extends": "brand-claims",
+                "message": "Check the claim '%s': superlative and absolute claims need "
+                "substantiation.",
+                "level": checks.severity.value,
+                "superlatives": checks.superlatives,
+                "absolutes": checks.absolutes,
+                "extra": list(checks.extra),
+                "exceptions": list(checks.exceptions),
+                # the guide's own claims report these words; the built-in check stays quiet there
+                "defer": [_claim_pattern(c) for c in guide.claims],
+                "category": Category.STYLE.value,
+                **claim_link,
+            },
+        )
 
     lim = guide.limits
     read_link = _link(guide, "readability")
@@ -1608,6 +1676,76 @@ def _compile_rules(guide: BrandGuide) -> list[tuple[str, dict[str, Any]]]:
         rule.update(level=Severity.WARNING.value, category=Category.STYLE.value, **style_link)
         add("Exclamation", "", rule)
     return rules
+
+
+def _swap(p: PreferredTerm, variants: Sequence[str]) -> dict[str, str]:
+    """A preferred term's swap table: each variant, and with ``inflect`` each of its forms
+    mapped to the preferred term in the same form ("logged in" -> "signed in")."""
+    from analyzers.inflect import inflect_regex, variant_forms
+
+    swap: dict[str, str] = {}
+    for v in variants:
+        if p.regex:
+            swap[inflect_regex(v) if p.inflect else v] = p.preferred
+            continue
+        swap[_escape(v)] = p.preferred
+        if not p.inflect:
+            continue
+        for form, replacement in variant_forms(v, p.preferred).items():
+            swap.setdefault(_escape(form), replacement)
+    return dict(sorted(swap.items(), key=lambda kv: len(kv[0]), reverse=True))
+
+
+def _claim_pattern(term: BannedTerm) -> str:
+    from analyzers.inflect import inflect_regex, phrase_pattern
+
+    if term.regex:
+        return inflect_regex(term.term) if term.inflect else term.term
+    return phrase_pattern(term.term) if term.inflect else _escape(term.term)
+
+
+def _terms(
+    terms: Sequence[BannedTerm],
+    prefix: str,
+    lead: str,
+    category: Category,
+    link: Mapping[str, str],
+    name_for: Callable[[str, str], str],
+    rules: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """Plain terms -> one ``brand-terms`` rule named ``Brand.<prefix>`` (each term keeps its own
+    name, message, level and suggestions); regular-expression terms -> one existence rule each."""
+    from analyzers.inflect import inflect_regex, phrase_forms
+
+    entries: list[dict[str, Any]] = []
+    at = len(rules)
+    for t in terms:
+        rule = _existence(t, lead, category, link)
+        name = name_for(prefix, t.term)
+        if t.regex:
+            if t.inflect:
+                rule["tokens"] = [inflect_regex(t.term)]
+            rules.append((name, rule))
+            continue
+        entry: dict[str, Any] = {
+            "name": name,
+            "forms": phrase_forms(t.term) if t.inflect else [t.term],
+            "message": rule["message"],
+            "level": rule["level"],
+        }
+        if t.suggestions:
+            entry["suggestions"] = list(t.suggestions)
+        entry.update(link)
+        entries.append(entry)
+    if entries:
+        bundle = {
+            "extends": "brand-terms",
+            "message": "%s",
+            "terms": entries,
+            "category": category.value,
+            **link,
+        }
+        rules.insert(at, (name_for(prefix, ""), bundle))
 
 
 def _existence(

@@ -11,9 +11,12 @@ from collections.abc import Iterable, Sequence
 from analyzers.entities import analyze_entities
 from analyzers.guide import BrandGuide
 from analyzers.incidents import incident
+from analyzers.language import detect_language, skip_reason
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
+from analyzers.prose import has_prose
 from analyzers.rules import Alert, Rule, load_rule, load_style, run_rules
 from analyzers.rules.registry import avoid_rule, read_terms, terms_rule
+from analyzers.rules.spelling import brand_spelling_rule
 from analyzers.scoring import category_scores, overall_score, verdict
 from analyzers.text import PlainText, split_sentences, to_plain, word_count
 from analyzers.types import (
@@ -21,6 +24,7 @@ from analyzers.types import (
     Draft,
     Entity,
     Finding,
+    Language,
     Review,
     SentenceScore,
     SentimentResult,
@@ -32,6 +36,9 @@ from analyzers.types import (
 log = logging.getLogger(__name__)
 
 MODEL_CATEGORIES = (Category.SENTIMENT.value, Category.TONE.value, Category.ENTITIES.value)
+# Rule types that read English: the readability formula (syllables) and the claim checks. Vale
+# styles are English too; the guide's own terms and the vocabularies are language-neutral.
+ENGLISH_ONLY_RULES = frozenset({"metric", "readability", "brand-claims"})
 
 
 class Reviewer:
@@ -49,18 +56,24 @@ class Reviewer:
             self.models_status = f"models: {getattr(models, 'name', type(models).__name__)}"
         else:
             self.models_status = "rules only: no models configured"
-        self._rules: dict[str | None, tuple[Rule, ...]] = {}
+        self._rules: dict[tuple[str | None, bool], tuple[Rule, ...]] = {}
+        self._word_names: dict[str | None, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     # -- public API -------------------------------------------------------------------------
 
-    def rules(self, profile: str | None = None) -> tuple[Rule, ...]:
-        """The compiled rule set for a profile (compiled once, then cached)."""
+    def rules(self, profile: str | None = None, *, english: bool = True) -> tuple[Rule, ...]:
+        """The compiled rule set for a profile (compiled once, then cached); with
+        ``english=False`` only the rules that do not read English (:func:`language_neutral`)."""
         with self._lock:
-            cached = self._rules.get(profile)
+            cached = self._rules.get((profile, english))
             if cached is None:
-                cached = compile_rules(self._guide_for(profile))
-                self._rules[profile] = cached
+                everything = self._rules.get((profile, True))
+                if everything is None:
+                    everything = compile_rules(self._guide_for(profile))
+                    self._rules[(profile, True)] = everything
+                cached = everything if english else language_neutral(everything)
+                self._rules[(profile, english)] = cached
             return cached
 
     def review_one(self, draft: Draft, *, profile: str | None = None) -> Review:
@@ -77,19 +90,43 @@ class Reviewer:
         parse_s = (time.perf_counter() - t0) / max(len(drafts), 1)
 
         t0 = time.perf_counter()
-        alerts = [run_rules(rules, doc) for doc in docs]
+        languages = [detect_language(doc.text) if has_prose(doc.text) else None for doc in docs]
+        language_s = (time.perf_counter() - t0) / max(len(drafts), 1)
+
+        t0 = time.perf_counter()
+        neutral = self.rules(profile, english=False)
+        alerts = [
+            run_rules(rules if lang is None or lang.english else neutral, doc)
+            for doc, lang in zip(docs, languages, strict=True)
+        ]
         rules_s = (time.perf_counter() - t0) / max(len(drafts), 1)
 
-        outputs = self._run_models(docs, sentences, guide)
+        outputs = self._run_models(docs, sentences, guide, languages, [d.id for d in drafts])
         total_s = (time.perf_counter() - start) / max(len(drafts), 1)
 
         reviews = []
-        for draft, doc, doc_alerts, out in zip(drafts, docs, alerts, outputs, strict=True):
-            timings = {"parse": parse_s, "rules": rules_s, **out.timings, "total": total_s}
-            reviews.append(self._assemble(draft, doc, doc_alerts, out, guide, timings))
+        for draft, doc, doc_alerts, out, lang in zip(
+            drafts, docs, alerts, outputs, languages, strict=True
+        ):
+            timings = {
+                "parse": parse_s,
+                "language": language_s,
+                "rules": rules_s,
+                **out.timings,
+                "total": total_s,
+            }
+            reviews.append(self._assemble(draft, doc, doc_alerts, out, guide, timings, lang))
         return reviews
 
     # -- internals ------------------------------------------------------------------------
+
+    def _word_rules(self, profile: str | None) -> frozenset[str]:
+        names = self._word_names.get(profile)
+        if names is None:
+            names = word_rule_names(self.rules(profile))
+            with self._lock:
+                self._word_names[profile] = names
+        return names
 
     def _guide_for(self, profile: str | None) -> BrandGuide:
         return self.guide.with_profile(profile) if profile else self.guide
@@ -99,19 +136,29 @@ class Reviewer:
         docs: Sequence[PlainText],
         sentences: Sequence[tuple[tuple[int, int], ...]],
         guide: BrandGuide,
+        languages: Sequence[Language | None],
+        sources: Sequence[str | None] = (),
     ) -> list[ModelOutput]:
         if self.models is None:
             return [_rules_only(doc, guide, self.models_status) for doc in docs]
-        inputs = [ModelInput(doc, sents) for doc, sents in zip(docs, sentences, strict=True)]
+        # a draft in another language never reaches the English-only models
+        outputs: list[ModelOutput | None] = [
+            None if lang is None or lang.english else _rules_only(doc, guide, skip_reason(lang))
+            for doc, lang in zip(docs, languages, strict=True)
+        ]
+        ids = list(sources) or [None] * len(docs)
+        todo = [i for i, o in enumerate(outputs) if o is None]
+        inputs = [ModelInput(docs[i], sentences[i], ids[i]) for i in todo]
         try:
-            outputs = self.models.analyze(inputs, guide)
-            if len(outputs) != len(inputs):
-                raise RuntimeError(f"model suite returned {len(outputs)} results for {len(inputs)}")
-            return outputs
+            results = self.models.analyze(inputs, guide) if inputs else []
+            if len(results) != len(inputs):
+                raise RuntimeError(f"model suite returned {len(results)} results for {len(inputs)}")
         except Exception as exc:  # a model failure never takes the rules down with it
-            log.exception("model analysis failed; reviewing with rules only")
             reason = incident("model analysis failed", exc)
-            return [_rules_only(doc, guide, reason) for doc in docs]
+            results = [_rules_only(docs[i], guide, reason) for i in todo]
+        for i, out in zip(todo, results, strict=True):
+            outputs[i] = out
+        return [o for o in outputs if o is not None]
 
     def _assemble(
         self,
@@ -121,10 +168,11 @@ class Reviewer:
         out: ModelOutput,
         guide: BrandGuide,
         timings: dict[str, float],
+        language: Language | None = None,
     ) -> Review:
         findings = [_alert_to_finding(a, doc) for a in alerts]
         findings += [_remap_finding(f, doc) for f in out.findings]
-        findings = _dedupe(findings)
+        findings = _dedupe(findings, self._word_rules(guide.profile))
         findings.sort(key=lambda f: (f.span.start, f.span.end, -f.severity.rank, f.rule_id))
 
         words = word_count(doc.text)
@@ -133,6 +181,9 @@ class Reviewer:
             for c in guide.weights or {c.value: 1.0 for c in Category}
             if not (c in MODEL_CATEGORIES and c in out.skipped)
         ]
+        if language is not None and not language.english:
+            # the readability formula reads English; it did not run
+            analysed = [c for c in analysed if c != Category.READABILITY.value]
         if not analysed:
             analysed = [c.value for c in Category if c.value not in MODEL_CATEGORIES]
         scores = category_scores(findings, words, analysed)
@@ -148,6 +199,9 @@ class Reviewer:
                 guide.thresholds.alert_score,
                 scores,
             )
+            if language is not None and not language.english and result is Verdict.PASS:
+                # never a Pass on what could not be read; rule problems still need work
+                result = Verdict.NOT_REVIEWED
         return Review(
             draft=draft,
             findings=tuple(findings),
@@ -161,7 +215,20 @@ class Reviewer:
             entities=tuple(_remap_entity(e, doc) for e in out.entities),
             timings={k: round(v, 6) for k, v in timings.items()},
             skipped=dict(out.skipped),
+            language=language,
+            backends=dict(out.backends),
         )
+
+
+def language_neutral(rules: Sequence[Rule]) -> tuple[Rule, ...]:
+    """The rules that do not read English: the guide's own terms, product names, sentence
+    length and exclamations, and the vocabularies (``Vale.Terms`` / ``Vale.Avoid``); not the
+    readability formula, the claim checks or Vale styles."""
+    return tuple(
+        r
+        for r in rules
+        if r.name.startswith(("Brand.", "Vale.")) and r.extends not in ENGLISH_ONLY_RULES
+    )
 
 
 def _rules_only(doc: PlainText, guide: BrandGuide, reason: str) -> ModelOutput:
@@ -185,12 +252,23 @@ def compile_rules(guide: BrandGuide) -> tuple[Rule, ...]:
     ]
     for style_dir in guide.styles:
         rules.extend(load_style(style_dir.parent, style_dir.name))
+    accepted_terms: list[str] = []
     for folder in guide.vocabularies:
         # the guide names the folder that holds accept.txt / reject.txt (Vale's vocabulary layout)
         src = str(folder)
+        accepted_terms.extend(read_terms(folder / "accept.txt"))
         accepted = terms_rule(read_terms(folder / "accept.txt"), source=src)
         rejected = avoid_rule(read_terms(folder / "reject.txt"), source=src)
         rules.extend(r for r in (accepted, rejected) if r is not None)
+    if guide.spelling:
+        names = [*guide.brand_names, *(p.name for p in guide.products)]
+        names += [a for p in guide.products for a in p.aliases]
+        names += [t.preferred for t in guide.preferred]
+        # competitors are reported by the entity analyzer, not as misspellings
+        names += [n for c in guide.competitors for n in (c.name, *c.aliases)]
+        speller = brand_spelling_rule(names, accepted_terms, source=source)
+        if speller is not None:
+            rules.append(speller)
     return tuple(rules)
 
 
@@ -245,14 +323,46 @@ def _remap_tone(t: ToneProfile | None, doc: PlainText) -> ToneProfile | None:
     return dataclasses.replace(t, sentences=_remap_sentences(t.sentences, doc))
 
 
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per exact span. When two analyzers flag the same words (the terminology rule
-    and the entity gazetteer both catch product casing; a Vale style and the guide both ban
-    "synergy") the most severe one is kept, the guide's own rules win ties, and the
-    suggestions of the others are carried over so no fix is lost."""
-    groups: dict[Span, list[Finding]] = {}
+# Rules that report the same problem in different words: the guide's product-name rule and the
+# entity gazetteer both catch a product written in the wrong casing or under an old alias.
+EQUIVALENT_RULES: dict[str, str] = {
+    "Entities.ProductCasing": "Brand.Products",
+    "Entities.ProductSpelling": "Brand.Products",
+}
+# Rule types that flag a word or phrase as the wrong choice. Two of them on the same words (the
+# guide bans "synergy", a Vale style calls it corporate speak) report one problem.
+WORD_RULE_TYPES = frozenset({"existence", "substitution", "brand-terms"})
+WORD_CHOICE = "word choice"
+
+
+def word_rule_names(rules: Iterable[Rule]) -> frozenset[str]:
+    """The names under which word-choice rules report (a ``brand-terms`` rule: its terms')."""
+    names: set[str] = set()
+    for r in rules:
+        if r.extends in WORD_RULE_TYPES:
+            names.add(r.name)
+            names.update(t.name for t in getattr(r, "terms", ()))
+    return frozenset(names)
+
+
+def finding_kind(f: Finding, word_rules: frozenset[str] = frozenset()) -> str:
+    """What a finding is about: its rule, or the rule it is declared equivalent to; every
+    word-choice rule in ``word_rules`` is one kind."""
+    rule = EQUIVALENT_RULES.get(f.rule_id, f.rule_id)
+    return WORD_CHOICE if rule in word_rules else rule
+
+
+def _dedupe(findings: Iterable[Finding], word_rules: frozenset[str] = frozenset()) -> list[Finding]:
+    """Merge findings of the same kind (:func:`finding_kind`) on the same span; keep the rest.
+
+    When two analyzers report the same problem on the same words (the terminology rule and the
+    entity gazetteer both catch product casing) the most severe one is kept, the guide's own
+    rules win ties, and the suggestions of the others are carried over so no fix is lost.
+    Findings of different kinds never replace each other: a tone finding survives a sentiment
+    finding on the same sentence."""
+    groups: dict[tuple[Span, str], list[Finding]] = {}
     for f in findings:
-        groups.setdefault(f.span, []).append(f)
+        groups.setdefault((f.span, finding_kind(f, word_rules)), []).append(f)
     kept: list[Finding] = []
     for group in groups.values():
         group.sort(key=lambda f: (-f.severity.rank, not f.rule_id.startswith("Brand."), f.rule_id))

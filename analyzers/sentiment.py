@@ -8,16 +8,16 @@ this module needs no model. All spans are in the coordinates of the ``text`` pas
 * **Draft scores** are the sentences' probabilities averaged with weights equal to their
   prose length (letters and digits, see :func:`analyzers.prose.prose_weight`), so a long
   complaint outweighs a short "Thanks!"; emoji-only sentences weigh nothing.
-* **Label**: ``positive`` when polarity > ``NEUTRAL_BAND``, ``negative`` when < -band, else
-  ``neutral``. **Confidence** is ``p(label)`` for positive / negative and ``1 - |polarity|``
-  for neutral (how firmly the draft sits in the middle).
-* **Floor finding** (rule ``Sentiment.Floor``, category ``sentiment``): when the draft's
-  polarity is under ``guide.limits.sentiment_floor`` we report **one finding per responsible
-  sentence** — every sentence whose own polarity is under the floor (at least one must be, since
-  the draft's polarity is their weighted mean) — ranked by how much each drags the draft down
-  (``weight * (floor - polarity)``) and capped at ``MAX_FLOOR_FINDINGS``. One finding per
-  sentence points the writer at each sentence to rework, and the count reflects how much of the
-  draft is negative.
+* **Label**: the model's probabilities are calibrated (temperature scaling, see
+  docs/models.md); a sentence or draft is ``positive`` or ``negative`` only when that class has
+  probability >= ``MIN_CONFIDENCE`` and beats the opposite class, else ``neutral``: a reader
+  does not feel a lean the model is unsure of. **Confidence** is ``p(label)`` for positive /
+  negative and ``1 - max(p(positive), p(negative))`` for neutral.
+* Polarity alone makes no finding: bad news reported plainly is fine (:mod:`analyzers.policy`
+  has the checks an editor recognises). Only where the guide or profile sets
+  ``limits.sentiment_floor`` (launch copy must not read negative, say) does a draft whose
+  polarity is below the floor get **one** ``Sentiment.Floor`` finding, on the sentence that
+  pulls it down most, and only when the model is confident that sentence reads negative.
 * :func:`is_strongly_negative` is the flag the bot's alerts use.
 """
 
@@ -33,11 +33,11 @@ if TYPE_CHECKING:
     from analyzers.guide import BrandGuide
 
 LABELS = ("negative", "neutral", "positive")
-NEUTRAL_BAND = 0.25
+MIN_CONFIDENCE = 0.6  # chosen on realcopy-dev with the calibrated model (docs/models.md)
 STRONGLY_NEGATIVE_POLARITY = -0.5
 STRONGLY_NEGATIVE_CONFIDENCE = 0.6
-MAX_FLOOR_FINDINGS = 3
 RULE_FLOOR = "Sentiment.Floor"
+FLOOR_ADVICE = "Lead with what the reader gains; state problems plainly"
 
 
 def polarity(scores: Mapping[str, float]) -> float:
@@ -47,12 +47,15 @@ def polarity(scores: Mapping[str, float]) -> float:
 
 def label_for(scores: Mapping[str, float]) -> tuple[str, float]:
     """The label and its confidence for one probability mapping (see the module docstring)."""
-    pol = polarity(scores)
-    if pol > NEUTRAL_BAND:
-        return "positive", float(scores.get("positive", 0.0))
-    if pol < -NEUTRAL_BAND:
-        return "negative", float(scores.get("negative", 0.0))
-    return "neutral", 1.0 - abs(pol)
+    pos, neg = float(scores.get("positive", 0.0)), float(scores.get("negative", 0.0))
+    if pos >= MIN_CONFIDENCE and pos > neg:
+        return "positive", pos
+    if neg >= MIN_CONFIDENCE and neg > pos:
+        return "negative", neg
+    return "neutral", 1.0 - max(pos, neg)
+
+
+sentence_label = label_for
 
 
 def draft_polarity(result: SentimentResult) -> float:
@@ -121,37 +124,29 @@ def _floor_findings(
     text: str, result: SentimentResult, weights: Sequence[int], guide: BrandGuide
 ) -> list[Finding]:
     floor = guide.limits.sentiment_floor
-    if floor is None:
-        return []
     draft = draft_polarity(result)
-    if draft >= floor:
+    if floor is None or draft >= floor:
         return []
-    below = [
-        (w * (floor - polarity(s.scores)), s)
-        for s, w in zip(result.sentences, weights, strict=True)
-        if polarity(s.scores) < floor
-    ]
-    below.sort(key=lambda pair: (-pair[0], pair[1].span.start))
-    ranked = [(rank, sent) for rank, (_, sent) in enumerate(below[:MAX_FLOOR_FINDINGS])]
-    ranked.sort(key=lambda pair: pair[1].span.start)
-    findings = []
-    for rank, sent in ranked:
-        pol = polarity(sent.scores)
-        how = "pulls it down most" if rank == 0 else "also pulls it down"
-        findings.append(
-            Finding(
-                rule_id=RULE_FLOOR,
-                category=Category.SENTIMENT.value,
-                severity=Severity.WARNING,
-                message=(
-                    f"The draft reads {result.label} (sentiment {draft:+.2f}), under the "
-                    f"guide's floor of {floor:+.2f}; this sentence {how} "
-                    f"({sent.label}, {pol:+.2f}). Reframe it around what the reader gains."
-                ),
-                span=sent.span,
-                matched=sent.span.slice(text),
-                link=guide.link_for("sentiment", "voice", "tone"),
-                action="edit",
-            )
+    worst = max(
+        zip(result.sentences, weights, strict=True),
+        key=lambda pair: (pair[1] * (floor - polarity(pair[0].scores)), -pair[0].span.start),
+    )[0]
+    if worst.label != "negative":  # no sentence the model is sure reads negative
+        return []
+    return [
+        Finding(
+            rule_id=RULE_FLOOR,
+            category=Category.SENTIMENT.value,
+            severity=Severity.WARNING,
+            message=(
+                f"The draft reads negative (sentiment {draft:+.2f}), under this guide's floor of "
+                f"{floor:+.2f}; this sentence pulls it down most (negative, confidence "
+                f"{worst.confidence:.2f}). "
+                f"{guide.voice.advice or FLOOR_ADVICE}."
+            ),
+            span=worst.span,
+            matched=worst.span.slice(text),
+            link=guide.link_for("sentiment", "voice", "tone"),
+            action="edit",
         )
-    return findings
+    ]

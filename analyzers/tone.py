@@ -47,6 +47,11 @@ beyond the band when the draft is). Messages say which way, e.g. "Reads too casu
 (a guide emotion target missed; suggestion), ``Tone.AvoidEmotion`` (an avoided emotion
 dominates a sentence; one finding per such sentence, at most ``MAX_AVOID_FINDINGS``) and
 ``Tone.VoiceMatch`` (match under ``voice.min_voice_match``).
+
+The guide's examples define the voice: a sentence whose voice match is at least
+``ON_VOICE_MATCH`` (0.9, i.e. it reads like an on-voice example) is never the culprit of a
+formality, confidence or emotion-target finding; when only such sentences are beyond the band,
+there is no finding.
 """
 
 from __future__ import annotations
@@ -165,6 +170,7 @@ BOOSTER_BONUS = 0.12
 
 VOICE_TOP_K = 3
 VOICE_TEMPERATURE = 0.05
+ON_VOICE_MATCH = 0.9
 MAX_AVOID_FINDINGS = 5
 AVOID_MIN_SCORE = 0.55
 
@@ -413,12 +419,27 @@ def analyze_tone(
     return profile, _findings(text, rows, profile, nearest, guide)
 
 
+def _on_voice(row: _Row) -> bool:
+    """Does the sentence read like one of the guide's own on-voice examples?"""
+    return row.signals.voice is not None and row.signals.voice >= ON_VOICE_MATCH
+
+
 def _culprit(
-    rows: Sequence[_Row], value: Callable[[_Row], float], bound: float, low: bool
+    rows: Sequence[_Row],
+    value: Callable[[_Row], float],
+    bound: float,
+    low: bool,
+    *,
+    skip_on_voice: bool = False,
 ) -> int | None:
-    """Index of the row that pulls the mean beyond ``bound`` most (in the ``low`` direction)."""
+    """Index of the row that pulls the mean beyond ``bound`` most (in the ``low`` direction).
+
+    With ``skip_on_voice``, sentences that match the guide's on-voice examples
+    (:data:`ON_VOICE_MATCH`) are never blamed: the examples define the voice."""
     best, best_pull = None, 0.0
     for i, r in enumerate(rows):
+        if skip_on_voice and _on_voice(r):
+            continue
         gap = (bound - value(r)) if low else (value(r) - bound)
         if gap > 0 and r.weight * gap > best_pull:
             best, best_pull = i, r.weight * gap
@@ -470,8 +491,8 @@ def _findings(
         if low_bound <= value <= high_bound:
             return
         low = value < low_bound
-        idx = _culprit(rows, per_row, low_bound if low else high_bound, low)
-        if idx is None:  # cannot happen for a weighted mean; be safe
+        idx = _culprit(rows, per_row, low_bound if low else high_bound, low, skip_on_voice=True)
+        if idx is None:  # only on-voice sentences are beyond the band
             return
         row = rows[idx]
         way = "down" if low else "up"

@@ -47,10 +47,16 @@ class Verdict(StrEnum):
     PASS = "pass"
     NEEDS_WORK = "needs_work"
     FAIL = "fail"
+    NOT_REVIEWED = "not_reviewed"  # not English: not reviewed for tone and sentiment
 
     @property
     def label(self) -> str:
-        return {"pass": "Pass", "needs_work": "Needs work", "fail": "Fail"}[self.value]
+        return {
+            "pass": "Pass",
+            "needs_work": "Needs work",
+            "fail": "Fail",
+            "not_reviewed": "Not reviewed for tone and sentiment",
+        }[self.value]
 
 
 class Category(StrEnum):
@@ -160,6 +166,16 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class Language:
+    """The draft's language (``analyzers.language``)."""
+
+    code: str  # ISO 639-1: "en", "fr", ...
+    confidence: float  # 0..1 probability of ``code``; 0 when the text is too short to tell
+    english: bool  # reviewed as English: tone, sentiment, model entities and English rules ran
+    note: str = ""  # what a reader should know ("written in French ...", "too short to tell")
+
+
+@dataclass(frozen=True)
 class Review:
     draft: Draft
     findings: tuple[Finding, ...]
@@ -173,6 +189,8 @@ class Review:
     entities: tuple[Entity, ...] = ()
     timings: Mapping[str, float] = field(default_factory=dict)  # seconds per stage
     skipped: Mapping[str, str] = field(default_factory=dict)  # analysis -> reason
+    language: Language | None = None  # None: no prose to tell from
+    backends: Mapping[str, str] = field(default_factory=dict)  # analysis -> backend, if not default
 
     def to_dict(self) -> dict[str, Any]:
         return _to_jsonable(self)  # type: ignore[no-any-return]
@@ -226,6 +244,7 @@ def _review_from_dict(d: Mapping[str, Any]) -> Review:
     draft = d["draft"]
     sentiment = d.get("sentiment")
     tone = d.get("tone")
+    language = d.get("language")
     return Review(
         draft=Draft(text=draft["text"], id=draft.get("id"), format=SourceFormat(draft["format"])),
         findings=tuple(_finding(f) for f in d.get("findings", ())),
@@ -264,4 +283,13 @@ def _review_from_dict(d: Mapping[str, Any]) -> Review:
         ),
         timings={k: float(v) for k, v in d.get("timings", {}).items()},
         skipped=dict(d.get("skipped", {})),
+        language=None
+        if language is None
+        else Language(
+            code=str(language["code"]),
+            confidence=float(language["confidence"]),
+            english=bool(language["english"]),
+            note=str(language.get("note", "")),
+        ),
+        backends=dict(d.get("backends", {})),
     )

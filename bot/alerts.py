@@ -7,6 +7,8 @@ after its post succeeds, so a retry after a partial failure never alerts the sam
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -73,7 +75,24 @@ class Alerter:
         }
         return self.queue.submit(alert_key(channel, ts, part, version), "alert", payload)
 
+    def notice(self, key: str, text: str) -> Submit | None:
+        """Queue a one-off text notice to the managers, sent once per ``key`` (journalled).
+        Used for operational news such as the hosted-inference budget running out."""
+        if not self.enabled or self.queue is None:
+            log.warning("%s (no managers or alert channel configured)", text)
+            return None
+        return self.queue.submit(f"notice:{key}", "notice", {"text": text})
+
+    def notice_from_thread(self, loop: asyncio.AbstractEventLoop, text: str) -> None:
+        """:meth:`notice` from another thread (the remote model suite's); keyed by the text."""
+        key = hashlib.sha256(text.encode()).hexdigest()[:16]
+        loop.call_soon_threadsafe(self.notice, key, text)
+
     async def handle(self, job: Job) -> None:
+        if job.kind == "notice":
+            text = str(job.payload.get("text") or "")
+            await self._deliver(job, text, [blocks.section(blocks.escape(text))] if text else [])
+            return
         p: Mapping[str, Any] = job.payload
         channel, ts, part, version = p["channel"], p["ts"], p["part"], p["version"]
         if self.store.alert_sent(channel, ts, part, version):
@@ -87,6 +106,14 @@ class Alerter:
             permalink=permalink,
             reasons=list(p.get("reasons") or []),
         )
+        targets = await self._deliver(job, msg["text"], msg["blocks"])
+        self.store.record_alert(channel, ts, part, version)
+        log.info(
+            "alert sent for %s/%s (version %s) to %d target(s)", channel, ts, version, len(targets)
+        )
+
+    async def _deliver(self, job: Job, text: str, body: list[Any]) -> list[str]:
+        """Post to every manager and the alert channel, each at most once per job."""
         targets = list(self.settings.manager_ids)
         if self.settings.alert_channel:
             targets.append(self.settings.alert_channel)
@@ -101,16 +128,13 @@ class Alerter:
                 job_key=sent_key,
                 channel=dest,
                 event_type=ALERT_METADATA_TYPE,
-                payload={"draft_ts": ts, "part": part, "version": version},
-                text=msg["text"],
-                blocks=msg["blocks"],
+                payload={"job_kind": job.kind},
+                text=text,
+                blocks=body,
                 unfurl_links=False,
             )
             self.store.claim(sent_key)
-        self.store.record_alert(channel, ts, part, version)
-        log.info(
-            "alert sent for %s/%s (version %s) to %d target(s)", channel, ts, version, len(targets)
-        )
+        return targets
 
     async def _destination(self, target: str) -> str:
         """A channel id as is; a user's DM channel, opened once and cached."""

@@ -16,6 +16,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -81,6 +82,11 @@ class BrandBot:
         self._share_auth_test(auth)
         await self.reviews.start()
         await self.alerts.start()
+        models = getattr(getattr(self.ctx.service, "reviewer", None), "models", None)
+        if models is not None and hasattr(models, "on_budget_spent"):
+            # hosted inference: one manager notice when the day's request budget is spent
+            loop = asyncio.get_running_loop()
+            models.on_budget_spent = partial(self.ctx.alerter.notice_from_thread, loop)
         self.started = True
         log.info(
             "brandbot ready as %s (%s); watching %s",

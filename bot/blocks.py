@@ -35,6 +35,7 @@ _VERDICT_ICON = {
     Verdict.PASS: ":white_check_mark:",
     Verdict.NEEDS_WORK: ":warning:",
     Verdict.FAIL: ":x:",
+    Verdict.NOT_REVIEWED: ":grey_question:",
 }
 _CATEGORY_TITLE = {
     "terminology": "Terminology",
@@ -146,6 +147,8 @@ def review_title(review: Review, title: str | None = None) -> str:
 def fallback_text(review: Review, *, title: str | None = None, limit: int = 5) -> str:
     """Plain text for notifications and clients without Block Kit (user text escaped)."""
     lines = [f"{title or 'Brand check'}: {score_line(review)}"]
+    if review.language is not None and not review.language.english:
+        lines.append(escape(review.language.note))
     if review.findings:
         lines.append(f"{plural(len(review.findings), 'suggestion')}:")
         for f in _sorted(review.findings)[:limit]:
@@ -165,6 +168,8 @@ def _sorted(findings: Iterable[Finding]) -> list[Finding]:
 
 def overview_fields(review: Review) -> list[str]:
     fields = [f"*Score*\n{review.score:.0f}/100", f"*Verdict*\n{verdict_label(review)}"]
+    if review.language is not None and review.language.note:
+        fields.append("*Language*\n" + escape(truncate(review.language.note, 200)))
     if review.tone is not None:
         t = review.tone
         tone = [f"formality {t.formality:.2f}", f"confidence {t.confidence:.2f}"]
@@ -281,6 +286,9 @@ def _footer(review: Review) -> Block | None:
     if review.skipped:
         reasons = sorted(set(review.skipped.values()))
         bits.append("not analysed: " + escape(truncate("; ".join(reasons), 300)))
+    if review.backends:  # hosted inference: which backend ran, and why it fell back
+        used = "; ".join(f"{a}: {b}" for a, b in sorted(review.backends.items()))
+        bits.append(escape(truncate(used, 300)))
     return context(" · ".join(bits))
 
 

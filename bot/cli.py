@@ -14,6 +14,7 @@ _SUBCOMMANDS = (
     "analyzers.cli.vale_cmd",
     "analyzers.cli.eval_cmd",
     "bot.serve_cmd",
+    "bot.doctor_cmd",
 )
 
 

@@ -253,6 +253,7 @@ def load_models(settings: Settings) -> tuple[Any, str]:
         "precision": options.precision,
         # torch's default (every core) stalls a busy 2-core machine: the engine's default
         "threads": options.threads or analyzers.default_threads(),
+        "remote": settings.remote if settings.remote and settings.remote.enabled else None,
     }
     kwargs: dict[str, Any] = {}
     if settings_cls is not None:

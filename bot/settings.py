@@ -14,8 +14,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from analyzers import RemoteConfig
 
 Mode = Literal["socket", "http"]
 
@@ -86,6 +89,9 @@ class Settings:
     local_socket: str = ""  # local review endpoint for `brandbot review`: "" default, "off"
     log_level: str = "INFO"
     models: ModelOptions = ModelOptions()
+    # hosted inference (HF_TOKEN, BRANDBOT_HF_*, BRANDBOT_REMOTE_*, BRANDBOT_LOCAL_ONLY_*);
+    # parsed and validated by analyzers.RemoteConfig.from_env
+    remote: RemoteConfig | None = field(default=None, repr=False)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -115,7 +121,9 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value that is set (for the log filter)."""
-        return tuple(v for v in (getattr(self, f) for f in _SECRET_FIELDS) if v)
+        values = [getattr(self, f) for f in _SECRET_FIELDS]
+        values.append(self.remote.token if self.remote is not None else None)
+        return tuple(v for v in values if v)
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -144,7 +152,7 @@ class Settings:
 
 def mask(secret: str) -> str:
     """``xoxb-***`` style: keep a recognisable prefix, never the secret."""
-    for prefix in ("xoxb-", "xapp-", "xoxp-", "xoxe-"):
+    for prefix in ("xoxb-", "xapp-", "xoxp-", "xoxe-", "hf_"):
         if secret.startswith(prefix):
             return prefix + "***"
     return "***"
@@ -295,6 +303,14 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
     threads_raw = get("BRANDBOT_THREADS")
     threads = integer("BRANDBOT_THREADS", 0, 1, 256) if threads_raw else None
 
+    from analyzers import RemoteConfig, RemoteConfigError
+
+    try:
+        remote: RemoteConfig | None = RemoteConfig.from_env(env)
+    except RemoteConfigError as exc:
+        problems.extend(exc.problems)
+        remote = None
+
     settings = Settings(
         mode=mode,
         bot_token=bot_token,
@@ -329,6 +345,7 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
             precision=precision,
             threads=threads,
         ),
+        remote=remote,
     )
     if problems:
         raise SettingsError(problems)

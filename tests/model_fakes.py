@@ -50,6 +50,12 @@ EMOTION_CUES = {
     "sad": "sadness",
     "wow": "surprise",
 }
+SAFETY_CUES = {  # cue word -> the safety label it raises to 0.9
+    "clowns": "disparage",
+    "lazy": "scold",
+    "damn": "offensive",
+    "yeah": "sarcasm",
+}
 ENTITY_CUES = {"Paris": "LOC", "Maria": "PER", "Globex": "ORG", "Zentrix": "PRODUCT"}
 
 
@@ -69,6 +75,7 @@ class FakeSentencePrediction:
     formality: float
     embedding: Any
     entities: tuple[FakeTokenEntity, ...]
+    safety: Mapping[str, float] = field(default_factory=dict)
 
 
 def words(text: str) -> list[str]:
@@ -122,6 +129,10 @@ class FakePredictor:
                 ents.append(FakeTokenEntity(m.start(), m.end(), label, 0.9))
         for m in re.finditer(r"\bBrightwave\b", sentence):  # the model sees the brand as ORG
             ents.append(FakeTokenEntity(m.start(), m.end(), "ORG", 0.8))
+        safety = dict.fromkeys(("offensive", "sarcasm", "disparage", "scold"), 0.05)
+        for w in ws:
+            if w in SAFETY_CUES:
+                safety[SAFETY_CUES[w]] = 0.9
         return FakeSentencePrediction(
             sentiment=sentiment,
             emotions=emotions,
@@ -129,6 +140,7 @@ class FakePredictor:
             formality=formality,
             embedding=bag_embedding(sentence),
             entities=tuple(ents),
+            safety=safety,
         )
 
     def predict(self, sentences: Sequence[str]) -> list[FakeSentencePrediction]:

@@ -171,3 +171,136 @@ def test_evaluate_wires_files_to_metrics(tmp_path: Path) -> None:
         wnut = tmp_path / "w.conll"
         wnut.write_text("Paris\tB-location\n")
         evaluate("conll", wnut, FakeModel())
+
+
+# ---------------------------------------------------------------- 3-class sentiment (issue 9)
+
+
+def test_sentiment3_metrics_by_hand() -> None:
+    from analyzers.models.evaluate import score_sentiment3
+
+    gold = [0, 0, 1, 1, 2, 2]
+    probs = np.array(
+        [
+            [0.9, 0.05, 0.05],  # neg, right, conf 0.9
+            [0.3, 0.6, 0.1],  # neg called neutral, conf 0.6
+            [0.7, 0.2, 0.1],  # neutral called negative, conf 0.7
+            [0.1, 0.8, 0.1],  # neutral right, conf 0.8
+            [0.05, 0.05, 0.9],  # pos right, conf 0.9
+            [0.1, 0.3, 0.6],  # pos right, conf 0.6
+        ]
+    )
+    res = score_sentiment3(gold, probs)
+    assert res["confusion"] == [[1, 1, 0], [1, 1, 0], [0, 0, 2]]
+    assert res["accuracy"] == pytest.approx(4 / 6)
+    per = res["per_class"]
+    assert per["negative"]["precision"] == 0.5 and per["negative"]["recall"] == 0.5
+    assert per["positive"]["f1"] == 1.0 and per["positive"]["support"] == 2
+    assert res["macro_f1"] == pytest.approx((0.5 + 0.5 + 1.0) / 3)
+    # bins of 0.1: [0.6,0.7): conf 0.6, 0.6 -> acc 1/2, gap 0.1, weight 2/6
+    # [0.7,0.8): 0.7 wrong -> gap 0.7, 1/6; [0.8,0.9): 0.8 right -> 0.2, 1/6;
+    # [0.9,1]: 0.9, 0.9 right -> 0.1, 2/6
+    assert res["ece"] == pytest.approx((2 * 0.1 + 0.7 + 0.2 + 2 * 0.1) / 6)
+
+
+def test_sentiment3_reads_tweeteval_and_tsv(tmp_path: Path) -> None:
+    from analyzers.models.datasets import read_sentiment3
+
+    tweets = tmp_path / "tweeteval"
+    tweets.mkdir()
+    (tweets / "val_text.txt").write_text("so bad @user \nok then\nlove it\n")
+    (tweets / "val_labels.txt").write_text("0\n1\n2\n")
+    (tweets / "mapping.txt").write_text("0\tnegative\n1\tneutral\n2\tpositive\n")
+    expected = [("so bad @user", 0), ("ok then", 1), ("love it", 2)]
+    assert read_sentiment3(tweets) == expected
+    assert read_sentiment3(tweets / "val_text.txt") == expected
+    assert read_sentiment3(tweets / "val_labels.txt") == expected
+    tsv = tmp_path / "s.tsv"
+    tsv.write_text("text\tlabel\nso bad\tnegative\nok then\tNeutral\nlove it\t2\n")
+    assert read_sentiment3(tsv) == [("so bad", 0), ("ok then", 1), ("love it", 2)]
+
+    (tweets / "train_text.txt").write_text("a\n")
+    (tweets / "train_labels.txt").write_text("1\n")
+    with pytest.raises(DataFormatError, match="several splits"):
+        read_sentiment3(tweets)
+    (tweets / "val_labels.txt").write_text("0\n1\n")
+    with pytest.raises(DataFormatError, match="2 labels for 3 lines"):
+        read_sentiment3(tweets / "val_text.txt")
+    tsv.write_text("so bad\tawful\n")
+    with pytest.raises(DataFormatError, match=r"s.tsv:1: label 'awful'"):
+        read_sentiment3(tsv)
+
+
+def test_evaluate_sentiment3_with_a_fake_model(tmp_path: Path) -> None:
+    tsv = tmp_path / "s.tsv"
+    tsv.write_text("a good day\tpositive\na bad day\tnegative\njust a day\tneutral\n")
+    res = evaluate("sentiment3", tsv, FakeModel())
+    # the fake never says neutral: 2 of 3 right
+    assert res["accuracy"] == pytest.approx(2 / 3)
+    assert res["confusion"] == [[1, 0, 0], [1, 0, 0], [0, 0, 1]]
+    assert res["per_class"]["neutral"]["recall"] == 0.0
+    assert 0.0 <= res["ece"] <= 1.0
+
+
+def test_entity_types_restrict_gold_and_predictions() -> None:
+    gold = [["B-PER", "O", "B-MISC", "O", "B-LOC"]]
+    pred = [["B-PER", "B-MISC", "O", "B-ORG", "B-LOC"]]
+    everything = score_tagged(gold, pred)
+    assert everything["precision"] == pytest.approx(2 / 4)
+    only = score_tagged(gold, pred, {"PER", "ORG", "LOC"})
+    # MISC (gold and predicted) is out of scope; the ORG is a real false positive
+    assert only["precision"] == pytest.approx(2 / 3) and only["recall"] == 1.0
+    assert set(only["per_type"]) == {"PER", "ORG", "LOC"}
+
+
+def test_evaluate_conll_with_types(tmp_path: Path) -> None:
+    conll = tmp_path / "c.txt"
+    conll.write_text("Acme B-ORG\nsells O\nWidgets B-MISC\n\nMary B-PER\nwaves O\n")
+    # the fake tags every capitalised word PER: "Acme" and "Widgets" are wrong PERs either way
+    res = evaluate("conll", conll, FakeModel(), types={"PER"})
+    assert res["precision"] == pytest.approx(1 / 3) and res["recall"] == 1.0
+    with pytest.raises(DataFormatError, match="not a conll type"):
+        evaluate("conll", conll, FakeModel(), types={"PRODUCT"})
+
+
+def test_whitespace_only_conll_lines_break_sentences(tmp_path: Path) -> None:
+    path = tmp_path / "ws.conll"
+    path.write_bytes(
+        "\ufeffJohn\tB-PER\n \t \nMary\tB-PER\n\u200b\nBob B-PER \n \tO\nsmiles O\n".encode()
+    )
+    sents = read_tagged(path)
+    assert [s.words for s in sents] == [("John",), ("Mary",), ("Bob", "smiles")]
+    assert all(all(w.strip() for w in s.words) for s in sents)
+    path.write_text("John\tB-PER\n \tB-PER\n")
+    with pytest.raises(DataFormatError, match=r"ws.conll:2: a blank token tagged 'B-PER'"):
+        read_tagged(path)
+
+
+def test_eval_sets_threads_like_the_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    import torch
+
+    from analyzers.cli import eval_cmd
+    from analyzers.engine import default_threads
+    from analyzers.models import predictor
+
+    def no_model(**_: Any) -> Any:
+        raise predictor.ModelLoadError("not in this test")
+
+    monkeypatch.setattr(predictor, "load_embedded_predictor", no_model)
+    data = tmp_path / "s.tsv"
+    data.write_text("ok\tneutral\n")
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(default_threads() + 3)
+        args = argparse.Namespace(
+            task="sentiment3", data=data, types=None, threads=None, int8=False, limit=0, json=False
+        )
+        assert eval_cmd.run(args) == 1
+        assert torch.get_num_threads() == default_threads()
+        args.threads = 1
+        eval_cmd.run(args)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

@@ -585,8 +585,16 @@ def rules(example: BrandGuide) -> dict[str, dict[str, Any]]:
     return dict(example.rule_definitions())
 
 
+def term_entries(rules: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The terms bundled in the guide's ``brand-terms`` rules, by their own rule names."""
+    return {
+        t["name"]: t for r in rules.values() if r["extends"] == "brand-terms" for t in r["terms"]
+    }
+
+
 def test_rule_names_are_unique_vale_names(example: BrandGuide) -> None:
     names = [n for n, _ in example.rule_definitions()]
+    names += list(term_entries(dict(example.rule_definitions())))
     assert len(names) == len(set(names))
     assert all(regex.fullmatch(r"Brand\.\w+", n) for n in names), names
 
@@ -595,16 +603,23 @@ def test_every_rule_is_a_vale_rule_with_category(rules: dict[str, dict[str, Any]
     levels = {s.value for s in Severity}
     categories = {c.value for c in Category}
     for name, rule in rules.items():
-        assert rule["extends"] in {"existence", "substitution", "occurrence", "metric"}, name
-        assert rule["level"] in levels and rule["category"] in categories, name
+        kinds = {"existence", "substitution", "occurrence", "metric", "brand-terms", "brand-claims"}
+        assert rule["extends"] in kinds, name
+        level = rule.get("level") if rule["extends"] != "brand-terms" else "error"  # per term
+        assert level in levels and rule["category"] in categories, name
         assert "%s" in rule["message"] or rule["extends"] == "occurrence", name
         assert rule.get("link", "https://").startswith("https://"), name
         for pattern in [
             *rule.get("tokens", ()),
             *rule.get("swap", {}),
             *rule.get("exceptions", ()),
+            *rule.get("extra", ()),
+            *rule.get("defer", ()),
         ]:
             regex.compile(pattern)
+        for term in rule.get("terms", ()):
+            assert term["level"] in levels and "%s" in term["message"], term["name"]
+            assert term["forms"] and term.get("link", "https://").startswith("https://")
         if "token" in rule:
             regex.compile(rule["token"])
 
@@ -614,7 +629,10 @@ def test_preferred_rules(example: BrandGuide, rules: dict[str, dict[str, Any]]) 
     assert len(preferred) == len(example.preferred)
     sign_in = rules["Brand.Preferred_SignIn"]
     assert sign_in["extends"] == "substitution" and sign_in["ignorecase"] is True
-    assert sign_in["swap"] == {"log in": "sign in", "login": "sign in"}
+    assert sign_in["swap"]["log in"] == "sign in" and sign_in["swap"]["login"] == "sign in"
+    # inflected variants suggest the preferred term in the same form
+    assert sign_in["swap"]["logged in"] == "signed in"
+    assert rules["Brand.Preferred_Use"]["swap"]["utilized"] == "used"
     assert sign_in["message"].startswith("Use '%s' instead of '%s'.")
     assert "everywhere in the product" in sign_in["message"]  # the reason
     assert sign_in["category"] == "terminology" and sign_in["level"] == "warning"
@@ -622,12 +640,15 @@ def test_preferred_rules(example: BrandGuide, rules: dict[str, dict[str, Any]]) 
 
 
 def test_banned_rules(rules: dict[str, dict[str, Any]]) -> None:
-    cheap = rules["Brand.Banned_Cheap"]
-    assert cheap["extends"] == "existence" and cheap["tokens"] == ["cheap"]
-    assert cheap["level"] == "error" and cheap["ignorecase"] is True
+    bundle = rules["Brand.Banned"]
+    assert bundle["extends"] == "brand-terms" and bundle["category"] == "terminology"
+    terms = term_entries(rules)
+    cheap = terms["Brand.Banned_Cheap"]
+    assert cheap["forms"] == ["cheap", "cheaper", "cheapest"]
+    assert cheap["level"] == "error"
     assert "premium positioning" in cheap["message"]
-    assert cheap["action"] == {"name": "replace", "params": ["affordable", "good value"]}
-    assert rules["Brand.Banned_Synergy"]["level"] == "warning"
+    assert cheap["suggestions"] == ["affordable", "good value"]
+    assert terms["Brand.Banned_Synergy"]["level"] == "warning"
 
 
 def _swap_hits(rule: dict[str, Any], text: str) -> list[tuple[str, str]]:
@@ -665,14 +686,18 @@ def test_product_casing_rule(rules: dict[str, dict[str, Any]]) -> None:
 
 
 def test_claim_rules_match_non_word_terms(rules: dict[str, dict[str, Any]]) -> None:
-    hash_one = next(r for r in rules.values() if r.get("tokens") and "#1" in r["tokens"][0])
-    assert hash_one["nonword"] is True and hash_one["category"] == "style"
-    pattern = regex.compile(hash_one["tokens"][0])
-    assert pattern.search("We are the #1 choice.")
-    assert not pattern.search("issue #12 and a#1")
+    from analyzers.rules import load_rule, run_rules
+    from analyzers.text import to_plain
+
+    claims = rules["Brand.Claims"]
+    assert claims["extends"] == "brand-terms" and claims["category"] == "style"
+    rule = load_rule("Brand.Claims", claims)
+    hits = [a.matched for a in run_rules([rule], to_plain("We are the #1 choice."))]
+    assert hits == ["#1"]
+    assert run_rules([rule], to_plain("issue #12 and a#1")) == []
     better = rules["Brand.Claims_BetterThanW"]
     assert regex.search(rf"\b(?:{better['tokens'][0]})\b", "far better than Photonix", regex.I)
-    assert "%%" in rules["Brand.Claims_100Uptime"]["message"]  # printf-escaped percent
+    assert "%%" in term_entries(rules)["Brand.Claims_100Uptime"]["message"]  # printf percent
 
 
 def test_limit_rules(rules: dict[str, dict[str, Any]], example: BrandGuide) -> None:
@@ -708,7 +733,9 @@ def test_limit_rules(rules: dict[str, dict[str, Any]], example: BrandGuide) -> N
 
 def test_no_rules_for_empty_guide() -> None:
     g = parse_guide("name: Acme\n")
-    assert [n for n, _ in g.rule_definitions()] == ["Brand.Products"]
+    assert [n for n, _ in g.rule_definitions()] == ["Brand.Products", "Brand.ClaimCheck"]
+    off = parse_guide("name: Acme\nclaim_checks: {superlatives: false, absolutes: false}\n")
+    assert [n for n, _ in off.rule_definitions()] == ["Brand.Products"]
     assert g.weights == {c.value: 1.0 for c in Category}
 
 

@@ -10,10 +10,11 @@ from model_fakes import FakePredictor, doc, make_guide, target
 
 from analyzers import sentiment as sentiment_module
 from analyzers.guide import Limits, Voice
+from analyzers.language import non_english_reason
 from analyzers.models import suite as suite_module
 from analyzers.models.base import ModelSuite
 from analyzers.models.suite import NO_PROSE, EmbeddedModelSuite, sentence_ranges
-from analyzers.prose import chunk_range, non_english_reason
+from analyzers.prose import chunk_range
 
 GUIDE = make_guide(
     voice=Voice(
@@ -39,6 +40,7 @@ def test_is_a_model_suite_and_batches_all_sentences_in_one_call() -> None:
         assert set(out.timings) == {
             "models.predict",
             "models.sentiment",
+            "models.policy",
             "models.entities",
             "models.tone",
         }
@@ -77,6 +79,9 @@ def test_non_english_skips_sentiment_and_tone_but_keeps_the_gazetteer(
     assert language in out.skipped["sentiment"]
     assert "English only" in out.skipped["tone"]
     assert [e.text for e in out.entities if e.source == "guide"] == ["Brightwave"]
+    # the English-trained tagger is not asked either ("Nous" / "Wir" are no ORG)
+    assert language in out.skipped["entities.model"]
+    assert [e for e in out.entities if e.source == "model"] == []
 
 
 def test_non_latin_script_is_detected_and_english_is_not() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from analyzers.guide import BrandGuide, default_guide_path, load_guide
 from analyzers.models.base import ModelInput, ModelOutput
-from analyzers.reviewer import Reviewer
+from analyzers.reviewer import Reviewer, _dedupe, finding_kind
 from analyzers.types import (
     Draft,
     Finding,
@@ -86,8 +86,62 @@ def test_findings_sorted_by_position_and_deduplicated(guide: BrandGuide) -> None
     review = Reviewer(guide).review_one(Draft(text))
     starts = [f.span.start for f in review.findings]
     assert starts == sorted(starts)
-    spans = [f.span for f in review.findings]
-    assert len(spans) == len(set(spans)), "one finding per exact span"
+    keys = [(f.span, finding_kind(f)) for f in review.findings]
+    assert len(keys) == len(set(keys)), "one finding per kind and exact span"
+
+
+def _finding(rule: str, category: str, severity: Severity, span: Span, *sugg: str) -> Finding:
+    return Finding(rule, category, severity, rule, span, "x", suggestions=sugg)
+
+
+def test_dedupe_never_drops_a_finding_of_another_kind() -> None:
+    sentence = Span(0, 76)
+    floor = _finding("Sentiment.Floor", "sentiment", Severity.WARNING, sentence)
+    voice = _finding("Tone.VoiceMatch", "tone", Severity.WARNING, sentence)
+    avoid = _finding("Tone.AvoidEmotion", "tone", Severity.WARNING, sentence)
+    kept = _dedupe([floor, voice, avoid])
+    assert sorted(f.rule_id for f in kept) == [
+        "Sentiment.Floor",
+        "Tone.AvoidEmotion",
+        "Tone.VoiceMatch",
+    ]
+
+
+def test_a_vale_style_and_the_guide_on_the_same_word_are_one_finding(guide: BrandGuide) -> None:
+    from analyzers.reviewer import compile_rules, word_rule_names
+    from analyzers.rules import load_rule
+
+    style = load_rule(
+        "House.Jargon",
+        {
+            "extends": "existence",
+            "message": "'%s' is jargon.",
+            "level": "error",
+            "tokens": ["synergy"],
+            "action": {"name": "replace", "params": ["teamwork"]},
+        },
+    )
+    reviewer = Reviewer(guide)
+    reviewer._rules[(None, True)] = (*compile_rules(guide), style)
+    review = reviewer.review_one(Draft("Our synergy shows."))
+    on_word = [f for f in review.findings if f.matched == "synergy"]
+    assert [f.rule_id for f in on_word] == ["House.Jargon"]  # the more severe of the two
+    assert on_word[0].suggestions == ("teamwork",)
+    names = word_rule_names(reviewer.rules())
+    assert {"Brand.Banned_Synergy", "House.Jargon", "Brand.Products"} <= names
+    assert "Brand.Readability" not in names
+
+
+def test_dedupe_merges_declared_equivalents_keeping_the_most_severe() -> None:
+    span = Span(4, 12)
+    casing = _finding("Entities.ProductCasing", "entities", Severity.ERROR, span, "LumaSync")
+    brand = _finding("Brand.Products", "terminology", Severity.WARNING, span, "Luma Sync")
+    same = _finding("Brand.Products", "terminology", Severity.WARNING, span)
+    (kept,) = _dedupe([brand, casing, same])
+    assert kept.rule_id == "Entities.ProductCasing"  # the most severe wins
+    assert kept.suggestions == ("LumaSync", "Luma Sync")  # no fix is lost
+    other_span = _finding("Brand.Products", "terminology", Severity.WARNING, Span(20, 28))
+    assert len(_dedupe([casing, other_span])) == 2
 
 
 def test_clean_on_voice_draft_passes(guide: BrandGuide) -> None:

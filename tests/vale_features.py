@@ -118,14 +118,27 @@ def _chdir(path: Path) -> Iterator[None]:
         os.chdir(old)
 
 
-def run_vale(cwd: Path, args: list[str], runner: Runner) -> Result:
+def run_vale(cwd: Path, args: list[str], runner: Runner, stdin: str | None = None) -> Result:
+    """Runs the command; its output is stdout (brandbot's own warnings go to stderr)."""
     out = io.StringIO()
-    with _chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            status = runner([*BASE_FLAGS, *args])
-        except SystemExit as exc:  # argparse errors
-            status = int(exc.code or 0)
+    err = io.StringIO()
+    old_stdin = sys.stdin
+    # a terminal-like stdin unless the step pipes a file in (``cat FILE | vale``)
+    sys.stdin = io.StringIO(stdin) if stdin is not None else _Terminal()
+    try:
+        with _chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = runner([*BASE_FLAGS, *args])
+            except SystemExit as exc:  # argparse errors
+                status = int(exc.code or 0)
+    finally:
+        sys.stdin = old_stdin
     return Result(out.getvalue(), status)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
 
 _WHEN: list[tuple[str, str, Callable[[re.Match[str]], list[str]]]] = [
@@ -137,6 +150,9 @@ _WHEN: list[tuple[str, str, Callable[[re.Match[str]], list[str]]]] = [
     (r'^I test patterns for "(.*)"$', "fixtures/patterns", lambda m: [m.group(1)]),
     (r'^I lint "(.*)"$', "fixtures/formats", lambda m: m.group(1).split()),
     (r'^I lint path "(.*)"$', "fixtures/formats/{0}", lambda m: ["."]),
+    (r'^I lint AsciiDoc "(.*)"$', "fixtures/formats/adoc", lambda m: [m.group(1)]),
+    (r'^I lint reStructuredText "(.*)"$', "fixtures/formats/rst", lambda m: [m.group(1)]),
+    (r'^I lint Sphinx "(.*)"$', "fixtures/formats/Sphinx", lambda m: [m.group(1)]),
     (r"^I lint path with exclusions$", "fixtures/folders", lambda m: ["."]),
     (
         r'^I lint with config "(.*)"$',
@@ -146,6 +162,14 @@ _WHEN: list[tuple[str, str, Callable[[re.Match[str]], list[str]]]] = [
     (r'^I test glob "(.*)"$', "fixtures/formats", lambda m: [f"--glob={m.group(1)}", "."]),
     (r'^I test dir glob "(.*)"$', "fixtures/glob", lambda m: [f"--glob={m.group(1)}", "."]),
     (r'^I lint string "(.*)"$', "fixtures/formats", lambda m: [m.group(1)]),
+    (r'^I lint simple "(.*)"$', "fixtures/formats", lambda m: ["--ignore-syntax", m.group(1)]),
+    (
+        r'^I use filter file "(.*)"$',
+        "fixtures/filters",
+        lambda m: [f"--filter={m.group(1)}.expr", "."],
+    ),
+    (r'^I use filter expr "(.*)"$', "fixtures/filters", lambda m: [f"--filter={m.group(1)}", "."]),
+    (r'^I run cat "(\S+)" "(\S+)"$', "fixtures/formats", lambda m: [f"--ext={m.group(2)}"]),
     (
         r'^I lint file "(\S+)" as "(\S+)"$',
         "fixtures/formats",
@@ -215,7 +239,13 @@ def run_scenario(
                             cwd = aruba
                         if not cwd.is_dir():
                             raise Unsupported(f"no folder {cwd}")
-                        result = run_vale(cwd, make_args(m), runner)
+                        stdin = None
+                        if pattern.startswith("^I run cat"):
+                            piped = cwd / m.group(1)
+                            if not piped.is_file():
+                                raise Unsupported(f"no file {piped}")
+                            stdin = piped.read_text(encoding="utf-8")
+                        result = run_vale(cwd, make_args(m), runner, stdin)
                         break
                 else:
                     raise Unsupported(f"step: {step.text}")

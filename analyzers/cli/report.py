@@ -23,6 +23,7 @@ VERDICT_STYLE = {
     Verdict.PASS: "bold green",
     Verdict.NEEDS_WORK: "bold yellow",
     Verdict.FAIL: "bold red",
+    Verdict.NOT_REVIEWED: "bold magenta",
 }
 MAX_SPAN_LINES = 3  # lines of a multi-line excerpt shown before "…"
 MIN_EXCERPT = 40  # narrowest excerpt, whatever the terminal
@@ -52,6 +53,8 @@ def print_review(out: Console, label: str, review: Review, location: str = "") -
             style="dim",
         )
     )
+    if review.language is not None and review.language.note:
+        out.print(Text(f"  language: {review.language.note}", style="magenta"))
     summary = model_summary(review)
     if summary:
         out.print(Text("  " + summary))
@@ -60,6 +63,8 @@ def print_review(out: Console, label: str, review: Review, location: str = "") -
         by_reason.setdefault(reason, []).append(name)
     for reason, names in by_reason.items():  # one line per reason, not per analysis
         out.print(Text(f"  skipped {', '.join(names)}: {reason}", style="dim"))
+    for name, backend in review.backends.items():
+        out.print(Text(f"  {name}: {backend}", style="dim"))
     out.print()
     text = review.draft.text
     widths = _Widths.of(text, review.findings, location or label)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzers.vale import FileResult, Linter, ValeError, find_config, load_config
+from analyzers.vale.filter import FilterError, read_filter
 
 
 def register(subparsers: Any) -> None:
@@ -28,6 +29,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("--minAlertLevel", dest="min_alert_level", help="suggestion, warning or error")
     p.add_argument("--glob", default=None, help="only lint files matching this glob")
     p.add_argument("--ext", default=None, help="extension for text given on the command line")
+    p.add_argument(
+        "--ignore-syntax",
+        action="store_true",
+        help="lint every file as plain text, ignoring its markup",
+    )
+    p.add_argument(
+        "--filter",
+        default=None,
+        help="only run rules matching this expression, or a file holding one (see docs/vale.md)",
+    )
     p.set_defaults(func=run)
 
 
@@ -61,6 +72,17 @@ def _json_output(results: list[FileResult]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
+def _piped_stdin() -> str | None:
+    """Text piped to stdin (not a terminal), or ``None``."""
+    stream = sys.stdin
+    try:
+        if stream is None or stream.closed or stream.isatty():
+            return None
+        return stream.read() or None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     fmt = str(args.output).lower()
@@ -71,10 +93,24 @@ def run(args: argparse.Namespace) -> int:
         cfg_path = Path(args.config) if args.config else find_config(cwd)
         if cfg_path is None or not cfg_path.is_file():
             raise ValeError(".vale.ini not found", "no .vale.ini, _vale.ini, .vale or _vale here")
-        linter = Linter(load_config(cfg_path), min_level=args.min_alert_level)
-        paths = list(args.paths) or ["."]
+        try:
+            rule_filter = read_filter(args.filter, cwd) if args.filter else None
+            linter = Linter(
+                load_config(cfg_path), min_level=args.min_alert_level, rule_filter=rule_filter
+            )
+        except FilterError as exc:
+            raise ValeError("--filter", str(exc)) from None
+        piped = _piped_stdin() if not args.paths else None
+        paths = list(args.paths) or ([] if piped else ["."])
         existing = [p for p in paths if (cwd / p).exists()]
-        results = linter.lint_paths(existing, cwd, args.glob, args.ext)
+        as_ext = ".txt" if args.ignore_syntax else args.ext
+        results = linter.lint_paths(existing, cwd, args.glob, as_ext)
+        if piped:
+            # ``cat file | vale --ext=.md``: Vale names the input ``stdin.EXT``
+            ext = args.ext or ".txt"
+            res = linter.lint_text(piped.replace("\r\n", "\n"), f"stdin{ext}", ext)
+            if res is not None:
+                results.append(res)
         for p in paths:
             if p not in existing and p not in (".",):
                 ext = args.ext or ".txt"

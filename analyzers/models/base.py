@@ -27,6 +27,7 @@ class ModelLoadError(RuntimeError):
 class ModelInput:
     plain: PlainText
     sentences: tuple[tuple[int, int], ...]  # ranges into plain.text
+    source: str | None = None  # the draft's id ("C0123/1700000000.1" for Slack messages)
 
 
 @dataclass
@@ -37,6 +38,9 @@ class ModelOutput:
     entities: list[Entity] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # analysis name -> reason
+    # analysis -> the backend that produced it, when not the default ("remote (model)",
+    # "embedded (remote unavailable: timeout)")
+    backends: dict[str, str] = field(default_factory=dict)
 
 
 class ModelSuite(Protocol):

@@ -103,10 +103,12 @@ class MultiTaskModel(nn.Module):
         hidden = hidden.to(self.heads.dtype)
         total, count = mean_pool(hidden, batch.mask)
         pooled = total / count.clamp(min=1.0)
-        sent, emo, form = self.heads.sentence(pooled, shape_histogram(batch.shapes, batch.mask))
+        sent, emo, form, *safety = self.heads.sentence(
+            pooled, shape_histogram(batch.shapes, batch.mask)
+        )
         conll = wnut = None
         if tokens:
             conll, wnut = self.heads.tokens(
                 hidden, batch.shapes, batch.word_shapes, batch.mask.sum(dim=1)
             )
-        return HeadOutputs(sent, emo, form, conll, wnut), pooled
+        return HeadOutputs(sent, emo, form, conll, wnut, safety[0] if safety else None), pooled

@@ -2,30 +2,45 @@
 
 Files use the formats of ``../shared/data`` (see its MANIFEST): SST-2 ``sentence<TAB>label``,
 CoNLL-2003 / WNUT-17 columns (IOB2), GoEmotions ``text<TAB>ids<TAB>id``, formality CSV
-``label,text``. Metrics are defined in :mod:`analyzers.models.metrics`.
+``label,text``; 3-class sentiment in TweetEval's layout or ``text<TAB>label``
+(:func:`~analyzers.models.datasets.read_sentiment3`). Metrics are defined in
+:mod:`analyzers.models.metrics`. ``types`` restricts entity scoring to a type set: gold and
+predicted entities of other types are left out (a set without MISC no longer counts every
+predicted MISC as a false positive).
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from analyzers.models.datasets import (
+    SENTIMENT3_LABELS,
     DataFormatError,
     TaggedSentence,
     read_formality,
     read_goemotions,
+    read_sentiment3,
     read_sst2,
     read_tagged,
 )
 from analyzers.models.heads import CONLL_TAGS, GOEMOTIONS_LABELS, WNUT_TAGS
-from analyzers.models.metrics import accuracy, entity_prf, f1_per_label, spearman
+from analyzers.models.metrics import (
+    accuracy,
+    class_prf,
+    confusion_matrix,
+    entity_prf,
+    expected_calibration_error,
+    f1_per_label,
+    spearman,
+)
 
-TASKS = ("sst2", "conll", "wnut", "goemotions", "formality")
+TASKS = ("sst2", "sentiment3", "conll", "wnut", "goemotions", "formality")
+ECE_BINS = 10
 CHUNK = 256  # sentences per predictor call
 
 
@@ -47,7 +62,38 @@ def score_sst2(
     return {"metric": "accuracy", "accuracy": accuracy(list(gold), pred), "n": len(gold)}
 
 
-def score_tagged(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, Any]:
+def score_sentiment3(gold: Sequence[int], probs: np.ndarray) -> dict[str, Any]:
+    """3-class sentiment: accuracy, macro-F1, per-class P/R/F1, confusion matrix and ECE."""
+    p = np.asarray(probs, dtype=np.float64).reshape(len(gold), len(SENTIMENT3_LABELS))
+    pred = [int(i) for i in p.argmax(axis=1)]
+    matrix = confusion_matrix(gold, pred, len(SENTIMENT3_LABELS))
+    per = class_prf(matrix)
+    return {
+        "metric": "sentiment3",
+        "accuracy": accuracy(list(gold), pred),
+        "macro_f1": sum(c.f1 for c in per) / len(per),
+        "per_class": {name: c.as_dict() for name, c in zip(SENTIMENT3_LABELS, per, strict=True)},
+        "labels": list(SENTIMENT3_LABELS),
+        "confusion": matrix,
+        "ece": expected_calibration_error(gold, p, ECE_BINS),
+        "ece_bins": ECE_BINS,
+        "n": len(gold),
+    }
+
+
+def restrict_types(tags: Sequence[str], types: Collection[str]) -> list[str]:
+    """IOB2 tags with every entity of a type outside ``types`` turned into ``O``."""
+    return [t if t == "O" or t[2:] in types else "O" for t in tags]
+
+
+def score_tagged(
+    gold: Sequence[Sequence[str]],
+    pred: Sequence[Sequence[str]],
+    types: Collection[str] | None = None,
+) -> dict[str, Any]:
+    if types is not None:
+        gold = [restrict_types(t, types) for t in gold]
+        pred = [restrict_types(t, types) for t in pred]
     overall, per = entity_prf(gold, pred)
     return {
         "metric": "entity_f1",
@@ -56,6 +102,7 @@ def score_tagged(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -
         "recall": overall.recall,
         "entities": overall.support,
         "per_type": {k: v.as_dict() for k, v in per.items()},
+        "types": sorted(types) if types is not None else None,
         "n": len(gold),
     }
 
@@ -99,8 +146,19 @@ def word_tags(
     return out
 
 
-def evaluate(task: str, data: Path, model: Any, limit: int = 0) -> dict[str, Any]:
-    """Read ``data`` in ``task``'s format, predict with ``model`` and score."""
+def evaluate(
+    task: str,
+    data: Path,
+    model: Any,
+    limit: int = 0,
+    *,
+    types: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """Read ``data`` in ``task``'s format, predict with ``model`` and score.
+
+    ``types`` (entity tasks only) restricts scoring to those entity types."""
+    if types is not None and task not in ("conll", "wnut"):
+        raise ValueError(f"types apply to the entity tasks (conll, wnut), not {task!r}")
     cut: Callable[[list[Any]], list[Any]] = (
         (lambda xs: xs[:limit]) if limit > 0 else (lambda xs: xs)
     )
@@ -112,12 +170,30 @@ def evaluate(task: str, data: Path, model: Any, limit: int = 0) -> dict[str, Any
             [float(r.sentiment[0]) for r in raws],
             [float(r.sentiment[2]) for r in raws],
         )
+    if task == "sentiment3":
+        rows = cut(read_sentiment3(data))
+        raws = _batched(model, [t for t, _ in rows])
+        probs = (
+            np.stack([np.asarray(r.sentiment, dtype=np.float64) for r in raws])
+            if raws
+            else np.zeros((0, 3))
+        )
+        return score_sentiment3([y for _, y in rows], probs)
     if task in ("conll", "wnut"):
         sents = cut(read_tagged(data))
         tagset = CONLL_TAGS if task == "conll" else WNUT_TAGS
+        if types is not None:
+            known_types = {t[2:] for t in tagset if t != "O"}
+            unknown = sorted(set(types) - known_types)
+            if unknown:
+                raise DataFormatError(
+                    f"--types {','.join(unknown)}: not a {task} type "
+                    f"({', '.join(sorted(known_types))})"
+                )
         known = set(tagset)
         for i, s in enumerate(sents):
-            bad = [t for t in s.tags if t not in known]
+            gold_tags = s.tags if types is None else restrict_types(s.tags, types)
+            bad = [t for t in gold_tags if t not in known]
             if bad:
                 raise DataFormatError(
                     f"{data}: sentence {i + 1} has tag {bad[0]!r}, not a {task} tag "
@@ -125,7 +201,7 @@ def evaluate(task: str, data: Path, model: Any, limit: int = 0) -> dict[str, Any
                 )
         raws = _batched(model, [" ".join(s.words) for s in sents])
         pred = word_tags(sents, raws, task, tagset)
-        return score_tagged([list(s.tags) for s in sents], pred)
+        return score_tagged([list(s.tags) for s in sents], pred, types)
     if task == "goemotions":
         ge = cut(read_goemotions(data))
         raws = _batched(model, [t for t, _ in ge])
@@ -155,6 +231,24 @@ def format_text(task: str, data: Path, res: dict[str, Any]) -> str:
                 f"  {k:<14} {v['precision']:>7.4f} {v['recall']:>7.4f} {v['f1']:>7.4f} "
                 f"{v['support']:>8}"
             )
+        if res.get("types"):
+            lines.append(f"  (only {', '.join(res['types'])}; other types ignored)")
+    elif res["metric"] == "sentiment3":
+        lines.append(
+            f"accuracy  {res['accuracy']:.4f}  macro-F1 {res['macro_f1']:.4f}  "
+            f"ECE {res['ece']:.4f} ({res['ece_bins']} bins)"
+        )
+        lines.append(f"  {'class':<10} {'P':>7} {'R':>7} {'F1':>7} {'support':>8}")
+        for k, v in res["per_class"].items():
+            lines.append(
+                f"  {k:<10} {v['precision']:>7.4f} {v['recall']:>7.4f} {v['f1']:>7.4f} "
+                f"{v['support']:>8}"
+            )
+        labels = res["labels"]
+        lines.append("  confusion (rows gold, columns predicted)")
+        lines.append("  " + " " * 10 + "".join(f"{lab:>10}" for lab in labels))
+        for lab, row in zip(labels, res["confusion"], strict=True):
+            lines.append(f"  {lab:<10}" + "".join(f"{c:>10}" for c in row))
     elif res["metric"] == "macro_f1":
         lines.append(f"macro-F1 over {len(res['per_label_f1'])} labels  {res['macro_f1']:.4f}")
         for k, v in res["per_label_f1"].items():

@@ -21,6 +21,8 @@ GOEMOTIONS_LABELS = (
     "excitement", "fear", "gratitude", "grief", "joy", "love", "nervousness", "optimism",
     "pride", "realization", "relief", "remorse", "sadness", "surprise", "neutral",
 )  # fmt: skip
+# brand-safety signals, independent sigmoids (see training/sentence_heads.py)
+SAFETY_LABELS = ("offensive", "sarcasm", "disparage", "scold")
 CONLL_TYPES = ("PER", "ORG", "LOC", "MISC")
 WNUT_TYPES = ("person", "location", "corporation", "product", "creative-work", "group")
 
@@ -40,6 +42,7 @@ class HeadConfig:
     rnn_hidden: int = 128
     formality_hidden: int = 64
     dropout: float = 0.1
+    safety: int = 0  # number of safety outputs (0: weights without the safety head)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class HeadOutputs:
     formality: torch.Tensor  # (B,) logits (sigmoid -> 0..1)
     conll: torch.Tensor | None  # (B, T, len(CONLL_TAGS)) logits
     wnut: torch.Tensor | None  # (B, T, len(WNUT_TAGS)) logits
+    safety: torch.Tensor | None = None  # (B, len(SAFETY_LABELS)) logits
 
 
 class Heads(nn.Module):
@@ -69,6 +73,7 @@ class Heads(nn.Module):
         self.wnut = nn.Linear(2 * cfg.rnn_hidden, len(WNUT_TAGS))
         self.sentiment = nn.Linear(cfg.hidden, len(SENTIMENT_LABELS))
         self.emotions = nn.Linear(cfg.hidden, len(GOEMOTIONS_LABELS))
+        self.safety = nn.Linear(cfg.hidden, cfg.safety) if cfg.safety else None
         # formality also sees the casing-shape histogram and the length: casual text is often
         # lower-case or shouty, and the uncased encoder cannot see that
         self.formality = nn.Sequential(
@@ -83,9 +88,11 @@ class Heads(nn.Module):
         return self.shape_emb.weight.dtype
 
     def sentence(self, pooled: torch.Tensor, shape_hist: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(sentiment, emotions, formality) logits, then safety logits when the head exists."""
         x = self.drop(pooled)
         form_in = torch.cat([x, shape_hist.to(x.dtype)], dim=-1)
-        return self.sentiment(x), self.emotions(x), self.formality(form_in).squeeze(-1)
+        out = (self.sentiment(x), self.emotions(x), self.formality(form_in).squeeze(-1))
+        return out if self.safety is None else (*out, self.safety(x))
 
     def tokens(
         self,

@@ -8,6 +8,12 @@
 - macro-F1 (multi-label): per-label F1 from binary decisions, averaged over all labels; a label
   with no gold and no predicted positives scores 0 (scikit-learn's ``zero_division=0``).
 - Spearman: Pearson correlation of the ranks, ties get their average rank.
+- single-label classes: the confusion matrix (rows gold, columns predicted), per-class
+  precision / recall / F1 from it (0 when undefined) and macro-F1 = their unweighted mean over
+  all classes.
+- ECE (expected calibration error): predictions are put in ``bins`` equal-width bins by their
+  confidence (the top probability; a confidence of exactly 1 goes in the last bin); ECE is the
+  mean over bins of |accuracy - mean confidence|, weighted by the bin's share of predictions.
 """
 
 from __future__ import annotations
@@ -148,3 +154,49 @@ def spearman(a: Sequence[float], b: Sequence[float]) -> float:
     ry -= ry.mean()
     denom = float(np.sqrt((rx**2).sum() * (ry**2).sum()))
     return float((rx * ry).sum() / denom) if denom else 0.0
+
+
+def confusion_matrix(gold: Sequence[int], pred: Sequence[int], n_classes: int) -> list[list[int]]:
+    """``m[g][p]``: how many items of gold class ``g`` were predicted ``p``."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predictions")
+    m = [[0] * n_classes for _ in range(n_classes)]
+    for g, p in zip(gold, pred, strict=True):
+        if not (0 <= g < n_classes and 0 <= p < n_classes):
+            raise ValueError(f"label outside 0..{n_classes - 1}: gold {g}, predicted {p}")
+        m[g][p] += 1
+    return m
+
+
+def class_prf(matrix: Sequence[Sequence[int]]) -> list[PRF]:
+    """Per-class precision / recall / F1 from a confusion matrix (support = gold count)."""
+    n = len(matrix)
+    out = []
+    for k in range(n):
+        tp = matrix[k][k]
+        n_pred = sum(matrix[g][k] for g in range(n))
+        n_gold = sum(matrix[k])
+        out.append(_prf(tp, n_pred, n_gold))
+    return out
+
+
+def expected_calibration_error(
+    gold: Sequence[int], probs: npt.NDArray[np.floating], bins: int = 10
+) -> float:
+    """ECE of ``(n, classes)`` probabilities against gold class ids (see the module doc)."""
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim != 2 or p.shape[0] != len(gold):
+        raise ValueError(f"need ({len(gold)}, classes) probabilities, got shape {p.shape}")
+    if bins < 1:
+        raise ValueError("bins must be at least 1")
+    if len(gold) == 0:
+        return 0.0
+    conf = p.max(axis=1)
+    correct = (p.argmax(axis=1) == np.asarray(gold)).astype(np.float64)
+    index = np.minimum((conf * bins).astype(int), bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        mask = index == b
+        if mask.any():
+            ece += float(mask.mean()) * abs(float(correct[mask].mean() - conf[mask].mean()))
+    return ece

@@ -59,6 +59,7 @@ from analyzers.types import Entity, Span
 
 if TYPE_CHECKING:
     from analyzers.guide import BrandGuide
+    from analyzers.remote.config import RemoteConfig
 
 __all__ = [
     "ModelLoadError",
@@ -105,6 +106,9 @@ class ModelSettings:
     entity_labels: Mapping[str, str] = field(default_factory=dict)
     tone_template: str = "The tone of this text is {}."
     batch_size: int = 16
+    # hosted inference (``hf:owner/name``, an endpoint or a ``tei+`` URL as the model); None =
+    # built from the model values and HF_TOKEN with default limits
+    remote: RemoteConfig | None = None
     sentiment_model: InitVar[str | None] = None
     ner_model: InitVar[str | None] = None
     tone_model: InitVar[str | None] = None
@@ -139,7 +143,11 @@ class ModelSettings:
             value = env.get(key, "").strip()
             return value or None
 
+        from analyzers.remote.config import RemoteConfig
+
+        remote = RemoteConfig.from_env(env)
         return cls(
+            remote=remote if remote.enabled else None,
             sentiment=get("BRANDBOT_SENTIMENT_MODEL"),
             entities=get("BRANDBOT_NER_MODEL"),
             tone=get("BRANDBOT_TONE_MODEL"),
@@ -157,6 +165,26 @@ class ModelSettings:
     @property
     def uses_pipelines(self) -> bool:
         return any(self.model_for(a) is not None for a in ANALYSES)
+
+    def remote_config(self) -> RemoteConfig | None:
+        """The hosted-inference settings, when some analysis names a remote model."""
+        from analyzers.remote.config import RemoteConfig, parse_target
+
+        targets = {}
+        for analysis in ANALYSES:
+            target = parse_target(self.model_for(analysis))
+            if target is not None:
+                targets[analysis] = target
+        if self.remote is not None:
+            return self.remote if self.remote.enabled else None
+        if not targets:
+            return None
+        return RemoteConfig(
+            targets=targets,
+            token=self.hf_token,
+            sentiment_labels=dict(self.sentiment_labels),
+            entity_labels=dict(self.entity_labels),
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,13 +393,23 @@ class PipelineModelSuite:
             else {}
         )
 
-    def analyze(self, docs: Sequence[ModelInput], guide: BrandGuide) -> list[ModelOutput]:
-        if self.embedded is not None and self.embedded_analyses:
-            outputs = self.embedded.analyze(docs, guide, analyses=self.embedded_analyses)
+    def analyze(
+        self,
+        docs: Sequence[ModelInput],
+        guide: BrandGuide,
+        *,
+        analyses: Sequence[str] = ANALYSES,
+    ) -> list[ModelOutput]:
+        """``analyses`` restricts the work (the remote suite uses it for its fallbacks)."""
+        embedded = tuple(a for a in self.embedded_analyses if a in analyses)
+        if self.embedded is not None and embedded:
+            outputs = self.embedded.analyze(docs, guide, analyses=embedded)
         else:
             outputs = [ModelOutput() for _ in docs]
         plans = [_DocPlan(sentence_ranges(doc), has_prose(doc.plain.text)) for doc in docs]
         for analysis, reason in self.load_errors.items():
+            if analysis not in analyses:
+                continue
             for doc, out in zip(docs, outputs, strict=True):
                 if analysis == "entities":
                     # the model is missing, the guide's gazetteer is not
@@ -379,11 +417,11 @@ class PipelineModelSuite:
                     out.skipped["entities.model"] = reason
                 else:
                     out.skipped[analysis] = reason
-        if "sentiment" in self.pipes:
+        if "sentiment" in self.pipes and "sentiment" in analyses:
             self._batched(docs, plans, outputs, "sentiment", guide, self._run_sentiment)
-        if "entities" in self.pipes:
+        if "entities" in self.pipes and "entities" in analyses:
             self._batched(docs, plans, outputs, "entities", guide, self._run_entities)
-        if "tone" in self.pipes:
+        if "tone" in self.pipes and "tone" in analyses:
             self._batched(docs, plans, outputs, "tone", guide, self._run_tone)
         return outputs
 
@@ -651,6 +689,11 @@ def load_models(settings: ModelSettings | None = None, *, strict: bool = False) 
     with ``strict=True``, when a named model cannot load).
     """
     settings = settings or ModelSettings()
+    remote = settings.remote_config()
+    if remote is not None:
+        from analyzers.remote.suite import load_remote_suite
+
+        return load_remote_suite(settings, remote, strict=strict)
     if settings.threads:
         import torch
 

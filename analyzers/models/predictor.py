@@ -18,7 +18,7 @@ import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,6 +37,7 @@ from analyzers.models.encoder import (
 from analyzers.models.heads import (
     CONLL_TAGS,
     GOEMOTIONS_LABELS,
+    SAFETY_LABELS,
     SENTIMENT_LABELS,
     WNUT_TAGS,
     HeadConfig,
@@ -57,6 +58,7 @@ from analyzers.models.tokenize import (
 __all__ = [
     "GOEMOTIONS_LABELS",
     "NER_LABELS",
+    "SAFETY_LABELS",
     "SENTIMENT_LABELS",
     "WEIGHTS_DIR",
     "EmbeddedPredictor",
@@ -101,6 +103,9 @@ class SentencePrediction:
     formality: float  # 0 casual .. 1 formal
     embedding: npt.NDArray[np.float32]  # (384,), L2-normalised mean-pooled sentence vector
     entities: tuple[TokenEntity, ...]
+    # brand-safety probabilities (independent sigmoids over SAFETY_LABELS); empty when the
+    # model has no safety head (older weights, other models)
+    safety: Mapping[str, float] = field(default_factory=dict)
 
 
 class Predictor(Protocol):
@@ -122,6 +127,7 @@ class RawPrediction:
     embedding: npt.NDArray[np.float32]  # (384,) L2-normalised
     conll: npt.NDArray[np.float32]  # (pieces, len(CONLL_TAGS)) probabilities
     wnut: npt.NDArray[np.float32]  # (pieces, len(WNUT_TAGS)) probabilities
+    safety: npt.NDArray[np.float32] | None = None  # (len(SAFETY_LABELS),) probabilities
 
 
 def _shape_features(enc: Encoded) -> npt.NDArray[np.float32]:
@@ -246,8 +252,9 @@ class EmbeddedPredictor:
         for s in range(0, len(encs), 256):
             p = torch.from_numpy(pooled[s : s + 256]).to(self.device, dtype)
             f = torch.from_numpy(feats[s : s + 256]).to(self.device, dtype)
-            sent, emo, form = self.model.heads.sentence(p, f)
+            sent, emo, form, *safety = self.model.heads.sentence(p, f)
             sent_p = torch.softmax(sent.float(), -1).cpu().numpy()
+            safe_p = torch.sigmoid(safety[0].float()).cpu().numpy() if safety else None
             emo_p = torch.sigmoid(emo.float()).cpu().numpy()
             form_p = torch.sigmoid(form.float()).cpu().numpy()
             for j in range(len(p)):
@@ -263,6 +270,7 @@ class EmbeddedPredictor:
                         embedding=(vec / norm if norm > 0 else vec).astype(np.float32),
                         conll=conll[i],
                         wnut=wnut[i],
+                        safety=None if safe_p is None else safe_p[j],
                     )
                 )
         return out
@@ -322,6 +330,11 @@ class EmbeddedPredictor:
                     formality=r.formality,
                     embedding=r.embedding,
                     entities=ents,
+                    safety=(
+                        {}
+                        if r.safety is None
+                        else dict(zip(SAFETY_LABELS, map(float, r.safety), strict=True))
+                    ),
                 )
             )
         return results

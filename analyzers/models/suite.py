@@ -11,8 +11,9 @@ Robustness, per document:
   the guide's gazetteer (entities) still runs;
 * empty, whitespace-only, punctuation-only and emoji-only text skips sentiment and tone with
   "no prose to analyse";
-* text that looks non-English (see :func:`analyzers.prose.non_english_reason`) skips sentiment
-  and tone with the reason (the embedded models read English only); entities still run;
+* text in another language (see :mod:`analyzers.language`) skips sentiment, tone and the
+  model's entities with the reason (the embedded models read English only); the guide's
+  gazetteer still runs (the reviewer does not even send such drafts here);
 * sentence ranges are clamped and trimmed; a document without ranges is one sentence; run-on
   sentences longer than ``MAX_SENTENCE_CHARS`` are split at whitespace so scores stay
   attributable (the predictor also windows anything over the encoder limit; nothing is
@@ -28,6 +29,7 @@ The suite codes against the small :class:`Predictor` protocol below (the shape o
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -39,8 +41,11 @@ from numpy.typing import NDArray
 
 from analyzers.entities import analyze_entities
 from analyzers.incidents import incident
+from analyzers.language import non_english_reason
+from analyzers.models.attribution import occlusion_words, tone_score_name
 from analyzers.models.base import ModelInput, ModelOutput
-from analyzers.prose import chunk_range, has_prose, non_english_reason, trim_range
+from analyzers.policy import SentenceEvidence, policy_findings
+from analyzers.prose import chunk_range, has_prose, trim_range
 from analyzers.sentiment import analyze_sentiment
 from analyzers.tone import SentenceSignals, VoiceReference, analyze_tone, group_emotions
 from analyzers.types import Entity, Span
@@ -263,11 +268,12 @@ class EmbeddedModelSuite:
         text = doc.plain.text
 
         if "entities" in analyses:
+            foreign = plan.gate is not None and plan.gate != NO_PROSE
 
             def run_entities() -> None:
                 model = (
                     model_entities(text, plan.ranges, [p.entities for p in plan.preds])
-                    if failure is None
+                    if failure is None and not foreign
                     else []
                 )
                 entities, findings = analyze_entities(text, model, guide)
@@ -278,6 +284,8 @@ class EmbeddedModelSuite:
             if failure is not None:
                 # the gazetteer still ran; say that the model half did not
                 out.skipped.setdefault("entities.model", failure)
+            elif foreign and plan.gate is not None:
+                out.skipped.setdefault("entities.model", plan.gate)
 
         for name in ("sentiment", "tone"):
             if name not in analyses:
@@ -290,8 +298,10 @@ class EmbeddedModelSuite:
                 continue
             if name == "sentiment":
                 guarded(out, name, lambda: self._sentiment(text, plan, out, guide))
+                guarded(out, "policy", lambda: self._policy(text, plan, out, guide))
             else:
                 guarded(out, name, lambda: self._tone(text, plan, out, guide, voice, voice_error))
+                guarded(out, "tone.words", lambda: self._explain_tone(text, out))
 
     @staticmethod
     def _sentiment(text: str, plan: _Plan, out: ModelOutput, guide: BrandGuide) -> None:
@@ -303,6 +313,31 @@ class EmbeddedModelSuite:
             return
         out.sentiment = result
         out.findings.extend(findings)
+
+    def _policy(self, text: str, plan: _Plan, out: ModelOutput, guide: BrandGuide) -> None:
+        """Disparaging, blaming, offensive and sarcastic sentences (:mod:`analyzers.policy`)."""
+        evidence = []
+        for (start, end), p in zip(plan.ranges, plan.preds, strict=True):
+            s, e = trim_range(text, start, end)
+            evidence.append(SentenceEvidence(Span(s, e), p.sentiment, getattr(p, "safety", {})))
+
+        def explain(i: int, score: str) -> list[str]:
+            span = evidence[i].span
+            return occlusion_words(self.predictor, span.slice(text), score)
+
+        out.findings.extend(policy_findings(text, evidence, out.entities, guide, explain=explain))
+
+    def _explain_tone(self, text: str, out: ModelOutput) -> None:
+        """Append the words that drove each model-scored tone finding to its message."""
+        for k, f in enumerate(out.findings):
+            score = tone_score_name(f.rule_id, f.message)
+            if score is None:
+                continue
+            words = occlusion_words(self.predictor, f.span.slice(text), score)
+            if words:
+                drivers = ", ".join(f"“{w}”" for w in words)
+                message = f.message.rstrip(".") + f"; driven by {drivers}."
+                out.findings[k] = dataclasses.replace(f, message=message)
 
     @staticmethod
     def _tone(

@@ -5,9 +5,9 @@ Public API (the reviewer and the brand guide use exactly this)::
     Alert, Rule, RuleError, load_rule, load_style, load_vocab, run_rules
 
 Each rule type lives in its own module (``existence``, ``substitution``, ``occurrence``,
-``repetition``, ``consistency``, ``conditional``, ``capitalization``, ``metric``) and is
-registered under its ``extends`` name in ``registry.REGISTRY``. ``spelling``, ``sequence`` and
-``script`` rules load but never report (no dictionaries, POS tagger or Tengo here).
+``repetition``, ``consistency``, ``conditional``, ``capitalization``, ``metric``, ``spelling``)
+and is registered under its ``extends`` name in ``registry.REGISTRY``. ``sequence`` and
+``script`` rules load but never report (no POS tagger or Tengo here).
 """
 
 from __future__ import annotations

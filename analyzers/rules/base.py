@@ -48,6 +48,12 @@ class Match:
     message: str
     suggestions: tuple[str, ...] = ()
     whole_file: bool = False  # metric / readability: reported at 1:1, no span
+    # A rule that bundles many terms (``brand-terms``) reports each under the term's own name,
+    # level, link and action; ``None`` means the rule's own.
+    check: str | None = None
+    severity: Severity | None = None
+    link: str | None = None
+    action: str | None = None
 
 
 @dataclass(frozen=True)
@@ -623,21 +629,22 @@ def run_on_plaintext(rules: Sequence[BaseRule], doc: PlainText) -> list[Alert]:
                     end = max(start, bisect.bisect_left(offsets, m.end, 0, len(offsets) - 1))
                 else:
                     start, end = block.start + m.start, block.start + m.end
-                key = (rule.name, start, end)
+                check = m.check or rule.name
+                key = (check, start, end)
                 if key in seen:
                     continue
                 seen.add(key)
                 alerts.append(
                     Alert(
-                        check=rule.name,
+                        check=check,
                         message=m.message,
-                        severity=rule.level,
+                        severity=m.severity or rule.level,
                         start=start,
                         end=end,
                         matched=m.matched,
                         suggestions=m.suggestions,
-                        link=rule.link,
-                        action=rule.action_name,
+                        link=m.link or rule.link,
+                        action=m.action or rule.action_name,
                         category=rule.category,
                     )
                 )

@@ -11,14 +11,17 @@ import yaml
 
 from analyzers.rules.base import BaseRule, RuleError
 from analyzers.rules.capitalization import Capitalization
+from analyzers.rules.claims import ClaimCheck
 from analyzers.rules.conditional import Conditional
 from analyzers.rules.consistency import Consistency
 from analyzers.rules.existence import Existence
 from analyzers.rules.metric import Metric, Readability
 from analyzers.rules.occurrence import Occurrence
 from analyzers.rules.repetition import Repetition
+from analyzers.rules.spelling import Spelling
 from analyzers.rules.substitution import Substitution
-from analyzers.rules.unsupported import LanguageTool, Script, Sequence, Spelling
+from analyzers.rules.terms import TermList
+from analyzers.rules.unsupported import LanguageTool, Script, Sequence
 
 REGISTRY: dict[str, type[BaseRule]] = {
     cls.extends: cls
@@ -36,6 +39,8 @@ REGISTRY: dict[str, type[BaseRule]] = {
         Sequence,
         Script,
         LanguageTool,
+        TermList,
+        ClaimCheck,
     )
 }
 

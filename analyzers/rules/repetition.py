@@ -12,6 +12,7 @@ from analyzers.rules.base import (
     ScopedBlock,
     compile_pattern,
     format_message,
+    split_sentences,
 )
 
 
@@ -57,7 +58,8 @@ class Repetition(BaseRule):
                 count += 1
             if hit and count > self.max:
                 between = text[ploc[0] : m.end()]
-                if "\n" not in between:
+                # Vale: a pair that spans two sentences ("that. That") is not a repetition
+                if len(split_sentences(between)) == 1:
                     out.append(
                         Match(
                             ploc[0],

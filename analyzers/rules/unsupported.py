@@ -1,6 +1,5 @@
-"""Rule types that load (so real styles load whole) but never report: they need a spelling
-dictionary (``spelling``), part-of-speech tagging (``sequence``), a Tengo interpreter (``script``)
-or a LanguageTool server (``lt``)."""
+"""Rule types that load (so real styles load whole) but never report: they need part-of-speech
+tagging (``sequence``), a Tengo interpreter (``script``) or a LanguageTool server (``lt``)."""
 
 from __future__ import annotations
 
@@ -18,25 +17,6 @@ class Unsupported(BaseRule):
 
     def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
         return []
-
-
-class Spelling(Unsupported):
-    extends = "spelling"
-    keys = frozenset(
-        {
-            "dictionaries",
-            "dicpath",
-            "filters",
-            "ignore",
-            "custom",
-            "append",
-            "threshold",
-            "ignorecase",
-            "exceptions",
-            "aff",
-            "dic",
-        }
-    )
 
 
 class Sequence(Unsupported):

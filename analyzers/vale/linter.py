@@ -20,8 +20,12 @@ from analyzers.rules.registry import (
     terms_rule,
     vocab_terms,
 )
+from analyzers.rules.spelling import Spelling
 from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
+from analyzers.vale.converters import ADOC_EXTS, RST_EXTS, ConverterMissing, parse_converted
+from analyzers.vale.filter import FilterError, compile_filter
+from analyzers.vale.frontmatter import front_matter_segments
 from analyzers.vale.markup import (
     DEFAULT_IGNORED_CLASSES,
     HTML_EXTS,
@@ -80,8 +84,17 @@ def builtin_vale_rules() -> list[BaseRule]:
 
 
 class Linter:
-    def __init__(self, cfg: Config, *, min_level: str | None = None) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        min_level: str | None = None,
+        cwd: Path | None = None,
+        rule_filter: str | None = None,
+    ) -> None:
         self.cfg = cfg
+        self.cwd = cwd or Path.cwd()
+        self._filter = compile_filter(rule_filter) if rule_filter else None
         self.min_level = min_level or cfg.min_alert_level
         if self.min_level not in LEVELS:
             raise ValeError("flags", f"--minAlertLevel must be one of {LEVELS}")
@@ -93,6 +106,32 @@ class Linter:
         self._explicit: set[tuple[str, str]] = set()
         self._options: dict[str, MarkupOptions] = {}
         self._load()
+        if rule_filter and ".Level" in rule_filter:
+            # Vale: a filter on .Level can lower MinAlertLevel to the levels it selects
+            levels = [r.level.value for r in self.rules.values() if self._passes(r)]
+            if levels:
+                lowest = min(levels, key=lambda lv: _LEVEL_RANK[lv])
+                if _LEVEL_RANK[lowest] < _LEVEL_RANK[self.min_level]:
+                    self.min_level = lowest
+
+    def _passes(self, rule: BaseRule) -> bool:
+        """Does ``rule`` pass ``--filter``? (Always, without one.)"""
+        if self._filter is None:
+            return True
+        env = {
+            "Name": rule.name,
+            "Level": rule.level.value,
+            "Scope": list(rule.scope.values),
+            "Extends": rule.extends,
+            "Message": rule.message,
+            "Description": rule.description,
+            "Link": rule.link or "",
+            "Limit": rule.limit,
+        }
+        try:
+            return self._filter(env)
+        except (FilterError, TypeError) as exc:
+            raise ValeError("--filter", str(exc)) from None
 
     # -- loading ----------------------------------------------------------------------
     def _style_names(self) -> set[str]:
@@ -150,6 +189,12 @@ class Linter:
                 for loaded in self.rules.values():
                     if loaded.name not in ("Vale.Terms", "Vale.Avoid"):
                         loaded.accept(self.accepted)
+            for loaded in self.rules.values():
+                if isinstance(loaded, Spelling):
+                    # Vale builds the speller when it loads the rule: a missing dictionary is
+                    # a load error, not a lint-time one
+                    loaded.configure(self.cfg.styles_path, self.cwd)
+                    loaded.checker()
         except RuleError as exc:
             raise ValeError("loadStyles", str(exc)) from None
 
@@ -180,7 +225,7 @@ class Linter:
                 elif setting.lower() in LEVELS:
                     enabled = True
                     level = Severity(setting.lower())
-            if not enabled or not rule.supported:
+            if not enabled or not rule.supported or not self._passes(rule):
                 continue
             if setting is not None and style not in base:
                 self._explicit.add((path, name))
@@ -236,10 +281,35 @@ class Linter:
         return opts
 
     def lint_text(self, text: str, path: str, ext: str) -> FileResult | None:
+        low = ext.lower()
+        if low in RST_EXTS or low in ADOC_EXTS:
+            if not self.rules_for(path):
+                return FileResult(path)
+            try:
+                converted = parse_converted(
+                    text, low, self.markup_options(ext), self._adoc_attributes()
+                )
+            except ConverterMissing as exc:
+                raise ValeError("lint", f"{path}: {exc}") from None
+            self._add_front_matter(converted, text, low)
+            return self.lint_document(converted, path)
         doc = parse(text, ext, self.markup_options(ext))
         if doc is None:
             return None
+        if low in MARKDOWN_EXTS:
+            self._add_front_matter(doc, text, low)
         return self.lint_document(doc, path)
+
+    def _add_front_matter(self, doc: Document, text: str, ext: str) -> None:
+        ignored = frozenset(_split(self.cfg.options.get("IgnoredScopes", "")))
+        doc.segments.extend(front_matter_segments(text, ext, ignored))
+
+    def _adoc_attributes(self) -> dict[str, str]:
+        """``[asciidoctor]`` section of ``.vale.ini``: attributes passed to asciidoctor."""
+        for sec in self.cfg.sections:
+            if sec.pattern == "asciidoctor":
+                return dict(sec.checks) | dict(sec.options)
+        return {}
 
     def lint_document(self, doc: Document, path: str) -> FileResult:
         result = FileResult(path)

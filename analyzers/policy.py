@@ -1,0 +1,161 @@
+"""Findings by policy: what a brand editor asks to rewrite, not every sentence that reads negative.
+
+Bad news reported plainly is not a finding. These are (each one per sentence, with the words
+that drove it and the model's confidence):
+
+* ``Sentiment.Disparaging`` — a sentence that belittles or snipes at a competitor, vendor or
+  another company. Evidence: the safety head's ``disparage`` probability, or a confidently
+  negative sentence that names another organisation or product and leans that way.
+* ``Sentiment.Blame`` — blaming, scolding or belittling the reader, users or customers.
+* ``Tone.Offensive`` — hostile, offensive or profane language.
+* ``Tone.Sarcasm`` — sarcasm or irony, which reads as contempt in brand copy.
+
+(``limits.sentiment_floor``, a draft-level expectation, lives in :mod:`analyzers.sentiment`.)
+
+The thresholds were chosen on hand-written company copy and the realcopy-dev set
+(``training/sentence_heads.py``, ``bench/realcopy.py``; numbers in docs/models.md). Advice follows
+the profile: ``voice.advice`` in the guide replaces the default advice (an incident profile says
+"acknowledge, explain, say what happens next").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from analyzers.types import Category, Entity, Finding, Severity, Span
+
+if TYPE_CHECKING:
+    from analyzers.guide import BrandGuide
+
+RULE_DISPARAGING = "Sentiment.Disparaging"
+RULE_BLAME = "Sentiment.Blame"
+RULE_OFFENSIVE = "Tone.Offensive"
+RULE_SARCASM = "Tone.Sarcasm"
+
+# decision thresholds on the calibrated head probabilities (see the module docstring)
+DISPARAGE_MIN = 0.5
+DISPARAGE_WITH_ENTITY_MIN = 0.3  # lower bar when the sentence names another organisation ...
+NEGATIVE_WITH_ENTITY_MIN = 0.8  # ... and reads confidently negative
+SCOLD_MIN = 0.5
+OFFENSIVE_MIN = 0.6
+SARCASM_MIN = 0.8
+MAX_PER_RULE = 3
+
+OTHER_KINDS = ("ORG", "PRODUCT", "COMPETITOR", "CORPORATION", "MISC")
+
+DEFAULT_ADVICE = {
+    RULE_DISPARAGING: "Say what we do well, with facts; knocking others costs the reader's trust",
+    RULE_BLAME: "Say what happened and what the reader can do, without blame",
+    RULE_OFFENSIVE: "Keep the language professional, even when the news is bad",
+    RULE_SARCASM: "Say it plainly: sarcasm reads as contempt in writing",
+}
+
+
+@dataclass(frozen=True)
+class SentenceEvidence:
+    """What the models said about one sentence (plain-text range, already trimmed)."""
+
+    span: Span
+    sentiment: Mapping[str, float]  # calibrated probabilities over negative/neutral/positive
+    safety: Mapping[str, float]  # probabilities over the safety labels; empty without the head
+
+
+# why(sentence index, score name) -> the words that drove that score, most important first
+Explainer = Callable[[int, str], Sequence[str]]
+
+
+def _no_words(_i: int, _name: str) -> Sequence[str]:
+    return ()
+
+
+def _drivers(words: Sequence[str]) -> str:
+    return (" — driven by " + ", ".join(f"“{w}”" for w in words[:3])) if words else ""
+
+
+def policy_findings(
+    text: str,
+    sentences: Sequence[SentenceEvidence],
+    entities: Sequence[Entity],
+    guide: BrandGuide,
+    *,
+    explain: Explainer = _no_words,
+) -> list[Finding]:
+    """Policy findings for one document (plain-text coordinates)."""
+    own = {n.casefold() for n in (guide.name, *guide.brand_names) if n}
+    own |= {p.name.casefold() for p in guide.products}
+    advice = dict(DEFAULT_ADVICE)
+    custom = guide.voice.advice
+    link = guide.link_for("voice", "tone")
+    out: list[Finding] = []
+    counts: dict[str, int] = {}
+
+    def add(rule: str, category: Category, i: int, what: str, score: str, conf: float) -> None:
+        if counts.get(rule, 0) >= MAX_PER_RULE:
+            return
+        counts[rule] = counts.get(rule, 0) + 1
+        s = sentences[i]
+        tip = custom or advice[rule]
+        out.append(
+            Finding(
+                rule_id=rule,
+                category=category.value,
+                severity=Severity.WARNING,
+                message=f"{what} (confidence {conf:.2f}){_drivers(explain(i, score))}. {tip}.",
+                span=s.span,
+                matched=s.span.slice(text),
+                link=link,
+                action="edit",
+            )
+        )
+
+    for i, s in enumerate(sentences):
+        others = [
+            e
+            for e in entities
+            if s.span.start <= e.span.start
+            and e.span.end <= s.span.end
+            and e.label in OTHER_KINDS
+            and e.text.casefold() not in own
+        ]
+        neg = float(s.sentiment.get("negative", 0.0))
+        dis = float(s.safety.get("disparage", 0.0))
+        if dis >= DISPARAGE_MIN or (
+            others and dis >= DISPARAGE_WITH_ENTITY_MIN and neg >= NEGATIVE_WITH_ENTITY_MIN
+        ):
+            who = f"“{others[0].text}”" if others else "another company"
+            add(
+                RULE_DISPARAGING,
+                Category.SENTIMENT,
+                i,
+                f"This sentence disparages {who}",
+                "disparage",
+                max(dis, neg if others else 0.0),
+            )
+        scold = float(s.safety.get("scold", 0.0))
+        if scold >= SCOLD_MIN:
+            add(
+                RULE_BLAME,
+                Category.SENTIMENT,
+                i,
+                "This sentence blames or scolds the reader",
+                "scold",
+                scold,
+            )
+        off = float(s.safety.get("offensive", 0.0))
+        if off >= OFFENSIVE_MIN:
+            add(
+                RULE_OFFENSIVE,
+                Category.TONE,
+                i,
+                "This sentence reads as hostile, offensive or profane",
+                "offensive",
+                off,
+            )
+        sar = float(s.safety.get("sarcasm", 0.0))
+        if sar >= SARCASM_MIN:
+            add(RULE_SARCASM, Category.TONE, i, "This sentence reads as sarcastic", "sarcasm", sar)
+
+    out.sort(key=lambda f: (f.span.start, f.rule_id))
+    return out

@@ -1,0 +1,338 @@
+"""``extends: spelling`` — words that no Hunspell dictionary knows (Vale's ``spelling`` check).
+
+As in Vale (``internal/check/spelling.go``): a block is split into words by Vale's word
+tokenizer; a word is skipped by the default filters (camelCase, trailing capitals, anything but
+letters / ``_`` / ``'``) unless ``custom: true``, by each regex in ``filters``, by the accepted
+vocabulary (whole words, case-insensitive) and by accepted multi-word phrases; what is left is
+flagged when no dictionary knows it.
+
+Dictionaries: ``aff`` + ``dic`` paths; else ``dictionaries`` (names looked up in ``dicpath`` or
+``StylesPath/config/dictionaries``, then ``$DICPATH``), plus the default en_US one when none is
+named or ``append: true``. ``Vale.Spelling`` uses the default plus every dictionary in
+``StylesPath/config/dictionaries`` and the word lists in ``StylesPath/config/ignore``; other
+rules read the word lists named by ``ignore``. Paths resolve once the linter calls
+``configure``; the dictionaries load on first use (and are cached per file).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from analyzers.hunspell import (
+    Checker,
+    Dictionary,
+    DictionaryError,
+    default_dictionary,
+    find_dictionary,
+)
+from analyzers.rules.base import (
+    BaseRule,
+    FileState,
+    Match,
+    RuleError,
+    ScopedBlock,
+    compile_pattern,
+    format_message,
+    go_pattern,
+    phrase_pattern,
+)
+
+log = logging.getLogger(__name__)
+
+DICT_DIR = Path("config") / "dictionaries"
+IGNORE_DIR = Path("config") / "ignore"
+
+# Vale's IterTokenizer (internal/nlp): whitespace runs, then leading / trailing punctuation off
+_PREFIXES = ("$", "(", '"', "[", "'")
+_SUFFIXES = (",", ")", '"', "]", "!", ";", ".", "?", ":", "'")
+_SPECIAL = regex.compile(r"(?:[A-Za-z]\.){2,}$|^[A-Z][a-z]{1,3}\.$")
+_SANITIZE = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}
+
+
+def _sanitize(text: str) -> str:
+    for old, new in _SANITIZE.items():
+        text = text.replace(old, new)
+    return text.replace("&rsquo;", "'")
+
+
+def _has_letter(token: str) -> bool:
+    return any(unicodedata.category(c).startswith("L") for c in token)
+
+
+def _split(token: str) -> list[str]:
+    out: list[str] = []
+    last = -1
+    while token and len(token) != last:
+        if _SPECIAL.search(token):
+            if _has_letter(token):
+                out.append(token)
+            break
+        last = len(token)
+        if token.startswith(_PREFIXES):
+            token = token[1:]
+        elif token.endswith(_SUFFIXES):
+            token = token[:-1]
+        elif _has_letter(token):
+            out.append(token)
+    return out
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _WARNED:
+        _WARNED.add(message)
+        log.warning(message)
+
+
+def words_with_offsets(text: str) -> list[tuple[str, int]]:
+    """Vale's ``WordTokenizer.TokenizeWithOffsets``: each word and its offset in ``text``."""
+    out: list[tuple[str, int]] = []
+    for run in regex.finditer(r"\S+", text):
+        span = run.group()
+        clean = _sanitize(span)
+        for tok in _split(clean):
+            # curly quotes sanitize to straight ones of the same length: find the word there
+            at = span.find(tok)
+            at = at if at >= 0 else clean.find(tok)
+            if at >= 0:
+                out.append((tok, run.start() + at))
+    return out
+
+
+def _camel(word: str) -> bool:
+    return regex.search(r"[A-Z][a-z]+[A-Z]+\w+", word) is not None
+
+
+def skipped_by_default(word: str) -> bool:
+    """Vale's default filters: not only letters / ``_`` / ``'``, trailing capital, camelCase."""
+    if any(not (unicodedata.category(c).startswith("L") or c in "_'") for c in word):
+        return True
+    return (word[-1:].isupper()) or _camel(word)
+
+
+class Spelling(BaseRule):
+    extends = "spelling"
+    keys = frozenset(
+        {
+            "dictionaries",
+            "dicpath",
+            "filters",
+            "ignore",
+            "custom",
+            "append",
+            "threshold",
+            "ignorecase",
+            "exceptions",
+            "aff",
+            "dic",
+        }
+    )
+
+    def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
+        super().__init__(name, data, source=source)
+        f = self.fields
+        if not self.message:
+            self.message = "Did you really mean '%s'?"
+        self.filters = [
+            compile_pattern(p, source=source, rule=name, key="filters")
+            for p in f.strings("filters")
+        ]
+        self.ignore = f.strings("ignore")
+        self.dictionaries = f.strings("dictionaries")
+        self.dicpath = f.text("dicpath")
+        self.aff = f.text("aff")
+        self.dic = f.text("dic")
+        self.custom = f.flag("custom")
+        self.append = f.flag("append")
+        self.exceptions = f.strings("exceptions")
+        self._except: regex.Pattern[str] | None = None
+        self._phrases: regex.Pattern[str] | None = None
+        self._styles: Path | None = None
+        self._cwd = Path.cwd()
+        self._checker: Checker | None = None
+        self._words: list[str] = []
+        self.suggest = False  # also offer close dictionary words (the brand review does)
+        self.unavailable: str | None = None  # why this rule cannot check (no dictionary)
+        self.accept([])
+
+    # -- configuration --------------------------------------------------------------------
+    def configure(self, styles_path: Path | None, cwd: Path | None = None) -> None:
+        """Where relative dictionary / ignore paths resolve (Vale's StylesPath and cwd)."""
+        self._styles = styles_path
+        self._cwd = cwd or Path.cwd()
+        self._checker = None
+
+    def add_words(self, words: Sequence[str]) -> None:
+        """Words every dictionary of this rule accepts (product names, accepted terms)."""
+        self._words.extend(words)
+        if self._checker is not None:
+            self._checker.add_words(words)
+
+    def accept(self, terms: Sequence[str]) -> None:
+        parts = []
+        for term in [*self.exceptions, *terms]:
+            if not term:
+                continue
+            if not term.startswith(r"\b") and not term.endswith(r"\b"):
+                term = rf"\b{term}\b"
+            parts.append(term)
+        self._except = None
+        if parts:
+            try:
+                self._except = regex.compile("(?i)" + go_pattern("|".join(parts)))
+            except (regex.error, ValueError):
+                escaped = [rf"\b{regex.escape(t.strip(chr(92) + 'b'))}\b" for t in parts]
+                self._except = regex.compile("(?i)" + "|".join(escaped))
+        self._phrases = phrase_pattern(terms, True) if self.vocab else None
+
+    def checker(self) -> Checker:
+        """The dictionaries and word lists, loaded on first use; ``RuleError`` if missing."""
+        if self._checker is None:
+            try:
+                self._checker = self._build()
+            except DictionaryError as exc:
+                raise RuleError(f"{self.source}: rule {self.name}: {exc}") from None
+            self._checker.add_words(self._words)
+        return self._checker
+
+    def _dict_roots(self) -> list[Path]:
+        roots: list[Path] = []
+        if self.dicpath:
+            for cand in (
+                Path(self.dicpath),
+                *((self._styles / self.dicpath,) if self._styles else ()),
+                self._cwd / self.dicpath,
+            ):
+                if cand.is_dir():
+                    roots.append(cand)
+                    break
+            else:
+                raise DictionaryError(f"unable to resolve dicpath {self.dicpath!r}")
+        elif self._styles is not None:
+            roots.append(self._styles / DICT_DIR)
+        roots.extend(Path(p) for p in os.environ.get("DICPATH", "").split(os.pathsep) if p)
+        return roots
+
+    def _asset(self, name: str) -> Path:
+        p = Path(name)
+        cands: list[Path] = [p]
+        if self._styles is not None:
+            cands += [self._styles / p, self._styles / DICT_DIR / p]
+        return next((c for c in cands if c.is_file()), p)
+
+    def _build(self) -> Checker:
+        if self.aff and self.dic:
+            aff, dic = self._asset(self.aff), self._asset(self.dic)
+            if aff.is_file() and dic.is_file():
+                return Checker([Dictionary.from_files(aff, dic)])
+        dicts: list[Dictionary] = []
+        roots = self._dict_roots()
+        for dname in self.dictionaries:
+            found = find_dictionary(dname, roots)
+            if found is None:
+                where = [str(r) for r in roots]
+                raise DictionaryError(f"dictionary '{dname}' not found in {where}")
+            dicts.append(Dictionary.from_files(*found))
+        if not dicts or self.append:
+            try:
+                default = default_dictionary()
+            except DictionaryError as exc:
+                # Vale always has its built-in en_US; without an installed one, this rule
+                # reports nothing rather than failing every other rule of the run
+                self.unavailable = str(exc)
+                _warn_once(f"{self.name} reports nothing: {exc}")
+                return Checker()
+            dicts.append(Dictionary.from_files(*default))
+        if self.name == "Vale.Spelling" and self._styles is not None and not self.dictionaries:
+            for dic in sorted((self._styles / DICT_DIR).glob("*.dic")):
+                if dic.with_suffix(".aff").is_file():
+                    dicts.append(Dictionary.from_files(dic.with_suffix(".aff"), dic))
+        checker = Checker(dicts)
+        if self.name == "Vale.Spelling":
+            if self._styles is not None and (self._styles / IGNORE_DIR).is_dir():
+                for fp in sorted((self._styles / IGNORE_DIR).rglob("*")):
+                    if fp.is_file():
+                        checker.add_word_file(fp)
+        else:
+            for ignore in self.ignore:
+                cands = [Path(ignore), self._cwd / ignore]
+                if self._styles is not None:
+                    cands += [self._styles / ignore, self._styles / IGNORE_DIR / ignore]
+                for cand in cands:
+                    if cand.is_file():
+                        checker.add_word_file(cand)
+        return checker
+
+    # -- checking -------------------------------------------------------------------------
+    def misspelled(self, text: str) -> list[tuple[str, int, int]]:
+        """``(word, start, end)`` for each word of ``text`` that this rule flags."""
+        checker = self.checker()
+        if self.unavailable:
+            return []
+        if self._phrases is not None:
+            text = self._phrases.sub(lambda m: " " * len(m.group()), text)
+        out: list[tuple[str, int, int]] = []
+        for found, offset in words_with_offsets(text):
+            word = checker.convert(found)
+            if not self.custom and skipped_by_default(word):
+                continue
+            if any(f.search(word) for f in self.filters):
+                continue
+            if checker.spell(word):
+                continue
+            if self._except is not None and self._except.search(word):
+                continue
+            out.append((word, offset, offset + len(found)))
+        return out
+
+    def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
+        out = []
+        for word, start, end in self.misspelled(block.text):
+            hints = tuple(self.checker().suggest(word)) if self.suggest else ()
+            out.append(
+                Match(start, end, block.text[start:end], format_message(self.message, word), hints)
+            )
+        return out
+
+
+def brand_spelling_rule(
+    names: Sequence[str], accepted: Sequence[str], *, source: str = "<guide>"
+) -> Spelling | None:
+    """``Brand.Spelling``: en_US plus the guide's names and accepted vocabulary.
+
+    Brand / product / competitor names (each word of a multi-word name, in any casing and with
+    ``'s``) and preferred terms are dictionary words; the vocabulary's accepted terms are
+    exceptions as in Vale. A misspelled product name
+    is not in any of them, so it is flagged. ``None`` (with a logged warning) when no en_US
+    dictionary is installed: the review goes on without spelling.
+    """
+    try:
+        default_dictionary()
+    except DictionaryError as exc:
+        log.warning("spelling is off: %s", exc)
+        return None
+    rule = Spelling(
+        "Brand.Spelling",
+        {
+            "extends": "spelling",
+            "message": "'%s' is not in the dictionary or the brand guide; check its spelling.",
+            "level": "warning",
+        },
+        source=source,
+    )
+    words = {w for n in names for w in regex.findall(r"[\p{L}\p{M}_'’]+", n)}
+    # any casing (Brand.Products owns casing) and the possessive are spelled right too
+    forms = {f for w in words for f in (w, w.lower(), f"{w}'s", f"{w.lower()}'s")}
+    rule.add_words(sorted(forms))
+    rule.accept(list(accepted))
+    rule.suggest = True
+    return rule

@@ -1,0 +1,106 @@
+"""Findings by policy: disparaging, blaming, offensive and sarcastic sentences; plain bad news
+is not a finding; every finding names the words that drove it and the model's confidence."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from model_fakes import FakePredictor, doc, make_guide
+
+from analyzers.guide import Limits
+from analyzers.models.attribution import occlusion_words
+from analyzers.models.suite import EmbeddedModelSuite
+from analyzers.policy import (
+    RULE_BLAME,
+    RULE_DISPARAGING,
+    RULE_OFFENSIVE,
+    RULE_SARCASM,
+    SentenceEvidence,
+    policy_findings,
+)
+from analyzers.types import Entity, Span
+
+CALM = {"negative": 0.1, "neutral": 0.8, "positive": 0.1}
+NEG = {"negative": 0.9, "neutral": 0.08, "positive": 0.02}
+
+
+def run(text: str, **kw: object) -> list:
+    guide = kw.pop("guide", make_guide())
+    (out,) = EmbeddedModelSuite(FakePredictor()).analyze([doc(text)], guide)  # type: ignore[arg-type]
+    return [
+        f
+        for f in out.findings
+        if f.rule_id.split(".")[1] in {"Disparaging", "Blame", "Offensive", "Sarcasm", "Floor"}
+    ]
+
+
+def test_plain_bad_news_is_not_a_finding() -> None:
+    text = "The outage lasted two hours and the import failed for some teams. We are sorry."
+    assert run(text) == []
+    # even under a floor, when no sentence is confidently negative... here one is: one finding
+    floor = make_guide(limits=Limits(sentiment_floor=0.5))
+    assert [f.rule_id for f in run(text, guide=floor)] == ["Sentiment.Floor"]
+
+
+def test_each_policy_fires_with_words_and_confidence() -> None:
+    text = (
+        "Those clowns at Acme ship nothing. "
+        "If you were not so lazy this would work. "
+        "Damn, the release slipped. "
+        "Oh yeah, another outage, just what we needed."
+    )
+    found = run(text)
+    by_rule = {f.rule_id: f for f in found}
+    assert set(by_rule) == {RULE_DISPARAGING, RULE_BLAME, RULE_OFFENSIVE, RULE_SARCASM}
+    assert by_rule[RULE_DISPARAGING].matched == "Those clowns at Acme ship nothing."
+    assert "“Acme”" in by_rule[RULE_DISPARAGING].message
+    assert "driven by “clowns”" in by_rule[RULE_DISPARAGING].message
+    assert "confidence 0.90" in by_rule[RULE_DISPARAGING].message
+    assert "driven by “lazy”" in by_rule[RULE_BLAME].message
+    assert "driven by “Damn”" in by_rule[RULE_OFFENSIVE].message
+    assert by_rule[RULE_SARCASM].category == "tone"
+    for f in found:
+        assert text[f.span.start : f.span.end] == f.matched
+
+
+def test_negative_sentence_about_another_company_needs_some_disparagement() -> None:
+    guide = make_guide()
+    text = "Acme had an outage."
+    span = Span(0, len(text))
+    acme = Entity("Acme", "COMPETITOR", Span(0, 4), source="guide")
+    factual = SentenceEvidence(span, NEG, {"disparage": 0.1})
+    assert policy_findings(text, [factual], [acme], guide) == []
+    leaning = SentenceEvidence(span, NEG, {"disparage": 0.35})
+    (f,) = policy_findings(text, [leaning], [acme], guide)
+    assert f.rule_id == RULE_DISPARAGING
+    # without another organisation named, the lower bar does not apply
+    assert policy_findings(text, [leaning], [], guide) == []
+    # our own products and brand never count as "another company"
+    own = Entity("Brightwave", "ORG", Span(0, 4))
+    assert policy_findings(text, [leaning], [own], guide) == []
+
+
+def test_profile_advice_is_used() -> None:
+    guide = make_guide()
+    guide = replace(guide, voice=replace(guide.voice, advice="Acknowledge, explain, say what next"))
+    (f,) = run("Those clowns at Acme ship nothing.", guide=guide)
+    assert f.message.endswith("Acknowledge, explain, say what next.")
+
+
+def test_occlusion_names_the_words_that_raise_a_score() -> None:
+    p = FakePredictor()
+    assert occlusion_words(p, "The release was terrible for everyone.", "negative") == ["terrible"]
+    assert occlusion_words(p, "All good here.", "negative") == []
+    assert occlusion_words(p, "Hi", "negative") == []
+
+
+def test_tone_findings_name_the_words_that_drove_them() -> None:
+    from analyzers.guide import ToneTarget, Voice
+
+    guide = make_guide(voice=Voice(formality=ToneTarget(0.9, 0.1)))
+    (out,) = EmbeddedModelSuite(FakePredictor()).analyze(
+        [doc("We are gonna ship the update on Monday.")], guide
+    )
+    (f,) = [f for f in out.findings if f.rule_id == "Tone.Formality"]
+    assert "too casual" in f.message
+    assert f.message.endswith("driven by “gonna”.")

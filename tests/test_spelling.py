@@ -1,0 +1,204 @@
+"""Spelling: Hunspell dictionaries as Vale reads them, ``brandbot vale`` and the brand guide."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from analyzers import hunspell
+from analyzers.guide import load_guide
+from analyzers.hunspell import Checker, Dictionary, DictionaryError
+from analyzers.reviewer import compile_rules
+from analyzers.rules import load_rule, run_rules
+from analyzers.rules.spelling import Spelling, skipped_by_default, words_with_offsets
+from analyzers.text import to_plain
+
+AFF = """SET UTF-8
+ICONV 1
+ICONV ’ '
+BREAK 2
+BREAK 1
+BREAK -
+PFX U Y 1
+PFX U 0 un .
+SFX S Y 2
+SFX S y ies [^aeiou]y
+SFX S 0 s [^y]
+SFX D Y 1
+SFX D 0 ed/S .
+"""
+WORDS = "a alone and but in lives our the"
+DIC = "\n".join(["14", "cloud/S", "dashboard/S", "story/S", "done/U", "walk/D", "don't"])
+DIC += "\n" + "\n".join(WORDS.split()) + "\n"
+
+
+@pytest.fixture()
+def dict_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "dicts"
+    d.mkdir()
+    (d / "en_US.aff").write_text(AFF, encoding="utf-8")
+    (d / "en_US.dic").write_text(DIC, encoding="utf-8")
+    return d
+
+
+@pytest.fixture()
+def default_dict(dict_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BRANDBOT_DICTIONARY", str(dict_dir / "en_US.dic"))
+    return dict_dir
+
+
+def test_affixes_expand_as_vale_expands_them(dict_dir: Path) -> None:
+    d = Dictionary.from_files(dict_dir / "en_US.aff", dict_dir / "en_US.dic")
+    for word in ("clouds", "stories", "undone", "Dashboards", "walked", "walkeds", "2024", "0x1F"):
+        assert d.spell(word), word
+    for word in ("storys", "cloudz", "dashbord", "unwalk"):
+        assert not d.spell(word), word
+    assert d.spell("cloud-dashboard")  # BREAK on '-': both halves are words
+    assert not d.spell("cloud-dashbord")
+    assert d.convert("don’t") == "don't"
+
+
+def test_checker_word_lists_and_suggestions(dict_dir: Path, tmp_path: Path) -> None:
+    checker = Checker([Dictionary.from_files(dict_dir / "en_US.aff", dict_dir / "en_US.dic")])
+    words = tmp_path / "ignore.txt"
+    words.write_text("Zentrix\n", encoding="utf-8")
+    checker.add_word_file(words)
+    # as in Vale, a listed word is matched as written (a lower-case text word matches too)
+    assert checker.spell("Zentrix") and checker.spell("ZENTRIX".title())
+    assert not checker.spell("zentrix")
+    assert checker.suggest("dashbord") == ["dashboard", "dashboards"]
+    assert checker.suggest("Clowd")[0] == "Cloud"
+
+
+def test_missing_default_dictionary_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BRANDBOT_DICTIONARY", raising=False)
+    monkeypatch.delenv("DICPATH", raising=False)
+    monkeypatch.setattr(hunspell, "SYSTEM_DIRS", ())
+    with pytest.raises(DictionaryError, match="hunspell-en-us"):
+        hunspell.default_dictionary()
+
+
+def test_vale_tokenizer_and_default_filters() -> None:
+    text = '(Hello), "world"! Mr. e.g. don’t $5'
+    assert [w for w, _ in words_with_offsets(text)] == ["Hello", "world", "Mr.", "e.g.", "don't"]
+    assert [o for _, o in words_with_offsets(text)] == [1, 10, 18, 22, 27]
+    assert skipped_by_default("camelCaseWord") and skipped_by_default("API")
+    assert skipped_by_default("e.g.") and not skipped_by_default("dashbord")
+
+
+def test_spelling_rule_filters_vocabulary_and_phrases(default_dict: Path) -> None:
+    rule = load_rule("Test.Spell", {"extends": "spelling", "filters": ["[Zz]en\\w+"]})
+    assert isinstance(rule, Spelling)
+    rule.accept(["flooberg", "mea culpa"])
+    text = "A dashbord, a Zentrics cloud, flooberg and mea culpa but culpa alone."
+    assert [w for w, _, _ in rule.misspelled(text)] == ["dashbord", "culpa"]
+
+
+def test_spelling_rule_dictionaries_and_dicpath(dict_dir: Path, tmp_path: Path) -> None:
+    (dict_dir / "brand.aff").write_text("SET UTF-8\n", encoding="utf-8")
+    (dict_dir / "brand.dic").write_text("1\nZentrix\n", encoding="utf-8")
+    rule = load_rule(
+        "Test.Spell",
+        {"extends": "spelling", "dicpath": str(dict_dir), "dictionaries": ["brand"]},
+    )
+    assert isinstance(rule, Spelling)
+    rule.configure(None, tmp_path)
+    # only the named dictionary: 'cloud' is unknown without append
+    assert [w for w, _, _ in rule.misspelled("Zentrix cloud")] == ["cloud"]
+    appended = load_rule(
+        "Test.Spell",
+        {
+            "extends": "spelling",
+            "dicpath": str(dict_dir),
+            "dictionaries": ["brand"],
+            "append": True,
+        },
+    )
+    assert isinstance(appended, Spelling)
+    os.environ["BRANDBOT_DICTIONARY"] = str(dict_dir / "en_US.dic")
+    try:
+        assert appended.misspelled("Zentrix cloud") == []
+    finally:
+        del os.environ["BRANDBOT_DICTIONARY"]
+    missing = load_rule("Test.Spell", {"extends": "spelling", "dicpath": "nowhere"})
+    assert isinstance(missing, Spelling)
+    with pytest.raises(Exception, match="unable to resolve dicpath"):
+        missing.checker()
+
+
+def _vale(cwd: Path, *args: str) -> tuple[int, str]:
+    from bot.cli import main
+
+    out = io.StringIO()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["vale", "--output=line", "--sort", *args])
+    finally:
+        os.chdir(old)
+    return code, out.getvalue()
+
+
+def test_brandbot_vale_spell_checks_with_vocabularies(default_dict: Path, tmp_path: Path) -> None:
+    styles = tmp_path / "styles"
+    vocab = styles / "config" / "vocabularies" / "Brand"
+    vocab.mkdir(parents=True)
+    (vocab / "accept.txt").write_text("Zentrix\n", encoding="utf-8")
+    (vocab / "reject.txt").write_text("clowd\n", encoding="utf-8")
+    (tmp_path / ".vale.ini").write_text(
+        "StylesPath = styles\nVocab = Brand\n[*]\nBasedOnStyles = Vale\n", encoding="utf-8"
+    )
+    (tmp_path / "doc.md").write_text(
+        "# Zentrix clouds\n\nOur zentrix dashbord lives in the clowd.\n", encoding="utf-8"
+    )
+    code, out = _vale(tmp_path, "doc.md")
+    assert code == 1
+    assert out.splitlines() == [
+        "doc.md:3:5:Vale.Terms:Use 'Zentrix' instead of 'zentrix'.",
+        "doc.md:3:13:Vale.Spelling:Did you really mean 'dashbord'?",
+        "doc.md:3:35:Vale.Avoid:Avoid using 'clowd'.",
+        "doc.md:3:35:Vale.Spelling:Did you really mean 'clowd'?",
+    ]
+
+
+GUIDE = """
+name: Brightwave
+competitors:
+  - name: Acme
+products:
+  - name: Zentrix Cloud
+    aliases: [ZenCloud]
+preferred:
+  - preferred: sign in
+    variants: [login]
+vocabularies:
+  - vocab
+"""
+
+
+def test_brand_guide_spell_checks_names_and_vocabulary(default_dict: Path, tmp_path: Path) -> None:
+    (tmp_path / "vocab").mkdir()
+    (tmp_path / "vocab" / "accept.txt").write_text("flooberg\n", encoding="utf-8")
+    (tmp_path / "vocab" / "reject.txt").write_text("cloudz\n", encoding="utf-8")
+    guide_file = tmp_path / "guide.yml"
+    guide_file.write_text(GUIDE, encoding="utf-8")
+    guide = load_guide(guide_file)
+    rules = compile_rules(guide)
+    assert any(r.name == "Brand.Spelling" for r in rules)
+    text = (
+        "Brightwave stories: Zentrix Cloud walked, flooberg done, zentrix's Acme. "
+        "Zentriks clowd cloudz."
+    )
+    alerts = [a for a in run_rules(rules, to_plain(text)) if a.check == "Brand.Spelling"]
+    assert [a.matched for a in alerts] == ["Zentriks", "clowd", "cloudz"]
+    assert alerts[0].suggestions[0] == "Zentrix"
+    avoid = [a.matched for a in run_rules(rules, to_plain(text)) if a.check == "Vale.Avoid"]
+    assert avoid == ["cloudz"]
+
+    guide_file.write_text(GUIDE + "spelling: false\n", encoding="utf-8")
+    assert not any(r.name == "Brand.Spelling" for r in compile_rules(load_guide(guide_file)))

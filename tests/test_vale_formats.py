@@ -1,0 +1,171 @@
+"""``brandbot vale``: reStructuredText / AsciiDoc offsets, front matter, --filter, piped stdin."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzers.vale import converters
+from analyzers.vale.filter import FilterError, compile_filter, read_filter
+from analyzers.vale.frontmatter import front_matter_segments
+
+RULE = """extends: existence
+message: "'%s' left in text"
+level: error
+tokens:
+  - TODO
+"""
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    style = tmp_path / "styles" / "T"
+    style.mkdir(parents=True)
+    (style / "Todo.yml").write_text(RULE, encoding="utf-8")
+    (style / "Cap.yml").write_text(
+        "extends: capitalization\nmessage: \"'%s' should be in title case\"\n"
+        "level: warning\nscope: text.frontmatter.title\nmatch: $title\n",
+        encoding="utf-8",
+    )
+    (tmp_path / ".vale.ini").write_text(
+        "StylesPath = styles\n[*]\nBasedOnStyles = T\n", encoding="utf-8"
+    )
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def _vale(cwd: Path, *args: str, stdin: str | None = None) -> tuple[int, list[str]]:
+    from bot.cli import main
+
+    out = io.StringIO()
+    old_cwd, old_stdin = os.getcwd(), sys.stdin
+    os.chdir(cwd)
+    sys.stdin = io.StringIO(stdin if stdin is not None else "")
+    if stdin is None:
+        sys.stdin.isatty = lambda: True  # type: ignore[method-assign]
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["vale", "--output=line", "--sort", *args])
+    finally:
+        os.chdir(old_cwd)
+        sys.stdin = old_stdin
+    return code, out.getvalue().splitlines()
+
+
+RST = """Title TODO here
+===============
+
+Some *emphasised* text with ``TODO`` in code and a TODO in prose.
+
+.. vale off
+
+A TODO that is switched off.
+
+.. vale on
+
+.. code-block:: python
+
+   x = 1  # TODO in a Sphinx code block
+
+Last TODO.
+"""
+
+
+def test_rst_alerts_point_at_the_source(tmp_path: Path) -> None:
+    cwd = _project(tmp_path, {"doc.rst": RST})
+    code, lines = _vale(cwd, "doc.rst")
+    assert code == 1
+    assert lines == [
+        "doc.rst:1:7:T.Todo:'TODO' left in text",
+        "doc.rst:4:52:T.Todo:'TODO' left in text",
+        "doc.rst:16:6:T.Todo:'TODO' left in text",
+    ]
+
+
+@pytest.mark.skipif(shutil.which("asciidoctor") is None, reason="needs asciidoctor")
+def test_asciidoc_alerts_point_at_the_source(tmp_path: Path) -> None:
+    adoc = (
+        "= Doc TODO\n\nA `TODO` in code, a TODO in prose.\n\n"
+        "pass:[<!-- vale off -->]\n\nTODO off.\n"
+    )
+    cwd = _project(tmp_path, {"doc.adoc": adoc})
+    code, lines = _vale(cwd, "doc.adoc")
+    assert code == 1
+    assert lines == [
+        "doc.adoc:1:7:T.Todo:'TODO' left in text",
+        "doc.adoc:3:21:T.Todo:'TODO' left in text",
+    ]
+
+
+def test_missing_asciidoctor_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(converters.shutil, "which", lambda name: None)
+    cwd = _project(tmp_path, {"doc.adoc": "A TODO.\n"})
+    code, lines = _vale(cwd, "doc.adoc")
+    assert code == 2
+    assert "AsciiDoc needs asciidoctor, which is not installed" in "\n".join(lines)
+
+
+def test_front_matter_values_are_scoped_blocks(tmp_path: Path) -> None:
+    md = '---\ntitle: "my document"\ndescription: |\n  first line\n  TODO later\n---\n\n# Hi\n'
+    segs = front_matter_segments(md, ".md", frozenset())
+    assert {s.scope for s in segs} == {
+        "text.frontmatter.title.md",
+        "text.frontmatter.description.md",
+    }
+    desc = next(s for s in segs if "description" in s.scope)
+    assert desc.text == "first line\nTODO later"
+    assert md[desc.offsets[11] : desc.offsets[11] + 4] == "TODO"
+    assert front_matter_segments(md, ".mdx", frozenset({"frontmatter.title.mdx"}))[0].scope == (
+        "text.frontmatter.description.mdx"
+    )
+    cwd = _project(tmp_path, {"doc.md": md})
+    code, lines = _vale(cwd, "doc.md")
+    assert code == 1
+    assert lines == [
+        "doc.md:2:9:T.Cap:'my document' should be in title case",
+        "doc.md:5:3:T.Todo:'TODO' left in text",
+    ]
+
+
+def test_filter_expressions() -> None:
+    rule = {"Name": "demo.Cap", "Level": "error", "Extends": "capitalization", "Scope": ["text"]}
+    assert compile_filter(".Level in ['error', 'warning'] and .Name != 'demo.X'")(rule)
+    assert not compile_filter(".Extends in ['existence']")(rule)
+    assert compile_filter("not (.Level == 'suggestion') && .Name startsWith 'demo.'")(rule)
+    assert compile_filter("'text' in .Scope || false")(rule)
+    assert compile_filter(".Name matches '^demo\\\\.C'")(rule)
+    assert compile_filter(".Level not in ['suggestion']")(rule)
+    with pytest.raises(FilterError, match=r"unknown field \.Nme"):
+        compile_filter(".Nme == 'x'")(rule)
+    with pytest.raises(FilterError, match="ends early"):
+        compile_filter(".Name == ")(rule)
+    with pytest.raises(FilterError, match="unexpected"):
+        compile_filter(".Name === 'x'")
+
+
+def test_filter_cli_and_files(tmp_path: Path) -> None:
+    cwd = _project(tmp_path, {"doc.md": "# My title\n\nA TODO here.\n"})
+    (cwd / "only.expr").write_text(".Extends == 'capitalization'", encoding="utf-8")
+    assert read_filter("only.expr", cwd) == ".Extends == 'capitalization'"
+    code, lines = _vale(cwd, "--filter=.Name == 'T.Todo'", "doc.md")
+    assert lines == ["doc.md:3:3:T.Todo:'TODO' left in text"]
+    code, lines = _vale(cwd, "--filter=only.expr", "doc.md")
+    assert (code, lines) == (0, [])
+    code, lines = _vale(cwd, "--filter=missing.expr", "doc.md")
+    assert code == 2 and "failed to read filter 'missing.expr'" in "\n".join(lines)
+    code, lines = _vale(cwd, "--filter=.Level ==", "doc.md")
+    assert code == 2 and "--filter" in "\n".join(lines)
+
+
+def test_piped_stdin_is_linted_as_stdin_ext(tmp_path: Path) -> None:
+    cwd = _project(tmp_path, {})
+    code, lines = _vale(cwd, "--ext=.md", stdin="Some `TODO` code and a TODO.\n")
+    assert (code, lines) == (1, ["stdin.md:1:24:T.Todo:'TODO' left in text"])

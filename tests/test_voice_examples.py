@@ -1,0 +1,55 @@
+"""The guide's own voice examples through the whole reviewer, on the real embedded models.
+
+Every off-voice example in the example guide's voice section must get a tone finding (the
+example that used to score 87 Pass with tone 100 lost its tone findings to a sentiment finding
+on the same sentence), and no on-voice example may get one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzers.guide import default_guide_path, load_guide
+from analyzers.reviewer import Reviewer
+from analyzers.types import Category, Draft, Verdict
+
+pytestmark = pytest.mark.models
+pytest.importorskip("analyzers.models.predictor", reason="the embedded predictor is not built yet")
+
+GUIDE = load_guide(default_guide_path())
+
+
+@pytest.fixture(scope="module")
+def reviewer() -> Reviewer:
+    from analyzers.models.suite import load_default_suite
+
+    return Reviewer(GUIDE, load_default_suite())
+
+
+def test_every_off_voice_example_gets_a_tone_finding(reviewer: Reviewer) -> None:
+    examples = GUIDE.voice.off_voice
+    assert len(examples) >= 5
+    reviews = reviewer.review([Draft(t) for t in examples])
+    missing = [
+        r.draft.text for r in reviews if not any(f.category == Category.TONE for f in r.findings)
+    ]
+    assert missing == []
+    for r in reviews:
+        assert r.category_scores["tone"] < 100
+
+
+def test_the_disparaging_example_no_longer_passes(reviewer: Reviewer) -> None:
+    text = "Honestly, other lighting brands are garbage and their customers are suckers."
+    review = reviewer.review_one(Draft(text))
+    rules = {f.rule_id for f in review.findings}
+    assert {"Tone.VoiceMatch", "Tone.AvoidEmotion"} <= rules
+    assert review.verdict is not Verdict.PASS
+
+
+def test_no_on_voice_example_gets_a_tone_finding(reviewer: Reviewer) -> None:
+    reviews = reviewer.review([Draft(t) for t in GUIDE.voice.on_voice])
+    flagged = {
+        r.draft.text: [f.rule_id for f in r.findings if f.category == Category.TONE]
+        for r in reviews
+    }
+    assert {t: rules for t, rules in flagged.items() if rules} == {}

@@ -1,0 +1,180 @@
+"""Frozen sentence features for training and measuring the sentence heads.
+
+    python -m training.features [--sets NAME,...] [--precision int8|fp32]
+
+Runs the shipped encoder exactly as the bot serves it (int8 W8A8 on CPU by default) and stores,
+per data set, the mean-pooled vector that every sentence head reads (captured at the heads'
+input), with the texts and labels: ``training/out/feats/<set>-<precision>.npz`` (never
+committed). The heads trained on these features (``training/sentence_heads.py``) therefore see
+at training time the same inputs they see in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from analyzers.engine import default_threads
+from analyzers.models.datasets import read_goemotions, read_sst2, read_tweets
+from analyzers.paths import shared_dir
+
+OUT = Path("training/out/feats")
+SEED = 13
+LABELS3 = ("negative", "neutral", "positive")
+
+# GoEmotions -> sentiment, the grouping of the GoEmotions paper (ambiguous emotions are dropped)
+GE_POSITIVE = {
+    "admiration", "amusement", "approval", "caring", "desire", "excitement", "gratitude", "joy",
+    "love", "optimism", "pride", "relief",
+}  # fmt: skip
+GE_NEGATIVE = {
+    "anger", "annoyance", "disappointment", "disapproval", "disgust", "embarrassment", "fear",
+    "grief", "nervousness", "remorse", "sadness",
+}  # fmt: skip
+
+Rows = list[tuple[str, int]]
+
+
+def _data() -> Path:
+    return shared_dir() / "data"
+
+
+def _tweeteval(task: str, split: str) -> Rows:
+    folder = _data() / "tweeteval" / task
+    texts = (folder / f"{split}_text.txt").read_text(encoding="utf-8").split("\n")
+    labels = (folder / f"{split}_labels.txt").read_text(encoding="utf-8").split()
+    texts = texts[: len(labels)]
+    return [(t.strip(), int(y)) for t, y in zip(texts, labels, strict=True)]
+
+
+def _sst2(part: str) -> Rows:
+    from training.data import sst2_holdout
+
+    rows = read_sst2(_data() / "sst2" / "train.tsv")
+    train, hold, _ = sst2_holdout(rows)
+    if part == "hold":  # the held-out phrases of >= 5 words (docs/models.md's SST-2 figure)
+        return [(rows[i][0], rows[i][1] * 2) for i in hold if len(rows[i][0].split()) >= 5]
+    keep = [i for i in train if len(rows[i][0].split()) >= 3]
+    random.Random(SEED).shuffle(keep)
+    return [(rows[i][0], rows[i][1] * 2) for i in keep[:30000]]  # 0 -> negative, 1 -> positive
+
+
+def _tweets(part: str) -> Rows:
+    from training.data import TWEET_HOLDOUT, tweets_path
+
+    tw = read_tweets(tweets_path())
+    order = list(range(len(tw)))
+    random.Random(SEED).shuffle(order)
+    n_hold = int(len(tw) * TWEET_HOLDOUT)
+    hold = sorted(order[:n_hold])
+    if part == "hold":
+        return [tw[i] for i in hold]
+    held = {tw[i][0] for i in hold}
+    return [tw[i] for i in sorted(order[n_hold:]) if tw[i][0] not in held]
+
+
+def _goemotions(split: str) -> Rows:
+    from analyzers.models.heads import GOEMOTIONS_LABELS
+
+    out: Rows = []
+    for text, ids in read_goemotions(_data() / "goemotions" / f"{split}.tsv"):
+        names = {GOEMOTIONS_LABELS[i] for i in ids}
+        pos, neg = bool(names & GE_POSITIVE), bool(names & GE_NEGATIVE)
+        if names == {"neutral"}:
+            out.append((text, 1))
+        elif pos and not neg:
+            out.append((text, 2))
+        elif neg and not pos:
+            out.append((text, 0))
+    return out
+
+
+def _realcopy() -> Rows:
+    out: Rows = []
+    path = _data() / "realcopy-dev" / "dev.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        for s in row["sentences"]:
+            out.append((row["text"][s["start"] : s["end"]], LABELS3.index(s["sentiment"])))
+    return out
+
+
+def _companycopy() -> Rows:
+    path = Path("training/data/companycopy.tsv")
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            (r["text"], LABELS3.index(r["sentiment"]))
+            for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        ]
+
+
+SETS: dict[str, Callable[[], Rows]] = {
+    "realcopy": _realcopy,
+    "te_sent_val": lambda: _tweeteval("sentiment", "val"),
+    "te_off_train": lambda: _tweeteval("offensive", "train"),
+    "te_off_val": lambda: _tweeteval("offensive", "val"),
+    "te_irony_train": lambda: _tweeteval("irony", "train"),
+    "te_irony_val": lambda: _tweeteval("irony", "val"),
+    "sst2_train": lambda: _sst2("train"),
+    "sst2_hold": lambda: _sst2("hold"),
+    "tw_train": lambda: _tweets("train"),
+    "tw_hold": lambda: _tweets("hold"),
+    "ge_train": lambda: _goemotions("train"),
+    "ge_dev": lambda: _goemotions("dev"),
+    "companycopy": _companycopy,
+}
+
+
+def load_predictor(precision: str) -> object:
+    from analyzers.serving import load_predictor_backend
+
+    backend = load_predictor_backend(precision=precision, device="cpu")
+    return backend.predictor
+
+
+def pooled_features(predictor: object, texts: list[str]) -> np.ndarray:
+    """The vector the sentence heads read, for every text (captured at the heads' input)."""
+    model = predictor.model  # type: ignore[attr-defined]
+    grabbed: list[torch.Tensor] = []
+    hook = model.heads.sentiment.register_forward_pre_hook(
+        lambda _m, inputs: grabbed.append(inputs[0].detach().float().cpu())
+    )
+    try:
+        for s in range(0, len(texts), 512):
+            predictor.raw(texts[s : s + 512])  # type: ignore[attr-defined]
+    finally:
+        hook.remove()
+    return torch.cat(grabbed).numpy() if grabbed else np.zeros((0, 384), np.float32)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sets", default=",".join(SETS))
+    ap.add_argument("--precision", default="int8")
+    ap.add_argument("--limit", type=int, default=0, help="a seeded sample of at most N rows a set")
+    args = ap.parse_args()
+    torch.set_num_threads(default_threads())
+    OUT.mkdir(parents=True, exist_ok=True)
+    predictor = load_predictor(args.precision)
+    for name in args.sets.split(","):
+        path = OUT / f"{name}-{args.precision}.npz"
+        rows = SETS[name]()
+        if args.limit and len(rows) > args.limit:
+            rows = random.Random(SEED).sample(rows, args.limit)
+        t0 = time.time()
+        texts = [t for t, _ in rows]
+        x = pooled_features(predictor, texts)
+        np.savez(path, x=x.astype(np.float32), y=np.array([y for _, y in rows]), text=texts)
+        print(f"{name}: {len(rows)} rows in {time.time() - t0:.0f}s -> {path}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

