@@ -4,8 +4,13 @@ Bad news reported plainly is not a finding. These are (each one per sentence, wi
 that drove it and the model's confidence):
 
 * ``Sentiment.Disparaging`` — a sentence that belittles or snipes at a competitor, vendor or
-  another company. Evidence: the safety head's ``disparage`` probability, or a confidently
-  negative sentence that names another organisation or product and leans that way.
+  another company: the safety head's ``disparage`` probability is at least 0.75 (sniping inside
+  praise of our own product reads positive), or it and the sentence's negative probability are
+  both at least 0.5 (the head alone false-alarms on enthusiastic copy that
+  names other companies; a factual negative sentence about another company is not enough), or
+  the sentence names another organisation or product, reads negative at 0.6+ and the head
+  leans that way (0.3+). The finding names the other organisation or product when the entity
+  analysis found one.
 * ``Sentiment.Blame`` — blaming, scolding or belittling the reader, users or customers.
 * ``Tone.Offensive`` — hostile, offensive or profane language.
 * ``Tone.Sarcasm`` — sarcasm or irony, which reads as contempt in brand copy.
@@ -35,9 +40,11 @@ RULE_OFFENSIVE = "Tone.Offensive"
 RULE_SARCASM = "Tone.Sarcasm"
 
 # decision thresholds on the calibrated head probabilities (see the module docstring)
-DISPARAGE_MIN = 0.5
-DISPARAGE_WITH_ENTITY_MIN = 0.3  # lower bar when the sentence names another organisation ...
-NEGATIVE_WITH_ENTITY_MIN = 0.8  # ... and reads confidently negative
+DISPARAGE_CLEAR = 0.75  # the safety head alone, when it is this sure
+DISPARAGE_MIN = 0.5  # the safety head's disparage probability ...
+DISPARAGE_NEGATIVE_MIN = 0.5  # ... and the sentence must read negative too; or, when the
+NAMED_DISPARAGE_MIN = 0.3  # sentence names another organisation or product, a lower lean
+NAMED_NEGATIVE_MIN = 0.6  # with a clearer negative reading
 SCOLD_MIN = 0.5
 OFFENSIVE_MIN = 0.6
 SARCASM_MIN = 0.8
@@ -121,8 +128,8 @@ def policy_findings(
         ]
         neg = float(s.sentiment.get("negative", 0.0))
         dis = float(s.safety.get("disparage", 0.0))
-        if dis >= DISPARAGE_MIN or (
-            others and dis >= DISPARAGE_WITH_ENTITY_MIN and neg >= NEGATIVE_WITH_ENTITY_MIN
+        if (dis >= DISPARAGE_CLEAR or (dis >= DISPARAGE_MIN and neg >= DISPARAGE_NEGATIVE_MIN)) or (
+            others and dis >= NAMED_DISPARAGE_MIN and neg >= NAMED_NEGATIVE_MIN
         ):
             who = f"“{others[0].text}”" if others else "another company"
             add(
@@ -131,7 +138,7 @@ def policy_findings(
                 i,
                 f"This sentence disparages {who}",
                 "disparage",
-                max(dis, neg if others else 0.0),
+                dis,
             )
         scold = float(s.safety.get("scold", 0.0))
         if scold >= SCOLD_MIN:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from analyzers.guide import BrandGuide
 
 LABELS = ("negative", "neutral", "positive")
-MIN_CONFIDENCE = 0.6  # chosen on realcopy-dev with the calibrated model (docs/models.md)
+MIN_CONFIDENCE = 0.5  # chosen on realcopy-dev with the calibrated model (docs/models.md)
 STRONGLY_NEGATIVE_POLARITY = -0.5
 STRONGLY_NEGATIVE_CONFIDENCE = 0.6
 RULE_FLOOR = "Sentiment.Floor"

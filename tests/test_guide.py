@@ -83,7 +83,10 @@ def test_example_guide_loads_completely(example: BrandGuide) -> None:
     assert isinstance(g.voice.formality, ToneTarget) and 0 <= g.voice.formality.target <= 1
     assert set(g.voice.emotions) <= set(EMOTION_GROUPS)
     assert g.limits.readability_grade and g.limits.max_sentence_words
-    assert g.limits.max_exclamations is not None and g.limits.sentiment_floor is not None
+    assert g.limits.max_exclamations is not None and g.limits.sentiment_floor is None
+    # the floor is set only where copy must not read negative
+    assert g.with_profile("launch").limits.sentiment_floor is not None
+    assert g.with_profile("incident").voice.advice.startswith("Acknowledge")
     assert g.thresholds.alert_score < g.thresholds.pass_score
     assert set(g.weights) == {c.value for c in Category}
     assert any(c.term == "#1" for c in g.claims)

@@ -34,7 +34,25 @@ def test_sentiment_on_clear_cases(suite: EmbeddedModelSuite) -> None:
     assert happy.sentiment is not None and happy.sentiment.label == "positive"
     assert sad.sentiment is not None and sad.sentiment.label == "negative"
     assert is_strongly_negative(sad.sentiment)
-    assert [f.rule_id for f in sad.findings if f.category == "sentiment"] == ["Sentiment.Floor"]
+    # bad news reported plainly is not a finding under the base guide ...
+    assert [f.rule_id for f in sad.findings if f.category == "sentiment"] == []
+    # ... but launch copy must not read negative
+    (launch,) = suite.analyze([doc(texts[1])], GUIDE.with_profile("launch"))
+    assert [f.rule_id for f in launch.findings if f.category == "sentiment"] == ["Sentiment.Floor"]
+
+
+def test_policy_findings_on_clear_cases(suite: EmbeddedModelSuite) -> None:
+    texts = [
+        "Unlike those clowns at Brightline, we actually ship lighting that works.",
+        "Honestly, if you had read the manual you would not be in this mess.",
+        "Our new scenes dim the lights when rooms are empty and save energy.",
+        "The outage lasted two hours and some customers could not sign in.",
+    ]
+    outs = suite.analyze([doc(t) for t in texts], GUIDE)
+    rules = [{f.rule_id for f in o.findings if f.category in ("sentiment", "tone")} for o in outs]
+    assert "Sentiment.Disparaging" in rules[0]
+    assert "Sentiment.Blame" in rules[1]
+    assert rules[2] == set() and not {"Sentiment.Disparaging", "Sentiment.Blame"} & rules[3]
 
 
 def test_entities_from_the_model_and_the_guide(suite: EmbeddedModelSuite) -> None:

@@ -44,7 +44,7 @@ def test_plain_bad_news_is_not_a_finding() -> None:
 
 def test_each_policy_fires_with_words_and_confidence() -> None:
     text = (
-        "Those clowns at Acme ship nothing. "
+        "Those clowns at Acme ship broken junk. "
         "If you were not so lazy this would work. "
         "Damn, the release slipped. "
         "Oh yeah, another outage, just what we needed."
@@ -52,7 +52,7 @@ def test_each_policy_fires_with_words_and_confidence() -> None:
     found = run(text)
     by_rule = {f.rule_id: f for f in found}
     assert set(by_rule) == {RULE_DISPARAGING, RULE_BLAME, RULE_OFFENSIVE, RULE_SARCASM}
-    assert by_rule[RULE_DISPARAGING].matched == "Those clowns at Acme ship nothing."
+    assert by_rule[RULE_DISPARAGING].matched == "Those clowns at Acme ship broken junk."
     assert "“Acme”" in by_rule[RULE_DISPARAGING].message
     assert "driven by “clowns”" in by_rule[RULE_DISPARAGING].message
     assert "confidence 0.90" in by_rule[RULE_DISPARAGING].message
@@ -63,27 +63,28 @@ def test_each_policy_fires_with_words_and_confidence() -> None:
         assert text[f.span.start : f.span.end] == f.matched
 
 
-def test_negative_sentence_about_another_company_needs_some_disparagement() -> None:
+def test_disparaging_needs_the_head_and_a_negative_reading() -> None:
     guide = make_guide()
     text = "Acme had an outage."
     span = Span(0, len(text))
     acme = Entity("Acme", "COMPETITOR", Span(0, 4), source="guide")
     factual = SentenceEvidence(span, NEG, {"disparage": 0.1})
-    assert policy_findings(text, [factual], [acme], guide) == []
-    leaning = SentenceEvidence(span, NEG, {"disparage": 0.35})
-    (f,) = policy_findings(text, [leaning], [acme], guide)
-    assert f.rule_id == RULE_DISPARAGING
-    # without another organisation named, the lower bar does not apply
-    assert policy_findings(text, [leaning], [], guide) == []
-    # our own products and brand never count as "another company"
+    assert policy_findings(text, [factual], [acme], guide) == []  # bad news about a company
+    upbeat = SentenceEvidence(span, CALM, {"disparage": 0.7})
+    assert policy_findings(text, [upbeat], [acme], guide) == []  # the head alone is not enough
+    sniping = SentenceEvidence(span, NEG, {"disparage": 0.7})
+    (f,) = policy_findings(text, [sniping], [acme], guide)
+    assert f.rule_id == RULE_DISPARAGING and "“Acme”" in f.message
+    # our own products and brand are never "another company"
     own = Entity("Brightwave", "ORG", Span(0, 4))
-    assert policy_findings(text, [leaning], [own], guide) == []
+    (f,) = policy_findings(text, [sniping], [own], guide)
+    assert "another company" in f.message
 
 
 def test_profile_advice_is_used() -> None:
     guide = make_guide()
     guide = replace(guide, voice=replace(guide.voice, advice="Acknowledge, explain, say what next"))
-    (f,) = run("Those clowns at Acme ship nothing.", guide=guide)
+    (f,) = run("Those clowns at Acme ship broken junk.", guide=guide)
     assert f.message.endswith("Acknowledge, explain, say what next.")
 
 

@@ -190,21 +190,33 @@ def sentiment_report(model: nn.Module, temp: float, tau: float) -> dict[str, Any
     return out
 
 
-def train_sentiment(args: argparse.Namespace, company_train: np.ndarray | None) -> nn.Module:
+def tweeteval_split() -> tuple[np.ndarray, np.ndarray]:
+    """TweetEval sentiment validation: a seeded two thirds train, one third is held out."""
+    idx = np.arange(len(load("te_sent_val")["y"]))
+    np.random.default_rng(SEED).shuffle(idx)
+    cut = len(idx) * 2 // 3
+    return np.sort(idx[:cut]), np.sort(idx[cut:])
+
+
+def train_sentiment(args: argparse.Namespace) -> nn.Module:
     xs, ys, ws = [], [], []
-    weights = {"sst2_train": args.w_sst2, "tw_train": args.w_tw, "ge_train": args.w_ge}
-    for name, wgt in weights.items():
+    per_source = {"sst2_train": args.w_sst2, "tw_train": args.w_tw, "ge_train": args.w_ge}
+    for name, wgt in per_source.items():
         if wgt <= 0:
             continue
         d = load(name)
         xs.append(d["x"])
         ys.append(d["y"])
         ws.append(np.full(len(d["y"]), wgt / len(d["y"]) * 10000, dtype=np.float32))
-    if company_train is not None and args.w_company > 0:
-        d = load("companycopy")
-        xs.append(d["x"][company_train])
-        ys.append(d["y"][company_train])
-        ws.append(np.full(len(company_train), args.w_company, dtype=np.float32))
+    per_row = {"companycopy": (args.w_company, None), "te_sent_val": (args.w_te, 0)}
+    for name, (wgt, part) in per_row.items():
+        if wgt <= 0:
+            continue
+        d = load(name)
+        rows = np.arange(len(d["y"])) if part is None else tweeteval_split()[part]
+        xs.append(d["x"][rows])
+        ys.append(d["y"][rows])
+        ws.append(np.full(len(rows), wgt, dtype=np.float32))
     return fit_linear(
         np.concatenate(xs),
         np.concatenate(ys),
@@ -215,30 +227,91 @@ def train_sentiment(args: argparse.Namespace, company_train: np.ndarray | None) 
     )
 
 
+def safety_data(company_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, mask, weight): OLID teaches ``offensive``, irony ``sarcasm``, company copy all."""
+    off, ir, cc = load("te_off_train"), load("te_irony_train"), load("companycopy")
+    flags = company_flags()[company_rows]
+    x = np.concatenate([off["x"], ir["x"], cc["x"][company_rows]])
+    y = np.zeros((len(x), len(SAFETY_LABELS)), np.float32)
+    m = np.zeros_like(y)
+    a, b = len(off["y"]), len(off["y"]) + len(ir["y"])
+    y[:a, 0], m[:a, 0] = off["y"], 1
+    y[a:b, 1], m[a:b, 1] = ir["y"], 1
+    y[b:], m[b:] = flags, 1
+    w = np.ones(len(x), np.float32)
+    w[b:] = 5.0
+    return x, y, m, w
+
+
+def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
+    """The safety head, and each label's threshold: the one in [0.3, 0.9] that maximises F1 on
+    out-of-fold company-copy predictions (5 folds)."""
+    cc = load("companycopy")
+    flags = company_flags()
+    oof = np.zeros_like(flags)
+    for fold in range(5):
+        train_rows, test_rows = company_split(len(flags), fold)
+        x, y, mask, w = safety_data(train_rows)
+        m = fit_linear(x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
+        oof[test_rows] = 1 / (1 + np.exp(-logits_of(m, cc["x"][test_rows])))
+    thresholds, report = [], {}
+    for k, name in enumerate(SAFETY_LABELS):
+        best = (0.0, 0.5)
+        for t in np.linspace(0.3, 0.9, 25):
+            pred = oof[:, k] >= t
+            tp = int((pred & (flags[:, k] == 1)).sum())
+            fp = int((pred & (flags[:, k] == 0)).sum())
+            fn = int((~pred & (flags[:, k] == 1)).sum())
+            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            if f1 > best[0] + 1e-9:
+                best = (f1, float(t))
+        thresholds.append(best[1])
+        report[name] = {"threshold": round(best[1], 3), "oof_f1_company_copy": round(best[0], 3)}
+    x, y, mask, w = safety_data(np.arange(len(flags)))
+    model = fit_linear(x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
+    for name, k, set_name in (("offensive", 0, "te_off_val"), ("sarcasm", 1, "te_irony_val")):
+        d = load(set_name)
+        p = 1 / (1 + np.exp(-logits_of(model, d["x"])[:, k]))
+        report[name][f"{set_name}_macro_f1"] = round(
+            macro_f1(d["y"], (p >= thresholds[k]).astype(int), (0, 1)), 3
+        )
+    return model, thresholds, report
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--w-sst2", type=float, default=1.0)
+    ap.add_argument("--w-sst2", type=float, default=0.5)
     ap.add_argument("--w-tw", type=float, default=1.0)
     ap.add_argument("--w-ge", type=float, default=1.0)
-    ap.add_argument("--w-company", type=float, default=5.0)
+    ap.add_argument("--w-company", type=float, default=6.0)
+    ap.add_argument("--w-te", type=float, default=3.0, help="weight of TweetEval val's train part")
     ap.add_argument("--hidden", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--tau", type=float, default=0.6)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--tau", type=float, default=0.5, help="analyzers.sentiment.MIN_CONFIDENCE")
     ap.add_argument("--export", action="store_true")
     args = ap.parse_args(argv)
     random.seed(SEED)
     torch.manual_seed(SEED)
-    has_company = (FEATS / f"companycopy-{PRECISION}.npz").is_file()
-    company_all = np.arange(len(load("companycopy")["y"])) if has_company else None
-    model = train_sentiment(args, company_all)
+    model = train_sentiment(args)
     cal = load("realcopy")
     temp = fit_temperature(logits_of(model, cal["x"]), cal["y"])
-    report = {"temperature": round(temp, 3), **sentiment_report(model, temp, args.tau)}
+    report: dict[str, Any] = {"temperature": round(temp, 3), "tau": args.tau}
+    report.update(sentiment_report(model, temp, args.tau))
+    te = load("te_sent_val")
+    hold = tweeteval_split()[1]
+    p = softmax(logits_of(model, te["x"][hold]) / temp)
+    report["te_sent_val_heldout_third"] = {
+        "macro_f1": round(macro_f1(te["y"][hold], decide(p, args.tau)), 3),
+        "argmax_macro_f1": round(macro_f1(te["y"][hold], p.argmax(1)), 3),
+        "ece": round(ece(p, te["y"][hold]), 3),
+    }
+    del report["te_sent_val"]  # two thirds of it are training data
+    safety, thresholds, safety_report = train_safety()
+    report["safety"] = safety_report
     print(json.dumps(report, indent=1))
-
-
-if __name__ == "__main__":
-    main()
+    if args.export:
+        assert isinstance(model, nn.Linear) and isinstance(safety, nn.Linear)
+        export(model, temp, safety, thresholds, report)
 
 
 # --------------------------------------------------------------------------------- export
@@ -297,3 +370,7 @@ def export(
     cal_meta["version"] = version
     save_file(amax, str(cal), metadata=cal_meta)
     print(f"exported {tensor_path} ({version}); calibration re-stamped")
+
+
+if __name__ == "__main__":
+    main()

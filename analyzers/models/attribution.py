@@ -14,6 +14,15 @@ from typing import Protocol
 
 MAX_WORDS = 40
 MIN_DROP = 0.05  # a word counts when removing it lowers the score by at least this much
+# function words are never reported as drivers (removing them garbles a sentence, which moves
+# the score without saying anything to the writer); negations are kept: they carry meaning
+_FUNCTION_WORDS = (
+    "a an the and or but if of to in on at by for with from as is are was were be been being "
+    "it its this that these those there here we our us you your they their them he she his her "
+    "i me my who which what when where how so than then also just do does did has have had "
+    "will would can could should may might must about into over up out all any some such"
+)
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 _WORD = re.compile(r"[^\W_](?:[\w'’.-]*[^\W_])?")
 
 
@@ -52,7 +61,8 @@ def score_of(prediction: _Prediction, name: str) -> float:
 
 def occlusion_words(predictor: _Predictor, sentence: str, name: str, *, top: int = 3) -> list[str]:
     """Up to ``top`` words of ``sentence`` that raise score ``name`` most, strongest first."""
-    words = list(_WORD.finditer(sentence))[:MAX_WORDS]
+    words = [m for m in _WORD.finditer(sentence) if m.group(0).lower() not in FUNCTION_WORDS]
+    words = words[:MAX_WORDS]
     if len(words) < 2:
         return []
     variants = [sentence]

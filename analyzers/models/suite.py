@@ -350,10 +350,12 @@ class EmbeddedModelSuite:
     ) -> None:
         matches: NDArray[np.float32] | None = None
         nearest: list[str | None] | None = None
+        off_sims: list[float | None] = [None] * len(plan.preds)
         if voice is not None and plan.preds:
             emb = np.stack([np.asarray(p.embedding, dtype=np.float32) for p in plan.preds])
             matches = voice.match(emb)
             nearest = [voice.nearest_off_voice(row) for row in emb]
+            off_sims = [voice.off_voice_similarity(row) for row in emb]
         signals = []
         for i, p in enumerate(plan.preds):
             groups, dominant = group_emotions(p.emotions, p.emotion_thresholds)
@@ -363,6 +365,7 @@ class EmbeddedModelSuite:
                     emotions=groups,
                     dominant=dominant,
                     voice=None if matches is None else float(matches[i]),
+                    off_voice=off_sims[i],
                 )
             )
         profile, findings = analyze_tone(
