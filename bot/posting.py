@@ -128,7 +128,7 @@ async def post_once(
             resp = await client.chat_postMessage(
                 channel=channel, metadata=metadata, **kwargs, **message
             )
-            return str(resp["ts"])
+            return str(resp.get("ts") or "")  # Slack always answers a ts; fakes may not
         except Exception as exc:
             if not outcome_unknown(exc):
                 raise
