@@ -5,7 +5,16 @@ Slack-free and synchronous: values in, values out.
 
 from analyzers.diff import ReviewDiff, compare_reviews, is_alert_worthy
 from analyzers.documents import DocumentError, DocumentLimits, extract_document, read_document
+from analyzers.engine import default_threads
 from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_guide
+from analyzers.local_review import (
+    MAX_DRAFTS_PER_REQUEST,
+    MAX_REQUEST_BYTES,
+    guide_fingerprint,
+)
+from analyzers.local_review import (
+    socket_path as local_review_socket_path,
+)
 from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
 from analyzers.models.pipelines import ModelSettings, load_models
 from analyzers.remote import RemoteConfig, RemoteConfigError, TokenReport, check_token
@@ -29,6 +38,8 @@ from analyzers.types import (
 )
 
 __all__ = [
+    "MAX_DRAFTS_PER_REQUEST",
+    "MAX_REQUEST_BYTES",
     "BrandGuide",
     "Category",
     "DocumentError",
@@ -60,11 +71,14 @@ __all__ = [
     "check_token",
     "compare_reviews",
     "default_guide_path",
+    "default_threads",
     "extract_document",
+    "guide_fingerprint",
     "is_alert_worthy",
     "load_engine",
     "load_guide",
     "load_models",
+    "local_review_socket_path",
     "read_document",
     "word_count",
 ]

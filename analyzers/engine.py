@@ -519,13 +519,7 @@ class InferenceEngine(Generic[T]):
         for req in taken:
             req.finish_if_complete()
 
-        todo = list(items.values())
-        if isinstance(backend, TokenCounter):
-            counts = backend.count_tokens([it.text for it in todo])
-        else:
-            counts = [estimate_tokens(it.text) for it in todo]
-        for it, n in zip(todo, counts, strict=True):
-            it.tokens = max(1, int(n))
+        todo = self._count_tokens(backend, list(items.values()))
         todo.sort(key=lambda it: it.tokens)
 
         forwards = tokens = padded = 0
@@ -559,6 +553,30 @@ class InferenceEngine(Generic[T]):
         for req in taken:  # anything left (should be nothing) must not hang its caller
             if not req.done:
                 req.fail(EngineError("the engine produced no result for a sentence"))
+
+    def _count_tokens(self, backend: SentenceBackend[T], todo: list[_Item[T]]) -> list[_Item[T]]:
+        """Token counts for bucketing. A text the tokenizer refuses fails only its own
+        requests (counted one by one after a batch error); the others go on."""
+        if not isinstance(backend, TokenCounter):
+            for it in todo:
+                it.tokens = max(1, estimate_tokens(it.text))
+            return todo
+        try:
+            counts = backend.count_tokens([it.text for it in todo])
+        except Exception:
+            kept: list[_Item[T]] = []
+            for it in todo:
+                try:
+                    [n] = backend.count_tokens([it.text])
+                except Exception as exc:
+                    self._fail_item(it, exc)
+                    continue
+                it.tokens = max(1, int(n))
+                kept.append(it)
+            return kept
+        for it, n in zip(todo, counts, strict=True):
+            it.tokens = max(1, int(n))
+        return todo
 
     def _buckets(self, todo: list[_Item[T]]) -> list[list[_Item[T]]]:
         """Length-sorted items cut where padding the next one would exceed a bucket's budget."""

@@ -1493,7 +1493,7 @@ def load_guide(path: str | Path) -> BrandGuide:
         raise GuideError(
             "file not found",
             file=shown,
-            hint=f"Check the path, or omit --guide to use {default_guide_path()}.",
+            hint=f"Check the path; without a guide setting brandbot uses {default_guide_path()}.",
         ) from None
     except IsADirectoryError:
         raise GuideError(
@@ -1505,11 +1505,14 @@ def load_guide(path: str | Path) -> BrandGuide:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise GuideError(
-            f"not valid UTF-8 (byte {exc.start})",
+            f"not valid UTF-8 at column {column} (byte 0x{data[exc.start]:02x}; "
+            "the file looks like Latin-1 or Windows-1252 text)",
             file=shown,
             line=line,
-            hint="Save the guide as UTF-8 text.",
+            hint="Save the guide as UTF-8 in your editor, or convert it: "
+            f"iconv -f latin1 -t utf-8 {shown} > guide-utf8.yaml",
         ) from None
     return parse_guide(text, source=shown, base_dir=p.resolve().parent)
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from analyzers.entities import analyze_entities
 from analyzers.guide import BrandGuide
+from analyzers.incidents import incident
 from analyzers.language import detect_language, skip_reason
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
 from analyzers.prose import has_prose
@@ -192,8 +193,7 @@ class Reviewer:
             if len(results) != len(inputs):
                 raise RuntimeError(f"model suite returned {len(results)} results for {len(inputs)}")
         except Exception as exc:  # a model failure never takes the rules down with it
-            log.exception("model analysis failed; reviewing with rules only")
-            reason = f"model analysis failed: {type(exc).__name__}: {exc}"
+            reason = incident("model analysis failed", exc)
             results = [_rules_only(docs[i], guide, reason) for i in todo]
         for i, out in zip(todo, results, strict=True):
             outputs[i] = out

@@ -7,6 +7,7 @@ JSON round trip, which the CLI's ``--format json`` and the bot's SQLite store re
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -85,11 +86,22 @@ class Span:
         return text[self.start : self.end]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 @dataclass(frozen=True)
 class Draft:
+    """A draft to review. Lone UTF-16 surrogates (legal in JSON, e.g. ``"\\ud800"``, but not
+    text) become U+FFFD here, at the boundary, so no analyzer or tokenizer ever sees them;
+    one character for one keeps every offset."""
+
     text: str
     id: str | None = None
     format: SourceFormat = SourceFormat.PLAIN
+
+    def __post_init__(self) -> None:
+        if isinstance(self.text, str) and _SURROGATE.search(self.text):
+            object.__setattr__(self, "text", _SURROGATE.sub("\ufffd", self.text))
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from analyzers import Review, is_alert_worthy
 from bot import blocks
 from bot.jobs import JobQueue, Submit, TokenBucket
+from bot.posting import post_once
 from bot.settings import Settings
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
+
+
+ALERT_METADATA_TYPE = "brandbot_alert"
 
 
 def alert_key(channel: str, ts: str, part: str, version: str) -> str:
@@ -38,6 +42,7 @@ class Alerter:
         self.client = client
         self.bucket = bucket
         self.queue: JobQueue | None = None  # set by the app once the alert lane exists
+        self._dm_channels: dict[str, str] = {}  # manager user id -> DM channel id
 
     @property
     def enabled(self) -> bool:
@@ -117,15 +122,29 @@ class Alerter:
             if self.store.seen(sent_key):
                 continue
             await self.bucket.acquire()
-            dest = target
-            if target[0] in "UW":
-                opened = await self.client.conversations_open(users=target)
-                dest = str(opened["channel"]["id"])
-            await self.client.chat_postMessage(
-                channel=dest, text=text, blocks=body, unfurl_links=False
+            dest = await self._destination(target)
+            await post_once(
+                self.client,
+                job_key=sent_key,
+                channel=dest,
+                event_type=ALERT_METADATA_TYPE,
+                payload={"job_kind": job.kind},
+                text=text,
+                blocks=body,
+                unfurl_links=False,
             )
             self.store.claim(sent_key)
         return targets
+
+    async def _destination(self, target: str) -> str:
+        """A channel id as is; a user's DM channel, opened once and cached."""
+        if target[0] not in "UW":
+            return target
+        cached = self._dm_channels.get(target)
+        if cached is None:
+            opened = await self.client.conversations_open(users=target)
+            cached = self._dm_channels[target] = str(opened["channel"]["id"])
+        return cached
 
     async def _permalink(self, channel: str, ts: str) -> str | None:
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,6 +41,12 @@ from bot.workflows import BotContext, Workflows, is_retryable
 
 log = logging.getLogger(__name__)
 
+
+def _one_line_reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
 _BOTS: weakref.WeakKeyDictionary[AsyncApp, BrandBot] = weakref.WeakKeyDictionary()
 
 
@@ -50,6 +60,7 @@ class BrandBot:
     owns_service: bool
     owns_client: bool = False
     started: bool = False
+    start_retry_s: float = 300.0  # how long start() keeps retrying an unreachable Slack
     _session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -62,14 +73,13 @@ class BrandBot:
             self._session = aiohttp.ClientSession()
             self.ctx.client.session = self._session
         try:
-            auth = await self.ctx.client.auth_test()
-            self.ctx.bot_user_id = auth.get("user_id")
-            self.ctx.bot_id = auth.get("bot_id")
-        except SlackApiError as exc:
-            raise RuntimeError(
-                f"Slack rejected the bot token (auth.test: {exc.response.get('error')}); "
-                "check SLACK_BOT_TOKEN"
-            ) from None
+            auth = await self._auth_test_with_retry()
+        except BaseException:
+            await self._close_session()  # no "Unclosed client session" after a failed start
+            raise
+        self.ctx.bot_user_id = auth.get("user_id")
+        self.ctx.bot_id = auth.get("bot_id")
+        self._share_auth_test(auth)
         await self.reviews.start()
         await self.alerts.start()
         models = getattr(getattr(self.ctx.service, "reviewer", None), "models", None)
@@ -94,10 +104,59 @@ class BrandBot:
             await self.ctx.service.aclose()
         if close_store:
             self.ctx.store.close()
+        await self._close_session()
+        self.started = False
+
+    def _share_auth_test(self, auth: Any) -> None:
+        """Give bolt the auth.test answer we already have: its single-team authorization
+        otherwise calls auth.test itself on the first requests, once per request of the first
+        burst (8 at once), before any of them has cached the answer."""
+        for middleware in getattr(self.app, "_async_middleware_list", []):
+            if isinstance(middleware, AsyncSingleTeamAuthorization):
+                middleware.auth_test_result = auth
+
+    async def _close_session(self) -> None:
         if self._session is not None:
             self.ctx.client.session = None
             await self._session.close()
             self._session = None
+
+    async def _auth_test_with_retry(self) -> Any:
+        """auth.test; while Slack cannot be reached (connection refused, DNS, timeout, 5xx),
+        retry with backoff for up to ``start_retry_s`` seconds, one log line per attempt.
+        A token Slack rejects is a RuntimeError at once."""
+        deadline = time.monotonic() + self.start_retry_s
+        delay = 1.0
+        attempt = 1
+        while True:
+            try:
+                return await self.ctx.client.auth_test()
+            except SlackApiError as exc:
+                status = getattr(exc.response, "status_code", 200)
+                if status < 500:
+                    raise RuntimeError(
+                        f"Slack rejected the bot token (auth.test: {exc.response.get('error')}); "
+                        "check SLACK_BOT_TOKEN"
+                    ) from None
+                reason = f"HTTP {status}"
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                reason = _one_line_reason(exc)
+            url = self.ctx.client.base_url
+            if time.monotonic() + delay > deadline:
+                raise RuntimeError(
+                    f"Slack is unreachable at {url} ({reason}); gave up after {attempt} "
+                    "attempts. Check the network, a proxy, or BRANDBOT_SLACK_API_URL"
+                ) from None
+            log.warning(
+                "Slack unreachable at %s (%s); retrying in %.0fs (attempt %d)",
+                url,
+                reason,
+                delay,
+                attempt,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            attempt += 1
         self.started = False
 
     async def idle(self, timeout: float = 30.0) -> None:

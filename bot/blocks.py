@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from analyzers import Finding, Review, ReviewDiff, Severity, Verdict
+from bot.term_display import readable_pattern
 
 Message = dict[str, Any]
 Block = dict[str, Any]
@@ -445,12 +446,12 @@ def guide_message(guide: Any, *, reviewer_status: str | None = None) -> Message:
     preferred = getattr(guide, "preferred", ()) or ()
     if preferred:
         pairs = [
-            f"{escape(str(p.variants[0]))} → {escape(str(p.preferred))}"
+            f"{escape(_term(p.variants[0], p))} → {escape(str(p.preferred))}"
             for p in preferred
             if getattr(p, "variants", None)
         ]
         fields.append("*Preferred terms*\n" + _names(pairs, escaped=True))
-    banned = [str(getattr(b, "term", b)) for b in getattr(guide, "banned", ()) or ()]
+    banned = [_term(getattr(b, "term", b), b) for b in getattr(guide, "banned", ()) or ()]
     if banned:
         fields.append("*Banned terms*\n" + _names(banned))
     competitors = [str(getattr(c, "name", c)) for c in getattr(guide, "competitors", ()) or ()]
@@ -476,6 +477,12 @@ def guide_message(guide: Any, *, reviewer_status: str | None = None) -> Message:
         f"Products: {', '.join(products[:10])}. " if products else ""
     )
     return message(escape(text), blocks)
+
+
+def _term(value: Any, entry: Any) -> str:
+    """A guide term as a copywriter reads it: regex variants as the words they match."""
+    text = str(value)
+    return readable_pattern(text) if getattr(entry, "regex", False) else text
 
 
 def _names(items: Sequence[str], *, limit: int = 12, escaped: bool = False) -> str:

@@ -26,6 +26,8 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.posting import is_idempotent
+
 
 class BoundedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
     """Retries 429s after ``Retry-After`` (plus a little jitter), capped at ``max_wait_s`` per
@@ -59,12 +61,49 @@ class BoundedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class IdempotentConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
+    """Connection errors are retried only for calls that cannot act twice: a dropped
+    ``chat.postMessage`` may have been posted (see :mod:`bot.posting`)."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not is_idempotent(request.url):
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class IdempotentServerErrorRetryHandler(AsyncServerErrorRetryHandler):
+    """5xx answers are retried only for calls that cannot act twice."""
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not is_idempotent(request.url):
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def retry_handlers(max_wait_s: float = 30.0) -> list[AsyncRetryHandler]:
     backoff = BackoffRetryIntervalCalculator(backoff_factor=0.3)
     return [
         BoundedRateLimitRetryHandler(max_retry_count=8, max_wait_s=max_wait_s),
-        AsyncConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
-        AsyncServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+        IdempotentConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
+        IdempotentServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
     ]
 
 

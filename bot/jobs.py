@@ -388,6 +388,9 @@ class JobQueue:
         try:
             await self.handler(job)
         except asyncio.CancelledError:
+            # shutdown: the job goes back to the journal; the next start runs it again (a
+            # reply it may have posted is found by its metadata, never posted twice)
+            self.store.requeue_job(job.id, "interrupted by shutdown")
             raise
         except BaseException as exc:
             if self.is_retryable(exc) and attempts < self.max_attempts:

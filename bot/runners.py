@@ -1,8 +1,10 @@
 """Transports: Socket Mode (default) and HTTP (signed requests, health endpoints, replicas).
 
-``SocketModeRunner`` acknowledges *every* envelope, whatever happens in the app: bolt's own
-handler leaves an envelope un-acked when no listener matched or the payload is malformed, and
-Slack then retries it. Duplicate envelopes (same ``envelope_id``) are acked and dropped.
+``SocketModeRunner`` acknowledges *every* envelope that has an ``envelope_id``, whatever happens
+in the app: bolt's own handler leaves an envelope un-acked when no listener matched or the
+payload is malformed, slack_sdk drops envelopes without ``type`` or with a ``payload`` that is
+not an object before any request listener runs, and Slack then retries them. Duplicate
+envelopes (same ``envelope_id``) are acked and dropped.
 
 ``http_app`` serves ``POST /slack/events`` (events, commands, interactivity; ``bot.signing``
 verifies ``X-Slack-Signature`` over the raw body with a 5-minute window *before* bolt sees the
@@ -13,16 +15,19 @@ models are warm).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.internals import build_headers
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
@@ -43,14 +48,86 @@ class SocketModeRunner:
             logger=logging.getLogger("bot.socket_mode"),
             **client_kw,
         )
+        self.client.message_listeners.append(self._on_malformed)
         self.client.socket_mode_request_listeners.append(self._on_request)
         self.ack_latencies: list[float] = []
 
-    async def connect(self) -> None:
-        await self.client.connect()  # type: ignore[no-untyped-call]
+    async def connect(self, retry_s: float = 300.0) -> None:
+        """Open the websocket; while Slack cannot be reached, retry with backoff (one log line
+        per attempt) for up to ``retry_s`` seconds, then RuntimeError with the reason."""
+        deadline = time.monotonic() + retry_s
+        delay, attempt = 1.0, 1
+        while True:
+            try:
+                await self.client.connect()  # type: ignore[no-untyped-call]
+                return
+            except SlackApiError as exc:
+                if getattr(exc.response, "status_code", 200) < 500:
+                    raise RuntimeError(
+                        "Slack refused the Socket Mode connection (apps.connections.open: "
+                        f"{exc.response.get('error')}); check SLACK_APP_TOKEN"
+                    ) from None
+                reason = f"HTTP {exc.response.status_code}"
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+            if time.monotonic() + delay > deadline:
+                raise RuntimeError(
+                    f"Socket Mode: Slack is unreachable ({reason}); gave up after {attempt} "
+                    "attempts"
+                )
+            log.warning(
+                "Socket Mode: Slack unreachable (%s); retrying in %.0fs (attempt %d)",
+                reason,
+                delay,
+                attempt,
+            )
+            await asyncio.sleep(delay)
+            delay, attempt = min(delay * 2, 30.0), attempt + 1
 
-    async def close(self) -> None:
-        await self.client.close()  # type: ignore[no-untyped-call]
+    async def close(self, timeout_s: float = 1.0) -> None:
+        """Close the websocket at once: Slack gets ``timeout_s`` to answer the close frame
+        (aiohttp would wait 10 s), then the connection is dropped."""
+        c = self.client
+        try:
+            await asyncio.wait_for(c.close(), timeout_s)  # type: ignore[no-untyped-call]
+            return
+        except TimeoutError:
+            log.info("Slack did not answer the websocket close in %.1fs; dropping it", timeout_s)
+        c.closed = True
+        c.auto_reconnect_enabled = False
+        for task in (c.message_processor, c.current_session_monitor, c.message_receiver):
+            if task is not None:
+                task.cancel()
+        if c.aiohttp_client_session is not None:
+            await c.aiohttp_client_session.close()
+
+    async def _on_malformed(
+        self, client: AsyncBaseSocketModeClient, message: Any, _raw: str | None = None
+    ) -> None:
+        """Ack envelopes slack_sdk would drop before ``_on_request`` sees them: no ``type`` or
+        ``payload`` key, or a payload that is not an object or a string (null, a list, a number).
+        Unacked, Slack would redeliver them again and again."""
+        if not isinstance(message, dict):
+            return
+        envelope_id = message.get("envelope_id")
+        if not isinstance(envelope_id, str) or not envelope_id:
+            return  # hello, disconnect: nothing to acknowledge
+        payload = message.get("payload")
+        well_formed = all(k in message for k in ("type", "payload")) and isinstance(
+            payload, dict | str
+        )
+        if well_formed:
+            return  # _on_request handles it
+        log.warning(
+            "malformed envelope %s (type %r, payload %s) acknowledged and ignored",
+            envelope_id,
+            message.get("type"),
+            type(payload).__name__ if "payload" in message else "missing",
+        )
+        try:
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=envelope_id))
+        except Exception:
+            log.exception("could not acknowledge envelope %s", envelope_id)
 
     async def _on_request(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
         started = time.perf_counter()

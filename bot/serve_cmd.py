@@ -251,7 +251,8 @@ def load_models(settings: Settings) -> tuple[Any, str]:
         "tone_model": options.tone_model,
         "device": options.device,
         "precision": options.precision,
-        "threads": options.threads,
+        # torch's default (every core) stalls a busy 2-core machine: the engine's default
+        "threads": options.threads or analyzers.default_threads(),
         "remote": settings.remote if settings.remote and settings.remote.enabled else None,
     }
     kwargs: dict[str, Any] = {}
@@ -271,6 +272,70 @@ def load_models(settings: Settings) -> tuple[Any, str]:
     return suite, f"models: {getattr(suite, 'name', type(suite).__name__)}"
 
 
+# Docker stops a container 10 s after SIGTERM; everything below fits in about 3 s
+SHUTDOWN_GRACE_S = 1.5  # running reviews may finish; after that they go back to the journal
+SOCKET_CLOSE_S = 1.0  # Slack gets this long to answer the websocket close
+
+
+async def _until_stopped(coro: Any, stop: asyncio.Event) -> bool:
+    """Run ``coro`` unless ``stop`` is set first (SIGTERM while retrying an unreachable
+    Slack); True when it finished."""
+    task = asyncio.ensure_future(coro)
+    stopper = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if task in done:
+        task.result()
+        return True
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    return False
+
+
+async def _start_local_review(settings: Settings, bot: Any) -> tuple[Any, Path | None]:
+    """The unix-socket review endpoint for `brandbot review` (analyzers/local_review.py)."""
+    from analyzers import local_review_socket_path
+    from bot.local_review import local_review_app, start_local_review
+
+    path = local_review_socket_path(settings.local_socket)
+    if path is None:
+        return None, None
+    ctx = bot.ctx
+    status = str(ctx.reviewer_status or "")
+    app = local_review_app(
+        ctx.service.review,
+        guide_path=getattr(ctx.guide, "source", None),
+        models=status,
+        models_loaded=settings.models.backend != "none" and not status.startswith("rules only"),
+        profiles=sorted(getattr(ctx.guide, "profiles", {}) or {}),
+    )
+    return await start_local_review(app, path), path
+
+
+async def _shutdown(
+    bot: Any,
+    service: Any,
+    socket_runner: Any,
+    web_runner: Any,
+    local: tuple[Any, Path | None] = (None, None),
+) -> None:
+    from bot.local_review import stop_local_review
+
+    t0 = time.perf_counter()
+    await stop_local_review(*local)
+    log.info(
+        "shutting down: reviews in progress get %.1fs, then resume on restart", SHUTDOWN_GRACE_S
+    )
+    if socket_runner is not None:
+        await socket_runner.close(timeout_s=SOCKET_CLOSE_S)
+    await web_runner.cleanup()
+    await bot.stop(grace_s=SHUTDOWN_GRACE_S)
+    if service is not None:
+        await service.aclose()
+    log.info("stopped in %.1fs", time.perf_counter() - t0)
+
+
 async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
     from bot.app import build_bot
     from bot.runners import SocketModeRunner, start_http
@@ -281,15 +346,22 @@ async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
         reviewer, service = await start_service(settings)
     assert reviewer is not None
     bot = build_bot(settings, reviewer, service=service)
-    try:
-        await bot.start()
-    except RuntimeError as exc:
-        raise StartupError(str(exc)) from None
-
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    try:
+        started = await _until_stopped(bot.start(), stop)
+    except RuntimeError as exc:
+        if service is not None:
+            await service.aclose()
+        raise StartupError(str(exc)) from None
+    if not started:
+        log.info("stopped before Slack could be reached")
+        await bot.stop(grace_s=0.0)
+        if service is not None:
+            await service.aclose()
+        return 0
 
     socket_runner: SocketModeRunner | None = None
     if settings.mode == "http":
@@ -299,16 +371,16 @@ async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
         web_runner = await start_http(bot, settings.host, settings.port, slack_path=None)
         assert settings.app_token is not None
         socket_runner = SocketModeRunner(bot, settings.app_token)
-        await socket_runner.connect()
-        log.info("Socket Mode connected; health on port %d", settings.port)
+        try:
+            connected = await _until_stopped(socket_runner.connect(), stop)
+        except RuntimeError as exc:
+            await _shutdown(bot, service, socket_runner, web_runner)
+            raise StartupError(str(exc)) from None
+        if connected:
+            log.info("Socket Mode connected; health on port %d", settings.port)
+    local = await _start_local_review(settings, bot)
     try:
         await stop.wait()
     finally:
-        log.info("shutting down: finishing reviews in progress; queued ones resume on restart")
-        if socket_runner is not None:
-            await socket_runner.close()
-        await web_runner.cleanup()
-        await bot.stop(grace_s=10.0)
-        if service is not None:
-            await service.aclose()
+        await _shutdown(bot, service, socket_runner, web_runner, local)
     return 0

@@ -87,6 +87,7 @@ class Settings:
     max_file_bytes: int = 5_000_000
     slack_api_url: str | None = None
     max_retry_after_s: float = 30.0
+    local_socket: str = ""  # local review endpoint for `brandbot review`: "" default, "off"
     log_level: str = "INFO"
     models: ModelOptions = ModelOptions()
     # hosted inference (HF_TOKEN, BRANDBOT_HF_*, BRANDBOT_REMOTE_*, BRANDBOT_LOCAL_ONLY_*);
@@ -358,6 +359,7 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         max_file_bytes=integer("BRANDBOT_MAX_FILE_BYTES", 5_000_000, 1, 100_000_000),
         slack_api_url=api_url,
         max_retry_after_s=number("BRANDBOT_MAX_RETRY_AFTER", 30.0, 0.0, 3600.0),
+        local_socket=get("BRANDBOT_LOCAL_SOCKET") or "",
         log_level=log_level,
         models=ModelOptions(
             backend=backend,

@@ -36,12 +36,15 @@ from bot.clients import is_slack_url, trusted_hosts, webhook
 from bot.errors import ErrorReporter
 from bot.files import FileFetcher, FileProblem, is_supported_name
 from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
+from bot.posting import post_once
 from bot.settings import Settings
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
 
 METADATA_TYPE = "brandbot_review"
+# Slack's answers for a message that no longer exists
+_GONE_ERRORS = frozenset({"message_not_found", "thread_not_found"})
 _TRANSIENT_SLACK_ERRORS = {
     "ratelimited",
     "rate_limited",
@@ -269,7 +272,10 @@ class Workflows:
         thread_ts = message.get("thread_ts") or ts
         files = [f for f in message.get("files") or [] if isinstance(f, Mapping)]
         text = str(message.get("text") or "")
-        if text.strip() and not (files and not strip_mentions(text)):
+        # "@brandbot check this" with a file attached: the words ask for a review of the file,
+        # they are not a draft of their own (one reply, for the file)
+        asks_for_files = bool(files) and self._mentions_bot(text)
+        if text.strip() and strip_mentions(text) and not asks_for_files:
             draft = Draft(text=text, id=f"{channel}/{ts}", format=SourceFormat.MRKDWN)
             await self._review_into_thread(
                 job,
@@ -309,7 +315,9 @@ class Workflows:
         try:
             draft = await self.ctx.fetcher.fetch_draft(file)
         except (FileProblem, DocumentError) as exc:
-            await self._post_problem(channel, ts, thread_ts, file_id, f":page_facing_up: {exc}")
+            await self._post_problem(
+                job, channel, ts, thread_ts, file_id, f":page_facing_up: {exc}"
+            )
             return
         await self._review_into_thread(
             job,
@@ -324,22 +332,29 @@ class Workflows:
         )
 
     async def _post_problem(
-        self, channel: str, ts: str, thread_ts: str, part: str, text: str
+        self, job: Job, channel: str, ts: str, thread_ts: str, part: str, text: str
     ) -> None:
         async with self.ctx.lock_for(channel, ts):
             record = self.ctx.store.get_review(channel, ts, part)
             if record is not None or self.ctx.store.is_deleted(channel, ts):
                 return
             msg = blocks.notice_message(blocks.escape(text))
-            resp = await self.ctx.client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=msg["text"], blocks=msg["blocks"]
+            reply_ts = await post_once(
+                self.ctx.client,
+                job_key=job.key,
+                channel=channel,
+                thread_ts=thread_ts,
+                event_type=METADATA_TYPE,
+                payload={"draft_ts": ts, "part": part, "version": "problem"},
+                text=msg["text"],
+                blocks=msg["blocks"],
             )
             self.ctx.store.save_review(
                 channel,
                 ts,
                 part,
                 version="problem",
-                reply_ts=str(resp["ts"]),
+                reply_ts=reply_ts,
                 review=None,
                 verdict=None,
             )
@@ -389,19 +404,18 @@ class Workflows:
             if reply_ts is None and job.attempts > 0:
                 reply_ts = await self._find_existing_reply(channel, thread_ts, ts, part)
             if reply_ts is None:
-                resp = await ctx.client.chat_postMessage(
+                reply_ts = await post_once(
+                    ctx.client,
+                    job_key=job.key,
                     channel=channel,
                     thread_ts=thread_ts,
+                    event_type=METADATA_TYPE,
+                    payload={"draft_ts": ts, "part": part, "version": version},
                     text=msg["text"],
                     blocks=msg["blocks"],
                     unfurl_links=False,
                     unfurl_media=False,
-                    metadata={
-                        "event_type": METADATA_TYPE,
-                        "event_payload": {"draft_ts": ts, "part": part, "version": version},
-                    },
                 )
-                reply_ts = str(resp["ts"])
             else:
                 await ctx.client.chat_update(
                     channel=channel, ts=reply_ts, text=msg["text"], blocks=msg["blocks"]
@@ -473,15 +487,26 @@ class Workflows:
                 return str(m["ts"])
         return None
 
+    def _mentions_bot(self, text: str) -> bool:
+        bot = self.ctx.bot_user_id
+        return bool(bot and f"<@{bot}" in text)
+
     async def _fetch_message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The message, or None when it is gone (deleted before the fetch: Slack answers
+        ``message_not_found`` or, from conversations.replies, ``thread_not_found``)."""
         client = self.ctx.client
-        resp = await client.conversations_history(
-            channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
-        )
-        for m in resp.get("messages") or []:
-            if m.get("ts") == ts:
-                return dict(m)
-        resp = await client.conversations_replies(channel=channel, ts=ts, limit=200)
+        try:
+            resp = await client.conversations_history(
+                channel=channel, latest=ts, oldest=ts, inclusive=True, limit=1
+            )
+            for m in resp.get("messages") or []:
+                if m.get("ts") == ts:
+                    return dict(m)
+            resp = await client.conversations_replies(channel=channel, ts=ts, limit=200)
+        except SlackApiError as exc:
+            if exc.response.get("error") in _GONE_ERRORS:
+                return None
+            raise
         for m in resp.get("messages") or []:
             if m.get("ts") == ts:
                 return dict(m)

@@ -90,6 +90,7 @@ def serve_env(fake: Any, tmp: Path, mode: str, **over: str) -> dict[str, str]:
         "BRANDBOT_DB_PATH": str(tmp / "brandbot.sqlite3"),
         "BRANDBOT_MODELS": "none",
         "BRANDBOT_LOG_LEVEL": "INFO",
+        "BRANDBOT_LOCAL_SOCKET": str(tmp / "review.sock"),  # never the user's own
     }
     env.update(over)
     return env

@@ -70,15 +70,16 @@ async def test_web_api_retries_connection_errors_with_a_bound(fake_slack: Any) -
     fake = fake_slack
     client = web_client(fake.bot_token, fake.base_url)
     # slack_sdk's defaults retry one dropped connection; the bot's client retries three
-    fake.fail_connections("chat.postMessage", times=3)
-    resp = await client.chat_postMessage(channel=sc.GENERAL, text="hello")
-    assert resp["ok"] and len(fake.calls_to("chat.postMessage")) == 4
-    assert len(fake.channel_messages(sc.GENERAL)) == 1
+    # (idempotent calls only: a dropped chat.postMessage is settled by bot.posting.post_once)
+    fake.fail_connections("chat.update", times=3)
+    posted = fake.post_as_bot(sc.GENERAL, "x", bot_id=fake.bot_id)
+    resp = await client.chat_update(channel=sc.GENERAL, ts=posted["ts"], text="hello")
+    assert resp["ok"] and len(fake.calls_to("chat.update")) == 4
     # bounded: a Slack that keeps dropping connections is given up on
-    fake.fail_connections("chat.postMessage", times=10)
+    fake.fail_connections("chat.update", times=10)
     with pytest.raises(aiohttp.ClientError):
-        await client.chat_postMessage(channel=sc.GENERAL, text="again")
-    assert len(fake.calls_to("chat.postMessage")) == 8
+        await client.chat_update(channel=sc.GENERAL, ts=posted["ts"], text="again")
+    assert len(fake.calls_to("chat.update")) == 8
     fake.clear_faults()
 
 

@@ -36,7 +36,23 @@ def base_model_dir() -> Path:
 
 
 def load_bert(model_dir: Path) -> nn.Module:
-    """A plain ``BertModel`` in fp32 from a local folder (no network)."""
+    """The MiniLM encoder in fp32 from a local folder (no network).
+
+    A folder with ``model.safetensors`` loads into :class:`analyzers.models.bert.BertEncoder`
+    without importing transformers (3-6 s saved per process); any other folder goes through
+    transformers' ``BertModel``.
+    """
+    if (model_dir / "model.safetensors").is_file():
+        from analyzers.models.bert import load_bert_encoder
+
+        try:
+            return load_bert_encoder(model_dir)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"could not load MiniLM from {model_dir}: {exc}") from exc
+    return _load_transformers_bert(model_dir)
+
+
+def _load_transformers_bert(model_dir: Path) -> nn.Module:
     from transformers import BertModel
     from transformers.utils import logging as hf_logging
 

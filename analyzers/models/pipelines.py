@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from analyzers.entities import analyze_entities
+from analyzers.incidents import incident
 from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
 from analyzers.models.suite import (
     ANALYSES,
@@ -431,7 +432,7 @@ class PipelineModelSuite:
         try:
             fn()
         except Exception as exc:
-            out.skipped[name] = f"{name} analysis failed: {type(exc).__name__}: {exc}"
+            out.skipped[name] = incident(f"{name} analysis failed", exc)
 
     @staticmethod
     def _gazetteer(doc: ModelInput, out: ModelOutput, guide: BrandGuide) -> None:
@@ -468,7 +469,7 @@ class PipelineModelSuite:
             ]
             finishers = run([docs[i] for i in active], windows, guide)
         except Exception as exc:
-            reason = f"{analysis} model failed: {type(exc).__name__}: {exc}"
+            reason = incident(f"{analysis} model failed", exc)
             for i in active:
                 outputs[i].skipped[analysis] = reason
             finishers = []

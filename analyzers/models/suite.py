@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analyzers.entities import analyze_entities
+from analyzers.incidents import incident
 from analyzers.language import non_english_reason
 from analyzers.models.attribution import occlusion_words, tone_score_name
 from analyzers.models.base import ModelInput, ModelOutput
@@ -130,7 +131,7 @@ def guarded(out: ModelOutput, name: str, fn: Callable[[], None]) -> None:
     try:
         fn()
     except Exception as exc:
-        out.skipped[name] = f"{name} analysis failed: {type(exc).__name__}: {exc}"
+        out.skipped[name] = incident(f"{name} analysis failed", exc)
     finally:
         out.timings[f"models.{name}"] = time.perf_counter() - t0
 
@@ -202,13 +203,15 @@ class EmbeddedModelSuite:
 
         t0 = time.perf_counter()
         failure: str | None = None
+        failures: dict[int, str] = {}  # document index -> why its inference failed
         try:
-            preds = list(self.predictor.predict(batch)) if batch else []
-            if len(preds) != len(batch):
-                raise RuntimeError(f"predictor returned {len(preds)} rows for {len(batch)}")
+            preds = self._predict(batch)
         except Exception as exc:
-            failure = f"model inference failed: {type(exc).__name__}: {exc}"
-            preds = []
+            if sum(1 for p in plans if p.ranges) <= 1:
+                failure = incident("model inference failed", exc)
+                preds = []
+            else:  # one document's failure must not cost the others their analysis
+                preds, failures = self._predict_each(batch, plans)
         predict_s = time.perf_counter() - t0
         total_chars = sum(e - s for p in plans for s, e in p.ranges) or 1
 
@@ -218,15 +221,38 @@ class EmbeddedModelSuite:
             try:
                 voice = self.voice_reference(guide)
             except Exception as exc:
-                voice_error = f"voice match failed: {type(exc).__name__}: {exc}"
+                voice_error = incident("voice match failed", exc)
 
-        for doc, plan, out in zip(docs, plans, outputs, strict=True):
+        for i, (doc, plan, out) in enumerate(zip(docs, plans, outputs, strict=True)):
             chars = sum(e - s for s, e in plan.ranges)
             out.timings["models.predict"] = predict_s * chars / total_chars
-            if failure is None:
+            doc_failure = failure or failures.get(i)
+            if doc_failure is None:
                 plan.preds = preds[plan.first : plan.first + len(plan.ranges)]
-            self._analyze_doc(doc, plan, out, guide, analyses, failure, voice, voice_error)
+            self._analyze_doc(doc, plan, out, guide, analyses, doc_failure, voice, voice_error)
         return outputs
+
+    def _predict(self, batch: list[str]) -> list[SentencePrediction]:
+        preds = list(self.predictor.predict(batch)) if batch else []
+        if len(preds) != len(batch):
+            raise RuntimeError(f"predictor returned {len(preds)} rows for {len(batch)}")
+        return preds
+
+    def _predict_each(
+        self, batch: list[str], plans: list[_Plan]
+    ) -> tuple[list[SentencePrediction], dict[int, str]]:
+        """The batch again, one document at a time; rows of a failing document stay empty."""
+        preds: list[SentencePrediction | None] = [None] * len(batch)
+        failures: dict[int, str] = {}
+        for i, plan in enumerate(plans):
+            if not plan.ranges:
+                continue
+            part = batch[plan.first : plan.first + len(plan.ranges)]
+            try:
+                preds[plan.first : plan.first + len(part)] = self._predict(part)
+            except Exception as exc:
+                failures[i] = incident("model inference failed", exc)
+        return preds, failures  # type: ignore[return-value]
 
     def _analyze_doc(
         self,

@@ -66,6 +66,10 @@ def load_rule(name: str, data: Mapping[str, Any], *, source: str = "") -> BaseRu
     return cls(name, data, source=source)
 
 
+# libyaml's safe loader when PyYAML has it: a style's 30-odd rule files load 5x faster
+_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_rule_file(path: Path, style: str) -> BaseRule:
     name = f"{style}.{path.stem}"
     if path.is_symlink():
@@ -83,10 +87,10 @@ def read_rule_file(path: Path, style: str) -> BaseRule:
     try:
         text = path.read_text(encoding="utf-8")
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_FAST_LOADER)
         except yaml.YAMLError:
             # Go's YAML reader (Vale's) accepts \' inside double quotes; PyYAML does not.
-            data = yaml.safe_load(text.replace("\\'", "'"))
+            data = yaml.load(text.replace("\\'", "'"), Loader=_FAST_LOADER)
     except yaml.YAMLError as exc:
         # the problem and its position only: PyYAML's full message quotes the file's text
         mark = getattr(exc, "problem_mark", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -53,9 +54,11 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
             )
             return
         if pname not in profiles:
+            close = difflib.get_close_matches(pname.lower(), sorted(profiles), n=1, cutoff=0.6)
+            hint = f" Did you mean {blocks.escape(close[0])!r}?" if close else ""
             await ack(
                 response_type="ephemeral",
-                text=f"Unknown profile {blocks.escape(pname)!r}. Profiles: "
+                text=f"Unknown profile {blocks.escape(pname)!r}.{hint} Profiles: "
                 + (", ".join(blocks.escape(p) for p in sorted(profiles)) or "none defined"),
             )
             return

@@ -23,7 +23,7 @@ import signal
 import sys
 from typing import Any
 
-from .server import FakeSlack
+from .server import FakeSlack, default_spec_path
 
 HELP = """commands:
   /brandcheck TEXT        send the slash command (also: /brandcheck help, /brandcheck guide)
@@ -156,6 +156,12 @@ async def main(argv: list[str] | None = None) -> int:
     if args.http:
         fake.use_http(args.http, fake.signing_secret)
     print(f"fake Slack listening on {fake.url} (Web API {fake.base_url})")
+    if not fake.spec_loaded:
+        print(
+            "fake Slack: WARNING Slack's Web API spec was not found (looked for "
+            f"{default_spec_path()}); calls are NOT checked against it, only Block Kit and "
+            "tokens. Put the shared folder next to the checkout (../shared) to enable the checks."
+        )
     print("put these lines in brandbot's .env (or the environment):")
     print(f"  SLACK_BOT_TOKEN={fake.bot_token}")
     print(f"  SLACK_APP_TOKEN={fake.app_token}")

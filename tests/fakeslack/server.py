@@ -59,6 +59,9 @@ def default_spec_path() -> Path:
     return shared_dir() / "specs" / "slack" / "web-api" / "slack_web_openapi_v2.json"
 
 
+_AFTER_EFFECT = frozenset({"after_status", "after_drop"})
+
+
 class _Fault:
     def __init__(self, kind: str, times: int | None, **opts: Any) -> None:
         self.kind = kind
@@ -124,6 +127,8 @@ class FakeSlack:
         self._pending: dict[str, Delivery] = {}
         self._faults: dict[str, list[_Fault]] = collections.defaultdict(list)
         self._duplicates_next = 0
+        self.ignore_socket_close = False  # True: a Slack that never answers a websocket close
+        self._stopping = asyncio.Event()
         self._transport = "socket"
         self._http_url: str | None = None
         self._http_secret: str | None = None
@@ -198,6 +203,7 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -255,6 +261,16 @@ class FakeSlack:
     def fail_connections(self, method: str, times: int = 1) -> None:
         self._faults[method].append(_Fault("drop", times))
 
+    def fail_after_effect(self, method: str, times: int = 1, status: int = 503) -> None:
+        """The next ``times`` calls of ``method`` take effect (a post is stored) and then answer
+        HTTP ``status`` anyway, as Slack sometimes does under load."""
+        self._faults[method].append(_Fault("after_status", times, status=status))
+
+    def drop_after_effect(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` take effect, then the connection is closed
+        without an answer (the client cannot tell whether the call happened)."""
+        self._faults[method].append(_Fault("after_drop", times))
+
     def duplicate_next_envelope(self, n: int = 1) -> None:
         self._duplicates_next += n
 
@@ -278,9 +294,11 @@ class FakeSlack:
                 self._faults[name] = keep
         return taken
 
-    async def _apply_faults(self, key: str, request: web.Request) -> web.StreamResponse | None:
+    async def _apply_faults(
+        self, key: str, request: web.Request, faults: list[_Fault] | None = None
+    ) -> web.StreamResponse | None:
         """Answer for a fault, or ``None`` to go on. Slowness is applied before the others."""
-        faults = self._take_faults(key)
+        faults = self._take_faults(key) if faults is None else faults
         for fault in faults:
             if fault.kind == "slow":
                 self.counters["slowed"] += 1
@@ -322,7 +340,11 @@ class FakeSlack:
         call = ApiCall(method, params, request.method, dict(request.headers), time.monotonic())
         self.calls.append(call)
 
-        fault_answer = await self._apply_faults(method, request)
+        faults = self._take_faults(method)
+        after = [f for f in faults if f.kind in _AFTER_EFFECT]
+        fault_answer = await self._apply_faults(
+            method, request, [f for f in faults if f.kind not in _AFTER_EFFECT]
+        )
         if fault_answer is not None:
             call.status = 429
             call.response = {"ok": False, "error": "ratelimited"}
@@ -330,6 +352,15 @@ class FakeSlack:
 
         result = await self._answer(method, request, params, json_body)
         call.response = result
+        for fault in after:  # the call took effect; the client never learns it
+            if fault.kind == "after_drop":
+                self.counters["dropped_after_effect"] += 1
+                if request.transport is not None:
+                    request.transport.abort()
+                raise asyncio.CancelledError
+            self.counters["failed_after_effect"] += 1
+            call.status = int(fault.opts["status"])
+            return web.Response(status=call.status, text="upstream error")
         return web.json_response(result)
 
     async def _answer(
@@ -702,7 +733,7 @@ class FakeSlack:
             if _in_range(m["ts"], params.get("oldest"), params.get("latest"), params)
         ]
         msgs.sort(key=lambda m: ts_key(m["ts"]), reverse=True)
-        return _page(msgs, params, "messages")
+        return _page(_metadata_if_asked(msgs, params), params, "messages")
 
     async def _replies(self, params: dict[str, Any]) -> JSON:
         channel = self._channel(params.get("channel"), create=False)
@@ -717,7 +748,7 @@ class FakeSlack:
             for m in msgs
             if _in_range(m["ts"], params.get("oldest"), params.get("latest"), params)
         ]
-        return _page(msgs, params, "messages")
+        return _page(_metadata_if_asked(msgs, params), params, "messages")
 
     async def _conv_info(self, params: dict[str, Any]) -> JSON:
         return {"ok": True, "channel": self._channel(params.get("channel"), create=False)}
@@ -903,7 +934,7 @@ class FakeSlack:
         )
 
     def app_mention_for(self, message_event: JSON) -> JSON:
-        return payloads.app_mention(
+        ev = payloads.app_mention(
             message_event["channel"],
             message_event.get("text", ""),
             user=message_event.get("user", "U0AUTHOR"),
@@ -911,6 +942,10 @@ class FakeSlack:
             thread_ts=message_event.get("thread_ts"),
             team=self.team_id,
         )
+        if message_event.get("files"):  # Slack's app_mention carries the message's files
+            ev["files"] = message_event["files"]
+            ev["upload"] = True
+        return ev
 
     def add_file(
         self,
@@ -1100,7 +1135,7 @@ class FakeSlack:
             self._violate("auth", "socket", "websocket opened without a valid ticket", {})
             return web.Response(status=401, text="invalid ticket")
         self._tickets.discard(ticket)
-        ws = web.WebSocketResponse(autoping=True)
+        ws = web.WebSocketResponse(autoping=True, autoclose=not self.ignore_socket_close)
         await ws.prepare(request)
         self._sockets.append(ws)
         self._socket_requests[id(ws)] = request
@@ -1123,6 +1158,9 @@ class FakeSlack:
             async for msg in ws:
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     self._on_socket_text(msg.data)
+            if self.ignore_socket_close:  # never answer the client's close frame
+                self.counters["socket_close_ignored"] += 1
+                await self._stopping.wait()
         finally:
             with contextlib.suppress(ValueError):
                 self._sockets.remove(ws)
@@ -1251,6 +1289,31 @@ class FakeSlack:
             first = first or d
         assert first is not None
         return first
+
+    async def send_raw_envelope(self, envelope: Any) -> Delivery:
+        """Socket Mode only: send ``envelope`` exactly as given (malformed ones included: no
+        ``type``, a ``payload`` that is null, a list or a number...). When it carries a string
+        ``envelope_id`` the returned delivery waits for the ack like any other."""
+        if self._transport != "socket":
+            raise ValueError("send_raw_envelope is for Socket Mode")
+        await self.wait_for_socket()
+        envelope_id = envelope.get("envelope_id") if isinstance(envelope, dict) else None
+        kind = envelope.get("type") if isinstance(envelope, dict) else None
+        payload = envelope.get("payload") if isinstance(envelope, dict) else envelope
+        d = Delivery(
+            str(kind or "raw"),
+            payload,
+            "socket",
+            envelope_id=envelope_id if isinstance(envelope_id, str) else None,
+        )
+        self.deliveries.append(d)
+        if d.envelope_id is not None:
+            self._pending[d.envelope_id] = d
+        async with self._send_lock:
+            ws = self._live_sockets()[-1]
+            d.sent_at = time.monotonic()
+            await ws.send_str(json.dumps(envelope))
+        return d
 
     async def _send_socket(self, d: Delivery) -> None:
         await self.wait_for_socket()
@@ -1546,6 +1609,7 @@ class FakeSlack:
             f"calls={dict(methods)} messages={msgs} deliveries={len(self.deliveries)} "
             f"acks={len(self.acks)} response_posts={len(self.response_posts)} "
             f"violations={[str(v) for v in self.violations]}"
+            + ("" if self.spec_loaded else " spec=MISSING (Web API calls not checked against it)")
         )
 
 
@@ -1585,6 +1649,13 @@ def _channel_type(channel: JSON) -> str:
 def _as_stored(event: JSON) -> JSON:
     """A message as conversations.history returns it (no event-only keys)."""
     return {k: v for k, v in event.items() if k not in ("event_ts", "channel_type")}
+
+
+def _metadata_if_asked(msgs: list[JSON], params: dict[str, Any]) -> list[JSON]:
+    """Slack returns message metadata only with ``include_all_metadata=true``."""
+    if str(params.get("include_all_metadata", "")).lower() in ("1", "true"):
+        return msgs
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in msgs]
 
 
 def ts_key(ts: Any) -> tuple[int, int]:

@@ -1,0 +1,232 @@
+"""What ``brandbot review`` reads: text arguments, files, folders and stdin, as drafts.
+
+How an argument is read (also in ``brandbot review --help``):
+
+- ``-`` is stdin;
+- an argument that names an existing file or folder is that file or folder;
+- an argument that looks like a path (one short word with ``/`` or ``\\`` or a known suffix,
+  no spaces or line breaks) but does not exist is an error, not a draft;
+- anything else is the draft's text. An empty (or blank) argument is an error: "empty draft".
+
+Text is never handed to the file system unless it could be a path: a paragraph over the file
+system's name limit is text, not an ``OSError``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzers.types import Draft, SourceFormat
+
+TEXT_SUFFIXES = {".md": SourceFormat.MARKDOWN, ".markdown": SourceFormat.MARKDOWN}
+MRKDWN_SUFFIXES = (".mrkdwn", ".mrkdwn.txt", ".slack", ".slack.txt")
+PLAIN_SUFFIXES = (".txt", ".text")
+DOCUMENT_SUFFIXES = (".docx", ".pdf")
+PATH_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".mrkdwn", ".slack", ".docx", ".pdf"}
+MAX_BYTES = 2_000_000
+# longest argument still tried as a path (Linux PATH_MAX); a longer one is always text
+MAX_PATH_CHARS = 4096
+# folders a walk never enters besides hidden ones (.git, .venv, .pytest_cache, ...)
+SKIPPED_DIRS = frozenset(
+    {"node_modules", "__pycache__", "venv", "site-packages", "dist-packages", "bower_components"}
+)
+
+HOW_ARGUMENTS_ARE_READ = (
+    "Each argument is read as: '-' = stdin; an existing file or folder = that file or folder "
+    "(folders are walked, skipping hidden and tool folders such as .git, .venv, node_modules); "
+    "a single word that looks like a path (has / or \\ or ends in .md, .txt, .docx, .pdf ...) "
+    "but does not exist = an error; anything else = the text of a draft. "
+    "An empty argument is an error."
+)
+
+
+class InputError(Exception):
+    """An input that cannot be reviewed; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One draft to review. ``label`` names it in headers and JSON; ``location`` prefixes
+    ``line:col`` in findings (the file's path, ``<stdin>`` or ``<text>``)."""
+
+    label: str
+    draft: Draft
+    location: str = ""
+
+
+def collect(
+    inputs: Sequence[str], input_format: str | None, max_bytes: int
+) -> tuple[list[Source], list[tuple[str, str]]]:
+    """Every reviewable draft in ``inputs``, and one ``(input, message)`` per input that could
+    not be read (a bad file inside a folder is reported on its own; the walk goes on)."""
+    sources: list[Source] = []
+    errors: list[tuple[str, str]] = []
+    fmt = SourceFormat(input_format) if input_format else None
+    for arg in inputs:
+        try:
+            for item in expand(arg, fmt, max_bytes):
+                if isinstance(item, Source):
+                    sources.append(item)
+                else:
+                    errors.append(item)
+        except InputError as exc:
+            errors.append((_arg_label(arg), str(exc)))
+    return sources, errors
+
+
+def _arg_label(arg: str) -> str:
+    return _preview(arg) if classify(arg) == "text" else arg or '""'
+
+
+def classify(arg: str) -> str:
+    """``"stdin"``, ``"path"`` (exists), ``"missing"`` (looks like a path, does not exist),
+    ``"empty"`` or ``"text"``."""
+    if arg == "-":
+        return "stdin"
+    if not arg.strip():
+        return "empty"
+    if _could_be_path(arg) and _exists(arg):
+        return "path"
+    if _looks_like_path(arg):
+        return "missing"
+    return "text"
+
+
+def _could_be_path(arg: str) -> bool:
+    return len(arg) <= MAX_PATH_CHARS and "\n" not in arg and "\x00" not in arg
+
+
+def _exists(arg: str) -> bool:
+    try:
+        os.stat(arg)
+    except (OSError, ValueError):  # ENAMETOOLONG, ENOENT, EACCES, embedded NUL ...
+        return False
+    return True
+
+
+def _looks_like_path(arg: str) -> bool:
+    if any(c.isspace() for c in arg) or len(arg) > 255:
+        return False
+    return "/" in arg or "\\" in arg or Path(arg).suffix.lower() in PATH_SUFFIXES
+
+
+def expand(
+    arg: str, fmt: SourceFormat | None, max_bytes: int
+) -> Iterator[Source | tuple[str, str]]:
+    kind = classify(arg)
+    if kind == "empty":
+        raise InputError("empty draft: nothing to review")
+    if kind == "stdin":
+        data = sys.stdin.buffer.read()
+        draft = Draft(decode(data, max_bytes), "stdin", fmt or SourceFormat.PLAIN)
+        yield Source("<stdin>", draft, "<stdin>")
+        return
+    if kind == "missing":
+        raise InputError("no such file or directory")
+    if kind == "text":
+        yield Source(_preview(arg), Draft(arg, None, fmt or SourceFormat.PLAIN), "<text>")
+        return
+    path = Path(arg)
+    if path.is_dir():
+        yield from _walk(path, fmt, max_bytes)
+        return
+    if not path.is_file():
+        raise InputError("not a regular file")
+    yield read_file(path, fmt, max_bytes)
+
+
+def _walk(
+    root: Path, fmt: SourceFormat | None, max_bytes: int
+) -> Iterator[Source | tuple[str, str]]:
+    files: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not skipped_dir(d))
+        files.extend(Path(folder) / n for n in names if reviewable(n))
+    if not files:
+        raise InputError(
+            "no text files found (looked for .md, .markdown, .txt, .mrkdwn, .docx, .pdf)"
+        )
+    for f in sorted(files):
+        try:
+            yield read_file(f, fmt, max_bytes)
+        except InputError as exc:
+            yield (str(f), str(exc))
+
+
+def skipped_dir(name: str) -> bool:
+    """Hidden folders (.git, .venv, .pytest_cache, ...) and tool folders are never walked."""
+    return name.startswith(".") or name in SKIPPED_DIRS or name.endswith(".egg-info")
+
+
+def reviewable(name: str) -> bool:
+    lower = name.lower()
+    if lower.startswith("."):
+        return False
+    return lower.endswith(
+        tuple(TEXT_SUFFIXES) + MRKDWN_SUFFIXES + PLAIN_SUFFIXES + DOCUMENT_SUFFIXES
+    )
+
+
+def format_for(path: Path) -> SourceFormat:
+    name = path.name.lower()
+    if name.endswith(MRKDWN_SUFFIXES):
+        return SourceFormat.MRKDWN
+    return TEXT_SUFFIXES.get(path.suffix.lower(), SourceFormat.PLAIN)
+
+
+def read_file(path: Path, fmt: SourceFormat | None, max_bytes: int) -> Source:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(_too_big(size, max_bytes))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc)) from None
+    label = str(path)
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        return Source(label, _extract_document(data, path.name, max_bytes), label)
+    draft = Draft(decode(data, max_bytes), label, fmt or format_for(path))
+    return Source(label, draft, label)
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    return f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit for one draft"
+
+
+def _extract_document(data: bytes, name: str, max_bytes: int) -> Draft:
+    from analyzers.documents import DocumentError, DocumentLimits, read_document
+
+    try:
+        # the same guarded path as the bot: a killable worker process with limits
+        draft = read_document(data, name, limits=DocumentLimits(max_bytes=max_bytes))
+    except DocumentError as exc:
+        raise InputError(str(exc)) from None
+    if not draft.text.strip():
+        raise InputError("empty draft: the document holds no text")
+    return draft
+
+
+def decode(data: bytes, max_bytes: int) -> str:
+    if len(data) > max_bytes:
+        raise InputError(_too_big(len(data), max_bytes))
+    if b"\x00" in data[:8192]:
+        raise InputError("looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"not valid UTF-8 (line {line}, byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        ) from None
+    if not text.strip():
+        raise InputError("empty draft: nothing to review")
+    return text
+
+
+def _preview(text: str, width: int = 40) -> str:
+    flat = " ".join(text.split())
+    return f"“{flat[:width]}…”" if len(flat) > width else f"“{flat}”"

@@ -1,0 +1,112 @@
+"""How `brandbot review` reads its arguments: long text, empty text, folders with bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analyzers.cli.inputs import classify
+from bot.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["review", "--no-models", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_paragraph_longer_than_a_file_name_is_text(capsys: pytest.CaptureFixture[str]) -> None:
+    paragraph = "Our lumasync app helps teams plan their lighting. " * 12  # ~600 bytes
+    assert len(paragraph.encode()) > 255
+    code, out, err = run(capsys, "--format", "json", paragraph)
+    assert code in (0, 1), err
+    data = json.loads(out)
+    assert data["errors"] == []
+    assert data["reviews"][0]["draft"]["text"] == paragraph
+    assert "Traceback" not in err and "OSError" not in err
+
+
+def test_one_long_word_is_text_not_an_os_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--format", "json", "x" * 5000)
+    assert json.loads(out)["errors"] == [] and code in (0, 1), err
+
+
+@pytest.mark.parametrize("arg", ["", "   ", "\n"])
+def test_an_empty_argument_is_an_empty_draft(
+    arg: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "note.md").write_text("Our lumasync app.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # "" must not review the current folder
+    code, out, err = run(capsys, "--format", "json", arg)
+    assert code == 2
+    assert "empty draft" in err
+    assert json.loads(out)["reviews"] == []
+
+
+def test_classify() -> None:
+    assert classify("-") == "stdin"
+    assert classify("") == "empty"
+    assert classify("drafts/missing.md") == "missing"
+    assert classify("missing.md") == "missing"
+    assert classify("Hello there.") == "text"
+    assert classify("Hello") == "text"
+    assert classify("a/b " * 100) == "text"
+    assert classify("/" * 300) == "path"  # exists: it is the root folder
+
+
+def test_folder_walk_skips_tool_folders_and_goes_on_after_bad_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "drafts"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "1-good.md").write_text("Our lumasync app is here.", encoding="utf-8")
+    (root / "a" / "2-binary.txt").write_bytes(b"\x00\x01\x02")
+    (root / "a" / "3-latin.txt").write_bytes("caf\xe9\nna\xefve".encode("latin-1"))
+    (root / "a" / "4-good.md").write_text("A second lumasync note.", encoding="utf-8")
+    (root / "b.md").write_text("Our lumasync app again.", encoding="utf-8")
+    for tool in (".venv", ".git", ".pytest_cache", "node_modules", "__pycache__", "pkg.egg-info"):
+        (root / tool).mkdir()
+        (root / tool / "README.md").write_text("lumasync", encoding="utf-8")
+    code, out, err = run(capsys, "--format", "json", str(root))
+    data = json.loads(out)
+    reviewed = sorted(Path(r["input"]).name for r in data["reviews"])
+    assert reviewed == ["1-good.md", "4-good.md", "b.md"]
+    failed = {Path(e["input"]).name: e["error"] for e in data["errors"]}
+    assert set(failed) == {"2-binary.txt", "3-latin.txt"}
+    assert "binary" in failed["2-binary.txt"]
+    assert "line 1" in failed["3-latin.txt"] and "UTF-8" in failed["3-latin.txt"]
+    assert code == 2
+    assert err.count("2-binary.txt") == 1 and err.count("3-latin.txt") == 1
+
+
+def test_help_says_how_arguments_are_read_and_the_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["review", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "anything else = the text of a draft" in out
+    assert "exit codes" in out and "2 a usage, guide or input error" in out
+    assert "--format {text,json} text: one line per finding" in out
+
+
+def test_guide_from_the_environment_is_named_when_missing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRANDBOT_GUIDE", "/nope.yaml")
+    code, _, err = run(capsys, "Some text.")
+    assert code == 2
+    assert "BRANDBOT_GUIDE" in err and "omit --guide" not in err
+
+
+def test_latin1_guide_says_line_and_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    guide = tmp_path / "guide.yaml"
+    guide.write_bytes("name: Acme\ntagline: caf\xe9\n".encode("latin-1"))
+    code, _, err = run(capsys, "--guide", str(guide), "Some text.")
+    assert code == 2
+    assert "guide.yaml:2" in err and "column" in err and "UTF-8" in err
+    assert "iconv" in err
