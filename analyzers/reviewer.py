@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 MODEL_CATEGORIES = (Category.SENTIMENT.value, Category.TONE.value, Category.ENTITIES.value)
 # Rule types that read English: the readability formula (syllables) and the claim checks. Vale
 # styles are English too; the guide's own terms and the vocabularies are language-neutral.
-ENGLISH_ONLY_RULES = frozenset({"metric", "readability", "brand-claims"})
+ENGLISH_ONLY_RULES = frozenset({"metric", "readability", "brand-claims", "spelling"})
 
 MAX_REVIEW_WORDS = 5_000  # a longer draft is reviewed up to here, and the review says so
 RULES_BUDGET_S = 10.0  # per draft: no rule is started after this (regexes have their own limit)
