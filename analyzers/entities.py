@@ -61,7 +61,7 @@ RULE_UNKNOWN = "Entities.UnknownProduct"
 
 FUZZY_MIN_LETTERS = 5
 FUZZY_LOWERCASE_MIN_LETTERS = 9
-UNKNOWN_PRODUCT_MIN_SCORE = 0.75  # the span typer's PRODUCT probability
+UNKNOWN_PRODUCT_MIN_SCORE = 0.6  # the span typer's PRODUCT probability
 SHAPE_MIN_SCORE = 0.5  # a name found by its shape alone is kept when typed PRODUCT at this
 
 

@@ -10,16 +10,18 @@ name. :func:`candidate_spans` turns the model's spans into whole names, in this 
 2. **split** spans at a comma, " and ", " or ", " / " (two names listed together);
 3. **trim** leading articles, greetings ("Hi Dana" → "Dana") and job titles ("CEO Ana Ruiz"
    → "Ana Ruiz");
-4. **merge** spans that touch or are separated only by spaces or an in-word apostrophe ("Let"
-   + "'s " + "Encrypt"), and close a gap of one lower-case connector ("Windows Subsystem"
-   + "for" + "Linux") when both sides are capitalised;
+4. **merge** spans that touch or are separated only by spaces or a contracted "'s" ("Let" +
+   "'s " + "Encrypt"; never a possessive: "Cloudflare's UI" stays apart), and close a gap of
+   one lower-case connector ("Windows Subsystem" + "for" + "Linux") when both sides are
+   capitalised;
 5. **attach** a version written right after the name ("Node.js 22", "Go 1.18", "Prometheus 2.x"),
-   never a year, a percentage or a count ("Node.js 22 million"), and a following "team"
-   ("the Go team" is an organisation);
+   never a year, a percentage or a count ("Node.js 22 million"), and a following "team", "WG",
+   "Foundation", "Inc." … ("the Go team" is an organisation);
 6. **drop** what is not a name: job titles (CEO, VP …), greetings, generic technical
    acronyms (API, CLI, JSON, SHA1 …, see ``GENERIC_ACRONYMS``), imperatives at the start of a
-   sentence ("Ping us", "Join the …"), spans without a letter, and @-mentions / #hashtags
-   (reported separately by :func:`mentions`).
+   sentence ("Ping us", "Join the …"; a leading "Install" / "Meet" … is trimmed off a name),
+   spans without a letter, and @-mentions / #hashtags (reported separately by
+   :func:`mentions`).
 
 Names the model missed but that are written like product names (CamelCase "GitLab", a
 dotted name "Gitpod.io", letters and digits "V8") are added with the label ``""``: the span
@@ -28,6 +30,7 @@ typer (:mod:`analyzers.models.span_typer`) decides what each candidate is.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,13 +47,18 @@ def _set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_TEAM = re.compile(r"\s+[Tt]eam(?![\w-])")
+_TEAM = re.compile(
+    r"\s+(?:[Tt]eam|WG|Committee|Foundation|Council|Inc\.?|Corp\.?|Ltd\.?|LLC|GmbH)(?![\w-])"
+)
 _YEAR = re.compile(r"(?:19|20)\d\d$")
 _COUNT_WORDS = _set(
     "% percent million millions billion thousand k m years year months month days day hours "
     "hour minutes weeks week times people users developers members companies x"
 )
-CONNECTORS = frozenset({"for", "of", "on", "de", "la", "du", "von", "van"})
+CONNECTORS = frozenset({"for", "of", "de", "la", "du", "von", "van"})
+# "Let's", "It's", "Here's": the 's is a contraction ("let us", "it is"), not a possessive, so
+# a name written with one continues after it
+CONTRACTED = frozenset({"let", "it", "that", "there", "here", "what", "who", "where", "how"})
 ARTICLES = frozenset({"the", "a", "an", "our", "your", "their", "its", "my", "this", "that"})
 GREETINGS = _set(
     "hi hello hey dear thanks thank thx welcome congrats congratulations cheers bye "
@@ -70,6 +78,12 @@ GENERIC_ACRONYMS = _set(
     "TBD TODO ETA ASAP AKA FYI IMO TL;DR RFC RFCs SHA SHA1 SHA256 SHA-1 SHA-256 MD5 AES RSA "
     "JWT CORS CSRF XSS DDoS CVE CVEs PII GDPR SOC SOC2 ISO UTC GMT EST PST CET AM PM USD EUR "
     "ID IDs OK N/A DB DBs TSDB RPC REST SPA PWA SEO CMS CRM ERP HR PM OKR OKRs MVP POC"
+)
+# verbs that open instructions and calls to action ("Install Kubernetes", "Meet Dana")
+IMPERATIVES = _set(
+    "install run deploy upgrade update download build try get meet join use see check visit "
+    "read learn start follow ping contact email call ask add open enable configure migrate "
+    "switch sign register subscribe watch explore discover welcome introducing announcing"
 )
 _OBJECT_WORDS = _set(
     "me us you him her them it this that these those the a an our your my his their its "
@@ -101,9 +115,17 @@ def _strip_possessive(text: str, start: int, end: int) -> int:
     return end
 
 
-def _snap(text: str, toks: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
-    """Widen (start, end) to the name tokens it touches; (0, 0) when it touches none."""
-    inside = [(a, b) for a, b in toks if a < end and start < b]
+def _snap(
+    text: str, toks: Sequence[tuple[int, int]], ends: Sequence[int], start: int, end: int
+) -> tuple[int, int]:
+    """Widen (start, end) to the name tokens it touches; (0, 0) when it touches none.
+
+    ``ends`` holds the tokens' end offsets (sorted, as the tokens are)."""
+    i = bisect.bisect_right(ends, start)  # the first token ending after start
+    inside = []
+    while i < len(toks) and toks[i][0] < end:
+        inside.append(toks[i])
+        i += 1
     if not inside:
         return 0, 0
     s, e = inside[0][0], inside[-1][1]
@@ -128,11 +150,16 @@ def is_job_title(words: Iterable[str]) -> bool:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop leading articles, greetings and job titles from a span."""
+    """Drop leading articles, greetings, job titles and an opening imperative from a span."""
     words = _words(text, start, end)
     while len(words) > 1:
         w = text[words[0][0] : words[0][1]].lower().strip(",.:;!")
-        if w in ARTICLES or w in GREETINGS or w in JOB_TITLES:
+        if (
+            w in ARTICLES
+            or w in GREETINGS
+            or w in JOB_TITLES
+            or (w in IMPERATIVES and is_sentence_start(text, words[0][0]))
+        ):
             words = words[1:]
             continue
         break
@@ -150,7 +177,9 @@ def _keep(text: str, start: int, end: int) -> bool:
         return False
     if len(words) == 1 and (name.lower() in GREETINGS or name.lower() in ARTICLES):
         return False
-    if name in GENERIC_ACRONYMS or name.rstrip("s") in GENERIC_ACRONYMS:
+    if all(w in GENERIC_ACRONYMS or w.rstrip("s") in GENERIC_ACRONYMS for w in words):
+        return False  # "API", "JSON API", "SSL certificates" is not written in capitals
+    if len(words) == 1 and name.lower() in IMPERATIVES and is_sentence_start(text, start):
         return False
     if start > 0 and text[start - 1] in "@#":
         return False
@@ -180,7 +209,10 @@ def _merge(text: str, spans: list[list[int | str | float]]) -> list[list[int | s
             gap = text[int(prev[1]) : int(sp[0])]
             joinable = (
                 (gap.strip() == "" and "\n" not in gap)
-                or re.fullmatch(r"['’]s\s+", gap) is not None
+                or (
+                    re.fullmatch(r"['’]s\s+", gap) is not None
+                    and text[int(prev[0]) : int(prev[1])].split()[-1].lower() in CONTRACTED
+                )
                 or (
                     re.fullmatch(r"\s+(\w+)\s+", gap) is not None
                     and gap.strip() in CONNECTORS
@@ -230,9 +262,10 @@ def candidate_spans(
 ) -> list[Candidate]:
     """Repaired model spans plus shape-only names, none overlapping ``claimed``, in text order."""
     toks = _tokens(text)
+    ends = [b for _, b in toks]
     pieces: list[list[int | str | float]] = []
     for start, end, label, score in sorted(model):
-        s, e = _snap(text, toks, start, end)
+        s, e = _snap(text, toks, ends, start, end)
         if s >= e:
             continue
         # split lists of names the model joined
@@ -246,8 +279,10 @@ def candidate_spans(
     trimmed = []
     for sp in pieces:
         s, e = _trim(text, int(sp[0]), int(sp[1]))
-        if s < e:
-            trimmed.append([s, e, sp[2], sp[3]])
+        words = text[s:e].split()
+        if s >= e or is_job_title(words) or (len(words) == 1 and words[0].lower() in GREETINGS):
+            continue  # never merge a title or a greeting into the name next to it
+        trimmed.append([s, e, sp[2], sp[3]])
     trimmed.sort(key=lambda sp: (int(sp[0]), -int(sp[1])))
     dedup: list[list[int | str | float]] = []
     for sp in trimmed:
@@ -261,8 +296,8 @@ def candidate_spans(
         taken[a:b] = b"\x01" * (b - a)
     out: list[Candidate] = []
     for sp in merged:
-        s, e = int(sp[0]), int(sp[1])
-        if taken.find(1, s, e) >= 0 or not _keep(text, s, e):
+        s, e = _trim(text, int(sp[0]), int(sp[1]))  # again: merging can bring back "Hi" / "CEO"
+        if s >= e or taken.find(1, s, e) >= 0 or not _keep(text, s, e):
             continue
         e = attach_version(text, e)
         team = _TEAM.match(text, e)

@@ -122,19 +122,28 @@ def _next_word(text: str, end: int) -> str:
     return m.group(1).lower() if m else ""
 
 
-def _sentence(text: str, start: int, end: int) -> str:
-    a = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start), -1) + 1
-    b_candidates = [i for i in (text.find(". ", end), text.find("\n", end)) if i >= 0]
-    b = min(b_candidates) if b_candidates else len(text)
+def _sentence(text: str, start: int, end: int, reach: int = 300) -> str:
+    """The sentence around a span, at most ``reach`` characters either side."""
+    lo, hi = max(0, start - reach), min(len(text), end + reach)
+    a = max(text.rfind(". ", lo, start), text.rfind("\n", lo, start), lo - 1) + 1
+    b_candidates = [i for i in (text.find(". ", end, hi), text.find("\n", end, hi)) if i >= 0]
+    b = min(b_candidates) if b_candidates else hi
     return text[a:b]
 
 
 def features(
-    text: str, start: int, end: int, label: str, score: float, *, sentence_start: bool
+    text: str,
+    start: int,
+    end: int,
+    label: str,
+    score: float,
+    *,
+    sentence_start: bool,
+    cache: dict[str, tuple[bool, bool, int]] | None = None,
 ) -> npt.NDArray[np.float32]:
-    """The feature vector of the candidate ``text[start:end]`` (label "" = shape-only)."""
-    from analyzers.entity_spans import attach_version
+    """The feature vector of the candidate ``text[start:end]`` (label "" = shape-only).
 
+    ``cache`` keeps the per-name document statistics between calls on the same ``text``."""
     x = np.zeros(len(FEATURES), dtype=np.float32)
 
     def on(name: str, value: float = 1.0) -> None:
@@ -189,16 +198,28 @@ def features(
     sent = {w.lower() for w in _WORD.findall(_sentence(text, start, end))}
     on("sent_software", float(bool(sent & SOFTWARE_VERBS)))
     on("sent_start", float(sentence_start))
-    escaped = re.escape(core)
-    occurrences = [m.start() for m in re.finditer(rf"(?<![\w.]){escaped}(?![\w])", text)]
-    if any(attach_version(text, p + len(core)) > p + len(core) for p in occurrences):
-        on("doc_versioned")
-    if core.isalpha() and not core.islower():
-        lower = core.lower()
-        if re.search(rf"(?<![\w.]){re.escape(lower)}(?![\w])", text):
-            on("doc_lowercase")
-    on("doc_repeats", math.log1p(max(len(occurrences) - 1, 0)) / 2.0)
+    if cache is None:
+        cache = {}
+    if core not in cache:
+        cache[core] = _in_document(text, core)  # one scan of the text per distinct name
+    versioned, lowercase, repeats = cache[core]
+    on("doc_versioned", float(versioned))
+    on("doc_lowercase", float(lowercase))
+    on("doc_repeats", math.log1p(max(repeats - 1, 0)) / 2.0)
     return x
+
+
+def _in_document(text: str, core: str) -> tuple[bool, bool, int]:
+    """How ``core`` is written across ``text``: ever with a version after it, ever as an
+    ordinary lower-case word, and how often."""
+    from analyzers.entity_spans import attach_version
+
+    occurrences = [m.start() for m in re.finditer(rf"(?<![\w.]){re.escape(core)}(?!\w)", text)]
+    versioned = any(attach_version(text, p + len(core)) > p + len(core) for p in occurrences)
+    lowercase = False
+    if core.isalpha() and not core.islower():
+        lowercase = re.search(rf"(?<![\w.]){re.escape(core.lower())}(?!\w)", text) is not None
+    return versioned, lowercase, len(occurrences)
 
 
 class SpanTyper:
@@ -258,7 +279,11 @@ def type_candidates(
     typer = typer or default_typer()
     if not candidates:
         return []
+    cache: dict[str, tuple[bool, bool, int]] = {}
     rows = np.stack(
-        [features(text, s, e, lab, sc, sentence_start=ss) for s, e, lab, sc, ss in candidates]
+        [
+            features(text, s, e, lab, sc, sentence_start=ss, cache=cache)
+            for s, e, lab, sc, ss in candidates
+        ]
     )
     return typer.classify(rows)
