@@ -415,3 +415,18 @@ def test_greeting_or_title_tagged_apart_is_not_merged_into_the_name() -> None:
         [("Hi", "ORG", 0.6), ("Dana", "PER", 0.9), ("CEO", "ORG", 0.9), ("Ana Ruiz", "PER", 0.9)],
     )
     assert got == [("Dana", "PER"), ("Ana Ruiz", "PER")]
+
+
+def test_committed_span_typer_fits_its_features(tmp_path: Path) -> None:
+    import json
+
+    from analyzers.models.span_typer import CLASSES, FEATURES, WEIGHTS, SpanTyper, default_typer
+
+    typer = default_typer()
+    assert typer.weights.shape == (len(FEATURES), len(CLASSES))
+    data = json.loads(WEIGHTS.read_text())
+    data["features"] = data["features"][:-1]
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="retrain"):
+        SpanTyper.from_file(stale)

@@ -11,10 +11,14 @@ Data (read from ``../shared/data``, never copied):
 * ``realcopy-dev/dev.jsonl`` (PER / ORG / LOC / PRODUCT / other), weighted ``--dev-weight``.
 
 Each text goes through the embedded predictor and :func:`analyzers.entity_spans.candidate_spans`
-exactly as in a review; a candidate whose span equals a gold entity's takes its type (WNUT
-corporation and group → ORG, creative-work and CoNLL MISC and realcopy "other" → MISC), any
-other candidate is ``NONE``. Softmax regression, full-batch gradient descent with L2, fixed
-iterations and seed: the weights are reproducible to the printed digest.
+exactly as in a review; a candidate whose span equals a gold entity's is a training example with
+that type (WNUT corporation and group → ORG, creative-work, CoNLL MISC and realcopy "other" →
+MISC); candidates that match no gold span are not used (the typer types names, the span rules
+decide what is a name). Public examples weigh ``--public-weight`` (0.3), realcopy-dev ones
+``--dev-weight`` (10): the public sets teach people, places and organisations, realcopy-dev
+teaches that company copy names mostly products. Softmax regression, full-batch Adam with L2,
+fixed steps and seed: the weights are reproducible to the printed digest. ``--cache FILE`` keeps
+the model's spans between runs (the predictor pass is most of the time).
 
 Cross-validation: realcopy-dev is split by source repository (leave one repository out); each
 fold trains on the public sets plus the other repositories and types the held-out one. The
