@@ -64,6 +64,15 @@ GREETINGS = _set(
     "hi hello hey dear thanks thank thx welcome congrats congratulations cheers bye "
     "goodbye greetings howdy yo"
 )
+# the last word of a role ("Senior Backend Engineer", "Head of Developer Relations")
+ROLE_HEADS = _set(
+    "engineer engineers developer developers designer designers manager managers director "
+    "directors officer officers architect architects scientist scientists analyst analysts "
+    "recruiter recruiters intern interns advocate advocates specialist specialists writer "
+    "writers editor editors consultant consultants coordinator coordinators administrator "
+    "administrators president vice-president founder founders cofounder co-founder "
+    "representative associate strategist marketer evangelist"
+)
 JOB_TITLES = _set(
     "ceo coo cfo cto cmo cio ciso cpo cro cso cdo chro vp svp evp avp gm md "
     "president chair chairman chairwoman chairperson founder cofounder co-founder director "
@@ -145,8 +154,11 @@ def is_sentence_start(text: str, pos: int) -> bool:
 
 
 def is_job_title(words: Iterable[str]) -> bool:
+    """Only title words ("CEO", "VP", "Chief Officer"), or a role ("Senior Backend Engineer")."""
     ws = [w.lower().strip(".,") for w in words]
-    return bool(ws) and all(w in JOB_TITLES or w in CONNECTORS or w == "&" for w in ws)
+    if not ws:
+        return False
+    return ws[-1] in ROLE_HEADS or all(w in JOB_TITLES or w in CONNECTORS or w == "&" for w in ws)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -154,10 +166,13 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     words = _words(text, start, end)
     while len(words) > 1:
         w = text[words[0][0] : words[0][1]].lower().strip(",.:;!")
+        if w in JOB_TITLES and text[words[1][0] : words[1][1]].lower() in CONNECTORS:
+            return 0, 0  # "VP of Engineering": a title, not a name
         if (
             w in ARTICLES
             or w in GREETINGS
             or w in JOB_TITLES
+            or w in CONNECTORS
             or (w in IMPERATIVES and is_sentence_start(text, words[0][0]))
         ):
             words = words[1:]

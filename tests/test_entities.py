@@ -430,3 +430,20 @@ def test_committed_span_typer_fits_its_features(tmp_path: Path) -> None:
     stale.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="retrain"):
         SpanTyper.from_file(stale)
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        (
+            "We're hiring a Senior Backend Engineer in Lisbon.",
+            [("Senior Backend Engineer", "ORG", 0.7), ("Lisbon", "LOC", 0.9)],
+        ),
+        (
+            "You'll report to our VP of Engineering in Lisbon.",
+            [("VP of Engineering", "ORG", 0.7), ("Lisbon", "LOC", 0.9)],
+        ),
+    ],
+)
+def test_roles_are_not_entities(text: str, pieces: list) -> None:
+    assert names(text, pieces) == [("Lisbon", "LOC")]
