@@ -22,19 +22,25 @@ The entity (and every finding's span) covers the name only, without the possessi
 suffix, so it lines up with the terminology rule ``Brand.Products`` on the same words; the
 reviewer keeps the higher severity of identical spans.
 
-Model entities overlapping a gazetteer match, or made only of function words (a model tagging
-"The" as ORG), are dropped. Findings (category ``entities``):
+@-mentions and #hashtags are ``MENTION`` / ``HASHTAG`` entities (``source="text"``). The
+model's entities (made only of function words: dropped) become whole names with
+:func:`analyzers.entity_spans.candidate_spans` (no job titles, greetings, imperatives or
+technical acronyms; versions attached; CamelCase / dotted / letter+digit names the model missed
+added as ``source="shape"``), never overlapping the gazetteer or a mention, and the span typer
+(:mod:`analyzers.models.span_typer`) gives each its type: PER, ORG, LOC, PRODUCT or MISC, with
+the typer's probability as ``score``. Findings (category ``entities``):
 
 * ``Entities.Competitor`` — a competitor is named (severity from the guide).
 * ``Entities.ProductCasing`` — a product or brand name in the wrong casing (warning), with the
   exact casing as the suggestion. Skipped on all-capital lines (shouted headings).
 * ``Entities.ProductSpelling`` — a near miss of a product or brand name (warning).
-* ``Entities.UnknownProduct`` — a product-like name the guide does not know (suggestion): a
-  model ``PRODUCT`` entity, a ``MISC`` entity shaped like a product (CamelCase or letters with
-  digits, e.g. "X200"), or a CamelCase word ("SyncHub") that no model or guide entity
-  explains. Widely known CamelCase words (``KNOWN_CAMELCASE``: "iPhone", "SaaS", "LinkedIn"
-  …) are not reported, nor are terms accepted by the guide's Vale vocabularies
-  (``accept.txt``); each unknown name is reported once, at its first occurrence.
+* ``Entities.UnknownProduct`` — a confident product name the guide does not know
+  (suggestion): typed PRODUCT at ``UNKNOWN_PRODUCT_MIN_SCORE`` or more, written like a product
+  (CamelCase or letters with digits: "SyncHub", "X200 Pro"), never an acronym of five capitals
+  or fewer ("SHA1", "VSO") nor a generic technical term. Widely known CamelCase words
+  (``KNOWN_CAMELCASE``: "iPhone", "SaaS", "LinkedIn" …) are not reported, nor are terms
+  accepted by the guide's Vale vocabularies (``accept.txt``); each unknown name (without its
+  version) is reported once, at its first occurrence.
 """
 
 from __future__ import annotations
