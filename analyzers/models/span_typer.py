@@ -214,11 +214,17 @@ def _in_document(text: str, core: str) -> tuple[bool, bool, int]:
     ordinary lower-case word, and how often."""
     from analyzers.entity_spans import attach_version
 
-    occurrences = [m.start() for m in re.finditer(rf"(?<![\w.]){re.escape(core)}(?!\w)", text)]
+    if text.count(core) <= 1:  # the usual case, without a regex scan of the whole text
+        first = text.find(core)
+        occurrences = [first] if first >= 0 else []
+    else:
+        pattern = rf"(?<![\w.]){re.escape(core)}(?!\w)"
+        occurrences = [m.start() for m in re.finditer(pattern, text)]
     versioned = any(attach_version(text, p + len(core)) > p + len(core) for p in occurrences)
     lowercase = False
-    if core.isalpha() and not core.islower():
-        lowercase = re.search(rf"(?<![\w.]){re.escape(core.lower())}(?!\w)", text) is not None
+    low = core.lower()
+    if core.isalpha() and low != core and low in text:
+        lowercase = re.search(rf"(?<![\w.]){re.escape(low)}(?!\w)", text) is not None
     return versioned, lowercase, len(occurrences)
 
 
