@@ -22,19 +22,25 @@ The entity (and every finding's span) covers the name only, without the possessi
 suffix, so it lines up with the terminology rule ``Brand.Products`` on the same words; the
 reviewer keeps the higher severity of identical spans.
 
-Model entities overlapping a gazetteer match, or made only of function words (a model tagging
-"The" as ORG), are dropped. Findings (category ``entities``):
+@-mentions and #hashtags are ``MENTION`` / ``HASHTAG`` entities (``source="text"``). The
+model's entities (made only of function words: dropped) become whole names with
+:func:`analyzers.entity_spans.candidate_spans` (no job titles, greetings, imperatives or
+technical acronyms; versions attached; CamelCase / dotted / letter+digit names the model missed
+added as ``source="shape"``), never overlapping the gazetteer or a mention, and the span typer
+(:mod:`analyzers.models.span_typer`) gives each its type: PER, ORG, LOC, PRODUCT or MISC, with
+the typer's probability as ``score``. Findings (category ``entities``):
 
 * ``Entities.Competitor`` — a competitor is named (severity from the guide).
 * ``Entities.ProductCasing`` — a product or brand name in the wrong casing (warning), with the
   exact casing as the suggestion. Skipped on all-capital lines (shouted headings).
 * ``Entities.ProductSpelling`` — a near miss of a product or brand name (warning).
-* ``Entities.UnknownProduct`` — a product-like name the guide does not know (suggestion): a
-  model ``PRODUCT`` entity, a ``MISC`` entity shaped like a product (CamelCase or letters with
-  digits, e.g. "X200"), or a CamelCase word ("SyncHub") that no model or guide entity
-  explains. Widely known CamelCase words (``KNOWN_CAMELCASE``: "iPhone", "SaaS", "LinkedIn"
-  …) are not reported, nor are terms accepted by the guide's Vale vocabularies
-  (``accept.txt``); each unknown name is reported once, at its first occurrence.
+* ``Entities.UnknownProduct`` — a confident product name the guide does not know
+  (suggestion): typed PRODUCT at ``UNKNOWN_PRODUCT_MIN_SCORE`` or more, written like a product
+  (CamelCase or letters with digits: "SyncHub", "X200 Pro"), never an acronym of five capitals
+  or fewer ("SHA1", "VSO") nor a generic technical term. Widely known CamelCase words
+  (``KNOWN_CAMELCASE``: "iPhone", "SaaS", "LinkedIn" …) are not reported, nor are terms
+  accepted by the guide's Vale vocabularies (``accept.txt``); each unknown name (without its
+  version) is reported once, at its first occurrence.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analyzers.entity_spans import GENERIC_ACRONYMS, candidate_spans, is_sentence_start, mentions
+from analyzers.models.span_typer import CLASSES, ORG_WORDS, SpanTyper, type_candidates
 from analyzers.types import Category, Entity, Finding, Severity, Span
 
 if TYPE_CHECKING:
@@ -59,7 +67,8 @@ RULE_UNKNOWN = "Entities.UnknownProduct"
 
 FUZZY_MIN_LETTERS = 5
 FUZZY_LOWERCASE_MIN_LETTERS = 9
-UNKNOWN_PRODUCT_MIN_SCORE = 0.5
+UNKNOWN_PRODUCT_MIN_SCORE = 0.6  # the span typer's PRODUCT probability
+SHAPE_MIN_SCORE = 0.5  # a name found by its shape alone is kept when typed PRODUCT at this
 
 
 def _split(text: str) -> list[str]:
@@ -80,8 +89,9 @@ KNOWN_CAMELCASE = frozenset(
 )
 
 _TOKEN = re.compile(r"[^\W_]+")
-_CAMEL = re.compile(r"(?<![\w@#/\\.])[A-Za-z0-9]*[a-z][A-Z][A-Za-z0-9]*(?![\w])")
-_PRODUCT_SHAPE = re.compile(r"[a-z][A-Z]|[A-Za-z].*\d|\d.*[A-Za-z]")
+_PRODUCT_SHAPE = re.compile(r"[a-z][A-Z]|[A-Za-z]\S*\d|\d\S*[A-Za-z]")
+_VERSION_TAIL = re.compile(r"\s+[vV]?\d+(?:\.(?:\d+|x|X))*\S*$")
+_GENERIC_UPPER = frozenset(a.upper() for a in GENERIC_ACRONYMS)
 _SUFFIX = r"(?P<suffix>['’]s|s['’]|['’]|es|s)?"
 _BEFORE = r"(?<![\w@#/\\])(?<!\w\.)"
 _AFTER = r"(?!\w)(?!\.[^\W\d_])"
@@ -358,34 +368,68 @@ def _finding_for(text: str, m: Match, guide: BrandGuide) -> Finding | None:
     )
 
 
-def _unknown_products(
-    text: str, model_entities: Sequence[Entity], guide_spans: list[tuple[int, int]]
-) -> list[tuple[Span, str]]:
-    """(span, origin) of product-like names the guide does not know, in text order."""
-    out: list[tuple[Span, str]] = []
-    claimed = _Cover(
-        len(text), [*guide_spans, *((e.span.start, e.span.end) for e in model_entities)]
+def _unknown_key(name: str) -> str:
+    """The name without an attached version: "Node.js 22" and "Node.js" are one product."""
+    return " ".join(_VERSION_TAIL.sub("", name).lower().split())
+
+
+def _is_confident_product(e: Entity) -> bool:
+    """A typed PRODUCT the typer is sure of, written like a product name (not an acronym)."""
+    if e.label != "PRODUCT" or e.score < UNKNOWN_PRODUCT_MIN_SCORE:
+        return False
+    name = e.text
+    if name in GENERIC_ACRONYMS or _unknown_key(name).upper() in _GENERIC_UPPER:
+        return False
+    letters = [c for c in name if c.isalpha()]
+    if letters and all(c.isupper() for c in letters) and len(letters) <= 5:
+        return False  # an acronym (SHA1, TSDB, VSO): too often a technical term
+    return bool(_PRODUCT_SHAPE.search(_VERSION_TAIL.sub("", name)))
+
+
+def _typed_model_entities(
+    text: str,
+    model_entities: Sequence[Entity],
+    claimed: Sequence[tuple[int, int]],
+    typer: SpanTyper | None,
+) -> list[Entity]:
+    """Model spans repaired into whole names, plus shape-only names, each typed by the typer."""
+    raw = [
+        (e.span.start, e.span.end, e.label, e.score)
+        for e in model_entities
+        if not _is_function_word(e.text)
+    ]
+    cands = candidate_spans(text, raw, claimed)
+    typed = type_candidates(
+        text,
+        [(c.start, c.end, c.label, c.score, is_sentence_start(text, c.start)) for c in cands],
+        typer,
     )
-    for e in model_entities:
-        name = e.span.slice(text)
-        if e.label == "PRODUCT" and e.score >= UNKNOWN_PRODUCT_MIN_SCORE:
-            if any(c.isupper() or c.isdigit() for c in name):
-                out.append((e.span, "model"))
-        elif e.label == "MISC" and _PRODUCT_SHAPE.search(name):
-            out.append((e.span, "model"))
-    for m in _CAMEL.finditer(text):
-        word = m.group(0)
-        if re.match(r"Ma?c[A-Z]", word):
-            continue
-        if claimed.overlaps(m.start(), m.end()):
-            continue
-        out.append((Span(m.start(), m.end()), "shape"))
-    out.sort(key=lambda pair: pair[0].start)
+    out = []
+    for c, t in zip(cands, typed, strict=True):
+        label, prob = t.label, t.prob
+        words = text[c.start : c.end].split()
+        if words[-1].lower().strip(".,") in ORG_WORDS and len(words) > 1:
+            label, prob = "ORG", max(prob, t.probs[CLASSES.index("ORG")])
+        if not c.label and (label != "PRODUCT" or prob < SHAPE_MIN_SCORE):
+            continue  # a shape-only name that the typer does not read as a product
+        out.append(
+            Entity(
+                text=text[c.start : c.end],
+                label=label,
+                span=Span(c.start, c.end),
+                source="model" if c.label else "shape",
+                score=round(prob, 4),
+            )
+        )
     return out
 
 
 def analyze_entities(
-    text: str, model_entities: Sequence[Entity], guide: BrandGuide
+    text: str,
+    model_entities: Sequence[Entity],
+    guide: BrandGuide,
+    *,
+    typer: SpanTyper | None = None,
 ) -> tuple[list[Entity], list[Finding]]:
     """Merge ``model_entities`` (spans in ``text``) with the guide's gazetteer; find issues."""
     matches = find_terms(text, gazetteer_terms(guide))
@@ -401,35 +445,35 @@ def analyze_entities(
         )
         for m in matches
     ]
-    guide_cover = _Cover(len(text), guide_spans)
-    kept_model = [
-        e
-        for e in model_entities
-        if not guide_cover.overlaps(e.span.start, e.span.end) and not _is_function_word(e.text)
-    ]
+    for start, end, kind in mentions(text):
+        if not any(a < end and start < b for a, b in guide_spans):
+            entities.append(Entity(text[start:end], kind, Span(start, end), "text", 1.0))
+    claimed = [*guide_spans, *((e.span.start, e.span.end) for e in entities)]
+    kept_model = _typed_model_entities(text, model_entities, claimed, typer)
     entities.extend(kept_model)
     entities.sort(key=lambda e: (e.span.start, e.span.end))
 
     findings = [f for m in matches if (f := _finding_for(text, m, guide)) is not None]
     seen: set[str] = set()
-    for span, origin in _unknown_products(text, kept_model, guide_spans):
-        name = span.slice(text)
-        key = " ".join(name.lower().split())
-        if key in seen or key in KNOWN_CAMELCASE or _is_accepted(name, guide):
+    for e in kept_model:
+        name = e.text
+        key = _unknown_key(name)
+        if not _is_confident_product(e) or key in seen or key in KNOWN_CAMELCASE:
+            continue
+        if _is_accepted(name, guide) or _is_accepted(name[: len(key)], guide):
             continue
         seen.add(key)
-        why = "the model tags it as a product" if origin == "model" else "it is written like one"
         findings.append(
             Finding(
                 rule_id=RULE_UNKNOWN,
                 category=Category.ENTITIES.value,
                 severity=Severity.SUGGESTION,
                 message=(
-                    f"“{name}” looks like a product name ({why}) but is not in the brand "
-                    "guide: if it is ours, add it to the guide's products; if it is someone "
-                    "else's, check that it should be named."
+                    f"“{name}” looks like a product name (typed PRODUCT at {e.score:.0%}) but "
+                    "is not in the brand guide: if it is ours, add it to the guide's products; "
+                    "if it is someone else's, check that it should be named."
                 ),
-                span=span,
+                span=e.span,
                 matched=name,
                 link=guide.link_for("products", "entities"),
                 action="suggest",

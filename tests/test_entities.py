@@ -121,7 +121,9 @@ def test_no_match_inside_words_or_addresses(text: str) -> None:
     if "lumina" in text:  # a hyphen is a word boundary: this one *is* a mention
         assert [e.text for e in entities] == ["lumina"]
         return
-    assert entities == []
+    # handles and hashtags are mentions (source "text"), never the gazetteer's names
+    assert [e for e in entities if e.label not in ("MENTION", "HASHTAG")] == []
+    assert all(e.source == "text" for e in entities)
     assert findings == []
 
 
@@ -170,10 +172,14 @@ def test_unknown_product_like_names() -> None:
     ]
     entities, findings = run(text, model)
     unknown = [f for f in findings if f.rule_id == RULE_UNKNOWN]
-    assert [f.matched for f in unknown] == ["SyncHub", "X200", "Zentrix"]  # once each, in order
+    # only names the typer is sure are products AND written like one: the CamelCase SyncHub
+    # (once); not the plain word Zentrix, not X200 (typed MISC), not iPhone / SaaS (known)
+    assert [f.matched for f in unknown] == ["SyncHub"]
     assert all(f.severity is Severity.SUGGESTION for f in unknown)
     assert "not in the brand guide" in unknown[0].message
-    assert [e.text for e in entities] == ["American", "X200", "Zentrix"]  # model entities kept
+    assert "typed PRODUCT at" in unknown[0].message
+    kept = [e.text for e in entities if e.source == "model"]
+    assert kept == ["American", "X200", "Zentrix"]  # model entities kept (retyped)
 
 
 def test_guide_beats_model_on_overlap() -> None:
@@ -240,12 +246,204 @@ def test_vocabulary_accepted_terms_are_not_unknown_products(tmp_path: Path) -> N
     vocab.mkdir()
     (vocab / "accept.txt").write_text("# ours\nZigBee\n(?i)homekit\n")
     guide = dataclasses.replace(make_guide(), vocabularies=(vocab,))
-    _, findings = analyze_entities("Works with ZigBee, HomeKit and MeshLink.", [], guide)
-    assert [f.matched for f in findings] == ["MeshLink"]
+    text = "Install ZigBee 3, HomeKit 2 and MeshLink 4 to run the app."
+    _, findings = analyze_entities(text, [], guide)
+    assert [f.matched for f in findings] == ["MeshLink 4"]
 
 
 def test_function_word_model_entities_are_dropped() -> None:
     text = "The Globex team thanks you."
     model = [Entity("The", "ORG", Span(0, 3), score=0.7), Entity("Globex", "ORG", Span(4, 10))]
     entities, _ = run(text, model)
-    assert [e.text for e in entities] == ["Globex"]
+    assert [(e.text, e.label) for e in entities] == [("Globex team", "ORG")]
+
+
+# -- names on real copy: whole spans, types, no junk ----------------------------------------
+
+EMPTY = make_guide(products=(), brand_names=(), competitors=())
+
+
+def ents(text: str, pieces: list[tuple[str, str, float]]) -> list[Entity]:
+    """Model entities for the given (surface, label, score) pieces, found left to right."""
+    out, pos = [], 0
+    for surface, label, score in pieces:
+        start = text.index(surface, pos)
+        out.append(Entity(surface, label, Span(start, start + len(surface)), score=score))
+        pos = start + len(surface)
+    return out
+
+
+def names(text: str, pieces: list[tuple[str, str, float]]) -> list[tuple[str, str]]:
+    entities, _ = analyze_entities(text, ents(text, pieces), EMPTY)
+    return [(e.text, e.label) for e in entities]
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces", "whole"),
+    [
+        (
+            "We moved the fleet to OS X Mountain Lion last week.",
+            [("OS", "ORG", 0.6), ("X", "MISC", 0.5), ("Mountain Lion", "MISC", 0.7)],
+            "OS X Mountain Lion",
+        ),
+        (
+            "You can run it under Windows Subsystem for Linux as well.",
+            [("Windows Subsystem", "MISC", 0.7), ("Linux", "MISC", 0.6)],
+            "Windows Subsystem for Linux",
+        ),
+        (
+            "The certificates come from Let's Grow Labs at no cost.",
+            [("Let", "ORG", 0.6), ("Grow Labs", "ORG", 0.8)],
+            "Let's Grow Labs",
+        ),
+        (
+            "Thanks to the Node.js Technical Steering Committee for the review.",
+            [("Node.", "ORG", 0.5), ("js Technical Steering Committee", "ORG", 0.8)],
+            "Node.js Technical Steering Committee",
+        ),
+    ],
+)
+def test_multi_word_names_stay_whole(text: str, pieces: list, whole: str) -> None:
+    got = names(text, pieces)
+    assert [t for t, _ in got] == [whole]
+
+
+def test_committee_is_an_organisation_and_a_versioned_runtime_a_product() -> None:
+    text = "The Node.js Technical Steering Committee ships Node.js 22 to every user."
+    got = names(
+        text,
+        [("Node.js Technical Steering Committee", "ORG", 0.8), ("Node", "MISC", 0.4),
+         (".", "LOC", 0.4), ("js", "MISC", 0.4)],
+    )  # fmt: skip
+    assert got == [("Node.js Technical Steering Committee", "ORG"), ("Node.js 22", "PRODUCT")]
+
+
+def test_products_the_heads_call_org_are_typed_product_in_software_context() -> None:
+    text = "Install Zentrix 2.4 and run the Zentrix server on your cluster."
+    got = names(text, [("Zentrix", "ORG", 0.8), ("Zentrix", "ORG", 0.9)])
+    assert got == [("Zentrix 2.4", "PRODUCT"), ("Zentrix", "PRODUCT")]
+
+
+@pytest.mark.parametrize(
+    ("text", "version_kept"),
+    [
+        ("Upgrade to Zentrix 3.1 today.", True),
+        ("Zentrix v2 is out.", True),
+        ("Zentrix 22 million downloads later, we are still here.", False),
+        ("Zentrix 2024 was a good year.", False),
+        ("Zentrix 40% faster.", False),
+    ],
+)
+def test_versions_attach_but_not_counts_years_or_percentages(text: str, version_kept: bool) -> None:
+    (got,) = names(text, [("Zentrix", "ORG", 0.8)])
+    assert (got[0] != "Zentrix") is version_kept
+
+
+def test_job_titles_are_not_entities() -> None:
+    text = "Our COO, Dana Whitfield, and the CFO met the CTO and a VP of Sales."
+    got = names(
+        text,
+        [("COO", "ORG", 0.95), ("Dana Whitfield", "PER", 0.99), ("CFO", "ORG", 0.94),
+         ("CTO", "ORG", 0.96), ("VP", "ORG", 0.9)],
+    )  # fmt: skip
+    assert got == [("Dana Whitfield", "PER")]
+
+
+def test_title_before_a_name_is_trimmed() -> None:
+    text = "CEO Dana Whitfield opened the meeting."
+    assert names(text, [("CEO Dana Whitfield", "PER", 0.9)]) == [("Dana Whitfield", "PER")]
+
+
+def test_greeting_is_not_part_of_the_name() -> None:
+    text = "Hi Dana, the report is attached."
+    assert names(text, [("Hi Dana", "PER", 0.8)]) == [("Dana", "PER")]
+    assert names("Hi, the report is attached.", [("Hi", "ORG", 0.7)]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("Ping us on the forum if it breaks.", "Ping"), ("Join the beta today.", "Join")],
+)
+def test_imperative_opening_a_sentence_is_not_an_entity(text: str, word: str) -> None:
+    assert names(text, [(word, "ORG", 0.8)]) == []
+
+
+@pytest.mark.parametrize("acronym", ["SHA1", "JSON", "HTTP", "API", "CLI", "LTS"])
+def test_technical_acronyms_are_not_entities_nor_unknown_products(acronym: str) -> None:
+    text = f"We moved the {acronym} handling into the release."
+    entities, findings = analyze_entities(text, ents(text, [(acronym, "MISC", 0.9)]), EMPTY)
+    assert entities == []
+    assert findings == []
+
+
+def test_mentions_and_hashtags_are_mentions_not_org() -> None:
+    text = "Big thanks to @dana_w and @acme-labs for #launchweek (mail: ops@acme.io)."
+    model = ents(
+        text, [("dana_w", "ORG", 0.8), ("acme-labs", "ORG", 0.7), ("launchweek", "ORG", 0.6)]
+    )
+    entities, findings = analyze_entities(text, model, EMPTY)
+    assert [(e.text, e.label, e.source) for e in entities] == [
+        ("@dana_w", "MENTION", "text"),
+        ("@acme-labs", "MENTION", "text"),
+        ("#launchweek", "HASHTAG", "text"),
+    ]
+    assert findings == []
+
+
+def test_mentions_helper_skips_emails_and_numbers() -> None:
+    from analyzers.entity_spans import mentions
+
+    text = "Write to hi@team.dev, see issue #12, ping @ana or tag #BuildInPublic."
+    assert [(text[a:b], k) for a, b, k in mentions(text)] == [
+        ("@ana", "MENTION"),
+        ("#BuildInPublic", "HASHTAG"),
+    ]
+
+
+def test_unknown_product_only_for_confident_product_names() -> None:
+    text = "Install SyncHub 2.0 and verify the SHA1 sums with the CLI."
+    model = ents(text, [("SyncHub", "ORG", 0.8), ("SHA1", "MISC", 0.9), ("CLI", "ORG", 0.9)])
+    entities, findings = analyze_entities(text, model, EMPTY)
+    assert [(f.rule_id, f.matched) for f in findings] == [(RULE_UNKNOWN, "SyncHub 2.0")]
+    assert [(e.text, e.label) for e in entities] == [("SyncHub 2.0", "PRODUCT")]
+
+
+def test_greeting_or_title_tagged_apart_is_not_merged_into_the_name() -> None:
+    text = "Hi Dana, welcome aboard. CEO Ana Ruiz says hello."
+    got = names(
+        text,
+        [("Hi", "ORG", 0.6), ("Dana", "PER", 0.9), ("CEO", "ORG", 0.9), ("Ana Ruiz", "PER", 0.9)],
+    )
+    assert got == [("Dana", "PER"), ("Ana Ruiz", "PER")]
+
+
+def test_committed_span_typer_fits_its_features(tmp_path: Path) -> None:
+    import json
+
+    from analyzers.models.span_typer import CLASSES, FEATURES, WEIGHTS, SpanTyper, default_typer
+
+    typer = default_typer()
+    assert typer.weights.shape == (len(FEATURES), len(CLASSES))
+    data = json.loads(WEIGHTS.read_text())
+    data["features"] = data["features"][:-1]
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="retrain"):
+        SpanTyper.from_file(stale)
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        (
+            "We're hiring a Senior Backend Engineer in Lisbon.",
+            [("Senior Backend Engineer", "ORG", 0.7), ("Lisbon", "LOC", 0.9)],
+        ),
+        (
+            "You'll report to our VP of Engineering in Lisbon.",
+            [("VP of Engineering", "ORG", 0.7), ("Lisbon", "LOC", 0.9)],
+        ),
+    ],
+)
+def test_roles_are_not_entities(text: str, pieces: list) -> None:
+    assert names(text, pieces) == [("Lisbon", "LOC")]

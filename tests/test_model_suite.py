@@ -211,5 +211,10 @@ def test_through_the_reviewer_spans_map_back_to_the_original_markup() -> None:
     assert [f.span.slice(text) for f in casing] == ["brightwave"]
     assert by_rule["Sentiment.Floor"].span.slice(text) == "It is terrible."
     assert review.sentiment is not None and review.tone is not None
-    assert [e.span.slice(text) for e in review.entities] == ["Acme", "brightwave"]
+    # the Slack mention is a MENTION entity over the whole markup, never a model ORG
+    assert [(e.span.slice(text), e.label) for e in review.entities] == [
+        ("<@U123>", "MENTION"),
+        ("Acme", "COMPETITOR"),
+        ("brightwave", "BRAND"),
+    ]
     assert review.skipped == {}
