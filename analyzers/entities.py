@@ -39,8 +39,8 @@ the typer's probability as ``score``. Findings (category ``entities``):
   (CamelCase or letters with digits: "SyncHub", "X200 Pro"), never an acronym of five capitals
   or fewer ("SHA1", "VSO") nor a generic technical term. Widely known CamelCase words
   (``KNOWN_CAMELCASE``: "iPhone", "SaaS", "LinkedIn" …) are not reported, nor are terms
-  accepted by the guide's Vale vocabularies (``accept.txt``); each unknown name (without its
-  version) is reported once, at its first occurrence.
+  accepted by the guide's Vale vocabularies (``accept.txt``). One finding per draft, at the
+  first unknown name, lists them all (each name without its version, once).
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ RULE_UNKNOWN = "Entities.UnknownProduct"
 FUZZY_MIN_LETTERS = 5
 FUZZY_LOWERCASE_MIN_LETTERS = 9
 UNKNOWN_PRODUCT_MIN_SCORE = 0.6  # the span typer's PRODUCT probability
+MAX_UNKNOWN_LISTED = 5  # names listed in the one UnknownProduct finding of a draft
 SHAPE_MIN_SCORE = 0.5  # a name found by its shape alone is kept when typed PRODUCT at this
 
 
@@ -430,8 +431,13 @@ def analyze_entities(
     guide: BrandGuide,
     *,
     typer: SpanTyper | None = None,
+    retype: bool = True,
 ) -> tuple[list[Entity], list[Finding]]:
-    """Merge ``model_entities`` (spans in ``text``) with the guide's gazetteer; find issues."""
+    """Merge ``model_entities`` (spans in ``text``) with the guide's gazetteer; find issues.
+
+    ``retype``: repair and type the spans with the span typer (for the embedded heads, whose
+    labels it was trained on); False keeps another model's spans and labels as they are
+    (a Hugging Face NER pipeline or a hosted endpoint)."""
     matches = find_terms(text, gazetteer_terms(guide))
     guide_spans = [(m.start, m.end) for m in matches]
     entities: list[Entity] = [
@@ -449,11 +455,21 @@ def analyze_entities(
         if not any(a < end and start < b for a, b in guide_spans):
             entities.append(Entity(text[start:end], kind, Span(start, end), "text", 1.0))
     claimed = [*guide_spans, *((e.span.start, e.span.end) for e in entities)]
-    kept_model = _typed_model_entities(text, model_entities, claimed, typer)
+    kept_model = (
+        _typed_model_entities(text, model_entities, claimed, typer)
+        if retype
+        else [
+            e
+            for e in model_entities
+            if not _is_function_word(e.text)
+            and not any(a < e.span.end and e.span.start < b for a, b in claimed)
+        ]
+    )
     entities.extend(kept_model)
     entities.sort(key=lambda e: (e.span.start, e.span.end))
 
     findings = [f for m in matches if (f := _finding_for(text, m, guide)) is not None]
+    unknown: list[Entity] = []
     seen: set[str] = set()
     for e in kept_model:
         name = e.text
@@ -463,18 +479,31 @@ def analyze_entities(
         if _is_accepted(name, guide) or _is_accepted(name[: len(key)], guide):
             continue
         seen.add(key)
+        unknown.append(e)
+    if unknown:
+        # one nudge per draft, at the first unknown name, listing them all: third-party
+        # products are common in real copy, and one line per name reads as nagging
+        first = unknown[0]
+        names = ", ".join(f"“{e.text}”" for e in unknown[:MAX_UNKNOWN_LISTED])
+        more = len(unknown) - MAX_UNKNOWN_LISTED
+        extra = f" and {more} more" if more > 0 else ""
+        what = (
+            f"{names}{extra} look like product names"
+            if len(unknown) > 1
+            else f"{names} looks like a product name"
+        )
         findings.append(
             Finding(
                 rule_id=RULE_UNKNOWN,
                 category=Category.ENTITIES.value,
                 severity=Severity.SUGGESTION,
                 message=(
-                    f"“{name}” looks like a product name (typed PRODUCT at {e.score:.0%}) but "
-                    "is not in the brand guide: if it is ours, add it to the guide's products; "
-                    "if it is someone else's, check that it should be named."
+                    f"{what} (confidence {first.score:.2f}) the brand guide does not know: if "
+                    "ours, add them to the guide's products; if someone else's, check that they "
+                    "should be named."
                 ),
-                span=e.span,
-                matched=name,
+                span=first.span,
+                matched=first.text,
                 link=guide.link_for("products", "entities"),
                 action="suggest",
             )

@@ -6,11 +6,11 @@ that drove it and the model's confidence):
 * ``Sentiment.Disparaging`` — a sentence that belittles or snipes at a competitor, vendor or
   another company: the safety head's ``disparage`` probability is at least 0.75 (sniping inside
   praise of our own product reads positive), or it and the sentence's negative probability are
-  both at least 0.5 (the head alone false-alarms on enthusiastic copy that
-  names other companies; a factual negative sentence about another company is not enough), or
-  the sentence names another organisation or product, reads negative at 0.6+ and the head
-  leans that way (0.3+). The finding names the other organisation or product when the entity
-  analysis found one.
+  both at least 0.5, or it is at least 0.5 and the sentence names another organisation or
+  product (the head alone false-alarms on enthusiastic copy; a factual negative sentence about
+  another company is not enough), or the sentence names another organisation or product, reads
+  negative at 0.6+ and the head leans that way (0.3+). The finding names the other
+  organisation or product when the entity analysis found one.
 * ``Sentiment.Blame`` — blaming, scolding or belittling the reader, users or customers.
 * ``Tone.Offensive`` — hostile, offensive or profane language.
 * ``Tone.Sarcasm`` — sarcasm or irony, which reads as contempt in brand copy.
@@ -25,7 +25,7 @@ the profile: ``voice.advice`` in the guide replaces the default advice (an incid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,7 +45,7 @@ DISPARAGE_MIN = 0.5  # the safety head's disparage probability ...
 DISPARAGE_NEGATIVE_MIN = 0.5  # ... and the sentence must read negative too; or, when the
 NAMED_DISPARAGE_MIN = 0.3  # sentence names another organisation or product, a lower lean
 NAMED_NEGATIVE_MIN = 0.6  # with a clearer negative reading
-SCOLD_MIN = 0.5
+SCOLD_MIN = 0.6  # the scold head false-alarms on plain critical remarks at 0.5
 OFFENSIVE_MIN = 0.6
 SARCASM_MIN = 0.8
 MAX_PER_RULE = 3
@@ -69,27 +69,14 @@ class SentenceEvidence:
     safety: Mapping[str, float]  # probabilities over the safety labels; empty without the head
 
 
-# why(sentence index, score name) -> the words that drove that score, most important first
-Explainer = Callable[[int, str], Sequence[str]]
-
-
-def _no_words(_i: int, _name: str) -> Sequence[str]:
-    return ()
-
-
-def _drivers(words: Sequence[str]) -> str:
-    return (" — driven by " + ", ".join(f"“{w}”" for w in words[:3])) if words else ""
-
-
 def policy_findings(
     text: str,
     sentences: Sequence[SentenceEvidence],
     entities: Sequence[Entity],
     guide: BrandGuide,
-    *,
-    explain: Explainer = _no_words,
 ) -> list[Finding]:
-    """Policy findings for one document (plain-text coordinates)."""
+    """Policy findings for one document (plain-text coordinates). The words that drove each
+    one are added by the model suite (:mod:`analyzers.models.attribution`), in one batch."""
     own = {n.casefold() for n in (guide.name, *guide.brand_names) if n}
     own |= {p.name.casefold() for p in guide.products}
     advice = dict(DEFAULT_ADVICE)
@@ -98,7 +85,7 @@ def policy_findings(
     out: list[Finding] = []
     counts: dict[str, int] = {}
 
-    def add(rule: str, category: Category, i: int, what: str, score: str, conf: float) -> None:
+    def add(rule: str, category: Category, i: int, what: str, conf: float) -> None:
         if counts.get(rule, 0) >= MAX_PER_RULE:
             return
         counts[rule] = counts.get(rule, 0) + 1
@@ -109,7 +96,7 @@ def policy_findings(
                 rule_id=rule,
                 category=category.value,
                 severity=Severity.WARNING,
-                message=f"{what} (confidence {conf:.2f}){_drivers(explain(i, score))}. {tip}.",
+                message=f"{what} (confidence {conf:.2f}). {tip}.",
                 span=s.span,
                 matched=s.span.slice(text),
                 link=link,
@@ -128,8 +115,10 @@ def policy_findings(
         ]
         neg = float(s.sentiment.get("negative", 0.0))
         dis = float(s.safety.get("disparage", 0.0))
-        if (dis >= DISPARAGE_CLEAR or (dis >= DISPARAGE_MIN and neg >= DISPARAGE_NEGATIVE_MIN)) or (
-            others and dis >= NAMED_DISPARAGE_MIN and neg >= NAMED_NEGATIVE_MIN
+        if (
+            dis >= DISPARAGE_CLEAR
+            or (dis >= DISPARAGE_MIN and (neg >= DISPARAGE_NEGATIVE_MIN or bool(others)))
+            or (bool(others) and dis >= NAMED_DISPARAGE_MIN and neg >= NAMED_NEGATIVE_MIN)
         ):
             who = f"“{others[0].text}”" if others else "another company"
             add(
@@ -137,8 +126,7 @@ def policy_findings(
                 Category.SENTIMENT,
                 i,
                 f"This sentence disparages {who}",
-                "disparage",
-                dis,
+                dis if dis >= DISPARAGE_MIN else neg,  # the named path fires on the reading
             )
         scold = float(s.safety.get("scold", 0.0))
         if scold >= SCOLD_MIN:
@@ -147,7 +135,6 @@ def policy_findings(
                 Category.SENTIMENT,
                 i,
                 "This sentence blames or scolds the reader",
-                "scold",
                 scold,
             )
         off = float(s.safety.get("offensive", 0.0))
@@ -157,12 +144,11 @@ def policy_findings(
                 Category.TONE,
                 i,
                 "This sentence reads as hostile, offensive or profane",
-                "offensive",
                 off,
             )
         sar = float(s.safety.get("sarcasm", 0.0))
         if sar >= SARCASM_MIN:
-            add(RULE_SARCASM, Category.TONE, i, "This sentence reads as sarcastic", "sarcasm", sar)
+            add(RULE_SARCASM, Category.TONE, i, "This sentence reads as sarcastic", sar)
 
     out.sort(key=lambda f: (f.span.start, f.rule_id))
     return out

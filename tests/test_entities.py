@@ -176,10 +176,24 @@ def test_unknown_product_like_names() -> None:
     # (once); not the plain word Zentrix, not X200 (typed MISC), not iPhone / SaaS (known)
     assert [f.matched for f in unknown] == ["SyncHub"]
     assert all(f.severity is Severity.SUGGESTION for f in unknown)
-    assert "not in the brand guide" in unknown[0].message
-    assert "typed PRODUCT at" in unknown[0].message
+    assert "the brand guide does not know" in unknown[0].message
+    assert "(confidence 0." in unknown[0].message
     kept = [e.text for e in entities if e.source == "model"]
     assert kept == ["American", "X200", "Zentrix"]  # model entities kept (retyped)
+
+
+def test_unknown_products_are_one_finding_per_draft() -> None:
+    text = "Try SyncHub on Linux. Then try SyncDesk, then LumoDB 2 and QuickRun 3 on it."
+    at = text.index
+    names = ("SyncHub", "SyncDesk", "LumoDB 2", "QuickRun 3")
+    model = [Entity(n, "PRODUCT", Span(at(n), at(n) + len(n)), score=0.9) for n in names]
+    _, findings = run(text, model)
+    unknown = [f for f in findings if f.rule_id == RULE_UNKNOWN]
+    assert len(unknown) == 1  # one nudge for the draft, however many names
+    (f,) = unknown
+    listed = [n for n in names if f"“{n}”" in f.message]
+    assert len(listed) >= 2 and f.matched == listed[0] and f.span.slice(text) == listed[0]
+    assert "look like product names" in f.message
 
 
 def test_guide_beats_model_on_overlap() -> None:

@@ -41,7 +41,7 @@ def test_is_a_model_suite_and_batches_all_sentences_in_one_call() -> None:
             "models.predict",
             "models.sentiment",
             "models.policy",
-            "models.tone.words",
+            "models.explain",
             "models.entities",
             "models.tone",
         }

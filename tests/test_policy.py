@@ -71,7 +71,10 @@ def test_disparaging_needs_the_head_and_a_negative_reading() -> None:
     factual = SentenceEvidence(span, NEG, {"disparage": 0.1})
     assert policy_findings(text, [factual], [acme], guide) == []  # bad news about a company
     upbeat = SentenceEvidence(span, CALM, {"disparage": 0.7})
-    assert policy_findings(text, [upbeat], [acme], guide) == []  # the head alone is not enough
+    assert policy_findings(text, [upbeat], [], guide) == []  # the head alone is not enough ...
+    (f,) = policy_findings(text, [upbeat], [acme], guide)  # ... unless it names someone
+    assert "“Acme”" in f.message and "confidence 0.70" in f.message
+    assert policy_findings(text, [SentenceEvidence(span, CALM, {"disparage": 0.9})], [], guide)
     sniping = SentenceEvidence(span, NEG, {"disparage": 0.7})
     (f,) = policy_findings(text, [sniping], [acme], guide)
     assert f.rule_id == RULE_DISPARAGING and "“Acme”" in f.message
@@ -105,3 +108,16 @@ def test_tone_findings_name_the_words_that_drove_them() -> None:
     (f,) = [f for f in out.findings if f.rule_id == "Tone.Formality"]
     assert "too casual" in f.message
     assert f.message.endswith("driven by “gonna”.")
+
+
+def test_all_explanations_of_a_draft_take_one_predict_call() -> None:
+    from analyzers.guide import ToneTarget, Voice
+
+    guide = make_guide(voice=Voice(formality=ToneTarget(0.9, 0.1)))
+    predictor = FakePredictor()
+    text = "Those clowns at Acme ship broken junk. We are gonna fix it. Damn, it slipped."
+    (out,) = EmbeddedModelSuite(predictor).analyze([doc(text)], guide)
+    explained = [f for f in out.findings if "driven by" in f.message]
+    assert {f.rule_id for f in explained} >= {RULE_DISPARAGING, RULE_OFFENSIVE, "Tone.Formality"}
+    # one call for the draft's sentences, one batched call for every explanation
+    assert len(predictor.calls) == 2

@@ -61,20 +61,58 @@ def score_of(prediction: _Prediction, name: str) -> float:
 
 def occlusion_words(predictor: _Predictor, sentence: str, name: str, *, top: int = 3) -> list[str]:
     """Up to ``top`` words of ``sentence`` that raise score ``name`` most, strongest first."""
-    words = [m for m in _WORD.finditer(sentence) if m.group(0).lower() not in FUNCTION_WORDS]
-    words = words[:MAX_WORDS]
-    if len(words) < 2:
-        return []
-    variants = [sentence]
-    for m in words:
-        variants.append((sentence[: m.start()] + sentence[m.end() :]).strip())
-    preds = predictor.predict(variants)
-    base = score_of(preds[0], name)
-    drops = [
-        (base - score_of(p, name), k) for k, p in enumerate(preds[1:]) if base - score_of(p, name)
-    ]
-    drops.sort(key=lambda d: (-d[0], d[1]))
-    return [words[k].group(0) for drop, k in drops[:top] if drop >= MIN_DROP]
+    return occlusion_batch(predictor, [(sentence, name)], top=top)[0]
+
+
+def occlusion_batch(
+    predictor: _Predictor, requests: Sequence[tuple[str, str]], *, top: int = 3
+) -> list[list[str]]:
+    """:func:`occlusion_words` for many (sentence, score name) pairs in ONE predict call."""
+    plans: list[tuple[int, list[re.Match[str]]]] = []  # (index of the sentence, its words)
+    variants: list[str] = []
+    for sentence, _ in requests:
+        words = [m for m in _WORD.finditer(sentence) if m.group(0).lower() not in FUNCTION_WORDS]
+        words = words[:MAX_WORDS] if len(words) >= 2 else []
+        plans.append((len(variants), words))
+        variants.append(sentence)
+        variants.extend((sentence[: m.start()] + sentence[m.end() :]).strip() for m in words)
+    preds = predictor.predict(variants) if any(w for _, w in plans) else []
+    out: list[list[str]] = []
+    for (first, words), (_, name) in zip(plans, requests, strict=True):
+        if not words:
+            out.append([])
+            continue
+        base = score_of(preds[first], name)
+        drops = [(base - score_of(preds[first + 1 + k], name), k) for k in range(len(words))]
+        drops.sort(key=lambda d: (-d[0], d[1]))
+        out.append([words[k].group(0) for drop, k in drops[:top] if drop >= MIN_DROP])
+    return out
+
+
+POLICY_SCORES = {
+    "Sentiment.Disparaging": "disparage",
+    "Sentiment.Blame": "scold",
+    "Tone.Offensive": "offensive",
+    "Tone.Sarcasm": "sarcasm",
+    "Sentiment.Floor": "negative",
+}
+
+
+def finding_score_name(rule_id: str, message: str) -> str | None:
+    """The model score behind a finding that words can explain, or None."""
+    return POLICY_SCORES.get(rule_id) or tone_score_name(rule_id, message)
+
+
+def with_drivers(message: str, words: Sequence[str]) -> str:
+    """The message with "driven by “a”, “b”" after its "(confidence …)" part, or at the end."""
+    if not words:
+        return message
+    drivers = "driven by " + ", ".join(f"“{w}”" for w in words)
+    mark = message.find("(confidence ")
+    close = message.find(")", mark) if mark >= 0 else -1
+    if close >= 0:
+        return f"{message[: close + 1]} — {drivers}{message[close + 1 :]}"
+    return message.rstrip(".") + f"; {drivers}."
 
 
 def tone_score_name(rule_id: str, message: str) -> str | None:

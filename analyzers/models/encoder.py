@@ -103,9 +103,8 @@ class MultiTaskModel(nn.Module):
         hidden = hidden.to(self.heads.dtype)
         total, count = mean_pool(hidden, batch.mask)
         pooled = total / count.clamp(min=1.0)
-        block = None if self.heads.block is None else self.heads.block.pool(hidden, batch.mask)
         sent, emo, form, *safety = self.heads.sentence(
-            pooled, shape_histogram(batch.shapes, batch.mask), block
+            pooled, shape_histogram(batch.shapes, batch.mask)
         )
         conll = wnut = None
         if tokens:

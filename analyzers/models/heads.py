@@ -43,33 +43,6 @@ class HeadConfig:
     formality_hidden: int = 64
     dropout: float = 0.1
     safety: int = 0  # number of safety outputs (0: weights without the safety head)
-    sentence_block: int = 0  # 1: a trained transformer layer feeds the safety head
-
-
-class SentenceBlock(nn.Module):
-    """One pre-norm transformer layer over the encoder's token states, mean-pooled: the sentence
-    vector that the safety head reads. Zero-initialised output projections make
-    it the identity before training (``training/sentence_block.py``)."""
-
-    def __init__(self, hidden: int, heads: int = 6, ffn: int = 768) -> None:
-        super().__init__()
-        self.layer = nn.TransformerEncoderLayer(
-            hidden, heads, ffn, dropout=0.1, activation="gelu", batch_first=True, norm_first=True
-        )
-        nn.init.zeros_(self.layer.self_attn.out_proj.weight)
-        nn.init.zeros_(self.layer.self_attn.out_proj.bias)
-        nn.init.zeros_(self.layer.linear2.weight)
-        nn.init.zeros_(self.layer.linear2.bias)
-
-    def sums(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Masked sum over positions of the layer's output: (B, H); ``mask`` is True on tokens."""
-        out: torch.Tensor = self.layer(hidden, src_key_padding_mask=~mask.bool())
-        summed: torch.Tensor = (out * mask.unsqueeze(-1).to(out.dtype)).sum(dim=1)
-        return summed
-
-    def pool(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        count = mask.sum(dim=1, keepdim=True).clamp(min=1).to(hidden.dtype)
-        return self.sums(hidden, mask) / count
 
 
 @dataclass
@@ -101,7 +74,6 @@ class Heads(nn.Module):
         self.sentiment = nn.Linear(cfg.hidden, len(SENTIMENT_LABELS))
         self.emotions = nn.Linear(cfg.hidden, len(GOEMOTIONS_LABELS))
         self.safety = nn.Linear(cfg.hidden, cfg.safety) if cfg.safety else None
-        self.block = SentenceBlock(cfg.hidden) if cfg.sentence_block else None
         # formality also sees the casing-shape histogram and the length: casual text is often
         # lower-case or shouty, and the uncased encoder cannot see that
         self.formality = nn.Sequential(
@@ -115,22 +87,12 @@ class Heads(nn.Module):
         """Float type of the heads (embeddings are never quantized, unlike Linear layers)."""
         return self.shape_emb.weight.dtype
 
-    def sentence(
-        self,
-        pooled: torch.Tensor,
-        shape_hist: torch.Tensor,
-        block_pooled: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, ...]:
-        """(sentiment, emotions, formality) logits, then safety logits when the head exists.
-
-        ``block_pooled`` is :class:`SentenceBlock`'s vector (when the weights have a block): the
-        safety head reads it; sentiment, emotions and formality read ``pooled`` (on real copy the
-        block did not beat the linear sentiment head, docs/models.md)."""
+    def sentence(self, pooled: torch.Tensor, shape_hist: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(sentiment, emotions, formality) logits, then safety logits when the head exists."""
         x = self.drop(pooled)
-        b = x if block_pooled is None else self.drop(block_pooled)
         form_in = torch.cat([x, shape_hist.to(x.dtype)], dim=-1)
         out = (self.sentiment(x), self.emotions(x), self.formality(form_in).squeeze(-1))
-        return out if self.safety is None else (*out, self.safety(b))
+        return out if self.safety is None else (*out, self.safety(x))
 
     def tokens(
         self,

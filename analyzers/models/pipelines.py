@@ -573,7 +573,7 @@ class PipelineModelSuite:
                     )
 
             def finish(out: ModelOutput, text: str = text, ents: Any = ents) -> None:
-                entities, findings = analyze_entities(text, ents, guide)
+                entities, findings = analyze_entities(text, ents, guide, retype=False)
                 out.entities.extend(entities)
                 out.findings.extend(findings)
 

@@ -228,7 +228,6 @@ class EmbeddedPredictor:
             items.extend((i, *w) for w in windows(len(enc), MAX_PIECES))
         hidden_dim = self.model.heads.cfg.hidden
         sums = np.zeros((len(encs), hidden_dim), dtype=np.float64)
-        block_sums = np.zeros_like(sums) if self.model.heads.block is not None else None
         counts = np.zeros(len(encs), dtype=np.float64)
         conll = [np.zeros((len(e), len(CONLL_TAGS)), dtype=np.float32) for e in encs]
         wnut = [np.zeros((len(e), len(WNUT_TAGS)), dtype=np.float32) for e in encs]
@@ -245,25 +244,15 @@ class EmbeddedPredictor:
                 take += 1
             chunk = [items[k] for k in order[pos : pos + take]]
             pos += take
-            self._run_windows(chunk, encs, sums, counts, conll, wnut, block_sums)
+            self._run_windows(chunk, encs, sums, counts, conll, wnut)
         pooled = (sums / np.maximum(counts, 1.0)[:, None]).astype(np.float32)
-        block_pooled = (
-            None
-            if block_sums is None
-            else (block_sums / np.maximum(counts, 1.0)[:, None]).astype(np.float32)
-        )
         feats = np.stack([_shape_features(e) for e in encs]) if encs else np.zeros((0, 9))
         dtype = self.model.heads.dtype
         out: list[RawPrediction] = []
         for s in range(0, len(encs), 256):
             p = torch.from_numpy(pooled[s : s + 256]).to(self.device, dtype)
             f = torch.from_numpy(feats[s : s + 256]).to(self.device, dtype)
-            b = (
-                None
-                if block_pooled is None
-                else torch.from_numpy(block_pooled[s : s + 256]).to(self.device, dtype)
-            )
-            sent, emo, form, *safety = self.model.heads.sentence(p, f, b)
+            sent, emo, form, *safety = self.model.heads.sentence(p, f)
             sent_p = torch.softmax(sent.float(), -1).cpu().numpy()
             safe_p = torch.sigmoid(safety[0].float()).cpu().numpy() if safety else None
             emo_p = torch.sigmoid(emo.float()).cpu().numpy()
@@ -294,7 +283,6 @@ class EmbeddedPredictor:
         counts: npt.NDArray[np.float64],
         conll: list[npt.NDArray[np.float32]],
         wnut: list[npt.NDArray[np.float32]],
-        block_sums: npt.NDArray[np.float64] | None = None,
     ) -> None:
         n = len(chunk)
         T = max(e - s for _, s, e, _, _ in chunk) + 2
@@ -314,8 +302,6 @@ class EmbeddedPredictor:
         m = batch.mask.unsqueeze(-1).to(hidden.dtype)
         win_sum = (hidden * m).sum(1).float().cpu().numpy()
         win_cnt = batch.mask.sum(1).cpu().numpy()
-        block = self.model.heads.block
-        win_block = None if block is None else block.sums(hidden, batch.mask).float().cpu().numpy()
         c_logits, w_logits = self.model.heads.tokens(
             hidden, batch.shapes, batch.word_shapes, batch.mask.sum(dim=1)
         )
@@ -324,8 +310,6 @@ class EmbeddedPredictor:
         for r, (i, s, _e, cs, ce) in enumerate(chunk):
             sums[i] += win_sum[r]
             counts[i] += win_cnt[r]
-            if block_sums is not None and win_block is not None:
-                block_sums[i] += win_block[r]
             if ce > cs:  # rows 1.. of the window are pieces s..e-1
                 conll[i][cs:ce] = c_prob[r, 1 + cs - s : 1 + ce - s]
                 wnut[i][cs:ce] = w_prob[r, 1 + cs - s : 1 + ce - s]

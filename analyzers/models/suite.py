@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from analyzers.entities import analyze_entities
 from analyzers.incidents import incident
 from analyzers.language import non_english_reason
-from analyzers.models.attribution import occlusion_words, tone_score_name
+from analyzers.models.attribution import finding_score_name, occlusion_batch, with_drivers
 from analyzers.models.base import ModelInput, ModelOutput
 from analyzers.policy import SentenceEvidence, policy_findings
 from analyzers.prose import chunk_range, has_prose, trim_range
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from analyzers.guide import BrandGuide
 
 ANALYSES = ("sentiment", "entities", "tone")
+MAX_EXPLAINED = 8  # findings per document whose driving words are computed (one batched pass)
 MAX_SENTENCE_CHARS = 1500
 NO_PROSE = "no prose to analyse: the text is empty or only emoji, symbols or punctuation"
 
@@ -301,7 +302,8 @@ class EmbeddedModelSuite:
                 guarded(out, "policy", lambda: self._policy(text, plan, out, guide))
             else:
                 guarded(out, name, lambda: self._tone(text, plan, out, guide, voice, voice_error))
-                guarded(out, "tone.words", lambda: self._explain_tone(text, out))
+        if failure is None and plan.gate is None and plan.preds:
+            guarded(out, "explain", lambda: self._explain(text, out))
 
     @staticmethod
     def _sentiment(text: str, plan: _Plan, out: ModelOutput, guide: BrandGuide) -> None:
@@ -321,23 +323,24 @@ class EmbeddedModelSuite:
             s, e = trim_range(text, start, end)
             evidence.append(SentenceEvidence(Span(s, e), p.sentiment, getattr(p, "safety", {})))
 
-        def explain(i: int, score: str) -> list[str]:
-            span = evidence[i].span
-            return occlusion_words(self.predictor, span.slice(text), score)
+        out.findings.extend(policy_findings(text, evidence, out.entities, guide))
 
-        out.findings.extend(policy_findings(text, evidence, out.entities, guide, explain=explain))
-
-    def _explain_tone(self, text: str, out: ModelOutput) -> None:
-        """Append the words that drove each model-scored tone finding to its message."""
+    def _explain(self, text: str, out: ModelOutput) -> None:
+        """Add the words that drove each model finding (policy and tone) to its message: one
+        batched occlusion pass for the document, for at most ``MAX_EXPLAINED`` findings."""
+        todo: list[tuple[int, str]] = []
         for k, f in enumerate(out.findings):
-            score = tone_score_name(f.rule_id, f.message)
-            if score is None:
-                continue
-            words = occlusion_words(self.predictor, f.span.slice(text), score)
-            if words:
-                drivers = ", ".join(f"“{w}”" for w in words)
-                message = f.message.rstrip(".") + f"; driven by {drivers}."
-                out.findings[k] = dataclasses.replace(f, message=message)
+            score = finding_score_name(f.rule_id, f.message)
+            if score is not None and len(todo) < MAX_EXPLAINED:
+                todo.append((k, score))
+        if not todo:
+            return
+        words = occlusion_batch(
+            self.predictor, [(out.findings[k].span.slice(text), name) for k, name in todo]
+        )
+        for (k, _), w in zip(todo, words, strict=True):
+            f = out.findings[k]
+            out.findings[k] = dataclasses.replace(f, message=with_drivers(f.message, w))
 
     @staticmethod
     def _tone(

@@ -412,7 +412,7 @@ class RemoteModelSuite:
             out.findings.extend(findings)
         elif analysis == "entities":
             model = self._entities(plan, text, rows)
-            entities, findings = analyze_entities(text, model, guide)
+            entities, findings = analyze_entities(text, model, guide, retype=False)
             out.entities.extend(entities)
             out.findings.extend(findings)
         else:
