@@ -121,3 +121,11 @@ def test_all_explanations_of_a_draft_take_one_predict_call() -> None:
     assert {f.rule_id for f in explained} >= {RULE_DISPARAGING, RULE_OFFENSIVE, "Tone.Formality"}
     # one call for the draft's sentences, one batched call for every explanation
     assert len(predictor.calls) == 2
+
+
+def test_policy_runs_when_another_model_serves_sentiment_and_tone() -> None:
+    # the pipeline and hosted suites ask the embedded suite for the remaining analyses only
+    (out,) = EmbeddedModelSuite(FakePredictor()).analyze(
+        [doc("Those clowns at Acme ship broken junk.")], make_guide(), analyses=("entities",)
+    )
+    assert [f.rule_id for f in out.findings if f.rule_id == RULE_DISPARAGING] == [RULE_DISPARAGING]

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from analyzers.models.suite import SentencePrediction
 
 MAX_WORDS = 40
 MIN_DROP = 0.05  # a word counts when removing it lowers the score by at least this much
@@ -26,22 +29,11 @@ FUNCTION_WORDS = frozenset(_FUNCTION_WORDS.split())
 _WORD = re.compile(r"[^\W_](?:[\w'’.-]*[^\W_])?")
 
 
-class _Prediction(Protocol):
-    @property
-    def sentiment(self) -> Mapping[str, float]: ...
-    @property
-    def emotions(self) -> Mapping[str, float]: ...
-    @property
-    def emotion_thresholds(self) -> Mapping[str, float]: ...
-    @property
-    def formality(self) -> float: ...
-
-
 class _Predictor(Protocol):
-    def predict(self, sentences: Sequence[str]) -> Sequence[_Prediction]: ...
+    def predict(self, sentences: Sequence[str]) -> Sequence[SentencePrediction]: ...
 
 
-def score_of(prediction: _Prediction, name: str) -> float:
+def score_of(prediction: SentencePrediction, name: str) -> float:
     """``name`` is a sentiment class (``negative``...), a safety label (``disparage``...),
     ``formal`` / ``casual``, or ``emotion:<group>`` (a tone emotion group, 0..1)."""
     if name in prediction.sentiment:

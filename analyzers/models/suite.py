@@ -299,10 +299,12 @@ class EmbeddedModelSuite:
                 continue
             if name == "sentiment":
                 guarded(out, name, lambda: self._sentiment(text, plan, out, guide))
-                guarded(out, "policy", lambda: self._policy(text, plan, out, guide))
             else:
                 guarded(out, name, lambda: self._tone(text, plan, out, guide, voice, voice_error))
         if failure is None and plan.gate is None and plan.preds:
+            # the brand-safety checks read this model's own heads, also when another model
+            # (a Hugging Face pipeline, a hosted endpoint) serves the draft's sentiment or tone
+            guarded(out, "policy", lambda: self._policy(text, plan, out, guide))
             guarded(out, "explain", lambda: self._explain(text, out))
 
     @staticmethod
