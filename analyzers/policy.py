@@ -4,7 +4,9 @@ Bad news reported plainly is not a finding. These are (each one per sentence, wi
 that drove it and the model's confidence):
 
 * ``Sentiment.Disparaging`` — a sentence that belittles or snipes at a competitor, vendor or
-  another company: the safety head's ``disparage`` probability is at least 0.75 (sniping inside
+  another company. It needs a target: another organisation or product named in the sentence, or
+  words that point at other parties ("other apps", "their team", "competitors"); then the
+  safety head's ``disparage`` probability is at least 0.75 (sniping inside
   praise of our own product reads positive), or it and the sentence's negative probability are
   both at least 0.5, or it is at least 0.5 and the sentence names another organisation or
   product (the head alone false-alarms on enthusiastic copy; a factual negative sentence about
@@ -25,6 +27,7 @@ the profile: ``voice.advice`` in the guide replaces the default advice (an incid
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -51,6 +54,12 @@ SARCASM_MIN = 0.8
 MAX_PER_RULE = 3
 
 OTHER_KINDS = ("ORG", "PRODUCT", "COMPETITOR", "CORPORATION", "MISC")
+# words that point at other parties when no organisation is named ("other apps", "their team")
+OTHER_PARTIES = re.compile(
+    r"\b(?:others?|competitors?|competition|rivals?|vendors?|providers?|they|their|theirs|them|"
+    r"those|everyone else)\b",
+    re.IGNORECASE,
+)
 
 DEFAULT_ADVICE = {
     RULE_DISPARAGING: "Say what we do well, with facts; knocking others costs the reader's trust",
@@ -115,7 +124,10 @@ def policy_findings(
         ]
         neg = float(s.sentiment.get("negative", 0.0))
         dis = float(s.safety.get("disparage", 0.0))
-        if (
+        # disparaging needs someone to disparage: a named organisation or product that is not
+        # ours, or words that point at other parties ("other lighting apps", "their team")
+        target = bool(others) or OTHER_PARTIES.search(s.span.slice(text)) is not None
+        if target and (
             dis >= DISPARAGE_CLEAR
             or (dis >= DISPARAGE_MIN and (neg >= DISPARAGE_NEGATIVE_MIN or bool(others)))
             or (bool(others) and dis >= NAMED_DISPARAGE_MIN and neg >= NAMED_NEGATIVE_MIN)

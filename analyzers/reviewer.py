@@ -209,7 +209,10 @@ class Reviewer:
         timings: dict[str, float],
         language: Language | None = None,
     ) -> Review:
-        findings = [_alert_to_finding(a, doc) for a in alerts]
+        # a rule never flags what a mention placeholder ("@user") stands for
+        findings = [
+            _alert_to_finding(a, doc) for a in alerts if not doc.in_placeholder(a.start, a.end)
+        ]
         findings += [_remap_finding(f, doc) for f in out.findings]
         findings = _dedupe(findings, self._word_rules(guide.profile))
         findings.sort(key=lambda f: (f.span.start, f.span.end, -f.severity.rank, f.rule_id))

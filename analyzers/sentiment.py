@@ -139,7 +139,7 @@ def _floor_findings(
             category=Category.SENTIMENT.value,
             severity=Severity.WARNING,
             message=(
-                f"The draft reads negative (sentiment {draft:+.2f}), under this guide's floor of "
+                f"The draft leans negative (sentiment {draft:+.2f}), under this guide's floor of "
                 f"{floor:+.2f}; this sentence pulls it down most (negative, confidence "
                 f"{worst.confidence:.2f}). "
                 f"{guide.voice.advice or FLOOR_ADVICE}."

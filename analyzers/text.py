@@ -58,6 +58,11 @@ class Block:
     level: int = 0  # heading level (1-6) or list nesting depth
 
 
+# what an unlabelled Slack mention or channel link stands for in the prose: a placeholder the
+# writer never wrote, so no rule may flag it (``PlainText.in_placeholder``)
+MENTION_PLACEHOLDERS = ("@user", "#channel", "@group", "@here", "@channel", "@everyone")
+
+
 @dataclass(frozen=True)
 class PlainText:
     original: str
@@ -71,6 +76,13 @@ class PlainText:
     replaced: tuple[tuple[int, int], ...] = field(default=(), repr=False)
     # (plain_start, plain_end, orig_start, orig_end): a replacement and the markup it stands for
     groups: tuple[tuple[int, int, int, int], ...] = field(default=(), repr=False)
+
+    def in_placeholder(self, start: int, end: int) -> bool:
+        """True when plain ``[start, end)`` lies inside a mention placeholder ("@user")."""
+        for r0, r1 in self.replaced:
+            if r0 <= start and end <= r1 and self.text[r0:r1] in MENTION_PLACEHOLDERS:
+                return True
+        return False
 
     def to_original(self, start: int, end: int) -> Span:
         n = len(self.text)
@@ -426,7 +438,7 @@ def _slack_angle(s: str, j: int, close: int) -> _Tok | None:
         if has_label:
             prefix = "" if s[la] == sigil else sigil
             return ("m", j, b, prefix, _slack_label(s, la, lb))
-        return ("r", j, b, "@user" if sigil == "@" else "#channel")
+        return ("r", j, b, MENTION_PLACEHOLDERS[0] if sigil == "@" else MENTION_PLACEHOLDERS[1])
     if sigil == "!":
         name = head[1:].split("^", 1)[0]
         if not name or not name.replace("-", "").isalnum():

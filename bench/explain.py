@@ -60,7 +60,9 @@ def main() -> None:
     for name, ts in times.items():
         ts.sort()
         p90 = ts[int(0.9 * (len(ts) - 1))]
-        print(f"{name:20s} median {statistics.median(ts) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms")
+        print(
+            f"{name:20s} median {statistics.median(ts) * 1000:7.1f} ms   p90 {p90 * 1000:7.1f} ms"
+        )
     print(f"explained findings in the last run with explanations off: {explained} (expected 0)")
 
 

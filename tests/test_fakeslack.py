@@ -662,3 +662,18 @@ async def test_real_bolt_app_http_mode_end_to_end(fake_slack: FakeSlack) -> None
     finally:
         await runner.cleanup()
     assert fake.violations == []
+
+
+def test_event_ids_differ_between_runs_of_the_fake() -> None:
+    # a bot that keeps its journal between two runs of the fake must not see a repeat
+    import subprocess
+    import sys
+
+    code = "from tests.fakeslack.payloads import new_event_id; print(new_event_id())"
+    ids = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(ids) == 2 and all(i.startswith("Ev") for i in ids)

@@ -219,3 +219,11 @@ def test_excerpt_is_the_prose_a_reader_sees(guide: BrandGuide) -> None:
     assert casing.matched == "lumasync" == casing.display
     for f in review.findings:
         assert "<" not in f.display and "&amp;" not in f.display
+
+
+def test_mention_placeholders_are_never_flagged(guide: BrandGuide) -> None:
+    # "<@U…>" reads as "@user" in the prose; the guide's "users -> customers" must not fire on it
+    text = "<@U0ABC> and <#C0123> please review. Users love it."
+    review = Reviewer(guide).review_one(Draft(text, None, SourceFormat.MRKDWN))
+    flagged = [text[f.span.start : f.span.end] for f in review.findings if "Customers" in f.rule_id]
+    assert flagged == ["Users"]

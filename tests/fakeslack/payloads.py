@@ -28,8 +28,13 @@ def new_ts() -> str:
         return f"{now // 1_000_000}.{now % 1_000_000:06d}"
 
 
+# a per-process prefix: a bot that keeps its journal between runs of the fake must not take a
+# new run's first event for a retry of the last run's (Slack's event ids never repeat)
+_RUN = uuid.uuid4().hex[:6].upper()
+
+
 def new_event_id() -> str:
-    return f"Ev{next(_event_ids):08d}FAKE"
+    return f"Ev{_RUN}{next(_event_ids):08d}FAKE"
 
 
 def new_trigger_id() -> str:
