@@ -212,7 +212,10 @@ def test_brand_spelling_leaves_other_peoples_names_alone(
     guide_file = tmp_path / "guide.yml"
     guide_file.write_text(GUIDE, encoding="utf-8")
     rules = compile_rules(load_guide(guide_file))
-    text = "Clouds walked Kubernetes Mesos stories. Dashboards walked APIs iOS. Zentriks walked. Dashbord."
+    text = (
+        "Clouds walked Kubernetes Mesos stories. Dashboards walked APIs iOS. "
+        "Zentriks walked. Dashbord."
+    )
     alerts = [a for a in run_rules(rules, to_plain(text)) if a.check == "Brand.Spelling"]
     # proper nouns and acronyms are names the dictionary cannot know; a near miss of the
     # guide's own product is still flagged, and so is a plain misspelling at a sentence start
