@@ -707,7 +707,7 @@ def test_limit_rules(rules: dict[str, dict[str, Any]], example: BrandGuide) -> N
     grade = rules["Brand.Readability"]
     assert grade["extends"] == "metric" and grade["condition"] == "> 9"
     assert grade["formula"] == (
-        "(0.39 * (words / sentences)) + (11.8 * (syllables / words)) - 15.59"
+        "((0.39 * (words / sentences)) + (11.8 * (syllables / words)) - 15.59) * (words >= 30)"
     )
     length = rules["Brand.SentenceLength"]
     assert (length["extends"], length["scope"], length["max"]) == ("occurrence", "sentence", 25)

@@ -227,3 +227,13 @@ def test_mention_placeholders_are_never_flagged(guide: BrandGuide) -> None:
     review = Reviewer(guide).review_one(Draft(text, None, SourceFormat.MRKDWN))
     flagged = [text[f.span.start : f.span.end] for f in review.findings if "Customers" in f.rule_id]
     assert flagged == ["Users"]
+
+
+def test_short_drafts_get_no_readability_grade(guide: BrandGuide) -> None:
+    hard = "Per the aforementioned specifications, the luminaire shall be operated herewith."
+    short = Reviewer(guide).review_one(Draft(hard))
+    assert not [f for f in short.findings if f.rule_id == "Brand.Readability"]
+    long = Reviewer(guide).review_one(Draft(" ".join([hard] * 4)))
+    assert [f.rule_id for f in long.findings if f.rule_id == "Brand.Readability"] == [
+        "Brand.Readability"
+    ]
