@@ -68,6 +68,7 @@ RULE_UNKNOWN = "Entities.UnknownProduct"
 FUZZY_MIN_LETTERS = 5
 FUZZY_LOWERCASE_MIN_LETTERS = 9
 UNKNOWN_PRODUCT_MIN_SCORE = 0.6  # the span typer's PRODUCT probability
+HEADS_SURE = 0.9  # the tag heads' place / person is kept over the typer's PRODUCT at this score
 MAX_UNKNOWN_LISTED = 5  # names listed in the one UnknownProduct finding of a draft
 SHAPE_MIN_SCORE = 0.5  # a name found by its shape alone is kept when typed PRODUCT at this
 
@@ -413,6 +414,14 @@ def _typed_model_entities(
             label, prob = "ORG", max(prob, t.probs[CLASSES.index("ORG")])
         if not c.label and (label != "PRODUCT" or prob < SHAPE_MIN_SCORE):
             continue  # a shape-only name that the typer does not read as a product
+        name = text[c.start : c.end]
+        if (
+            label == "PRODUCT"
+            and c.label in ("LOC", "PER")
+            and c.score >= HEADS_SURE
+            and not _PRODUCT_SHAPE.search(name)
+        ):
+            label, prob = c.label, c.score  # "Europe", "Dana": the heads are sure; no product shape
         out.append(
             Entity(
                 text=text[c.start : c.end],

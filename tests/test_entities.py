@@ -461,3 +461,15 @@ def test_committed_span_typer_fits_its_features(tmp_path: Path) -> None:
 )
 def test_roles_are_not_entities(text: str, pieces: list) -> None:
     assert names(text, pieces) == [("Lisbon", "LOC")]
+
+
+def test_a_place_the_heads_are_sure_of_stays_a_place() -> None:
+    text = "We are the #1 smart lighting brand in Europe, and Dana Reyes agrees."
+    at = text.index
+    model = [
+        Entity("Europe", "LOC", Span(at("Europe"), at("Europe") + 6), score=0.97),
+        Entity("Dana Reyes", "PER", Span(at("Dana"), at("Dana") + 10), score=0.95),
+    ]
+    entities, _ = run(text, model)
+    labels = {e.text: e.label for e in entities}
+    assert labels["Europe"] == "LOC" and labels["Dana Reyes"] == "PER"
