@@ -464,12 +464,12 @@ def test_roles_are_not_entities(text: str, pieces: list) -> None:
 
 
 def test_a_place_the_heads_are_sure_of_stays_a_place() -> None:
-    text = "We are the #1 smart lighting brand in Europe, and Dana Reyes agrees."
+    # the shipped example draft, where the typer alone reads "Europe" as a product
+    text = (
+        "LumaSync never fails. We are the #1 smart lighting brand in Europe, and every order is "
+        "guaranteed to ship fast with Lumen Cloud."
+    )
     at = text.index
-    model = [
-        Entity("Europe", "LOC", Span(at("Europe"), at("Europe") + 6), score=0.97),
-        Entity("Dana Reyes", "PER", Span(at("Dana"), at("Dana") + 10), score=0.95),
-    ]
+    model = [Entity("Europe", "LOC", Span(at("Europe"), at("Europe") + 6), score=0.97)]
     entities, _ = run(text, model)
-    labels = {e.text: e.label for e in entities}
-    assert labels["Europe"] == "LOC" and labels["Dana Reyes"] == "PER"
+    assert {e.text: e.label for e in entities}["Europe"] == "LOC"
