@@ -55,9 +55,6 @@ def label_for(scores: Mapping[str, float]) -> tuple[str, float]:
     return "neutral", 1.0 - max(pos, neg)
 
 
-sentence_label = label_for
-
-
 def draft_polarity(result: SentimentResult) -> float:
     return polarity(result.scores)
 

@@ -4,7 +4,7 @@
                                      [--data ../shared/data/realcopy-dev/dev.jsonl] [--json FILE]
 
 1. **Sentence sentiment**: the embedded model on each gold sentence, labelled by the same
-   decision rule the product uses (:func:`analyzers.sentiment.sentence_label`): accuracy,
+   decision rule the product uses (:func:`analyzers.sentiment.label_for`): accuracy,
    macro-F1, the neutral -> negative error rate, the confusion matrix.
 2. **Model findings**: every paragraph is reviewed by the real reviewer (rules + the embedded
    models, on the inference engine's precision) under the guide; a model finding is one from
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows = [json.loads(x) for x in args.data.read_text(encoding="utf-8").splitlines() if x]
 
     from analyzers.models.suite import EmbeddedModelSuite
-    from analyzers.sentiment import sentence_label
+    from analyzers.sentiment import label_for
     from analyzers.serving import load_predictor_backend
 
     predictor = load_predictor_backend(precision=args.precision, device="cpu").predictor
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             sents.append(r["text"][s["start"] : s["end"]])
             gold.append(s["sentiment"])
     preds = predictor.predict(sents)
-    pred = [sentence_label(p.sentiment)[0] for p in preds]
+    pred = [label_for(p.sentiment)[0] for p in preds]
     f1, per = macro_f1(gold, pred)
     n_neutral = sum(g == "neutral" for g in gold)
     neu_neg = sum(g == "neutral" and p == "negative" for g, p in zip(gold, pred, strict=True))

@@ -61,9 +61,9 @@ class BoundedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-class IdempotentConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
-    """Connection errors are retried only for calls that cannot act twice: a dropped
-    ``chat.postMessage`` may have been posted (see :mod:`bot.posting`)."""
+class _IdempotentOnly:
+    """Retries only calls that cannot act twice: a dropped or failed ``chat.postMessage`` may
+    have been posted (see :mod:`bot.posting`). Mixed in before a slack_sdk retry handler."""
 
     async def _can_retry_async(
         self,
@@ -75,27 +75,18 @@ class IdempotentConnectionErrorRetryHandler(AsyncConnectionErrorRetryHandler):
     ) -> bool:
         if not is_idempotent(request.url):
             return False
-        return await super()._can_retry_async(
+        can: bool = await super()._can_retry_async(  # type: ignore[misc]
             state=state, request=request, response=response, error=error
         )
+        return can
 
 
-class IdempotentServerErrorRetryHandler(AsyncServerErrorRetryHandler):
-    """5xx answers are retried only for calls that cannot act twice."""
+class IdempotentConnectionErrorRetryHandler(_IdempotentOnly, AsyncConnectionErrorRetryHandler):
+    """Connection errors, retried only for idempotent calls."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if not is_idempotent(request.url):
-            return False
-        return await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
+
+class IdempotentServerErrorRetryHandler(_IdempotentOnly, AsyncServerErrorRetryHandler):
+    """5xx answers, retried only for idempotent calls."""
 
 
 def retry_handlers(max_wait_s: float = 30.0) -> list[AsyncRetryHandler]:

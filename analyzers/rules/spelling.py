@@ -25,6 +25,7 @@ from typing import Any
 
 import regex
 
+from analyzers.distance import osa_distance
 from analyzers.hunspell import (
     Checker,
     Dictionary,
@@ -113,19 +114,10 @@ def _camel(word: str) -> bool:
 
 
 def _near(a: str, b: str) -> bool:
-    """Edit distance (with swaps) of at most 2 between two lower-case words of 4+ letters."""
+    """At most 2 edits (swaps count as one) between two lower-case words of 4+ letters."""
     if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 2:
         return False
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[len(b)] <= 2
+    return osa_distance(a, b) <= 2
 
 
 def skipped_by_default(word: str) -> bool:

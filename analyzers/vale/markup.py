@@ -486,30 +486,7 @@ _INLINE_TAGS = frozenset(
     }
 )
 # Vale's inline tags (internal/lint/ast.go): text after one of these is padded with a space
-_VALE_INLINE = frozenset(
-    {
-        "b",
-        "big",
-        "i",
-        "small",
-        "abbr",
-        "acronym",
-        "cite",
-        "dfn",
-        "em",
-        "kbd",
-        "strong",
-        "a",
-        "br",
-        "img",
-        "span",
-        "sub",
-        "sup",
-        "code",
-        "tt",
-        "del",
-    }
-)
+_VALE_INLINE = _INLINE_TAGS - {"mark", "u", "s", "q", "time"}
 _PAD_PUNCT = frozenset({".", "?", "!", ",", ":", ";", ")", "]", "}", "\u2014", "\u2013"})
 _VOID_TAGS = frozenset({"br", "hr", "meta", "link", "input", "img", "wbr", "source", "area"})
 
