@@ -7,6 +7,10 @@ it, then reads commands from stdin and prints what the bot answered::
                                                               answer is printed)
     post #drafts Our new product ...                          (a message in a channel; the
                                                               bot's thread reply is printed)
+    edit Our new product ...                                  (edit the last posted draft; the
+                                                              bot's updated reply is printed)
+    react mag                                                 (react to the last draft)
+    delete                                                    (delete the last draft)
     help | quit
 
 Socket Mode by default (the bot connects to the fake's websocket); ``--http URL`` delivers
@@ -28,6 +32,9 @@ from .server import FakeSlack, default_spec_path
 HELP = """commands:
   /brandcheck TEXT        send the slash command (also: /brandcheck help, /brandcheck guide)
   post #CHANNEL TEXT      post TEXT as a person in a channel (name or id) and show the reply
+  edit TEXT               replace the text of the last posted draft and show the updated reply
+  react NAME              add the reaction :NAME: to the last draft (e.g. the review reaction)
+  delete                  delete the last draft and show what the bot did with its reply
   quit                    stop"""
 
 
@@ -53,6 +60,7 @@ class Console:
         self.fake = fake
         self.timeout = timeout
         self.reported = 0
+        self.last: tuple[str, str, str] | None = None  # (channel id, ts, as typed) of the draft
 
     async def ready(self) -> bool:
         if self.fake.transport == "http":
@@ -100,6 +108,7 @@ class Console:
         if not await self.ready():
             return
         ev = self.fake.post_as_user(channel, text.strip())
+        self.last = (channel, ev["ts"], where)
         d = await self.fake.send_event(ev)
         try:
             await d.wait_acked(timeout=self.timeout)
@@ -116,9 +125,124 @@ class Console:
             return
         print(f"reply in the draft's thread in {where}:")
         print(_indent(_text(reply)))
-        reactions = self.fake.reactions_on(channel, ev["ts"])
+        self._show_reactions(channel, ev["ts"])
+
+    def _last_draft(self, usage: str) -> tuple[str, str, str] | None:
+        if self.last is None:
+            print(f"no draft yet: `post #CHANNEL TEXT` first ({usage})")
+        return self.last
+
+    def _show_reactions(self, channel: str, ts: str) -> None:
+        reactions = self.fake.reactions_on(channel, ts)
         if reactions:
             print("reactions on the draft: " + ", ".join(f":{r}:" for r in reactions))
+
+    def _reply(self, channel: str, ts: str) -> dict[str, Any] | None:
+        replies = self.fake.bot_messages(channel, ts)
+        return replies[0] if replies else None
+
+    async def _deliver(self, ev: dict[str, Any]) -> bool:
+        d = await self.fake.send_event(ev)
+        try:
+            await d.wait_acked(timeout=self.timeout)
+        except (TimeoutError, AssertionError) as exc:
+            print(f"no acknowledgement: {exc}")
+            return False
+        print(f"acknowledged in {1000 * (d.ack_latency or 0):.0f} ms")
+        return True
+
+    async def edit(self, line: str) -> None:
+        text = line.partition(" ")[2].strip()
+        last = self._last_draft("usage: edit TEXT")
+        if last is None:
+            return
+        if not text:
+            print("usage: edit TEXT")
+            return
+        channel, ts, where = last
+        if not await self.ready():
+            return
+        before = self._reply(channel, ts)
+        stamp = (before or {}).get("edited", {}).get("ts") if before else None
+        n_updates = len(self.fake.calls_to("chat.update"))
+        if not await self._deliver(self.fake.edit_as_user(channel, ts, text)):
+            return
+
+        def changed() -> dict[str, Any] | None:
+            reply = self._reply(channel, ts)
+            if reply is None:
+                return None
+            if before is None or len(self.fake.calls_to("chat.update")) > n_updates:
+                return reply
+            return reply if reply.get("edited", {}).get("ts") != stamp else None
+
+        try:
+            reply = await self.fake.wait_for(changed, self.timeout, what="the updated reply")
+        except TimeoutError:
+            print("the reply was not updated (an unchanged draft, or not a watched channel?)")
+            return
+        print(f"updated reply in the draft's thread in {where}:")
+        print(_indent(_text(reply)))
+        self._show_reactions(channel, ts)
+
+    async def react(self, line: str) -> None:
+        name = line.partition(" ")[2].strip().strip(":")
+        last = self._last_draft("usage: react NAME")
+        if last is None:
+            return
+        if not name:
+            print("usage: react NAME   (e.g. react mag)")
+            return
+        channel, ts, where = last
+        if not await self.ready():
+            return
+        had = self._reply(channel, ts)
+        if not await self._deliver(self.fake.react_as_user(channel, ts, name)):
+            return
+        if had is not None:
+            print("(the draft already has a review in its thread)")
+            return
+        try:
+            [reply, *_] = await self.fake.wait_for_messages(
+                channel, 1, thread_ts=ts, timeout=self.timeout
+            )
+        except TimeoutError:
+            print(f"no reply in the thread (:{name}: is not the review reaction?)")
+            return
+        print(f"reply in the draft's thread in {where}:")
+        print(_indent(_text(reply)))
+
+    async def delete(self) -> None:
+        last = self._last_draft("usage: delete")
+        if last is None:
+            return
+        channel, ts, where = last
+        if not await self.ready():
+            return
+        had = self._reply(channel, ts)
+        n_updates = len(self.fake.calls_to("chat.update"))
+        if not await self._deliver(self.fake.delete_as_user(channel, ts)):
+            return
+        self.last = None
+        if had is None:
+            print("deleted; the draft had no review")
+            return
+
+        def replaced() -> dict[str, Any] | None:
+            gone = self.fake.get_message(channel, had["ts"]) is None
+            if gone:
+                return {"text": "(the review was deleted)"}
+            if len(self.fake.calls_to("chat.update")) > n_updates:
+                return self.fake.get_message(channel, had["ts"])
+            return None
+
+        try:
+            reply = await self.fake.wait_for(replaced, self.timeout, what="the review's removal")
+        except TimeoutError:
+            print(f"deleted; the review in {where} was kept")
+            return
+        print(f"deleted; the bot's review in {where} now reads:")
+        print(_indent(_text(reply)))
 
     def _channel(self, where: str) -> str:
         if where.startswith("#"):
@@ -167,7 +291,7 @@ async def main(argv: list[str] | None = None) -> int:
     print(f"  SLACK_APP_TOKEN={fake.app_token}")
     print(f"  SLACK_SIGNING_SECRET={fake.signing_secret}")
     print(f"  BRANDBOT_SLACK_API_URL={fake.base_url}")
-    print("channels: #drafts (C0DRAFTS), #general (C0GENERAL); " + HELP.splitlines()[0])
+    print("channels: #drafts (C0DRAFTS), #general (C0GENERAL)")
     print(HELP, flush=True)
 
     console = Console(fake, args.timeout)
@@ -193,6 +317,12 @@ async def main(argv: list[str] | None = None) -> int:
                 await console.command(line)
             elif line.startswith("post "):
                 await console.post(line)
+            elif line == "edit" or line.startswith("edit "):
+                await console.edit(line)
+            elif line == "react" or line.startswith("react "):
+                await console.react(line)
+            elif line == "delete":
+                await console.delete()
             else:
                 print(HELP)
             console.report_violations()
