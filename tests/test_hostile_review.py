@@ -50,9 +50,11 @@ def _best_of(fn: Callable[[str], object], text: str, runs: int = 3) -> float:
 @pytest.mark.parametrize("splitter", [rule_sentences, text_sentences], ids=["rules", "text"])
 def test_sentence_splitting_is_linear(name: str, splitter: Callable[[str], object]) -> None:
     make = PATHOLOGICAL[name]
-    small, big = make(5_000), make(20_000)
-    growth = _best_of(splitter, big) / max(_best_of(splitter, small), 1e-5)
-    assert growth < 9, f"{name}: 4x the text took {growth:.1f}x the time (quadratic is 16x)"
+    # 8x the text: linear is 8x the time, quadratic 64x. The wide margin keeps a busy machine's
+    # noise (seen up to 15x on 2 loaded cores) from failing a linear splitter.
+    small, big = make(4_000), make(32_000)
+    growth = _best_of(splitter, big) / max(_best_of(splitter, small, runs=5), 1e-5)
+    assert growth < 32, f"{name}: 8x the text took {growth:.1f}x the time (quadratic is 64x)"
 
 
 def test_sentence_splitting_keeps_its_behaviour() -> None:
