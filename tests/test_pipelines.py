@@ -407,3 +407,16 @@ def test_a_local_safety_model_that_cannot_load_leaves_the_embedded_head(
     (out,) = suite.analyze([doc("Damn, it slipped.")], GUIDE)
     assert out.backends["safety"].startswith("embedded (local model folder")
     assert [f.rule_id for f in out.findings if f.rule_id == RULE_OFFENSIVE] == [RULE_OFFENSIVE]
+
+
+def test_hosted_safety_keeps_the_embedded_evidence_under_three_pipelines(
+    tiny: dict[str, Path],
+) -> None:
+    # the remote suite's local half: every other analysis is a pipeline, safety is hosted
+    suite = PipelineModelSuite(
+        _all_pipelines(tiny), embedded=EmbeddedModelSuite(FakePredictor()), embedded_safety=True
+    )
+    assert suite.embedded_analyses == ("safety",) and suite.load_errors == {}
+    (out,) = suite.analyze([doc("Damn, it slipped.")], GUIDE)
+    assert len(out.evidence) == 1 and out.evidence[0].safety["offensive"] == 0.9
+    assert [f.rule_id for f in out.findings if f.rule_id == "Tone.Offensive"] == ["Tone.Offensive"]

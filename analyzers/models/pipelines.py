@@ -398,7 +398,10 @@ class PipelineModelSuite:
         embedded: EmbeddedModelSuite | None = None,
         strict: bool = False,
         load_embedded: Callable[[], EmbeddedModelSuite] | None = None,
+        embedded_safety: bool = False,
     ) -> None:
+        """``embedded_safety``: load the embedded model for the safety checks even when every
+        other analysis names a model (the remote suite re-runs the policy on its evidence)."""
         self.settings = settings
         self.pipes: dict[str, Any] = {}
         self.load_errors: dict[str, str] = {}
@@ -424,7 +427,11 @@ class PipelineModelSuite:
         self.embedded_analyses = tuple(
             a for a in ANALYSES if settings.model_for(a) is None or a == "safety"
         )
-        if self.embedded_analyses == ("safety",) and settings.safety is None:
+        if (
+            self.embedded_analyses == ("safety",)
+            and settings.safety is None
+            and not embedded_safety
+        ):
             # every other analysis names a model: do not load the embedded one just for this
             self.embedded_analyses = ()
             self.load_errors["safety"] = (
@@ -775,11 +782,14 @@ def _quantize(settings: ModelSettings) -> bool | None:
     return {"int8": True, "fp32": False, "fp16": False}.get(precision)
 
 
-def load_models(settings: ModelSettings | None = None, *, strict: bool = False) -> ModelSuite:
+def load_models(
+    settings: ModelSettings | None = None, *, strict: bool = False, embedded_safety: bool = False
+) -> ModelSuite:
     """The suite ``settings`` ask for: the embedded one when no analysis names a model.
 
     Raises :class:`ModelLoadError` when the embedded models are needed and cannot load (and,
-    with ``strict=True``, when a named model cannot load).
+    with ``strict=True``, when a named model cannot load). ``embedded_safety``: see
+    :class:`PipelineModelSuite` (the remote suite's local half asks for it).
     """
     settings = settings or ModelSettings()
     remote = settings.remote_config()
@@ -795,4 +805,4 @@ def load_models(settings: ModelSettings | None = None, *, strict: bool = False) 
         return load_default_suite(
             device=_embedded_device(settings.device), quantize=_quantize(settings)
         )
-    return PipelineModelSuite(settings, strict=strict)
+    return PipelineModelSuite(settings, strict=strict, embedded_safety=embedded_safety)

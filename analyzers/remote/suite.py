@@ -624,7 +624,10 @@ def load_remote_suite(
             safety=None if config.safety else settings.safety,
             remote=None,
         )
-        local = load_models(local_settings, strict=strict)  # type: ignore[assignment]
+        # hosted safety re-runs the policy on the embedded evidence: keep the embedded model
+        local = load_models(  # type: ignore[assignment]
+            local_settings, strict=strict, embedded_safety=bool(config.safety)
+        )
     assert local is not None
     urls, unavailable = resolve_targets(config)
     for analysis, reason in unavailable.items():
