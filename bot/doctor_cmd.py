@@ -54,8 +54,7 @@ def doctor_main(args: argparse.Namespace) -> int:
 
 
 def report(settings: Settings) -> tuple[list[str], bool]:
-    from analyzers import check_token
-    from analyzers.remote.hub import check_services
+    from analyzers import check_services, check_token
 
     ok = True
     lines = ["settings: valid"]

@@ -195,7 +195,7 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         value = value.strip()
         return value or None
 
-    from analyzers.bounds import BoundedParser
+    from analyzers import BoundedParser
 
     numbers = BoundedParser(get, problems)  # the one bounded-number parser (analyzers/bounds.py)
     integer, number = numbers.integer, numbers.number
