@@ -3,6 +3,7 @@
 Slack-free and synchronous: values in, values out.
 """
 
+from analyzers.bounds import BoundedParser
 from analyzers.diff import ReviewDiff, compare_reviews, is_alert_worthy
 from analyzers.documents import DocumentError, DocumentLimits, extract_document, read_document
 from analyzers.engine import default_threads
@@ -17,7 +18,13 @@ from analyzers.local_review import (
 )
 from analyzers.models.base import ModelInput, ModelLoadError, ModelOutput, ModelSuite
 from analyzers.models.pipelines import ModelSettings, load_models
-from analyzers.remote import RemoteConfig, RemoteConfigError, TokenReport, check_token
+from analyzers.remote import (
+    RemoteConfig,
+    RemoteConfigError,
+    TokenReport,
+    check_services,
+    check_token,
+)
 from analyzers.reviewer import Reviewer
 from analyzers.serving import EngineReviewService, load_engine
 from analyzers.text import word_count
@@ -40,6 +47,7 @@ from analyzers.types import (
 __all__ = [
     "MAX_DRAFTS_PER_REQUEST",
     "MAX_REQUEST_BYTES",
+    "BoundedParser",
     "BrandGuide",
     "Category",
     "DocumentError",
@@ -68,6 +76,7 @@ __all__ = [
     "TokenReport",
     "ToneProfile",
     "Verdict",
+    "check_services",
     "check_token",
     "compare_reviews",
     "default_guide_path",

@@ -164,3 +164,35 @@ def policy_findings(
 
     out.sort(key=lambda f: (f.span.start, f.rule_id))
     return out
+
+
+RULE_OF_LABEL = {
+    "disparage": RULE_DISPARAGING,
+    "scold": RULE_BLAME,
+    "offensive": RULE_OFFENSIVE,
+    "sarcasm": RULE_SARCASM,
+}
+
+
+def rescored(
+    text: str,
+    evidence: Sequence[SentenceEvidence],
+    served: Sequence[Mapping[str, float]],
+    entities: Sequence[Entity],
+    guide: BrandGuide,
+) -> tuple[frozenset[str], list[Finding]]:
+    """The policy again with another model's safety probabilities (``served``, one mapping per
+    sentence of ``evidence``, over the labels that model gives) in place of the embedded
+    head's: (the rules those labels decide, their findings). The other rules keep the embedded
+    head's findings; same thresholds, spans, messages and confidence as :func:`policy_findings`.
+    """
+    if len(served) != len(evidence):
+        raise ValueError(f"{len(served)} safety rows for {len(evidence)} sentences")
+    labels = {k for row in served for k in row if k in RULE_OF_LABEL}
+    rules = frozenset(RULE_OF_LABEL[k] for k in labels)
+    merged = [
+        SentenceEvidence(ev.span, ev.sentiment, {**ev.safety, **row})
+        for ev, row in zip(evidence, served, strict=True)
+    ]
+    found = policy_findings(text, merged, entities, guide)
+    return rules, [f for f in found if f.rule_id in rules]

@@ -2,6 +2,7 @@
 
     python bench/remote.py                     # 200 drafts, 80 ms per answer, concurrency 8
     python bench/remote.py --drafts 40 --latency-ms 80 --concurrency 4
+    python bench/remote.py --analysis safety   # two hosted safety models (offensive + irony)
 
 The 200-draft burst of bench/burst.py (same generator, same seed) goes through the remote
 sentiment analysis twice per service kind — a single-input service (the Inference Providers
@@ -15,6 +16,11 @@ numbers are the remote path's own (HTTP, JSON, redaction, mapping, scheduling), 
 
 Requests saved are counted, not timed: one request per sentence (no cache, no batching) vs one
 per distinct sentence (the cache) vs one per batch of distinct sentences (the cache + TEI).
+
+``--analysis safety`` sends the burst to two hosted safety classifiers instead (the fake's
+``acme/offensive`` and ``acme/irony``, as ``BRANDBOT_SAFETY_MODEL`` would list
+``…-offensive,…-irony``): every distinct sentence goes to both, plus the occlusion variants that
+explain each hosted finding; the expected requests are reported per model.
 """
 
 from __future__ import annotations
@@ -62,12 +68,16 @@ def _suite(kind: str, fake: Any, args: argparse.Namespace) -> Any:
     from analyzers.remote.suite import load_remote_suite
 
     huggingface_hub.constants.HF_HUB_OFFLINE = False  # common.py sets it; the fake is local
-    if kind == "single":
-        target = RemoteTarget("router", "acme/sentiment-3")
-    else:
-        target = RemoteTarget("tei", f"{fake.base_url}/tei/acme/sentiment-3")
+
+    def at(model: str) -> RemoteTarget:
+        if kind == "single":
+            return RemoteTarget("router", model)
+        return RemoteTarget("tei", f"{fake.base_url}/tei/{model}")
+
+    safety = args.analysis == "safety"
     config = RemoteConfig(
-        targets={"sentiment": target},
+        targets={} if safety else {"sentiment": at("acme/sentiment-3")},
+        safety=(at("acme/offensive"), at("acme/irony")) if safety else (),
         base_url=fake.base_url,
         hub_url=fake.base_url,
         token=TOKEN,
@@ -83,20 +93,24 @@ def _suite(kind: str, fake: Any, args: argparse.Namespace) -> Any:
     )
 
 
-def _burst(suite: Any, docs: list[Any], guide: Any) -> dict[str, Any]:
+def _burst(suite: Any, docs: list[Any], guide: Any, analysis: str) -> dict[str, Any]:
     batches = [docs[i : i + BATCH_DRAFTS] for i in range(0, len(docs), BATCH_DRAFTS)]
     done: list[float] = []
     fallbacks = 0
+    hosted_findings = 0  # Tone.Offensive / Tone.Sarcasm (what the safety models decide)
     lock = threading.Lock()
     t0 = time.perf_counter()
 
     def work(batch: list[Any]) -> None:
-        nonlocal fallbacks
-        outs = suite.analyze(batch, guide, analyses=("sentiment",))
+        nonlocal fallbacks, hosted_findings
+        outs = suite.analyze(batch, guide, analyses=(analysis,))
         now = time.perf_counter() - t0
         with lock:
             done.extend([now] * len(batch))
-            fallbacks += sum(not o.backends.get("sentiment", "").startswith("remote") for o in outs)
+            fallbacks += sum(not o.backends.get(analysis, "").startswith("remote") for o in outs)
+            hosted_findings += sum(
+                f.rule_id in ("Tone.Offensive", "Tone.Sarcasm") for o in outs for f in o.findings
+            )
 
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(work, batches))
@@ -107,6 +121,7 @@ def _burst(suite: Any, docs: list[Any], guide: Any) -> dict[str, Any]:
         "p50_s": round(percentile(done, 50), 2),
         "p95_s": round(percentile(done, 95), 2),
         "fallbacks": fallbacks,
+        "offensive_or_sarcasm_findings": hosted_findings,
     }
 
 
@@ -117,6 +132,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--kinds", default="single,batch")
+    parser.add_argument("--analysis", choices=("sentiment", "safety"), default="sentiment")
     args = parser.parse_args()
 
     from fakehf import FakeHFThread
@@ -139,6 +155,7 @@ def main() -> int:
         "drafts": len(docs),
         "sentences": len(sent),
         "distinct_sentences": distinct,
+        "analysis": args.analysis,
         "latency_ms": args.latency_ms,
         "concurrency": args.concurrency,
         "requests_naive": len(sent),
@@ -151,11 +168,19 @@ def main() -> int:
             fake.latency_s = args.latency_ms / 1000
             suite = _suite(kind, fake, args)
             try:
-                cold = _burst(suite, docs, guide)
+                cold = _burst(suite, docs, guide, args.analysis)
                 cold["requests"] = len(fake.requests)
+                if args.analysis == "safety":
+                    cold["requests_per_model"] = {
+                        m: sum(
+                            r.path.rstrip("/").split("/predict")[0].endswith(m)
+                            for r in fake.requests
+                        )
+                        for m in ("acme/offensive", "acme/irony")
+                    }
                 cold["sentences_per_s"] = round(len(sent) / cold["wall_s"], 1)
                 before = len(fake.requests)
-                warm = _burst(suite, docs, guide)
+                warm = _burst(suite, docs, guide, args.analysis)
                 warm["requests"] = len(fake.requests) - before
                 result["kinds"][kind] = {"first_pass": cold, "same_burst_again": warm}
             finally:

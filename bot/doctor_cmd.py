@@ -2,8 +2,11 @@
 
 Reads the same settings as ``serve`` (environment over ``.env``), lists any problem, says which
 backend each analysis uses and, when a token is set or an analysis is hosted, asks the Hub who
-the token belongs to (``whoami``) and what it may do. Exit status 0 when everything checked is
-fine, 1 otherwise. The token itself is never printed: every line goes through the masker.
+the token belongs to (``whoami``) and what it may do, and checks that every hosted model's
+service answers (the Hub model exists with the right task; the router, endpoint or TEI server
+can be reached). Exit status 0 when everything checked is fine, 1 otherwise (an unreachable
+service included: the bot would run, but every review would fall back to the embedded model).
+The token itself is never printed: every line goes through the masker.
 """
 
 from __future__ import annotations
@@ -14,7 +17,12 @@ from typing import Any
 
 from bot.settings import Settings, SettingsError
 
-ANALYSES = (("sentiment", "sentiment_model"), ("entities", "ner_model"), ("tone", "tone_model"))
+ANALYSES = (
+    ("sentiment", "sentiment_model"),
+    ("entities", "ner_model"),
+    ("tone", "tone_model"),
+    ("safety", "safety_model"),
+)
 
 
 def register(subparsers: Any) -> None:
@@ -46,7 +54,7 @@ def doctor_main(args: argparse.Namespace) -> int:
 
 
 def report(settings: Settings) -> tuple[list[str], bool]:
-    from analyzers import check_token
+    from analyzers import check_services, check_token
 
     ok = True
     lines = ["settings: valid"]
@@ -57,7 +65,9 @@ def report(settings: Settings) -> tuple[list[str], bool]:
     for analysis, option in ANALYSES:
         local = getattr(settings.models, option)
         target = remote.targets.get(analysis) if remote is not None else None
-        if target is not None:
+        if analysis == "safety" and remote is not None and remote.safety:
+            used = "remote " + ", ".join(f"{t.kind}: {t.display}" for t in remote.safety)
+        elif target is not None:
             used = f"remote {target.kind}: {target.display}"
         else:
             used = f"local model {local}" if local else "embedded"
@@ -80,4 +90,8 @@ def report(settings: Settings) -> tuple[list[str], bool]:
         result = check_token(remote)
         ok = ok and result.ok
         lines.extend(result.lines)
+    if remote.enabled:
+        services = check_services(remote)
+        ok = ok and services.ok
+        lines.extend(services.lines)
     return lines, ok

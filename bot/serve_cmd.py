@@ -199,7 +199,9 @@ def uses_engine(settings: Settings) -> bool:
     """The embedded models run on the inference engine (batching, int8, cache); models named
     per analysis run through transformers pipelines in the executor instead."""
     o = settings.models
-    return o.backend != "none" and not (o.sentiment_model or o.ner_model or o.tone_model)
+    return o.backend != "none" and not (
+        o.sentiment_model or o.ner_model or o.tone_model or o.safety_model
+    )
 
 
 def build_engine_service(settings: Settings) -> Any:
@@ -249,6 +251,8 @@ def load_models(settings: Settings) -> tuple[Any, str]:
         "sentiment_model": options.sentiment_model,
         "ner_model": options.ner_model,
         "tone_model": options.tone_model,
+        "safety_model": options.safety_model,
+        "safety_labels": options.safety_labels,
         "device": options.device,
         "precision": options.precision,
         # torch's default (every core) stalls a busy 2-core machine: the engine's default

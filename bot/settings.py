@@ -11,10 +11,10 @@ import dataclasses
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -50,13 +50,16 @@ class ModelOptions:
 
     ``backend`` ``auto`` loads the embedded models when they are installed and falls back to rules
     only; ``none`` never loads models. The ``*_model`` values are an embedded head name, a local
-    directory or a Hugging Face model id (the latter needs network on first use).
+    directory or a Hugging Face model id (the latter needs network on first use), or a hosted
+    model (``hf:``, ``https://``, ``tei+``); ``safety_model`` is a comma-separated list.
     """
 
     backend: str = "auto"
     sentiment_model: str | None = None
     ner_model: str | None = None
     tone_model: str | None = None
+    safety_model: str | None = None  # comma-separated: one or more classifiers
+    safety_labels: str | None = None  # their label maps (analyzers.safety_labels)
     device: str = "auto"  # auto / cpu / cuda
     precision: str = "auto"  # auto / int8 / fp32 / fp16
     threads: int | None = None
@@ -160,9 +163,6 @@ def mask(secret: str) -> str:
     return "***"
 
 
-_Num = TypeVar("_Num", int, float)
-
-
 def _read_dotenv(path: Path) -> dict[str, str]:
     """``.env`` values; a file that is not UTF-8 text is one clear ``SettingsError``."""
     import io
@@ -195,27 +195,10 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         value = value.strip()
         return value or None
 
-    def bounded(
-        name: str, default: _Num, lo: _Num, hi: _Num, parse: Callable[[str], _Num], what: str
-    ) -> _Num:
-        raw = get(name)
-        if raw is None:
-            return default
-        try:
-            value = parse(raw)
-        except ValueError:
-            problems.append(f"{name}={raw!r} is not {what}")
-            return default
-        if not lo <= value <= hi:
-            problems.append(f"{name}={value} must be between {lo} and {hi}")
-            return default
-        return value
+    from analyzers import BoundedParser
 
-    def integer(name: str, default: int, lo: int, hi: int) -> int:
-        return bounded(name, default, lo, hi, int, "a whole number")
-
-    def number(name: str, default: float, lo: float, hi: float) -> float:
-        return bounded(name, default, lo, hi, float, "a number")
+    numbers = BoundedParser(get, problems)  # the one bounded-number parser (analyzers/bounds.py)
+    integer, number = numbers.integer, numbers.number
 
     def id_list(name: str, prefixes: str) -> tuple[str, ...]:
         raw = get(name)
@@ -366,6 +349,8 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
             sentiment_model=get("BRANDBOT_SENTIMENT_MODEL"),
             ner_model=get("BRANDBOT_NER_MODEL"),
             tone_model=get("BRANDBOT_TONE_MODEL"),
+            safety_model=get("BRANDBOT_SAFETY_MODEL"),
+            safety_labels=get("BRANDBOT_SAFETY_LABELS"),
             device=device,
             precision=precision,
             threads=threads,

@@ -79,7 +79,7 @@ def _tokenizer() -> object:
     )
 
 
-def _save(folder: Path, model_cls: str, labels: list[str]) -> Path:
+def _save(folder: Path, model_cls: str, labels: list[str], bias: list[float] | None = None) -> Path:
     import torch
     import transformers
 
@@ -95,6 +95,10 @@ def _save(folder: Path, model_cls: str, labels: list[str]) -> Path:
         label2id={label: i for i, label in enumerate(labels)},
     )
     model = getattr(transformers, model_cls)(config)
+    if bias is not None:  # a classifier that always answers the same way (sure of it)
+        with torch.no_grad():
+            model.classifier.weight.zero_()
+            model.classifier.bias.copy_(torch.tensor(bias))
     folder.mkdir(parents=True)
     model.save_pretrained(folder)
     _tokenizer().save_pretrained(folder)  # type: ignore[attr-defined]
@@ -120,6 +124,17 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ),
         "no-nli": _save(root / "no-nli", "BertForSequenceClassification", ["a", "b", "c"]),
         "emotion": _save(root / "emotion", "BertForSequenceClassification", ["joy", "anger"]),
+        # brand-safety classifiers: one that finds nothing offensive, one that finds irony
+        # everywhere (softmax of 4 vs -4: 0.9997)
+        "calm": _save(
+            root / "calm",
+            "BertForSequenceClassification",
+            ["non-offensive", "offensive"],
+            bias=[4.0, -4.0],
+        ),
+        "ironic": _save(
+            root / "ironic", "BertForSequenceClassification", ["LABEL_0", "LABEL_1"], bias=[-4, 4]
+        ),
     }
 
 
@@ -138,7 +153,9 @@ def _no_embedded() -> EmbeddedModelSuite:
 
 def test_full_pipeline_suite_structure_and_offsets(tiny: dict[str, Path]) -> None:
     suite = PipelineModelSuite(_all_pipelines(tiny), load_embedded=_no_embedded, strict=True)
-    assert suite.load_errors == {}
+    # the brand-safety checks read the embedded head, which is not loaded for them alone
+    assert list(suite.load_errors) == ["safety"]
+    assert "BRANDBOT_SAFETY_MODEL" in suite.load_errors["safety"]
     assert suite.name.startswith("pipelines (sentiment=")
     texts = [
         "We love calm light. Maria is in Paris with Brightwave!",
@@ -195,7 +212,7 @@ def test_mixed_pipeline_and_embedded_default(tiny: dict[str, Path]) -> None:
     suite = PipelineModelSuite(
         ModelSettings(sentiment=str(tiny["sentiment"])), embedded=EmbeddedModelSuite(predictor)
     )
-    assert suite.embedded_analyses == ("entities", "tone")
+    assert suite.embedded_analyses == ("entities", "tone", "safety")
     (out,) = suite.analyze([doc("Maria loves calm light. Thanks!")], GUIDE)
     assert len(predictor.calls) == 1  # entities and tone share one embedded pass
     assert out.tone is not None and out.tone.voice_match is not None  # embedded gives voice
@@ -348,3 +365,58 @@ def test_embedded_failure_in_a_mixed_suite_is_a_skip_not_a_crash(tiny: dict[str,
     assert out.sentiment is not None
     assert out.skipped["tone"] == "embedded models failed to load: weights missing"
     assert [e.text for e in out.entities] == ["Acme"]  # gazetteer still runs
+
+
+def test_local_safety_models_decide_their_rules(tiny: dict[str, Path]) -> None:
+    from analyzers.policy import RULE_DISPARAGING, RULE_OFFENSIVE, RULE_SARCASM
+
+    predictor = FakePredictor()
+    settings = ModelSettings(
+        safety=f"{tiny['calm']}, {tiny['ironic']}",
+        safety_labels="2:LABEL_1=sarcasm",  # a folder name says nothing about its labels
+    )
+    suite = PipelineModelSuite(settings, embedded=EmbeddedModelSuite(predictor), strict=True)
+    assert suite.embedded_analyses == ("sentiment", "entities", "tone", "safety")
+    text = "Damn, it slipped. Globex are clowns."
+    (out,) = suite.analyze([doc(text)], GUIDE)
+    found = {(f.rule_id, f.span.slice(text)): f.message for f in out.findings}
+    # the embedded head calls "Damn" offensive; the local offensive model decides: it is not
+    assert (RULE_OFFENSIVE, "Damn, it slipped.") not in found
+    # the irony model finds sarcasm everywhere, with its own confidence
+    assert "(confidence 1.00)" in found[(RULE_SARCASM, "Damn, it slipped.")]
+    # disparage has no local model: the embedded head's finding stays
+    assert (RULE_DISPARAGING, "Globex are clowns.") in found
+    assert "models.safety" in out.timings and "safety" not in out.skipped
+
+
+def test_a_local_safety_model_that_cannot_load_leaves_the_embedded_head(
+    tmp_path: Path, tiny: dict[str, Path]
+) -> None:
+    from analyzers.policy import RULE_OFFENSIVE
+
+    with pytest.raises(ModelLoadError, match="cannot map safety labels"):
+        PipelineModelSuite(
+            ModelSettings(safety=str(tiny["emotion"])),
+            embedded=EmbeddedModelSuite(FakePredictor()),
+            strict=True,
+        )
+    suite = PipelineModelSuite(
+        ModelSettings(safety=str(tmp_path / "missing")),
+        embedded=EmbeddedModelSuite(FakePredictor()),
+    )
+    (out,) = suite.analyze([doc("Damn, it slipped.")], GUIDE)
+    assert out.backends["safety"].startswith("embedded (local model folder")
+    assert [f.rule_id for f in out.findings if f.rule_id == RULE_OFFENSIVE] == [RULE_OFFENSIVE]
+
+
+def test_hosted_safety_keeps_the_embedded_evidence_under_three_pipelines(
+    tiny: dict[str, Path],
+) -> None:
+    # the remote suite's local half: every other analysis is a pipeline, safety is hosted
+    suite = PipelineModelSuite(
+        _all_pipelines(tiny), embedded=EmbeddedModelSuite(FakePredictor()), embedded_safety=True
+    )
+    assert suite.embedded_analyses == ("safety",) and suite.load_errors == {}
+    (out,) = suite.analyze([doc("Damn, it slipped.")], GUIDE)
+    assert len(out.evidence) == 1 and out.evidence[0].safety["offensive"] == 0.9
+    assert [f.rule_id for f in out.findings if f.rule_id == "Tone.Offensive"] == ["Tone.Offensive"]

@@ -130,8 +130,19 @@ def test_all_explanations_of_a_draft_take_one_predict_call() -> None:
 
 
 def test_policy_runs_when_another_model_serves_sentiment_and_tone() -> None:
-    # the pipeline and hosted suites ask the embedded suite for the remaining analyses only
+    # the pipeline and hosted suites ask the embedded suite for the remaining analyses only;
+    # "safety" (the brand-safety checks) is one of them unless another model serves it
     (out,) = EmbeddedModelSuite(FakePredictor()).analyze(
-        [doc("Those clowns at Acme ship broken junk.")], make_guide(), analyses=("entities",)
+        [doc("Those clowns at Acme ship broken junk.")],
+        make_guide(),
+        analyses=("entities", "safety"),
     )
     assert [f.rule_id for f in out.findings if f.rule_id == RULE_DISPARAGING] == [RULE_DISPARAGING]
+    # without "safety" no policy finding is made, but the evidence another backend re-runs the
+    # policy on is kept: one row per sentence, with the embedded sentiment and safety readings
+    (bare,) = EmbeddedModelSuite(FakePredictor()).analyze(
+        [doc("Those clowns at Acme ship broken junk.")], make_guide(), analyses=("entities",)
+    )
+    assert not [f for f in bare.findings if f.rule_id == RULE_DISPARAGING]
+    [ev] = bare.evidence
+    assert ev.safety["disparage"] == 0.9 and ev.sentiment["negative"] == 0.9

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from analyzers.policy import SentenceEvidence
 from analyzers.text import PlainText
 from analyzers.types import Entity, Finding, SentimentResult, ToneProfile
 
@@ -41,6 +42,9 @@ class ModelOutput:
     # analysis -> the backend that produced it, when not the default ("remote (model)",
     # "embedded (remote unavailable: timeout)")
     backends: dict[str, str] = field(default_factory=dict)
+    # per sentence (sentence_ranges order): the embedded heads' sentiment and safety
+    # probabilities, for the brand-safety policy; empty when the embedded model did not run
+    evidence: list[SentenceEvidence] = field(default_factory=list)
 
 
 class ModelSuite(Protocol):

@@ -20,6 +20,13 @@ transformers pipelines and the rest through the embedded suite, and merges the o
   group's score is its entailment probability. Voice match needs sentence embeddings, which a
   zero-shot model does not give: it is reported as ``skipped["voice"]`` when the guide has
   voice examples.
+* **safety** — one or more ``text-classification`` models (comma-separated), their labels
+  mapped onto offensive / sarcasm / disparage / scold (:mod:`analyzers.safety_labels`,
+  ``safety_labels`` = the ``BRANDBOT_SAFETY_LABELS`` text); the embedded model still runs (its
+  sentiment reading and the labels no model gives) and the policy is re-run with the models'
+  probabilities (:mod:`analyzers.models.safety`). Without a safety model the embedded head
+  decides, which needs the embedded model: when every other analysis names a model it is not
+  loaded, and ``skipped["safety"]`` says so.
 
 Inputs longer than a model's limit are split into token windows on word boundaries (using the
 model's own tokenizer), never truncated. A local folder loads offline; a Hub id downloads
@@ -53,6 +60,7 @@ from analyzers.models.suite import (
     sentence_ranges,
 )
 from analyzers.prose import has_prose
+from analyzers.safety_labels import merge_max, parse_labels, safety_probs, split_models
 from analyzers.sentiment import analyze_sentiment
 from analyzers.tone import EMOTION_GROUPS, SentenceSignals, analyze_tone
 from analyzers.types import Entity, Span
@@ -76,6 +84,7 @@ TASKS = {
     "sentiment": "text-classification",
     "entities": "token-classification",
     "tone": "zero-shot-classification",
+    "safety": "text-classification",
 }
 TONE_PAIRS = (("formal", "casual"), ("confident", "hesitant"))
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
@@ -98,12 +107,14 @@ class ModelSettings:
     sentiment: str | None = None
     entities: str | None = None
     tone: str | None = None
+    safety: str | None = None  # one or more classifiers, comma-separated
     device: str | None = None  # None / "auto" / "cpu" / "cuda" / "cuda:1"
     hf_token: str | None = field(default_factory=_env_token, repr=False)
     precision: str | None = None  # embedded models: auto / int8 / fp32 (fp16 on GPU)
     threads: int | None = None
     sentiment_labels: Mapping[str, str] = field(default_factory=dict)
     entity_labels: Mapping[str, str] = field(default_factory=dict)
+    safety_labels: str | None = None  # BRANDBOT_SAFETY_LABELS (analyzers.safety_labels)
     tone_template: str = "The tone of this text is {}."
     batch_size: int = 16
     # hosted inference (``hf:owner/name``, an endpoint or a ``tei+`` URL as the model); None =
@@ -112,14 +123,20 @@ class ModelSettings:
     sentiment_model: InitVar[str | None] = None
     ner_model: InitVar[str | None] = None
     tone_model: InitVar[str | None] = None
+    safety_model: InitVar[str | None] = None
 
     def __post_init__(
-        self, sentiment_model: str | None, ner_model: str | None, tone_model: str | None
+        self,
+        sentiment_model: str | None,
+        ner_model: str | None,
+        tone_model: str | None,
+        safety_model: str | None,
     ) -> None:
         for name, alias in (
             ("sentiment", sentiment_model),
             ("entities", ner_model),
             ("tone", tone_model),
+            ("safety", safety_model),
         ):
             if alias is not None and getattr(self, name) is None:
                 object.__setattr__(self, name, alias)
@@ -128,6 +145,7 @@ class ModelSettings:
                 raise ValueError(
                     f"ModelSettings.{name}: expected a model id or folder, got {value!r}"
                 )
+        parse_labels(self.safety_labels, split_models(self.safety))  # ValueError naming the item
         if "{}" not in self.tone_template:
             raise ValueError("ModelSettings.tone_template must contain '{}' for the label")
         if self.batch_size < 1:
@@ -136,7 +154,8 @@ class ModelSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ModelSettings:
         """From ``BRANDBOT_SENTIMENT_MODEL``, ``BRANDBOT_NER_MODEL``, ``BRANDBOT_TONE_MODEL``,
-        ``BRANDBOT_DEVICE``, ``BRANDBOT_PRECISION`` and ``HF_TOKEN`` (empty = unset)."""
+        ``BRANDBOT_SAFETY_MODEL`` (+ ``BRANDBOT_SAFETY_LABELS``), ``BRANDBOT_DEVICE``,
+        ``BRANDBOT_PRECISION`` and ``HF_TOKEN`` (empty = unset)."""
         env = os.environ if environ is None else environ
 
         def get(key: str) -> str | None:
@@ -151,6 +170,8 @@ class ModelSettings:
             sentiment=get("BRANDBOT_SENTIMENT_MODEL"),
             entities=get("BRANDBOT_NER_MODEL"),
             tone=get("BRANDBOT_TONE_MODEL"),
+            safety=get("BRANDBOT_SAFETY_MODEL"),
+            safety_labels=get("BRANDBOT_SAFETY_LABELS"),
             device=get("BRANDBOT_DEVICE"),
             precision=get("BRANDBOT_PRECISION"),
             hf_token=get("HF_TOKEN"),
@@ -168,22 +189,25 @@ class ModelSettings:
 
     def remote_config(self) -> RemoteConfig | None:
         """The hosted-inference settings, when some analysis names a remote model."""
-        from analyzers.remote.config import RemoteConfig, parse_target
+        from analyzers.remote.config import RemoteConfig, parse_safety, parse_target
 
+        if self.remote is not None:
+            return self.remote if self.remote.enabled else None
         targets = {}
-        for analysis in ANALYSES:
+        for analysis in ("sentiment", "entities", "tone"):
             target = parse_target(self.model_for(analysis))
             if target is not None:
                 targets[analysis] = target
-        if self.remote is not None:
-            return self.remote if self.remote.enabled else None
-        if not targets:
+        safety, safety_labels = parse_safety(self.safety, self.safety_labels)
+        if not targets and not safety:
             return None
         return RemoteConfig(
             targets=targets,
             token=self.hf_token,
             sentiment_labels=dict(self.sentiment_labels),
             entity_labels=dict(self.entity_labels),
+            safety=safety,
+            safety_labels=safety_labels,
         )
 
 
@@ -263,6 +287,23 @@ def load_pipeline(analysis: str, spec: str, settings: ModelSettings) -> Any:
     if analysis == "sentiment":
         sentiment_mapping(pipe.model.config.id2label, settings.sentiment_labels, spec)
     return pipe
+
+
+def load_safety_pipelines(settings: ModelSettings) -> list[tuple[str, Any, Mapping[str, str]]]:
+    """(model, pipeline, label map) per ``settings.safety`` model; :class:`ModelLoadError` when
+    one cannot load or has labels that map nowhere."""
+    specs = split_models(settings.safety)
+    maps = parse_labels(settings.safety_labels, specs)
+    out: list[tuple[str, Any, Mapping[str, str]]] = []
+    for spec, labels in zip(specs, maps, strict=True):
+        pipe = load_pipeline("safety", spec, settings)
+        names = list(pipe.model.config.id2label.values())
+        try:
+            safety_probs([(n, 0.0) for n in names], labels, spec)
+        except ValueError as exc:
+            raise ModelLoadError(f"{spec!r}: {exc}") from None
+        out.append((spec, pipe, labels))
+    return out
 
 
 def map_sentiment_label(label: str, n_labels: int) -> str | None:
@@ -357,21 +398,46 @@ class PipelineModelSuite:
         embedded: EmbeddedModelSuite | None = None,
         strict: bool = False,
         load_embedded: Callable[[], EmbeddedModelSuite] | None = None,
+        embedded_safety: bool = False,
     ) -> None:
+        """``embedded_safety``: load the embedded model for the safety checks even when every
+        other analysis names a model (the remote suite re-runs the policy on its evidence)."""
         self.settings = settings
         self.pipes: dict[str, Any] = {}
         self.load_errors: dict[str, str] = {}
+        self.safety_pipes: list[tuple[str, Any, Mapping[str, str]]] = []
         for analysis in ANALYSES:
             spec = settings.model_for(analysis)
             if spec is None:
                 continue
             try:
-                self.pipes[analysis] = load_pipeline(analysis, spec, settings)
+                if analysis == "safety":
+                    self.safety_pipes = load_safety_pipelines(settings)
+                else:
+                    self.pipes[analysis] = load_pipeline(analysis, spec, settings)
             except ModelLoadError as exc:
                 if strict:
                     raise
                 self.load_errors[analysis] = str(exc)
-        self.embedded_analyses = tuple(a for a in ANALYSES if settings.model_for(a) is None)
+        # a safety model that failed to load leaves the checks to the embedded head, and the
+        # review says so (as the remote suite does)
+        self.safety_fallback = self.load_errors.pop("safety", None)
+        # the embedded model serves the analyses without a model; the safety checks need it
+        # also under a safety model (its sentiment reading, and the labels no model gives)
+        self.embedded_analyses = tuple(
+            a for a in ANALYSES if settings.model_for(a) is None or a == "safety"
+        )
+        if (
+            self.embedded_analyses == ("safety",)
+            and settings.safety is None
+            and not embedded_safety
+        ):
+            # every other analysis names a model: do not load the embedded one just for this
+            self.embedded_analyses = ()
+            self.load_errors["safety"] = (
+                "the brand-safety checks need the embedded model or BRANDBOT_SAFETY_MODEL; "
+                "every other analysis names a model, so the embedded model is not loaded"
+            )
         self.embedded = embedded
         if self.embedded_analyses and embedded is None:
             try:
@@ -423,7 +489,41 @@ class PipelineModelSuite:
             self._batched(docs, plans, outputs, "entities", guide, self._run_entities)
         if "tone" in self.pipes and "tone" in analyses:
             self._batched(docs, plans, outputs, "tone", guide, self._run_tone)
+        if self.safety_fallback and "safety" in analyses and "safety" not in self.load_errors:
+            for out in outputs:
+                out.backends["safety"] = f"embedded ({self.safety_fallback[:200]})"
+        if self.safety_pipes and "safety" in analyses:
+            for doc, out in zip(docs, outputs, strict=True):
+                self._guard(out, "safety", partial(self._run_safety, doc, out, guide))
         return outputs
+
+    def _safety_scores(self, sentences: Sequence[str]) -> list[dict[str, float]]:
+        """Every safety model over ``sentences`` -> mapped probabilities (max per label)."""
+        per_model = []
+        for spec, pipe, labels in self.safety_pipes:
+            raw = pipe(
+                list(sentences), top_k=None, batch_size=self.settings.batch_size, truncation=True
+            )
+            rows = _as_rows(raw, len(sentences))
+            per_model.append(
+                [
+                    safety_probs([(str(i["label"]), float(i["score"])) for i in r], labels, spec)
+                    for r in rows
+                ]
+            )
+        return [merge_max(parts) for parts in zip(*per_model, strict=True)]
+
+    def _run_safety(self, doc: ModelInput, out: ModelOutput, guide: BrandGuide) -> None:
+        """The policy on the safety models' probabilities (needs the embedded evidence)."""
+        if not out.evidence:
+            return  # no prose, another language, or the embedded model did not run
+        from analyzers.models.safety import replace_safety_findings
+
+        t0 = time.perf_counter()
+        text = doc.plain.text
+        served = self._safety_scores([ev.span.slice(text) for ev in out.evidence])
+        replace_safety_findings(out, text, served, guide, self._safety_scores)
+        out.timings["models.safety"] = time.perf_counter() - t0
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -682,11 +782,14 @@ def _quantize(settings: ModelSettings) -> bool | None:
     return {"int8": True, "fp32": False, "fp16": False}.get(precision)
 
 
-def load_models(settings: ModelSettings | None = None, *, strict: bool = False) -> ModelSuite:
+def load_models(
+    settings: ModelSettings | None = None, *, strict: bool = False, embedded_safety: bool = False
+) -> ModelSuite:
     """The suite ``settings`` ask for: the embedded one when no analysis names a model.
 
     Raises :class:`ModelLoadError` when the embedded models are needed and cannot load (and,
-    with ``strict=True``, when a named model cannot load).
+    with ``strict=True``, when a named model cannot load). ``embedded_safety``: see
+    :class:`PipelineModelSuite` (the remote suite's local half asks for it).
     """
     settings = settings or ModelSettings()
     remote = settings.remote_config()
@@ -702,4 +805,4 @@ def load_models(settings: ModelSettings | None = None, *, strict: bool = False) 
         return load_default_suite(
             device=_embedded_device(settings.device), quantize=_quantize(settings)
         )
-    return PipelineModelSuite(settings, strict=strict)
+    return PipelineModelSuite(settings, strict=strict, embedded_safety=embedded_safety)

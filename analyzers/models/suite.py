@@ -53,7 +53,9 @@ from analyzers.types import Entity, Span
 if TYPE_CHECKING:
     from analyzers.guide import BrandGuide
 
-ANALYSES = ("sentiment", "entities", "tone")
+# "safety" is the brand-safety checks (analyzers/policy.py): disparaging, blaming, offensive and
+# sarcastic sentences, from the safety head and the sentiment probabilities
+ANALYSES = ("sentiment", "entities", "tone", "safety")
 MAX_EXPLAINED = 8  # findings per document whose driving words are computed (one batched pass)
 MAX_SENTENCE_CHARS = 1500
 NO_PROSE = "no prose to analyse: the text is empty or only emoji, symbols or punctuation"
@@ -302,9 +304,13 @@ class EmbeddedModelSuite:
             else:
                 guarded(out, name, lambda: self._tone(text, plan, out, guide, voice, voice_error))
         if failure is None and plan.gate is None and plan.preds:
-            # the brand-safety checks read this model's own heads, also when another model
-            # (a Hugging Face pipeline, a hosted endpoint) serves the draft's sentiment or tone
-            guarded(out, "policy", lambda: self._policy(text, plan, out, guide))
+            # the per-sentence evidence is kept whichever analyses ran: another safety backend
+            # (a pipeline, a hosted model) re-runs the policy on it with its own probabilities
+            out.evidence = self._evidence(text, plan)
+            if "safety" in analyses:
+                # the brand-safety checks read this model's own heads, also when another model
+                # (a Hugging Face pipeline, a hosted endpoint) serves the draft's sentiment
+                guarded(out, "policy", lambda: self._policy(text, out, guide))
             guarded(out, "explain", lambda: self._explain(text, out))
 
     @staticmethod
@@ -318,14 +324,19 @@ class EmbeddedModelSuite:
         out.sentiment = result
         out.findings.extend(findings)
 
-    def _policy(self, text: str, plan: _Plan, out: ModelOutput, guide: BrandGuide) -> None:
-        """Disparaging, blaming, offensive and sarcastic sentences (:mod:`analyzers.policy`)."""
+    @staticmethod
+    def _evidence(text: str, plan: _Plan) -> list[SentenceEvidence]:
+        """What the heads said about each sentence (one per ``plan.ranges`` item, in order)."""
         evidence = []
         for (start, end), p in zip(plan.ranges, plan.preds, strict=True):
             s, e = trim_range(text, start, end)
             evidence.append(SentenceEvidence(Span(s, e), p.sentiment, getattr(p, "safety", {})))
+        return evidence
 
-        out.findings.extend(policy_findings(text, evidence, out.entities, guide))
+    @staticmethod
+    def _policy(text: str, out: ModelOutput, guide: BrandGuide) -> None:
+        """Disparaging, blaming, offensive and sarcastic sentences (:mod:`analyzers.policy`)."""
+        out.findings.extend(policy_findings(text, out.evidence, out.entities, guide))
 
     def _explain(self, text: str, out: ModelOutput) -> None:
         """Add the words that drove each model finding (policy and tone) to its message: one

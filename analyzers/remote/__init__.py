@@ -5,7 +5,7 @@ Slack-free like the rest of ``analyzers``. See :mod:`analyzers.remote.suite` for
 """
 
 from analyzers.remote.config import RemoteConfig, RemoteConfigError, RemoteTarget, parse_target
-from analyzers.remote.hub import TokenReport, check_token
+from analyzers.remote.hub import TokenReport, check_services, check_token
 from analyzers.remote.suite import RemoteModelSuite, load_remote_suite
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "RemoteModelSuite",
     "RemoteTarget",
     "TokenReport",
+    "check_services",
     "check_token",
     "load_remote_suite",
     "parse_target",

@@ -1,7 +1,8 @@
 """Hosted-inference settings: which analyses run remotely, where, and within which limits.
 
 One setting per analysis switches it to a hosted model: the same ``BRANDBOT_SENTIMENT_MODEL``
-/ ``BRANDBOT_NER_MODEL`` / ``BRANDBOT_TONE_MODEL`` that names a local model takes
+/ ``BRANDBOT_NER_MODEL`` / ``BRANDBOT_TONE_MODEL`` / ``BRANDBOT_SAFETY_MODEL`` that names a
+local model takes
 
 * ``hf:owner/name`` — a Hub model through the Inference Providers router (``provider``
   configurable, ``hf-inference`` by default), called with ``huggingface_hub``'s
@@ -13,16 +14,23 @@ One setting per analysis switches it to a hosted model: the same ``BRANDBOT_SENT
   sequence-classification models).
 
 Anything else (empty, a local folder, a bare Hub id) stays local, as before.
+
+``BRANDBOT_SAFETY_MODEL`` (the brand-safety checks) takes a comma-separated list of such values,
+all hosted or all local, with ``BRANDBOT_SAFETY_LABELS`` mapping their labels onto offensive /
+sarcasm / disparage / scold (:mod:`analyzers.safety_labels`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
+
+from analyzers.bounds import BoundedParser
+from analyzers.safety_labels import parse_labels, split_models
 
 Kind = Literal["router", "endpoint", "tei"]
 
@@ -32,6 +40,7 @@ TASKS = {
     "sentiment": "text-classification",
     "entities": "token-classification",
     "tone": "zero-shot-classification",
+    "safety": "text-classification",
 }
 _MODEL_VARS = {
     "sentiment": "BRANDBOT_SENTIMENT_MODEL",
@@ -41,6 +50,7 @@ _MODEL_VARS = {
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 _PROVIDER = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
 _SENTIMENT_TARGETS = ("negative", "neutral", "positive")
+MAX_SAFETY_MODELS = 4
 
 
 class RemoteConfigError(ValueError):
@@ -141,6 +151,9 @@ class RemoteConfig:
     sentiment_labels: Mapping[str, str] = field(default_factory=dict)
     entity_labels: Mapping[str, str] = field(default_factory=dict)
     cache_size: int = 20_000
+    # the brand-safety checks: one or more text classifiers, each with its label map
+    safety: tuple[RemoteTarget, ...] = ()
+    safety_labels: tuple[Mapping[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -152,8 +165,10 @@ class RemoteConfig:
             problems.append("budgets cannot be negative")
         if not _PROVIDER.match(self.provider):
             problems.append(f"provider {self.provider!r} is not a provider name")
+        if self.safety_labels and len(self.safety_labels) != len(self.safety):
+            problems.append("safety: one label map per safety model")
         for analysis, target in self.targets.items():
-            if analysis not in TASKS:
+            if analysis not in TASKS or analysis == "safety":
                 problems.append(f"unknown analysis {analysis!r}")
             elif target.kind == "tei" and analysis != "sentiment":
                 problems.append(
@@ -165,7 +180,17 @@ class RemoteConfig:
 
     @property
     def enabled(self) -> bool:
-        return bool(self.targets)
+        return bool(self.targets or self.safety)
+
+    def endpoints(self) -> dict[str, RemoteTarget]:
+        """Every hosted model by key: the analyses' names, and ``safety``, ``safety.2``, … for
+        the safety models."""
+        out = dict(self.targets)
+        out.update({safety_key(i): t for i, t in enumerate(self.safety)})
+        return out
+
+    def labels_for_safety(self, i: int) -> Mapping[str, str]:
+        return self.safety_labels[i] if i < len(self.safety_labels) else {}
 
     def router_url(self, model_id: str) -> str:
         return f"{self.base_url.rstrip('/')}/{self.provider}/models/{model_id}"
@@ -197,19 +222,8 @@ class RemoteConfig:
             value = env.get(key, "").strip()
             return value or None
 
-        def number(key: str, default: float, lo: float, hi: float) -> float:
-            raw = get(key)
-            if raw is None:
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                problems.append(f"{key}={raw!r} is not a number")
-                return default
-            if not lo <= value <= hi:
-                problems.append(f"{key}={raw} must be between {lo:g} and {hi:g}")
-                return default
-            return value
+        bounded = BoundedParser(get, problems)
+        number, integer = bounded.number, bounded.integer
 
         def url(key: str, default: str) -> str:
             raw = get(key)
@@ -233,6 +247,7 @@ class RemoteConfig:
                 continue
             if target is not None:
                 targets[analysis] = target
+        safety, safety_labels = _safety_from_env(get, problems)
         labels: dict[str, dict[str, str]] = {}
         for what, key in (
             ("sentiment", "BRANDBOT_SENTIMENT_LABELS"),
@@ -262,10 +277,10 @@ class RemoteConfig:
         hub_url = url("BRANDBOT_HF_HUB_URL", HUB_URL)
         timeout_s = number("BRANDBOT_REMOTE_TIMEOUT", 10.0, 0.1, 600.0)
         deadline_s = number("BRANDBOT_REMOTE_DEADLINE", 30.0, 0.1, 3600.0)
-        daily_budget = int(number("BRANDBOT_REMOTE_DAILY_BUDGET", 1000, 0, 10_000_000))
-        per_minute = int(number("BRANDBOT_REMOTE_PER_MINUTE", 60, 0, 1_000_000))
-        concurrency = int(number("BRANDBOT_REMOTE_CONCURRENCY", 4, 1, 256))
-        batch_size = int(number("BRANDBOT_REMOTE_BATCH", 32, 1, 1024))
+        daily_budget = integer("BRANDBOT_REMOTE_DAILY_BUDGET", 1000, 0, 10_000_000)
+        per_minute = integer("BRANDBOT_REMOTE_PER_MINUTE", 60, 0, 1_000_000)
+        concurrency = integer("BRANDBOT_REMOTE_CONCURRENCY", 4, 1, 256)
+        batch_size = integer("BRANDBOT_REMOTE_BATCH", 32, 1, 1024)
         if problems:
             raise RemoteConfigError(problems)
         try:
@@ -286,6 +301,55 @@ class RemoteConfig:
                 local_only_profiles=items("BRANDBOT_LOCAL_ONLY_PROFILES"),
                 sentiment_labels=labels["sentiment"],
                 entity_labels=labels["entities"],
+                safety=safety,
+                safety_labels=safety_labels,
             )
         except RemoteConfigError as exc:
             raise RemoteConfigError([f"BRANDBOT_*_MODEL: {p}" for p in exc.problems]) from None
+
+
+def safety_key(i: int) -> str:
+    """The key of the ``i``-th safety model (services, cache, results): safety, safety.2, …"""
+    return "safety" if i == 0 else f"safety.{i + 1}"
+
+
+def parse_safety(
+    models_raw: str | None, labels_raw: str | None
+) -> tuple[tuple[RemoteTarget, ...], tuple[Mapping[str, str], ...]]:
+    """``BRANDBOT_SAFETY_MODEL`` / ``BRANDBOT_SAFETY_LABELS`` -> the hosted safety models and
+    their label maps (empty for a list of local models: the pipelines load those). Raises
+    :class:`RemoteConfigError` with one line per problem."""
+    key = "BRANDBOT_SAFETY_MODEL"
+    problems: list[str] = []
+    models = split_models(models_raw)
+    maps: list[dict[str, str]] = [{} for _ in models]
+    try:
+        maps = parse_labels(labels_raw, models)
+    except ValueError as exc:
+        problems.append(f"BRANDBOT_SAFETY_LABELS: {exc}")
+    targets: list[RemoteTarget | None] = []
+    for value in models:
+        try:
+            targets.append(parse_target(value))
+        except ValueError as exc:
+            problems.append(f"{key}: {exc}")
+    hosted = [t for t in targets if t is not None]
+    if hosted and len(hosted) != len(models):
+        problems.append(
+            f"{key}: list only hosted models (hf:, https://, tei+) or only local ones, not both"
+        )
+    if len(models) > MAX_SAFETY_MODELS:
+        problems.append(f"{key}: at most {MAX_SAFETY_MODELS} models")
+    if problems:
+        raise RemoteConfigError(problems)
+    return (tuple(hosted), tuple(maps)) if hosted else ((), ())
+
+
+def _safety_from_env(
+    get: Callable[[str], str | None], problems: list[str]
+) -> tuple[tuple[RemoteTarget, ...], tuple[Mapping[str, str], ...]]:
+    try:
+        return parse_safety(get("BRANDBOT_SAFETY_MODEL"), get("BRANDBOT_SAFETY_LABELS"))
+    except RemoteConfigError as exc:
+        problems.extend(exc.problems)
+        return (), ()

@@ -47,7 +47,7 @@ def resolve_targets(config: RemoteConfig) -> tuple[dict[str, str], dict[str, str
     in a thread, never on the event loop."""
     urls: dict[str, str] = {}
     unavailable: dict[str, str] = {}
-    for analysis, target in config.targets.items():
+    for analysis, target in config.endpoints().items():
         if target.kind != "router":
             urls[analysis] = target.model
             continue
@@ -63,10 +63,9 @@ def resolve_targets(config: RemoteConfig) -> tuple[dict[str, str], dict[str, str
                 unavailable[analysis] = f"{target.model}: {_why(exc, config)}"
             continue
         tag = getattr(info, "pipeline_tag", None)
-        if tag and tag != TASKS[analysis]:
-            unavailable[analysis] = (
-                f"{target.model} is a {tag} model; {analysis} needs {TASKS[analysis]}"
-            )
+        task = TASKS[analysis.split(".", 1)[0]]  # safety, safety.2, ... are classifiers
+        if tag and tag != task:
+            unavailable[analysis] = f"{target.model} is a {tag} model; {analysis} needs {task}"
             continue
         urls[analysis] = config.router_url(target.model)
     return urls, unavailable
@@ -115,3 +114,57 @@ def check_token(config: RemoteConfig) -> TokenReport:
     except Exception as exc:
         return TokenReport(False, (f"HF_TOKEN check failed: {_why(exc, config)}",))
     return TokenReport(True, ("HF_TOKEN accepted by " + config.hub_url, *token_scope(data)))
+
+
+def probe(url: str, timeout_s: float) -> str | None:
+    """Why ``url``'s server cannot be reached (``None`` when it answers at all: any HTTP status
+    means the server is there). No token is sent; nothing is read beyond the status."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        request = urllib.request.Request(url, method="GET")
+        with urllib.request.urlopen(request, timeout=timeout_s):  # config URLs are http(s) only
+            return None
+    except urllib.error.HTTPError:
+        return None
+    except urllib.error.URLError as exc:
+        return f"cannot connect ({scrub(str(exc.reason))[:120]})"
+    except (TimeoutError, OSError) as exc:
+        return f"cannot connect ({type(exc).__name__}: {scrub(str(exc))[:120]})"
+
+
+def check_services(config: RemoteConfig) -> TokenReport:
+    """For ``brandbot doctor``: every hosted model's service answers, and each Hub model exists
+    with the task its analysis needs. Blocking (a CLI check, never on the event loop)."""
+    ok = True
+    lines: list[str] = []
+    for key, target in config.endpoints().items():
+        task = TASKS[key.split(".", 1)[0]]
+        if target.kind == "router":
+            try:
+                info = _api(config).model_info(target.model, timeout=config.timeout_s)
+            except Exception as exc:
+                ok = False
+                if getattr(getattr(exc, "response", None), "status_code", None) is None:
+                    reason = _why(exc, config)
+                    lines.append(f"{key}: the Hub at {config.hub_url} cannot be reached ({reason})")
+                else:
+                    lines.append(f"{key}: {target.model}: {_why(exc, config)}")
+                continue
+            tag = getattr(info, "pipeline_tag", None)
+            if tag and tag != task:
+                ok = False
+                lines.append(f"{key}: {target.model} is a {tag} model; {key} needs {task}")
+                continue
+            url = config.router_url(target.model)
+        else:
+            url = target.model + ("/health" if target.kind == "tei" else "")
+        why = probe(url, config.timeout_s)
+        if why is None:
+            lines.append(f"{key}: {target.display} reachable")
+        else:
+            ok = False
+            host = target.display if target.kind != "router" else config.base_url
+            lines.append(f"{key}: {host} UNREACHABLE: {why}; reviews would fall back to embedded")
+    return TokenReport(ok, tuple(lines))

@@ -9,7 +9,11 @@ calls run on an event loop of the suite's own, in a daemon thread. Per batch:
 3. with redaction on, people's names come from the embedded entity model (its entity output is
    kept as the entity fallback), and every sentence is redacted before it is sent;
 4. every remote analysis sends each distinct sentence once (the cache first; TEI in batches,
-   the serverless API one input per call), all under one deadline;
+   the serverless API one input per call), all under one deadline; the brand-safety checks
+   send each sentence to each of their models, and the policy is re-run on the embedded
+   evidence with those probabilities (:mod:`analyzers.models.safety`): the same rules, spans,
+   messages and confidence, the driving words by occlusion against the hosted model (the
+   redacted sentence's variants, through the same cache and budget);
 5. a draft whose remote analysis failed (timeout, 429/503 past the deadline, budget spent,
    malformed answer, any other error) gets that analysis from the embedded model, and
    ``backends[analysis]`` says so: "embedded (remote unavailable: timeout)".
@@ -33,11 +37,12 @@ from analyzers.models.suite import ANALYSES, NO_PROSE, sentence_ranges
 from analyzers.prose import has_prose
 from analyzers.remote.budget import RequestBudget
 from analyzers.remote.cache import ResultCache, cache_key
-from analyzers.remote.config import RemoteConfig
+from analyzers.remote.config import RemoteConfig, safety_key
 from analyzers.remote.mapping import TONE_LABELS, entity_label, sentiment_probs, tone_signals
 from analyzers.remote.redact import Redaction, personal_spans, redact_range
 from analyzers.remote.services import HttpService, HubService, Service, TeiService
 from analyzers.remote.transport import RemoteUnavailable, Transport, scrub
+from analyzers.safety_labels import SAFETY_LABELS, merge_max, safety_probs
 from analyzers.sentiment import analyze_sentiment
 from analyzers.tone import analyze_tone
 from analyzers.types import Entity, Span
@@ -53,7 +58,12 @@ _TASK_KEYS = {
     "sentiment": "text-classification",
     "entities": "token-classification:simple",
     "tone": "zero-shot:" + "|".join(TONE_LABELS) + ":" + TONE_TEMPLATE,
+    "safety": "text-classification",
 }
+
+
+def _task_key(key: str) -> str:
+    return _TASK_KEYS[key.split(".", 1)[0]]
 
 
 class LocalSuite(Protocol):
@@ -123,7 +133,8 @@ class RemoteModelSuite:
         self.config = config
         self.services = dict(services)
         self.unavailable = dict(unavailable or {})
-        self.keys = dict(keys or {a: config.targets[a].model for a in self.services})
+        endpoints = config.endpoints()
+        self.keys = dict(keys or {a: endpoints[a].model for a in self.services})
         self.budget = budget or RequestBudget(config.daily_budget, config.per_minute)
         self.transport = Transport(
             timeout_s=config.timeout_s,
@@ -136,7 +147,25 @@ class RemoteModelSuite:
         self._inflight: dict[tuple[str, str, str], asyncio.Future[Any]] = {}  # loop thread only
         self._loop = _LoopThread()
         parts = [f"{a}={t.display}" for a, t in config.targets.items()]
+        if config.safety:
+            parts.append("safety=" + "+".join(t.display for t in config.safety))
         self.name = f"remote ({', '.join(parts)}) + {local.name}"
+
+    def _hosted(self, analysis: str) -> bool:
+        return analysis in self.config.targets or (
+            analysis == "safety" and bool(self.config.safety)
+        )
+
+    def _keys_of(self, analysis: str) -> list[str]:
+        """The service keys of one analysis (several for the safety checks)."""
+        if analysis == "safety":
+            return [safety_key(i) for i in range(len(self.config.safety))]
+        return [analysis]
+
+    def _display(self, analysis: str) -> str:
+        if analysis == "safety":
+            return ", ".join(t.display for t in self.config.safety)
+        return self.config.targets[analysis].display
 
     # -- settings hooks ----------------------------------------------------------------------
 
@@ -170,7 +199,7 @@ class RemoteModelSuite:
         *,
         analyses: Sequence[str] = ANALYSES,
     ) -> list[ModelOutput]:
-        remote = [a for a in analyses if a in self.config.targets]
+        remote = [a for a in analyses if self._hosted(a)]
         if not remote or not docs:
             return self.local.analyze(docs, guide, analyses=tuple(analyses))
         outputs: list[ModelOutput | None] = [None] * len(docs)
@@ -206,8 +235,12 @@ class RemoteModelSuite:
         guide: BrandGuide,
         analyses: Sequence[str],
     ) -> list[ModelOutput]:
-        remote = [a for a in analyses if a in self.config.targets]
+        remote = [a for a in analyses if self._hosted(a)]
         local_set = [a for a in analyses if a not in remote]
+        if "safety" in remote:
+            # the embedded safety head runs anyway: its evidence (sentiment reading, the labels
+            # no hosted model gives) feeds the policy, and it is the fallback
+            local_set.append("safety")
         base = self._local(docs, idx, guide, local_set)
         entity_fallback: list[ModelOutput] | None = None
         names: list[list[Entity]] = [[] for _ in idx]
@@ -226,28 +259,36 @@ class RemoteModelSuite:
         t0 = time.perf_counter()
         failures: dict[str, list[str | None]] = {}
         results: dict[str, dict[str, Any]] = {}
-        runnable = [a for a in remote if a in self.services and a not in self.unavailable]
+        blocked_by: dict[str, str] = {}
+        for a in remote:
+            for key in self._keys_of(a):
+                if key in self.unavailable or key not in self.services:
+                    blocked_by.setdefault(a, self.unavailable.get(key, "no client"))
+        runnable = [k for a in remote if a not in blocked_by for k in self._keys_of(a)]
         try:
             results = self._loop.run(
                 self._fetch_all(runnable, plans), self.config.deadline_s + self.config.timeout_s + 5
             )
         except RemoteUnavailable as exc:
-            results = {a: {} for a in runnable}
-            for a in runnable:
-                failures[a] = [exc.reason] * len(plans)
+            results = {k: {} for k in runnable}
+            for a in remote:
+                if a not in blocked_by:
+                    failures[a] = [exc.reason] * len(plans)
         elapsed = time.perf_counter() - t0
 
+        notes: dict[int, str] = {}  # plan -> what the hosted safety models decided
         for a in remote:
-            if a in self.unavailable or a not in self.services:
-                reason = self.unavailable.get(a, "no client")
-                failures[a] = [reason] * len(plans)
+            if a in blocked_by:
+                failures[a] = [blocked_by[a]] * len(plans)
                 continue
             if a in failures:
                 continue
             failures[a] = []
             for plan, out in zip(plans, base, strict=True):
                 try:
-                    self._apply(a, plan, docs[idx[plan.index]], out, guide, results[a])
+                    note = self._apply(a, plan, docs[idx[plan.index]], out, guide, results)
+                    if note:
+                        notes[plan.index] = note
                     failures[a].append(None)
                 except RemoteUnavailable as exc:
                     failures[a].append(exc.reason)
@@ -263,14 +304,19 @@ class RemoteModelSuite:
             for a in remote:
                 why = failures[a][k]
                 base[k].backends[a] = (
-                    f"remote ({self.config.targets[a].display})"
+                    f"remote ({self._display(a)}{notes.get(k, '') if a == 'safety' else ''})"
                     if why is None
                     else f"embedded (remote unavailable: {why})"
                 )
             if failed:
                 groups.setdefault(failed, []).append(k)
         for failed, ks in groups.items():
-            rest = [a for a in failed if not (a == "entities" and entity_fallback is not None)]
+            # the embedded safety checks already ran (in the local pass): nothing to redo
+            rest = [
+                a
+                for a in failed
+                if a != "safety" and not (a == "entities" and entity_fallback is not None)
+            ]
             extra = self._local(docs, [idx[k] for k in ks], guide, rest)
             for k, fb in zip(ks, extra, strict=True):
                 _merge(base[k], fb)
@@ -313,7 +359,8 @@ class RemoteModelSuite:
         The cache answers first; a text another batch is already fetching waits for that
         request instead of paying for a second one."""
         service = self.services[analysis]
-        key_model, key_task = self.keys[analysis], _TASK_KEYS[analysis]
+        key_model, key_task = self.keys[analysis], _task_key(analysis)
+        classify = key_task == "text-classification"
         loop = asyncio.get_running_loop()
         out: dict[str, Any] = {}
         todo: list[str] = []
@@ -329,11 +376,11 @@ class RemoteModelSuite:
             else:
                 mine[text] = self._inflight[key] = loop.create_future()
                 todo.append(text)
-        size = service.batch_size if analysis == "sentiment" else 1
+        size = service.batch_size if classify else 1
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
 
         async def call(chunk: list[str]) -> list[Any]:
-            if analysis == "sentiment":
+            if classify:
                 return list(await service.classify(chunk))
             if analysis == "entities":
                 return [await service.tokens(chunk[0])]
@@ -393,13 +440,17 @@ class RemoteModelSuite:
         doc: ModelInput,
         out: ModelOutput,
         guide: BrandGuide,
-        results: Mapping[str, Any],
-    ) -> None:
+        all_results: Mapping[str, Mapping[str, Any]],
+    ) -> str | None:
+        """Results -> findings for one draft; for the safety checks, a note for the review on
+        which labels the hosted models decided."""
         text = doc.plain.text
+        if analysis == "safety":
+            return self._safety(plan, text, out, guide, all_results)
         if analysis != "entities" and not plan.prose:
             out.skipped[analysis] = NO_PROSE
-            return
-        rows = self._rows(plan, results)
+            return None
+        rows = self._rows(plan, all_results[analysis])
         pairs = [(rng, row) for rng, row in zip(plan.ranges, rows, strict=True) if row is not None]
         ranges = [rng for rng, _ in pairs]
         if analysis == "sentiment":
@@ -407,7 +458,7 @@ class RemoteModelSuite:
             result, findings = analyze_sentiment(text, ranges, probs, guide)
             if result is None:
                 out.skipped["sentiment"] = NO_PROSE
-                return
+                return None
             out.sentiment = result
             out.findings.extend(findings)
         elif analysis == "entities":
@@ -420,7 +471,7 @@ class RemoteModelSuite:
             profile, findings = analyze_tone(text, ranges, signals, guide)
             if profile is None:
                 out.skipped["tone"] = NO_PROSE
-                return
+                return None
             out.tone = profile
             out.findings.extend(findings)
             if any(s.strip() for s in guide.voice.on_voice):
@@ -428,6 +479,75 @@ class RemoteModelSuite:
                     "voice match needs sentence embeddings, which a hosted zero-shot tone model "
                     "does not give; leave BRANDBOT_TONE_MODEL empty to use the embedded one"
                 )
+        return None
+
+    # -- the brand-safety checks ---------------------------------------------------------------
+
+    def _safety_rows(self, i: int, row: Any) -> dict[str, float]:
+        try:
+            return safety_probs(row, self.config.labels_for_safety(i), self._safety_model(i))
+        except ValueError as exc:
+            raise RemoteUnavailable(str(exc)) from None
+
+    def _safety_model(self, i: int) -> str:
+        """The Hub id (a hint for LABEL_0 / LABEL_1) of the i-th safety model; '' for URLs."""
+        return self.config.safety[i].model if self.config.safety[i].kind == "router" else ""
+
+    def _safety(
+        self,
+        plan: _Doc,
+        text: str,
+        out: ModelOutput,
+        guide: BrandGuide,
+        all_results: Mapping[str, Mapping[str, Any]],
+    ) -> str | None:
+        """The policy on the hosted models' probabilities, over the embedded evidence."""
+        if not plan.prose or not out.evidence:
+            return None  # no prose, or the embedded model did not run (its reason is shown)
+        if len(out.evidence) != len(plan.ranges):
+            raise RemoteUnavailable("sentence split differs from the embedded model's")
+        per_model = []
+        for i, key in enumerate(self._keys_of("safety")):
+            rows = self._rows(plan, all_results[key])
+            per_model.append([self._safety_rows(i, r) if r is not None else {} for r in rows])
+        served = [merge_max(parts) for parts in zip(*per_model, strict=True)]
+        by_span = {(s, e): r.sent for (s, e), r in zip(plan.ranges, plan.redactions, strict=True)}
+        from analyzers.models.safety import replace_safety_findings
+
+        rules = replace_safety_findings(
+            out,
+            text,
+            served,
+            guide,
+            self._score_safety,
+            occlude=lambda f: by_span.get((f.span.start, f.span.end), ""),
+        )
+        given = sorted({k for row in served for k in row})
+        rest = [k for k in SAFETY_LABELS if k not in given]
+        if not rules or not rest:
+            return None
+        return f" for {', '.join(given)}; embedded for {', '.join(rest)}"
+
+    def _score_safety(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Hosted safety probabilities for ``texts`` (occlusion variants of redacted sentences),
+        through the same cache, budget and deadline; raises when any request fails."""
+        keys = self._keys_of("safety")
+
+        async def fetch() -> list[dict[str, Any]]:
+            deadline = self.transport.clock() + self.config.deadline_s
+            return list(await asyncio.gather(*(self._fetch(k, texts, deadline) for k in keys)))
+
+        got = self._loop.run(fetch(), self.config.deadline_s + self.config.timeout_s + 5)
+        rows = []
+        for text in texts:
+            parts = []
+            for i, by_text in enumerate(got):
+                value = by_text.get(text)
+                if value is None or isinstance(value, RemoteUnavailable):
+                    raise RemoteUnavailable("no result")
+                parts.append(self._safety_rows(i, value))
+            rows.append(merge_max(parts))
+        return rows
 
     def _entities(self, plan: _Doc, text: str, rows: Sequence[Any]) -> list[Entity]:
         ents: list[Entity] = list(plan.names) if self.config.redact else []
@@ -470,8 +590,9 @@ def _merge(into: ModelOutput, other: ModelOutput) -> None:
 
 def build_services(config: RemoteConfig, urls: Mapping[str, str]) -> dict[str, Service]:
     services: dict[str, Service] = {}
+    endpoints = config.endpoints()
     for analysis, url in urls.items():
-        target = config.targets[analysis]
+        target = endpoints[analysis]
         token = config.token if config.sends_token_to(url) else None
         if target.kind == "tei":
             services[analysis] = TeiService(url, token, config.timeout_s, config.batch_size)
@@ -500,9 +621,13 @@ def load_remote_suite(
             sentiment=None if "sentiment" in config.targets else settings.sentiment,
             entities=None if "entities" in config.targets else settings.entities,
             tone=None if "tone" in config.targets else settings.tone,
+            safety=None if config.safety else settings.safety,
             remote=None,
         )
-        local = load_models(local_settings, strict=strict)  # type: ignore[assignment]
+        # hosted safety re-runs the policy on the embedded evidence: keep the embedded model
+        local = load_models(  # type: ignore[assignment]
+            local_settings, strict=strict, embedded_safety=bool(config.safety)
+        )
     assert local is not None
     urls, unavailable = resolve_targets(config)
     for analysis, reason in unavailable.items():

@@ -8,6 +8,9 @@
   batch of single sentences, ``["a", "b"]`` one pair, three or more bare strings are a 422;
 * the Hub (``GET /api/models/{owner}/{name}``, ``GET /api/whoami-v2``).
 
+Brand-safety classifiers (``acme/offensive``, ``acme/irony``, …) answer 0.93 for their flagged
+label when the text has one of their cue words (``OFFENSIVE``, ``IRONY``), 0.04 otherwise.
+
 Answers are deterministic (cue words). ``script`` queues faults for the next inference requests:
 ``("429", seconds)`` with Retry-After, ``("503", estimated_time)``, ``("slow", seconds)``,
 ``("malformed", None)``, ``("short", None)`` (a batch one result short), ``("500", None)``,
@@ -40,6 +43,12 @@ MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
     "acme/sentiment-odd": ("text-classification", ("bad", "meh", "good")),
     "acme/ner": ("token-classification", ("PER", "ORG", "LOC", "MISC")),
     "acme/nli": ("zero-shot-classification", ("entailment", "neutral", "contradiction")),
+    # brand-safety classifiers: labels as the public offensive / irony models name them, a
+    # legacy LABEL_0 / LABEL_1 config, and labels nothing maps by default
+    "acme/offensive": ("text-classification", ("non-offensive", "offensive")),
+    "acme/irony": ("text-classification", ("non_irony", "irony")),
+    "acme/offensive-legacy": ("text-classification", ("LABEL_0", "LABEL_1")),
+    "acme/safety-odd": ("text-classification", ("calm", "rude")),
 }
 
 NEGATIVE = {"terrible", "broken", "hate", "awful", "failed", "outage", "worst", "angry", "sorry"}
@@ -47,6 +56,16 @@ POSITIVE = {"love", "great", "delighted", "wonderful", "fast", "easy", "happy", 
 FORMAL = {"therefore", "furthermore", "pleased", "announce", "accordance", "herewith"}
 CASUAL = {"gonna", "hey", "lol", "omg", "super", "awesome", "wanna", "yeah", "guys"}
 HEDGES = {"maybe", "might", "perhaps", "possibly", "hopefully"}
+OFFENSIVE = {"crap", "idiots", "damn"}
+IRONY = {"obviously", "sure"}
+# safety model -> the cue words that make its second label 0.93 (else 0.04)
+SAFETY_CUES = {
+    "acme/offensive": OFFENSIVE,
+    "acme/offensive-legacy": OFFENSIVE,
+    "acme/safety-odd": OFFENSIVE,
+    "acme/irony": IRONY,
+}
+SAFETY_HIT, SAFETY_MISS = 0.93, 0.04
 ENTITIES = {"Paris": "LOC", "Berlin": "LOC", "Maria": "PER", "Globex": "ORG", "Acme": "ORG"}
 
 
@@ -78,6 +97,7 @@ class FakeHF:
         app.router.add_get("/api/whoami-v2", self._whoami)
         app.router.add_get("/api/models/{owner}/{name}", self._model_info)
         app.router.add_post("/tei/{owner}/{name}/predict", self._tei)
+        app.router.add_get("/tei/{owner}/{name}/health", self._health)
         app.router.add_post("/endpoint/{owner}/{name}", self._serverless)
         app.router.add_post("/models/{owner}/{name}", self._serverless)
         app.router.add_post("/{provider}/models/{owner}/{name}", self._serverless)
@@ -157,6 +177,10 @@ class FakeHF:
             }
         )
 
+    async def _health(self, request: web.Request) -> web.Response:
+        self.hub_requests.append(Recorded(request.path, None, False, self._bearer(request)))
+        return web.Response(text="")
+
     # -- inference -----------------------------------------------------------------------------
 
     async def _enter(self, request: web.Request) -> tuple[Any, web.Response | None]:
@@ -217,7 +241,7 @@ class FakeHF:
         text = body["inputs"]
         params = body.get("parameters") or {}
         if task == "text-classification":
-            scores = classify(text, labels)
+            scores = classify(text, labels, model)
             top_k = params.get("top_k")
             return web.json_response([scores[: int(top_k)] if top_k else scores[:1]])
         if task == "token-classification":
@@ -235,14 +259,14 @@ class FakeHF:
             return fault
         inputs = body.get("inputs") if isinstance(body, dict) else None
         if isinstance(inputs, str):
-            return web.json_response(classify(inputs, labels))
+            return web.json_response(classify(inputs, labels, model))
         if not isinstance(inputs, list) or not inputs:
             return web.json_response(
                 {"error": "empty batch", "error_type": "Validation"}, status=422
             )
         if all(isinstance(x, str) for x in inputs):
             if len(inputs) == 2:  # a sentence pair
-                return web.json_response(classify(inputs[0] + " " + inputs[1], labels))
+                return web.json_response(classify(inputs[0] + " " + inputs[1], labels, model))
             return web.json_response(
                 {
                     "error": "`inputs` must be a sentence, a pair or a batch",
@@ -254,7 +278,7 @@ class FakeHF:
         for item in inputs:
             if not (isinstance(item, list) and len(item) in (1, 2)):
                 return web.json_response({"error": "bad batch item"}, status=422)
-            rows.append(classify(" ".join(item), labels))
+            rows.append(classify(" ".join(item), labels, model))
         if fault is not None:  # "short": one result too few
             rows = rows[:-1]
         return web.json_response(rows)
@@ -267,8 +291,12 @@ def _words(text: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-z']+", text)}
 
 
-def classify(text: str, labels: tuple[str, ...]) -> list[dict[str, Any]]:
+def classify(text: str, labels: tuple[str, ...], model: str = "") -> list[dict[str, Any]]:
     words = _words(text)
+    if model in SAFETY_CUES:  # a binary safety classifier: (safe, flagged)
+        hit = SAFETY_HIT if words & SAFETY_CUES[model] else SAFETY_MISS
+        pair = [{"label": labels[0], "score": 1 - hit}, {"label": labels[1], "score": hit}]
+        return sorted(pair, key=lambda d: -d["score"])
     neg, pos = len(words & NEGATIVE), len(words & POSITIVE)
     probs3 = (0.8, 0.15, 0.05) if neg > pos else (0.05, 0.15, 0.8) if pos > neg else (0.1, 0.8, 0.1)
     if len(labels) == 3:

@@ -68,8 +68,9 @@ class Made:
 
 @pytest.fixture
 def make(fake: FakeHF) -> Iterator[Callable[..., Made]]:
-    """``make(sentiment="hf:acme/sentiment-3", **config)`` -> a suite against the fake, whose
-    retry waits are recorded and skipped (no test sleeps for a Retry-After)."""
+    """``make(sentiment="router:acme/sentiment-3", **config)`` -> a suite against the fake,
+    whose retry waits are recorded and skipped (no test sleeps for a Retry-After).
+    ``safety=["router:acme/offensive", ...]`` lists the hosted safety models."""
     made: list[Made] = []
 
     def build(**kwargs: Any) -> Made:
@@ -78,6 +79,10 @@ def make(fake: FakeHF) -> Iterator[Callable[..., Made]]:
             spec = kwargs.pop(analysis, None)
             if spec is not None:
                 targets[analysis] = target(fake, spec)
+        safety = tuple(target(fake, spec) for spec in kwargs.pop("safety", ()))
+        if safety:
+            kwargs["safety"] = safety
+            kwargs.setdefault("safety_labels", tuple({} for _ in safety))
         kwargs.setdefault("token", TOKEN)
         config = RemoteConfig(
             targets=targets, base_url=fake.base_url, hub_url=fake.base_url, **kwargs

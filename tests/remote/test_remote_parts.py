@@ -208,6 +208,44 @@ def test_brandbot_doctor(
     assert "revoked" not in out.out + out.err
 
 
+def test_doctor_fails_when_a_hosted_service_cannot_be_reached(
+    fake: FakeHF, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    closed = "http://127.0.0.1:9"  # nothing listens on the discard port
+    env = tmp_path / ".env"
+    base = f"HF_TOKEN={TOKEN}\nBRANDBOT_HF_HUB_URL={fake.base_url}\n"
+    env.write_text(
+        base + f"BRANDBOT_HF_BASE_URL={fake.base_url}\n"
+        "BRANDBOT_SENTIMENT_MODEL=hf:acme/sentiment-3\n"
+        f"BRANDBOT_SAFETY_MODEL=hf:acme/offensive,tei+{fake.base_url}/tei/acme/irony\n"
+    )
+    assert main(["doctor", "--env-file", str(env)]) == 0
+    out = capsys.readouterr().out
+    assert "safety: remote router: acme/offensive, tei: TEI 127.0.0.1" in out
+    assert "sentiment: acme/sentiment-3 reachable" in out
+    assert "safety.2: TEI 127.0.0.1 reachable" in out
+    # the router is down (the Hub still answers): the token is fine, the reviews would not be
+    env.write_text(
+        base + f"BRANDBOT_HF_BASE_URL={closed}\nBRANDBOT_SENTIMENT_MODEL=hf:acme/sentiment-3\n"
+    )
+    assert main(["doctor", "--env-file", str(env)]) == 1
+    out = capsys.readouterr().out
+    assert "HF_TOKEN accepted" in out
+    assert f"sentiment: {closed} UNREACHABLE: cannot connect" in out
+    # a TEI server that is down, and a Hub that is down
+    env.write_text(
+        f"HF_TOKEN={TOKEN}\nBRANDBOT_HF_HUB_URL={closed}\n"
+        f"BRANDBOT_SAFETY_MODEL=tei+{closed}\nBRANDBOT_TONE_MODEL=hf:acme/nli\n"
+    )
+    assert main(["doctor", "--env-file", str(env)]) == 1
+    out = capsys.readouterr()
+    assert "safety: TEI 127.0.0.1 UNREACHABLE: cannot connect" in out.out
+    assert f"tone: the Hub at {closed} cannot be reached" in out.out
+    assert TOKEN not in out.out + out.err
+
+
 # -- the bot side ---------------------------------------------------------------------------------
 
 
