@@ -113,6 +113,49 @@ def test_missing_asciidoctor_is_a_clear_error(
     assert "AsciiDoc needs asciidoctor, which is not installed" in "\n".join(lines)
 
 
+ORG = """#+title: A TODO title keyword
+
+* Heading TODO here
+
+Some /emphasised/ text with =TODO= verbatim and a TODO in prose.
+
+# vale off
+
+A TODO that is switched off.
+
+# vale on
+
+#+begin_src python
+x = 1  # TODO in code
+#+end_src
+
+#+RESULTS:
+| cell | TODO |
+"""
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="needs pandoc")
+def test_org_alerts_point_at_the_source(tmp_path: Path) -> None:
+    cwd = _project(tmp_path, {"doc.org": ORG})
+    code, lines = _vale(cwd, "doc.org")
+    assert code == 1
+    # keyword lines and verbatim are code, comments are controls, source blocks are skipped, a
+    # block's #+RESULTS: table is prose (as go-org exports it)
+    assert lines == [
+        "doc.org:3:11:T.Todo:'TODO' left in text",
+        "doc.org:5:51:T.Todo:'TODO' left in text",
+        "doc.org:18:10:T.Todo:'TODO' left in text",
+    ]
+
+
+def test_missing_pandoc_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(converters.shutil, "which", lambda name: None)
+    cwd = _project(tmp_path, {"doc.org": "A TODO.\n"})
+    code, lines = _vale(cwd, "doc.org")
+    assert code == 2
+    assert "Org needs pandoc, which is not installed" in "\n".join(lines)
+
+
 def test_front_matter_values_are_scoped_blocks(tmp_path: Path) -> None:
     md = '---\ntitle: "my document"\ndescription: |\n  first line\n  TODO later\n---\n\n# Hi\n'
     segs = front_matter_segments(md, ".md", frozenset())

@@ -25,7 +25,7 @@ from analyzers.rules.registry import (
 from analyzers.rules.spelling import Spelling
 from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
-from analyzers.vale.converters import ADOC_EXTS, RST_EXTS, ConverterMissing, parse_converted
+from analyzers.vale.converters import CONVERTED_EXTS, ConverterMissing, parse_converted
 from analyzers.vale.filter import FilterError, compile_filter
 from analyzers.vale.frontmatter import front_matter_segments
 from analyzers.vale.markup import (
@@ -286,7 +286,7 @@ class Linter:
 
     def lint_text(self, text: str, path: str, ext: str) -> FileResult | None:
         low = ext.lower()
-        if low in RST_EXTS or low in ADOC_EXTS:
+        if low in CONVERTED_EXTS:
             if not self.rules_for(path):
                 return FileResult(path)
             try:

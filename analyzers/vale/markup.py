@@ -55,7 +55,6 @@ SLASH_COMMENT_EXTS = frozenset(
 )
 UNSUPPORTED_EXTS = frozenset(
     {
-        ".org",
         ".dita",
         ".xml",
         ".tex",
