@@ -113,8 +113,6 @@ lint:Lint a Clojure file
     the testdata lacks fixtures/formats/test.clj
 lint:Lint a JSX file
     the testdata lacks fixtures/formats/test.jsx
-lint:Lint an MDX file
-    MDX: text inside JSX expressions/components is linted where Vale skips it (13:14, 37:9)
 lint:Lint a Rust file
     the testdata lacks fixtures/formats/test.rs
 lint:Lint an R file

@@ -212,3 +212,34 @@ def test_piped_stdin_is_linted_as_stdin_ext(tmp_path: Path) -> None:
     cwd = _project(tmp_path, {})
     code, lines = _vale(cwd, "--ext=.md", stdin="Some `TODO` code and a TODO.\n")
     assert (code, lines) == (1, ["stdin.md:1:24:T.Todo:'TODO' left in text"])
+
+
+def test_mdx_jsx_and_expressions_are_code() -> None:
+    from analyzers.vale.mdx import mask_jsx
+
+    src = (
+        "An <Note kind={'a'}>TODO</Note> here and {1 + 2} TODO.\n"
+        "\n"
+        "<Box\n  open\n>\n  TODO inside\n</Box>\n"
+        "\n"
+        "```js\n<Fenced>TODO</Fenced> {x}\n```\n"
+        "Inline `<Code>` and a <Self /> end, 1 < 2 {unclosed\n"
+    )
+    masked = mask_jsx(src)
+    assert len(masked.text) == len(src)
+    lines = masked.text.split("\n")
+    assert lines[0] == "An `" + "*" * 26 + "` here and `*****` TODO."
+    assert all(not ln.strip() for ln in lines[2:7])  # a multi-line element blanks (a block)
+    assert masked.blocks == 1
+    # fenced and inline code, a lone '<' and an unclosed brace stay as they are
+    assert "<Fenced>TODO</Fenced> {x}" in masked.text
+    assert "`<Code>`" in masked.text
+    assert "a `******` end, 1 < 2 {unclosed" in masked.text
+
+
+def test_mdx_file_skips_jsx_text(tmp_path: Path) -> None:
+    mdx = "# Title\n\nSee <Tip>TODO</Tip> and {TODO} but TODO here.\n\n<Box>\nTODO\n</Box>\n"
+    cwd = _project(tmp_path, {"doc.mdx": mdx})
+    code, lines = _vale(cwd, "doc.mdx")
+    assert code == 1
+    assert lines == ["doc.mdx:3:36:T.Todo:'TODO' left in text"]

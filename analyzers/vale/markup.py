@@ -21,6 +21,7 @@ from markdown_it.token import Token
 
 from analyzers.rules.base import split_sentences
 from analyzers.rules.bounded import BoundedPattern
+from analyzers.vale.mdx import mask_jsx
 
 MARKDOWN_EXTS = frozenset({".md", ".mdx", ".markdown", ".mdown", ".mkd", ".mkdn"})
 HTML_EXTS = frozenset({".html", ".htm", ".xhtml"})
@@ -393,6 +394,10 @@ def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_O
             prepared = _blank(prepared, m.start(), m.end())
         for m in _JSX_COMMENT_RE.finditer(prepared):
             prepared = _blank(prepared, m.start(), m.end())
+        masked = mask_jsx(prepared)
+        prepared = masked.text
+        if masked.blocks:
+            doc.metrics["pre"] = doc.metrics.get("pre", 0.0) + masked.blocks
     for m in re.finditer(r"(?m)^\$\$[ \t]*\n.*?\n\$\$[ \t]*$", prepared, re.S):
         prepared = _blank(prepared, m.start(), m.end())
     md = _md()
