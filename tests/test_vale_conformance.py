@@ -45,8 +45,9 @@ TESTDATA = shared_dir() / "vale" / "vale-testdata"
 # ``test_scenario_supported_inputs`` checks.
 _TABLE = """
 CLI:Lint with a custom output format (line)
-    Go text/template output (--output=FILE.tmpl): no maintained Python implementation of Go's
-    text/template exists to run Vale's templates as written
+    the testdata lacks the template line.tmpl (fixtures/templates holds only test.md and
+    test2.md); Go text/template output is not implemented either: no maintained Python
+    implementation of Go's text/template exists to run Vale's templates as written
 CLI:Lint a file and a directory
     the testdata lacks fixtures/formats/subdir1; the test.json lines pass
     passes: .json
@@ -69,9 +70,11 @@ CLI:Filter by multiple levels [expr]
     [dictionary] demo.Spellcheck flags Nginx, HTTPie, CLI and abdominocentesis: Vale's
     built-in en_US-web dictionary (and its shared ignore lists) know them, Debian's en_US not
 CLI:Script-computed suggestions
-    `vale fix` and Tengo scripts are not implemented
+    the testdata lacks the Tengo script CamelToSnake.tengo that fixtures/actions/script.json
+    names; `vale fix` and Tengo scripts are not implemented either
 checks:Script
-    Tengo `script` rules are not implemented
+    the testdata lacks the rules it enables (styles/Checks/ScriptRE.yml, the Scripts style);
+    Tengo `script` rules are not implemented either
 checks:Spelling
     'オプション' is flagged (Vale does not flag it; cause not found in Vale's source) and
     'Webhooks' is not in Debian's en_US (Vale's en_US-web knows it)
@@ -104,7 +107,8 @@ lint:Lint a proto file
 lint:Lint a DITA file
     DITA needs the DITA Open Toolkit (dita) to convert; not supported
 lint:Lint an XML file
-    XML needs an XSLT Transform (xsltproc); not supported
+    the testdata lacks the XSLT Transform that fixtures/formats/.vale.ini names
+    (fixtures/XSL/docbook-xsl-snapshot); XML through xsltproc is not implemented either
 lint:Lint a Python file
     the testdata lacks fixtures/formats/test.py
 lint:Lint a C++ file
@@ -156,11 +160,13 @@ scopes:Heading
     DITA / XML inputs are not supported; the test.md and test.html lines pass
     passes: .md .html
 styles:Lint against Scripts
-    Tengo `script` rules are not implemented
+    the testdata lacks the Scripts style (styles/Scripts) that the fixture's .vale.ini names;
+    Tengo `script` rules are not implemented either
 styles:Lint against demo
     POS `sequence` rules; md grade 7.59!=7.13, Smart col, Hyphen, MDX heading
 views:YAML
-    views (structured-data blueprints) are not implemented
+    the testdata lacks fixtures/views/test.java and test.py, which the expected output names;
+    views (structured-data blueprints) are not implemented either
 """
 
 
