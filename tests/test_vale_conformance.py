@@ -4,11 +4,12 @@ Every scenario of ``../shared/vale/vale-testdata/features/*.feature`` is one tes
 are emulated as in Vale's ``steps.rb`` (``vale --output=line --sort --normalize --relative
 --no-global`` in a fixture folder) and run in-process through ``bot.cli.main``; the output must
 match exactly. Scenarios that brandbot does not reproduce (fixture files the testdata lacks,
-Org / DITA / XML converters, Tengo scripts, packages, POS tagging, templates, dictionary
-differences between Debian's en_US and Vale's built-in en_US-web) are listed in
+DITA / XML converters, go-org's reading of Org markup, Tengo scripts, packages, POS tagging,
+templates, dictionary differences between Debian's en_US and Vale's built-in en_US-web) are
+listed in
 ``EXPECTED_FAILURES`` with a reason; they are strict xfails, so a scenario that starts passing
 must be removed from the table. Scenarios that need a system package that ``scripts/setup``
-installs (``REQUIRES``: the Hunspell en_US dictionary, asciidoctor) are skipped, with that
+installs (``REQUIRES``: the Hunspell en_US dictionary, asciidoctor, pandoc) are skipped, with that
 reason, where it is missing; docs/vale.md lists the table in prose.
 
 Where a reason says that the Markdown / text / HTML lines of a failing scenario pass, its table
@@ -105,7 +106,8 @@ lint:Lint a Java file
 lint:Lint a proto file
     the testdata lacks fixtures/formats/test.proto
 lint:Lint a DITA file
-    DITA needs the DITA Open Toolkit (dita) to convert; not supported
+    DITA needs the DITA Open Toolkit's `dita` command (Vale runs `dita -f html5`); Debian's
+    dita-ot package is version 1.5.3; not supported
 lint:Lint an XML file
     the testdata lacks the XSLT Transform that fixtures/formats/.vale.ini names
     (fixtures/XSL/docbook-xsl-snapshot); XML through xsltproc is not implemented either
