@@ -243,3 +243,18 @@ def test_mdx_file_skips_jsx_text(tmp_path: Path) -> None:
     code, lines = _vale(cwd, "doc.mdx")
     assert code == 1
     assert lines == ["doc.mdx:3:36:T.Todo:'TODO' left in text"]
+
+
+def test_mdx_masking_is_bounded_on_unclosed_tags() -> None:
+    from analyzers.vale.mdx import mask_jsx
+
+    # every '<a>' opens an element that never closes: a full scan from each would be quadratic,
+    # so the scan stops when its budget (characters read per character of input) is spent and
+    # leaves the rest as it is (prose, not lost)
+    hostile = "<a>" * 20_000 + "</b> TODO"
+    masked = mask_jsx(hostile)
+    assert not masked.complete
+    assert masked.text == hostile
+    normal = mask_jsx("Some <Tip>TODO</Tip> text.\n" * 2_000)
+    assert normal.complete
+    assert "TODO" not in normal.text

@@ -19,14 +19,27 @@ _FENCE = re.compile(
 )
 _TICKS = re.compile(r"`+")
 _NAME = re.compile(r"[A-Za-z_$][\w$.:-]*")
-# a construct longer than this is not looked for further (bounds the scan on hostile input)
-_MAX_CONSTRUCT = 100_000
+# a construct longer than this is not looked for further, and the whole scan reads at most
+# _BUDGET_PER_CHAR characters per character of the file (+ a floor): past that, the rest of the
+# file stays as it is (linted as prose, never lost), so unclosed tags cannot make it quadratic
+_MAX_CONSTRUCT = 20_000
+_BUDGET_PER_CHAR = 20
+_BUDGET_FLOOR = 200_000
+
+
+class _Budget:
+    def __init__(self, chars: int) -> None:
+        self.left = chars
+
+    def spend(self, chars: int) -> None:
+        self.left -= max(1, chars)
 
 
 @dataclass(frozen=True)
 class Masked:
     text: str
     blocks: int  # constructs rendered as code blocks (Vale counts them as ``pre``)
+    complete: bool = True  # False: the scan budget ran out and the rest was left as it is
 
 
 def mask_jsx(text: str) -> Masked:
@@ -35,7 +48,8 @@ def mask_jsx(text: str) -> Masked:
     out = list(text)
     blocks = 0
     i, n, f = 0, len(text), 0
-    while i < n:
+    budget = _Budget(_BUDGET_PER_CHAR * n + _BUDGET_FLOOR)
+    while i < n and budget.left > 0:
         while f < len(fences) and fences[f][1] <= i:
             f += 1
         if f < len(fences) and fences[f][0] <= i:
@@ -50,9 +64,9 @@ def mask_jsx(text: str) -> Masked:
             continue
         end = None
         if c == "{":
-            end = _braces_end(text, i)
+            end = _braces_end(text, i, budget)
         elif c == "<" and i + 1 < n and (text[i + 1].isalpha() or text[i + 1] in "_$>"):
-            end = _element_end(text, i)
+            end = _element_end(text, i, budget)
         if end is None:
             i += 1
             continue
@@ -66,7 +80,7 @@ def mask_jsx(text: str) -> Masked:
             for k in range(i + 1, end - 1):
                 out[k] = "*"
         i = end
-    return Masked("".join(out), blocks)
+    return Masked("".join(out), blocks, complete=i >= n)
 
 
 def _code_span_end(text: str, i: int) -> int:
@@ -92,8 +106,14 @@ def _skip_string(text: str, i: int) -> int:
     return len(text)
 
 
-def _braces_end(text: str, i: int) -> int | None:
+def _braces_end(text: str, i: int, budget: _Budget) -> int | None:
     """Index after the ``{...}`` that opens at ``i`` (strings skipped), or None if unclosed."""
+    end = _braces_scan(text, i)
+    budget.spend((end or min(len(text), i + _MAX_CONSTRUCT)) - i)
+    return end
+
+
+def _braces_scan(text: str, i: int) -> int | None:
     depth = 0
     j = i
     limit = min(len(text), i + _MAX_CONSTRUCT)
@@ -112,8 +132,14 @@ def _braces_end(text: str, i: int) -> int | None:
     return None
 
 
-def _tag_end(text: str, i: int) -> tuple[int, str, bool] | None:
+def _tag_end(text: str, i: int, budget: _Budget) -> tuple[int, str, bool] | None:
     """The tag opening at ``i``: (index after it, its name, self-closing?)."""
+    found = _tag_scan(text, i, budget)
+    budget.spend((found[0] if found else min(len(text), i + 64)) - i)
+    return found
+
+
+def _tag_scan(text: str, i: int, budget: _Budget) -> tuple[int, str, bool] | None:
     j = i + 1
     closing = text.startswith("/", j)
     if closing:
@@ -128,7 +154,7 @@ def _tag_end(text: str, i: int) -> tuple[int, str, bool] | None:
             j = _skip_string(text, j)
             continue
         if c == "{":
-            end = _braces_end(text, j)
+            end = _braces_end(text, j, budget)
             if end is None:
                 return None
             j = end
@@ -141,9 +167,9 @@ def _tag_end(text: str, i: int) -> tuple[int, str, bool] | None:
     return None
 
 
-def _element_end(text: str, i: int) -> int | None:
+def _element_end(text: str, i: int, budget: _Budget) -> int | None:
     """Index after the JSX element that opens at ``i`` (children included), or None."""
-    first = _tag_end(text, i)
+    first = _tag_end(text, i, budget)
     if first is None:
         return None
     end, name, self_closing = first
@@ -154,11 +180,12 @@ def _element_end(text: str, i: int) -> int | None:
     depth = 1
     j = end
     limit = min(len(text), i + _MAX_CONSTRUCT)
-    while j < limit:
+    while j < limit and budget.left > 0:
         k = text.find("<", j, limit)
         if k < 0:
             return None
-        tag = _tag_end(text, k)
+        budget.spend(k - j)
+        tag = _tag_end(text, k, budget)
         if tag is None:
             j = k + 1
             continue
