@@ -33,7 +33,8 @@ def test_existence_tokens_are_words_and_message_has_match() -> None:
         "It is very every good.",
     )
     assert [(a.matched, a.start, a.message) for a in alerts] == [("very", 6, "Avoid 'very'.")]
-    assert alerts[0].check == "Test.Rule" and alerts[0].severity is Severity.SUGGESTION
+    # no `level`: a warning, as Vale compiles a rule file without one
+    assert alerts[0].check == "Test.Rule" and alerts[0].severity is Severity.WARNING
 
 
 def test_existence_ignorecase_nonword_raw_append() -> None:

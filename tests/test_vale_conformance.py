@@ -67,9 +67,6 @@ CLI:Filter by multiple levels
     the testdata lacks the filter file fixtures/filters/levels.expr
 CLI:Filter by extends
     the testdata lacks the filter file fixtures/filters/extends.expr
-CLI:Filter by multiple levels [expr]
-    [dictionary] demo.Spellcheck flags Nginx, HTTPie, CLI and abdominocentesis: Vale's
-    built-in en_US-web dictionary (and its shared ignore lists) know them, Debian's en_US not
 CLI:Script-computed suggestions
     the testdata lacks the Tengo script CamelToSnake.tengo that fixtures/actions/script.json
     names; `vale fix` and Tengo scripts are not implemented either
