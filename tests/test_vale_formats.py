@@ -258,3 +258,18 @@ def test_mdx_masking_is_bounded_on_unclosed_tags() -> None:
     normal = mask_jsx("Some <Tip>TODO</Tip> text.\n" * 2_000)
     assert normal.complete
     assert "TODO" not in normal.text
+
+
+def test_style_level_settings_cover_the_style(tmp_path: Path) -> None:
+    cwd = _project(tmp_path, {"doc.md": "# Title\n\nA TODO here.\n"})
+    ini = "StylesPath = styles\nMinAlertLevel = suggestion\n[*]\nBasedOnStyles = T\n"
+    # a style's level covers its rules; a rule's own setting still wins
+    (cwd / ".vale.ini").write_text(ini + "T = suggestion\n", encoding="utf-8")
+    code, lines = _vale(cwd, "--output=JSON", "doc.md")
+    assert code == 0 and '"Severity": "suggestion"' in "\n".join(lines)
+    (cwd / ".vale.ini").write_text(ini + "T = NO\nT.Todo = warning\n", encoding="utf-8")
+    code, lines = _vale(cwd, "doc.md")
+    assert code == 0 and lines == ["doc.md:3:3:T.Todo:'TODO' left in text"]
+    (cwd / ".vale.ini").write_text(ini + "T = NO\n", encoding="utf-8")
+    code, lines = _vale(cwd, "doc.md")
+    assert code == 0 and lines == []

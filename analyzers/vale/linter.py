@@ -164,8 +164,8 @@ class Linter:
                 self._load_style(style)
             for sec in [self.cfg.global_section, *self.cfg.sections]:
                 for name in sec.checks:
-                    if name in self.rules:
-                        continue
+                    if name in self.rules or "." not in name:
+                        continue  # a style-wide setting loads nothing by itself (as in Vale)
                     style, rule = name.split(".", 1)
                     if style == "Vale":
                         self._load_style("Vale")
@@ -218,7 +218,9 @@ class Linter:
         out: list[tuple[BaseRule, Severity]] = []
         for name, rule in self.rules.items():
             style = name.split(".", 1)[0]
-            setting = settings.get(name)
+            # a rule's own setting wins; a style's (``proselint = NO`` / ``= suggestion``)
+            # covers the rest of that style (Vale: lint.lookup / check.checkSetting)
+            setting = settings.get(name, settings.get(style))
             enabled = style in base
             level = rule.level
             if setting is not None:
