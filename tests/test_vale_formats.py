@@ -273,25 +273,3 @@ def test_style_level_settings_cover_the_style(tmp_path: Path) -> None:
     (cwd / ".vale.ini").write_text(ini + "T = NO\n", encoding="utf-8")
     code, lines = _vale(cwd, "doc.md")
     assert code == 0 and lines == []
-
-
-def test_unlocatable_match_goes_where_vale_guesses(tmp_path: Path) -> None:
-    # inline tags pad their text with a space, so "text <b><b>ACT" reads "text  ACT": the match
-    # is not in the source, and Vale puts it on the first line holding every word of its
-    # sentence, where in-text controls then apply
-    (tmp_path / "styles" / "S").mkdir(parents=True)
-    (tmp_path / "styles" / "S" / "Spacing.yml").write_text(
-        "extends: existence\nmessage: \"Check '%s'\"\nlevel: error\nnonword: true\n"
-        "tokens:\n  - '[a-z] {2,}[A-Z]'\n",
-        encoding="utf-8",
-    )
-    (tmp_path / ".vale.ini").write_text(
-        "StylesPath = styles\n[*]\nBasedOnStyles = S\n", encoding="utf-8"
-    )
-    tail = "<p>This is some text <b><b>ACT test</b></b></p>\n"
-    (tmp_path / "a.html").write_text("<p>Intro.</p>\n" + tail, encoding="utf-8")
-    off = "<!-- vale off -->\n<p>This is some text ACT test</p>\n<!-- vale on -->\n"
-    (tmp_path / "b.html").write_text(off + tail, encoding="utf-8")
-    code, lines = _vale(tmp_path, "a.html", "b.html")
-    assert lines == ["a.html:2:1:S.Spacing:Check 't  A'"]
-    assert code == 1

@@ -12,14 +12,7 @@ from pathlib import Path
 
 import regex
 
-from analyzers.rules.base import (
-    BaseRule,
-    FileState,
-    RuleError,
-    ScopedBlock,
-    go_pattern,
-    split_sentences,
-)
+from analyzers.rules.base import BaseRule, FileState, RuleError, ScopedBlock, go_pattern
 from analyzers.rules.bounded import BoundedPattern, probe
 from analyzers.rules.registry import (
     avoid_rule,
@@ -29,7 +22,7 @@ from analyzers.rules.registry import (
     terms_rule,
     vocab_terms,
 )
-from analyzers.rules.spelling import Spelling, words_with_offsets
+from analyzers.rules.spelling import Spelling
 from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
 from analyzers.vale.converters import CONVERTED_EXTS, ConverterMissing, parse_converted
@@ -351,17 +344,6 @@ class Linter:
                         start, end = 0, 0
                     else:
                         start, end = seg.span(m.start, m.end)
-                    guessed = (
-                        seg.scope not in ("raw", "summary")
-                        and bool(m.matched)
-                        and doc.original[start:end] != m.matched
-                    )
-                    if guessed:
-                        # Vale finds a match by searching the source; when markup sits inside
-                        # the matched words it puts the alert at the start of the first line
-                        # that holds every word of the match's sentence (core.guessLocation),
-                        # so in-text controls apply there
-                        start = _guess_location(doc.original, seg.text, m.start, m.matched, start)
                     if seg.scope in ("raw", "summary"):
                         # sized scopes run after the walk, with per-rule controls reset
                         if controls.off_at_end():
@@ -371,7 +353,15 @@ class Linter:
                     ):
                         continue
                     line = bisect.bisect_right(line_starts, start)
-                    col = 1 if guessed else start - line_starts[line - 1] + 1
+                    col = start - line_starts[line - 1] + 1
+                    if (
+                        seg.scope not in ("raw", "summary")
+                        and m.matched
+                        and (doc.original[start:end] != m.matched)
+                    ):
+                        # Vale finds a match by searching the source; when markup sits inside
+                        # the matched words it falls back to the start of the line.
+                        col = 1
                     moved = _on_block_line(doc.original, line_starts, seg, line, m.matched)
                     if moved is not None:
                         line, col = moved
@@ -443,28 +433,6 @@ class Linter:
 # Vale lints these tag-scoped blocks without a text search: an alert goes on the block's
 # last line, wherever that line holds the matched text (see ``_on_block_line``).
 _TAG_SCOPES = ("text.blockquote", "text.list", "text.table", "text.heading", "text.figure")
-
-
-def _guess_location(source: str, block: str, at: int, matched: str, fallback: int) -> int:
-    """Where Vale's ``core.guessLocation`` puts a match it cannot find in the source.
-
-    The match's sentence (the last one of the block that is the match or holds it past its
-    first character) is cut into Vale's words; the alert goes to the start of the first source
-    line holding all of them. Without such a sentence or line: the line of ``fallback``.
-    """
-    target = ""
-    for s0, s1 in split_sentences(block):
-        sentence = block[s0:s1]
-        if sentence == matched or sentence.find(matched) > 0:
-            target = sentence
-    if target:
-        tokens = [w for w, _ in words_with_offsets(target)]
-        pos = 0
-        for text in source.split("\n"):
-            if all(t in text for t in tokens):
-                return pos
-            pos += len(text) + 1
-    return source.rfind("\n", 0, fallback) + 1
 
 
 def _on_block_line(
