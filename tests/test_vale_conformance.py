@@ -78,10 +78,6 @@ checks:Spelling
     'Webhooks' is not in Debian's en_US (Vale's en_US-web knows it)
 checks:Sequence
     `sequence` rules need a part-of-speech tagger (not implemented)
-comments:Org Mode
-    Org goes through pandoc (Vale uses go-org), which reads '**ACT test**' as bold inside bold:
-    Vale's inline-tag padding then puts two spaces before 'ACT' and vale.Spacing fires at 17:1,
-    where Vale reports nothing
 config:External config (direct)
     demo.Reading reports grade 7.86 where Vale reports nothing (readability differs)
 config:External config

@@ -273,3 +273,15 @@ def test_style_level_settings_cover_the_style(tmp_path: Path) -> None:
     (cwd / ".vale.ini").write_text(ini + "T = NO\n", encoding="utf-8")
     code, lines = _vale(cwd, "doc.md")
     assert code == 0 and lines == []
+
+
+def test_inline_tags_pad_to_one_space() -> None:
+    from analyzers.vale.markup import parse_html
+
+    # Vale trims each text token and puts one space before text after an inline tag: the
+    # whitespace already around the tag is that space, never a second one
+    doc = parse_html("<p>Some text <b><b>ACT test</b></b> here, <a>link</a>() and x<i>y</i></p>")
+    para = next(s for s in doc.segments if s.scope == "paragraph")
+    assert para.text == "Some text ACT test here, link () and x y"
+    pairs = zip(para.offsets, para.text, strict=True)
+    assert all(doc.original[o] == c for o, c in pairs if c != " ")

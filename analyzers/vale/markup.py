@@ -586,9 +586,15 @@ class _HTMLWalker(HTMLParser):
             self.masked = True
         if self.pad and data and not starter and self.buf:
             # Vale pads text that follows an inline tag with a space, so "<a>word</a>()" reads
-            # "word ()" (not after an opening bracket or a dash)
+            # "word ()" (not after an opening bracket or a dash). It trims every text token
+            # first, so whitespace already there is that one space, never a second one
             last = self.buf[-1][-1:]
-            if last and last not in "([{\u2014\u2013":
+            if (
+                last
+                and last not in "([{\u2014\u2013"
+                and not last.isspace()
+                and not data[0].isspace()
+            ):
                 self.buf.append(" ")
                 self.offs.append(pos)
         self.buf.append(data)
