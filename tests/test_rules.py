@@ -181,6 +181,19 @@ def test_consistency_flags_mixed_spellings() -> None:
     assert [a.matched for a in alerts] == ["colour"]
 
 
+def test_consistency_reports_the_first_occurrence_of_the_last_match() -> None:
+    # Vale keeps the last match of a pair but places it by searching for its text
+    data = {
+        "extends": "consistency",
+        "message": "Inconsistent use of '%s'",
+        "nonword": True,
+        "either": {'"': "[”“]"},
+    }
+    text = 'A "dumb" quote, a “smart” one and a "dumb" one.'
+    alerts = check(data, text)
+    assert [(a.matched, a.start) for a in alerts] == [('"', text.index('"'))]
+
+
 def test_conditional_requires_definition() -> None:
     data = {
         "extends": "conditional",

@@ -158,7 +158,9 @@ styles:Lint against Scripts
     the testdata lacks the Scripts style (styles/Scripts) that the fixture's .vale.ini names;
     Tengo `script` rules are not implemented either
 styles:Lint against demo
-    POS `sequence` rules; md grade 7.59!=7.13, Smart col, Hyphen, MDX heading
+    demo.Meetup / demo.Meet-up are POS `sequence` rules (not implemented); demo.Reading grades
+    test.md 7.59 where Vale says 7.13; demo.Spelling (consistency) reports one alert per pair
+    in test.rst where Vale reports both words; demo.ScopedHeading flags test.mdx:7:1
 views:YAML
     the testdata lacks fixtures/views/test.java and test.py, which the expected output names;
     views (structured-data blueprints) are not implemented either

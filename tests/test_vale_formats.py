@@ -285,3 +285,20 @@ def test_inline_tags_pad_to_one_space() -> None:
     assert para.text == "Some text ACT test here, link () and x y"
     pairs = zip(para.offsets, para.text, strict=True)
     assert all(doc.original[o] == c for o, c in pairs if c != " ")
+
+
+def test_scopes_name_the_file_format(tmp_path: Path) -> None:
+    # Vale's block scopes end in the file's extension: `scope: text.html` skips Markdown
+    (tmp_path / "styles" / "F").mkdir(parents=True)
+    (tmp_path / "styles" / "F" / "Html.yml").write_text(
+        "extends: existence\nmessage: \"'%s' in HTML\"\nlevel: error\nscope: text.html\n"
+        "tokens:\n  - TODO\n",
+        encoding="utf-8",
+    )
+    (tmp_path / ".vale.ini").write_text(
+        "StylesPath = styles\n[*]\nBasedOnStyles = F\n", encoding="utf-8"
+    )
+    (tmp_path / "a.html").write_text("<p>A TODO here.</p>\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("A TODO here.\n", encoding="utf-8")
+    code, lines = _vale(tmp_path, "a.html", "b.md")
+    assert (code, lines) == (1, ["a.html:1:6:F.Html:'TODO' in HTML"])

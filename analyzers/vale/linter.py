@@ -324,6 +324,7 @@ class Linter:
             return result
         line_starts = [0] + [m.end() for m in re.finditer("\n", doc.original)]
         controls = _ControlTimeline(doc)
+        real_ext = os.path.splitext(path)[1]
         state = FileState(metrics=dict(doc.metrics))
         raw = Segment("raw", doc.original, list(range(len(doc.original))))
         summary_text = " ".join(s.text for s in doc.summary)
@@ -332,7 +333,9 @@ class Linter:
         counts: dict[str, int] = {}
         for rule, level in rules:
             for seg in [*doc.segments, raw, Segment("summary", summary_text, [])]:
-                if not rule.scope.matches(seg.scope):
+                # Vale's block scopes end in the file's extension (``text.heading.h1.md``), so
+                # ``scope: text.html`` only runs on HTML files
+                if not rule.scope.matches(seg.scope + real_ext):
                     continue
                 try:  # a user pattern past its time budget skips the rule here, nothing more
                     hits = list(rule.run(ScopedBlock(seg.scope, seg.text, 0), state))
