@@ -129,9 +129,9 @@ lint:Lint a TypeScript file
 lint:Lint a Ruby file
     the testdata lacks fixtures/formats/test.rb
 misc:Unicode
-    the testdata lacks misc/unicode/test.py; test.rst:1 reports column 1 (emphasis inside
-    '*TODO:principled*' is not located in the source); the test.txt lines pass
-    passes: .txt
+    the testdata lacks misc/unicode/test.py, whose alert the expected output names; the
+    test.rst and test.txt lines pass
+    passes: .rst .txt
 misc:Duplicate matches
     [dictionary] 'ok' in test.adoc is not in Debian's en_US (Vale's en_US-web knows it); the
     test.md lines pass
@@ -160,7 +160,7 @@ styles:Lint against Scripts
 styles:Lint against demo
     demo.Meetup / demo.Meet-up are POS `sequence` rules (not implemented); demo.Reading grades
     test.md 7.59 where Vale says 7.13; demo.Spelling (consistency) reports one alert per pair
-    in test.rst where Vale reports both words; demo.ScopedHeading flags test.mdx:7:1
+    in test.rst where Vale reports both words
 views:YAML
     the testdata lacks fixtures/views/test.java and test.py, which the expected output names;
     views (structured-data blueprints) are not implemented either

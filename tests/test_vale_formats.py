@@ -302,3 +302,24 @@ def test_scopes_name_the_file_format(tmp_path: Path) -> None:
     (tmp_path / "b.md").write_text("A TODO here.\n", encoding="utf-8")
     code, lines = _vale(tmp_path, "a.html", "b.md")
     assert (code, lines) == (1, ["a.html:1:6:F.Html:'TODO' in HTML"])
+
+
+def test_a_match_split_by_markup_is_placed_where_vale_finds_its_text(tmp_path: Path) -> None:
+    # "_another_ heading" reads "another heading" only once the markup is gone: Vale searches
+    # the source for the matched text from the block on, so the alert lands on the next
+    # verbatim occurrence, or at the start of the line when there is none
+    (tmp_path / "styles" / "P").mkdir(parents=True)
+    (tmp_path / "styles" / "P" / "Phrase.yml").write_text(
+        "extends: existence\nmessage: \"'%s'\"\nlevel: error\ntokens:\n  - another heading\n",
+        encoding="utf-8",
+    )
+    (tmp_path / ".vale.ini").write_text(
+        "StylesPath = styles\n[*]\nBasedOnStyles = P\n", encoding="utf-8"
+    )
+    (tmp_path / "a.md").write_text(
+        "## this is _another_ heading\n\nText.\n\n## this is another heading\n", encoding="utf-8"
+    )
+    (tmp_path / "b.md").write_text("## this is _another_ heading\n", encoding="utf-8")
+    code, lines = _vale(tmp_path, "a.md", "b.md")
+    assert lines == ["a.md:5:12:P.Phrase:'another heading'", "b.md:1:1:P.Phrase:'another heading'"]
+    assert code == 1

@@ -355,15 +355,21 @@ class Linter:
                         rule.name, start, m.matched, (path, rule.name) in self._explicit
                     ):
                         continue
+                    unplaced = (
+                        seg.scope not in ("raw", "summary")
+                        and bool(m.matched)
+                        and doc.original[start:end] != m.matched
+                    )
+                    if unplaced:
+                        # Vale finds a match by searching the source for its text from the
+                        # block on (core.initialPosition): a later verbatim occurrence wins
+                        found = _search_match(doc.original, m.matched, seg.offsets[0])
+                        if found >= 0:
+                            start, end, unplaced = found, found + len(m.matched), False
                     line = bisect.bisect_right(line_starts, start)
                     col = start - line_starts[line - 1] + 1
-                    if (
-                        seg.scope not in ("raw", "summary")
-                        and m.matched
-                        and (doc.original[start:end] != m.matched)
-                    ):
-                        # Vale finds a match by searching the source; when markup sits inside
-                        # the matched words it falls back to the start of the line.
+                    if unplaced:
+                        # markup sits inside the matched words: the start of the line
                         col = 1
                     moved = _on_block_line(doc.original, line_starts, seg, line, m.matched)
                     if moved is not None:
@@ -436,6 +442,22 @@ class Linter:
 # Vale lints these tag-scoped blocks without a text search: an alert goes on the block's
 # last line, wherever that line holds the matched text (see ``_on_block_line``).
 _TAG_SCOPES = ("text.blockquote", "text.list", "text.table", "text.heading", "text.figure")
+
+
+def _search_match(source: str, matched: str, start: int) -> int:
+    """Vale's search for a match's text in the source, from ``start`` on (-1: not there).
+
+    The first occurrence with a word boundary (or ``_``) on both sides that is not next to a
+    backtick or a hyphen, else the first occurrence at all (``core.initialPosition``).
+    """
+    pattern = regex.compile(r"(?:^|\b|_)" + regex.escape(matched) + r"(?:_|\b|$)")
+    for m in pattern.finditer(source, start):
+        at = m.start() + (1 if source.startswith("_", m.start()) else 0)
+        before = source[at - 1 : at]
+        after = source[at + len(matched) : at + len(matched) + 1]
+        if before not in ("`", "-") and after not in ("`", "-"):
+            return at
+    return source.find(matched, start)
 
 
 def _on_block_line(
