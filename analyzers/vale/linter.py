@@ -452,7 +452,7 @@ def _search_match(source: str, matched: str, start: int) -> int:
     """
     pattern = regex.compile(r"(?:^|\b|_)" + regex.escape(matched) + r"(?:_|\b|$)")
     for m in pattern.finditer(source, start):
-        at = m.start() + (1 if source.startswith("_", m.start()) else 0)
+        at = int(m.start()) + (1 if source.startswith("_", m.start()) else 0)
         before = source[at - 1 : at]
         after = source[at + len(matched) : at + len(matched) + 1]
         if before not in ("`", "-") and after not in ("`", "-"):
