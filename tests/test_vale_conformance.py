@@ -255,6 +255,7 @@ REQUIRES = {
     "scopes:Table": "asciidoctor",
     "scopes:List": "asciidoctor",
     "frontmatter:Markup with frontmatter": "asciidoctor",
+    "comments:Org Mode": "pandoc",
     "lint:Lint an Org file": "pandoc",
     "patterns:Org": "pandoc",
 }
