@@ -74,8 +74,9 @@ checks:Script
     the testdata lacks the rules it enables (styles/Checks/ScriptRE.yml, the Scripts style);
     Tengo `script` rules are not implemented either
 checks:Spelling
-    'オプション' is flagged (Vale does not flag it; cause not found in Vale's source) and
-    'Webhooks' is not in Debian's en_US (Vale's en_US-web knows it)
+    'オプション' is flagged (Vale does not flag it; cause not found in Vale's source);
+    'Webhooks' (test.md), 'stylesheet' and 'quickstart' (test.org) are not in Debian's en_US
+    (Vale's en_US-web knows them)
 checks:Sequence
     `sequence` rules need a part-of-speech tagger (not implemented)
 config:External config (direct)
