@@ -323,3 +323,12 @@ def test_a_match_split_by_markup_is_placed_where_vale_finds_its_text(tmp_path: P
     code, lines = _vale(tmp_path, "a.md", "b.md")
     assert lines == ["a.md:5:12:P.Phrase:'another heading'", "b.md:1:1:P.Phrase:'another heading'"]
     assert code == 1
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="needs pandoc")
+def test_org_include_reads_no_other_file(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("A TODO from another file.\n", encoding="utf-8")
+    cwd = _project(tmp_path, {"doc.org": f'Text.\n\n#+INCLUDE: "{secret}"\n'})
+    code, lines = _vale(cwd, "doc.org")
+    assert (code, lines) == (0, [])
