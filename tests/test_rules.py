@@ -33,7 +33,8 @@ def test_existence_tokens_are_words_and_message_has_match() -> None:
         "It is very every good.",
     )
     assert [(a.matched, a.start, a.message) for a in alerts] == [("very", 6, "Avoid 'very'.")]
-    assert alerts[0].check == "Test.Rule" and alerts[0].severity is Severity.SUGGESTION
+    # no `level`: a warning, as Vale compiles a rule file without one
+    assert alerts[0].check == "Test.Rule" and alerts[0].severity is Severity.WARNING
 
 
 def test_existence_ignorecase_nonword_raw_append() -> None:
@@ -178,6 +179,19 @@ def test_consistency_flags_mixed_spellings() -> None:
     assert check(data, "The color is nice.") == []
     alerts = check(data, "The color is nice. The colour is odd.")
     assert [a.matched for a in alerts] == ["colour"]
+
+
+def test_consistency_reports_the_first_occurrence_of_the_last_match() -> None:
+    # Vale keeps the last match of a pair but places it by searching for its text
+    data = {
+        "extends": "consistency",
+        "message": "Inconsistent use of '%s'",
+        "nonword": True,
+        "either": {'"': "[”“]"},
+    }
+    text = 'A "dumb" quote, a “smart” one and a "dumb" one.'
+    alerts = check(data, text)
+    assert [(a.matched, a.start) for a in alerts] == [('"', text.index('"'))]
 
 
 def test_conditional_requires_definition() -> None:

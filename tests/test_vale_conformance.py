@@ -4,11 +4,12 @@ Every scenario of ``../shared/vale/vale-testdata/features/*.feature`` is one tes
 are emulated as in Vale's ``steps.rb`` (``vale --output=line --sort --normalize --relative
 --no-global`` in a fixture folder) and run in-process through ``bot.cli.main``; the output must
 match exactly. Scenarios that brandbot does not reproduce (fixture files the testdata lacks,
-Org / DITA / XML converters, Tengo scripts, packages, POS tagging, templates, dictionary
-differences between Debian's en_US and Vale's built-in en_US-web) are listed in
+DITA / XML converters, go-org's reading of Org markup, Tengo scripts, packages, POS tagging,
+templates, dictionary differences between Debian's en_US and Vale's built-in en_US-web) are
+listed in
 ``EXPECTED_FAILURES`` with a reason; they are strict xfails, so a scenario that starts passing
 must be removed from the table. Scenarios that need a system package that ``scripts/setup``
-installs (``REQUIRES``: the Hunspell en_US dictionary, asciidoctor) are skipped, with that
+installs (``REQUIRES``: the Hunspell en_US dictionary, asciidoctor, pandoc) are skipped, with that
 reason, where it is missing; docs/vale.md lists the table in prose.
 
 Where a reason says that the Markdown / text / HTML lines of a failing scenario pass, its table
@@ -45,8 +46,9 @@ TESTDATA = shared_dir() / "vale" / "vale-testdata"
 # ``test_scenario_supported_inputs`` checks.
 _TABLE = """
 CLI:Lint with a custom output format (line)
-    Go text/template output (--output=FILE.tmpl): no maintained Python implementation of Go's
-    text/template exists to run Vale's templates as written
+    the testdata lacks the template line.tmpl (fixtures/templates holds only test.md and
+    test2.md); Go text/template output is not implemented either: no maintained Python
+    implementation of Go's text/template exists to run Vale's templates as written
 CLI:Lint a file and a directory
     the testdata lacks fixtures/formats/subdir1; the test.json lines pass
     passes: .json
@@ -65,20 +67,18 @@ CLI:Filter by multiple levels
     the testdata lacks the filter file fixtures/filters/levels.expr
 CLI:Filter by extends
     the testdata lacks the filter file fixtures/filters/extends.expr
-CLI:Filter by multiple levels [expr]
-    [dictionary] demo.Spellcheck flags Nginx, HTTPie, CLI and abdominocentesis: Vale's
-    built-in en_US-web dictionary (and its shared ignore lists) know them, Debian's en_US not
 CLI:Script-computed suggestions
-    `vale fix` and Tengo scripts are not implemented
+    the testdata lacks the Tengo script CamelToSnake.tengo that fixtures/actions/script.json
+    names; `vale fix` and Tengo scripts are not implemented either
 checks:Script
-    Tengo `script` rules are not implemented
+    the testdata lacks the rules it enables (styles/Checks/ScriptRE.yml, the Scripts style);
+    Tengo `script` rules are not implemented either
 checks:Spelling
-    'オプション' is flagged (Vale does not flag it; cause not found in Vale's source) and
-    'Webhooks' is not in Debian's en_US (Vale's en_US-web knows it)
+    'オプション' is flagged (Vale does not flag it; cause not found in Vale's source);
+    'Webhooks' (test.md), 'stylesheet' and 'quickstart' (test.org) are not in Debian's en_US
+    (Vale's en_US-web knows them)
 checks:Sequence
     `sequence` rules need a part-of-speech tagger (not implemented)
-comments:Org Mode
-    Org Mode input is not supported (no maintained Python Org-to-HTML converter)
 config:External config (direct)
     demo.Reading reports grade 7.86 where Vale reports nothing (readability differs)
 config:External config
@@ -99,12 +99,12 @@ lint:Lint a Java file
     the testdata lacks fixtures/formats/test.java
 lint:Lint a proto file
     the testdata lacks fixtures/formats/test.proto
-lint:Lint an Org file
-    Org Mode input is not supported (no maintained Python Org-to-HTML converter)
 lint:Lint a DITA file
-    DITA needs the DITA Open Toolkit (dita) to convert; not supported
+    DITA needs the DITA Open Toolkit's `dita` command (Vale runs `dita -f html5`); Debian's
+    dita-ot package is version 1.5.3; not supported
 lint:Lint an XML file
-    XML needs an XSLT Transform (xsltproc); not supported
+    the testdata lacks the XSLT Transform that fixtures/formats/.vale.ini names
+    (fixtures/XSL/docbook-xsl-snapshot); XML through xsltproc is not implemented either
 lint:Lint a Python file
     the testdata lacks fixtures/formats/test.py
 lint:Lint a C++ file
@@ -113,8 +113,6 @@ lint:Lint a Clojure file
     the testdata lacks fixtures/formats/test.clj
 lint:Lint a JSX file
     the testdata lacks fixtures/formats/test.jsx
-lint:Lint an MDX file
-    MDX: text inside JSX expressions/components is linted where Vale skips it (13:14, 37:9)
 lint:Lint a Rust file
     the testdata lacks fixtures/formats/test.rs
 lint:Lint an R file
@@ -132,17 +130,15 @@ lint:Lint a TypeScript file
 lint:Lint a Ruby file
     the testdata lacks fixtures/formats/test.rb
 misc:Unicode
-    the testdata lacks misc/unicode/test.py; test.rst:1 reports column 1 (emphasis inside
-    '*TODO:principled*' is not located in the source); the test.txt lines pass
-    passes: .txt
+    the testdata lacks misc/unicode/test.py, whose alert the expected output names; the
+    test.rst and test.txt lines pass
+    passes: .rst .txt
 misc:Duplicate matches
     [dictionary] 'ok' in test.adoc is not in Debian's en_US (Vale's en_US-web knows it); the
     test.md lines pass
     passes: .md
 patterns:Markdown
     [dictionary] 'backtick' is not in Debian's en_US (Vale's en_US-web knows it)
-patterns:Org
-    Org Mode input is not supported (no maintained Python Org-to-HTML converter)
 patterns:Python
     the testdata lacks fixtures/patterns/test.py
 patterns:Ignored Classes on inline elements
@@ -160,11 +156,15 @@ scopes:Heading
     DITA / XML inputs are not supported; the test.md and test.html lines pass
     passes: .md .html
 styles:Lint against Scripts
-    Tengo `script` rules are not implemented
+    the testdata lacks the Scripts style (styles/Scripts) that the fixture's .vale.ini names;
+    Tengo `script` rules are not implemented either
 styles:Lint against demo
-    POS `sequence` rules; md grade 7.59!=7.13, Smart col, Hyphen, MDX heading
+    demo.Meetup / demo.Meet-up are POS `sequence` rules (not implemented); demo.Reading grades
+    test.md 7.59 where Vale says 7.13; demo.Spelling (consistency) reports one alert per pair
+    in test.rst where Vale reports both words
 views:YAML
-    views (structured-data blueprints) are not implemented
+    the testdata lacks fixtures/views/test.java and test.py, which the expected output names;
+    views (structured-data blueprints) are not implemented either
 """
 
 
@@ -224,11 +224,15 @@ def _have_dictionary() -> bool:
     return True
 
 
-HAVE = {"dictionary": _have_dictionary(), "asciidoctor": shutil.which("asciidoctor") is not None}
+HAVE = {
+    "dictionary": _have_dictionary(),
+    "asciidoctor": shutil.which("asciidoctor") is not None,
+    "pandoc": shutil.which("pandoc") is not None,
+}
 
 # Scenarios that pass only with a system package that scripts/setup installs: Hunspell en_US
-# (Debian hunspell-en-us) for Vale.Spelling, asciidoctor for AsciiDoc. Without it they are
-# skipped with that reason (Vale itself needs asciidoctor; its en_US is built in).
+# (Debian hunspell-en-us) for Vale.Spelling, asciidoctor for AsciiDoc, pandoc for Org. Without
+# it they are skipped with that reason (Vale itself needs asciidoctor; its en_US is built in).
 REQUIRES = {
     "config:Missing StylesPath (only Vale)": "dictionary",
     "config:Test a negated glob directory": "dictionary",
@@ -252,6 +256,9 @@ REQUIRES = {
     "scopes:Table": "asciidoctor",
     "scopes:List": "asciidoctor",
     "frontmatter:Markup with frontmatter": "asciidoctor",
+    "comments:Org Mode": "pandoc",
+    "lint:Lint an Org file": "pandoc",
+    "patterns:Org": "pandoc",
 }
 for _id, _reason in EXPECTED_FAILURES.items():
     if _reason.startswith("[dictionary]"):

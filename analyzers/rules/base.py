@@ -463,7 +463,8 @@ class BaseRule:
         self.source = source
         self.message = f.text("message")
         self.description = f.text("description")
-        level = f.text("level", "suggestion")
+        # Vale (check/manager.go compileCheck): a rule file without `level` is a warning
+        level = f.text("level", "warning")
         try:
             self.level = Severity.from_vale(level)
         except ValueError as exc:

@@ -46,5 +46,9 @@ class Consistency(BaseRule):
                         seen.append(sub)
                         found = True
             if found and all(s in seen for s in subs):
-                out.append(self.make(text, loc[0], loc[1]))
+                # Vale keeps the last match but locates it by searching for its text, so the
+                # alert lands on the first occurrence of that text in the block
+                first = text.find(text[loc[0] : loc[1]])
+                start = first if first >= 0 else loc[0]
+                out.append(self.make(text, start, start + loc[1] - loc[0]))
         return out

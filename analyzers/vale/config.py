@@ -63,6 +63,10 @@ def find_config(start: Path) -> Path | None:
 
 
 _RULE_KEY = re.compile(r"^[\w-]+\.[\w-]+$")
+# a style's own setting (``proselint = NO``, ``proselint = suggestion``): Vale reads every
+# section key that is not a syntax option as a check, a style name included
+_STYLE_KEY = re.compile(r"^[\w-]+$")
+_CHECK_VALUES = frozenset({"YES", "NO", *LEVELS})
 
 
 def _split_list(value: str) -> list[str]:
@@ -102,7 +106,7 @@ def parse_config(text: str, path: Path | None) -> Config:
             continue
         if key == "BasedOnStyles":
             current.based_on = _split_list(value)
-        elif _RULE_KEY.match(key):
+        elif _RULE_KEY.match(key) or (_STYLE_KEY.match(key) and value in _CHECK_VALUES):
             current.checks[key] = value
         else:
             current.options[key] = value

@@ -1,13 +1,14 @@
-"""reStructuredText and AsciiDoc: converted to HTML as Vale does it, mapped back to the source.
+"""reStructuredText, AsciiDoc and Org: converted to HTML as Vale does it, mapped back to the source.
 
 Vale lints these formats by running an external converter (``rst2html`` from docutils,
-``asciidoctor``) and walking the HTML. Here docutils runs in-process (it is a dependency) and
-asciidoctor runs as a subprocess when it is on ``PATH``; ``ConverterMissing`` says what to install
-when it is not. The HTML is walked like any HTML file; then every block's text is located in the
-source, word by word and in document order, so each character keeps an exact source offset (a
-word the converter rewrote — a smart quote, an ellipsis — is placed after the word before it).
-``<!-- vale ... -->`` comments (rST ``.. vale off``, AsciiDoc ``pass:[<!-- vale off -->]``) go
-where their text occurs in the source.
+``asciidoctor``; for Org the go-org library) and walking the HTML. Here docutils runs in-process
+(it is a dependency), asciidoctor and pandoc (Org; there is no maintained Python Org-to-HTML
+converter) run as subprocesses when they are on ``PATH``; ``ConverterMissing`` says what to
+install when they are not. The HTML is walked like any HTML file; then every block's text is
+located in the source, word by word and in document order, so each character keeps an exact
+source offset (a word the converter rewrote — a smart quote, an ellipsis — is placed after the
+word before it). ``<!-- vale ... -->`` comments (rST ``.. vale off``, AsciiDoc
+``pass:[<!-- vale off -->]``, Org ``# vale off``) go where their text occurs in the source.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from analyzers.vale.markup import (
 
 RST_EXTS = frozenset({".rst", ".rest"})
 ADOC_EXTS = frozenset({".adoc", ".asciidoc", ".asc"})
+ORG_EXTS = frozenset({".org"})
+CONVERTED_EXTS = RST_EXTS | ADOC_EXTS | ORG_EXTS
 _TIMEOUT_S = 30
 
 
@@ -113,6 +116,50 @@ def adoc_to_html(text: str, attributes: Mapping[str, str] | None = None) -> str:
     return _adoc_quotes(done.stdout)
 
 
+# Vale (internal/lint/org.go): keyword lines (``#+title: ...``) become verbatim paragraphs,
+# property drawers example blocks, and ``#+BEGIN_SRC`` lines are starred in the searched source
+_ORG_ATTRIBUTE = re.compile(r"(#(?:\+| )[^\s]+:.+)")
+_ORG_PROPS = re.compile(r"(:PROPERTIES:\n.+\n:END:)")
+_ORG_SRC = re.compile(r"(?i)#\+BEGIN_SRC .+")
+# go-org writes an Org comment line as an HTML comment (so ``# vale off`` works); pandoc drops
+# comments, so they go through as raw HTML
+_ORG_COMMENT = re.compile(r"(?m)^# (.*)$")
+# go-org exports a source block's ``#+RESULTS:``; pandoc follows Org's default (code only)
+_ORG_SRC_HEADER = re.compile(r"(?im)^([ \t]*#\+BEGIN_SRC\b.*)$")
+
+
+def org_to_html(text: str) -> str:
+    """``pandoc``'s HTML for the Org source ``text``, prepared as Vale prepares it for go-org."""
+    exe = shutil.which("pandoc")
+    if exe is None:
+        raise ConverterMissing(
+            "Org needs pandoc, which is not installed (Debian/Ubuntu: apt-get install pandoc)"
+        )
+    text = _ORG_COMMENT.sub(
+        lambda m: f"#+BEGIN_EXPORT html\n<!-- {m.group(1)} -->\n#+END_EXPORT", text
+    )
+    text = _ORG_SRC_HEADER.sub(lambda m: m.group(1) + " :exports both", text)
+    try:
+        done = subprocess.run(
+            [exe, "--from=org", "--to=html", "--wrap=none", "--sandbox"],
+            input=text,
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConverterMissing(f"pandoc failed: {exc}") from None
+    if done.returncode != 0:
+        raise ConverterMissing(f"pandoc failed: {done.stderr.strip()[:300]}")
+    return done.stdout
+
+
+def _org_prepared(text: str) -> str:
+    text = _ORG_ATTRIBUTE.sub(lambda m: "\n=" + m.group(1) + "=\n", text)
+    return _ORG_PROPS.sub(lambda m: "\n#+BEGIN_EXAMPLE\n" + m.group(1) + "\n#+END_EXAMPLE\n", text)
+
+
 def _adoc_masked(source: str) -> str:
     """The source Vale searches: ``[source,lang]`` attributes and ``//`` comments starred."""
 
@@ -132,9 +179,11 @@ def _apply_ignores(text: str, ext: str, opts: MarkupOptions) -> str:
     for pat in opts.block_ignores:
         if ext in RST_EXTS:
             text = pat.sub(lambda m: "\n::\n\n" + _indent(_group(m)) + "\n", text)
+        elif ext in ORG_EXTS:
+            text = pat.sub(lambda m: "\n#+BEGIN_EXAMPLE\n" + _group(m) + "\n#+END_EXAMPLE\n", text)
         else:
             text = pat.sub(lambda m: "\n----\n" + _group(m) + "\n----\n", text)
-    tick = "``" if ext in RST_EXTS else "`"
+    tick = "``" if ext in RST_EXTS else "=" if ext in ORG_EXTS else "`"
     for pat in opts.token_ignores:
         text = pat.sub(lambda m: tick + _group(m) + tick, text)
     return text
@@ -260,7 +309,7 @@ def parse_converted(
     opts: MarkupOptions = DEFAULT_OPTIONS,
     attributes: Mapping[str, str] | None = None,
 ) -> Document:
-    """A ``Document`` over the rST / AsciiDoc source ``text``; ``ConverterMissing`` if needed."""
+    """A ``Document`` over rST / AsciiDoc / Org source ``text``; ``ConverterMissing`` if needed."""
     # Vale turns ---/+++ front matter into a literal block before converting (frontmatter.py
     # lints its values)
     block = "\n::\n\n%s\n" if ext in RST_EXTS else "\n----\n$1\n----\n"
@@ -268,6 +317,9 @@ def parse_converted(
     search = _blank_ignored(text, opts)
     if ext in RST_EXTS:
         html = rst_to_html(prepped)
+    elif ext in ORG_EXTS:
+        html = org_to_html(_apply_ignores(_org_prepared(text), ext, opts))
+        search = _ORG_SRC.sub(lambda m: "*" * len(m.group()), search)
     else:
         html = adoc_to_html(prepped, attributes)
         search = _adoc_masked(search)

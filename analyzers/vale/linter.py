@@ -25,7 +25,7 @@ from analyzers.rules.registry import (
 from analyzers.rules.spelling import Spelling
 from analyzers.types import Severity
 from analyzers.vale.config import LEVELS, Config, Section, ValeError, glob_match
-from analyzers.vale.converters import ADOC_EXTS, RST_EXTS, ConverterMissing, parse_converted
+from analyzers.vale.converters import CONVERTED_EXTS, ConverterMissing, parse_converted
 from analyzers.vale.filter import FilterError, compile_filter
 from analyzers.vale.frontmatter import front_matter_segments
 from analyzers.vale.markup import (
@@ -164,8 +164,8 @@ class Linter:
                 self._load_style(style)
             for sec in [self.cfg.global_section, *self.cfg.sections]:
                 for name in sec.checks:
-                    if name in self.rules:
-                        continue
+                    if name in self.rules or "." not in name:
+                        continue  # a style-wide setting loads nothing by itself (as in Vale)
                     style, rule = name.split(".", 1)
                     if style == "Vale":
                         self._load_style("Vale")
@@ -218,7 +218,9 @@ class Linter:
         out: list[tuple[BaseRule, Severity]] = []
         for name, rule in self.rules.items():
             style = name.split(".", 1)[0]
-            setting = settings.get(name)
+            # a rule's own setting wins; a style's (``proselint = NO`` / ``= suggestion``)
+            # covers the rest of that style (Vale: lint.lookup / check.checkSetting)
+            setting = settings.get(name, settings.get(style))
             enabled = style in base
             level = rule.level
             if setting is not None:
@@ -286,7 +288,7 @@ class Linter:
 
     def lint_text(self, text: str, path: str, ext: str) -> FileResult | None:
         low = ext.lower()
-        if low in RST_EXTS or low in ADOC_EXTS:
+        if low in CONVERTED_EXTS:
             if not self.rules_for(path):
                 return FileResult(path)
             try:
@@ -322,6 +324,7 @@ class Linter:
             return result
         line_starts = [0] + [m.end() for m in re.finditer("\n", doc.original)]
         controls = _ControlTimeline(doc)
+        real_ext = os.path.splitext(path)[1]
         state = FileState(metrics=dict(doc.metrics))
         raw = Segment("raw", doc.original, list(range(len(doc.original))))
         summary_text = " ".join(s.text for s in doc.summary)
@@ -330,7 +333,9 @@ class Linter:
         counts: dict[str, int] = {}
         for rule, level in rules:
             for seg in [*doc.segments, raw, Segment("summary", summary_text, [])]:
-                if not rule.scope.matches(seg.scope):
+                # Vale's block scopes end in the file's extension (``text.heading.h1.md``), so
+                # ``scope: text.html`` only runs on HTML files
+                if not rule.scope.matches(seg.scope + real_ext):
                     continue
                 try:  # a user pattern past its time budget skips the rule here, nothing more
                     hits = list(rule.run(ScopedBlock(seg.scope, seg.text, 0), state))
@@ -350,15 +355,21 @@ class Linter:
                         rule.name, start, m.matched, (path, rule.name) in self._explicit
                     ):
                         continue
+                    unplaced = (
+                        seg.scope not in ("raw", "summary")
+                        and bool(m.matched)
+                        and doc.original[start:end] != m.matched
+                    )
+                    if unplaced:
+                        # Vale finds a match by searching the source for its text from the
+                        # block on (core.initialPosition): a later verbatim occurrence wins
+                        found = _search_match(doc.original, m.matched, seg.offsets[0])
+                        if found >= 0:
+                            start, end, unplaced = found, found + len(m.matched), False
                     line = bisect.bisect_right(line_starts, start)
                     col = start - line_starts[line - 1] + 1
-                    if (
-                        seg.scope not in ("raw", "summary")
-                        and m.matched
-                        and (doc.original[start:end] != m.matched)
-                    ):
-                        # Vale finds a match by searching the source; when markup sits inside
-                        # the matched words it falls back to the start of the line.
+                    if unplaced:
+                        # markup sits inside the matched words: the start of the line
                         col = 1
                     moved = _on_block_line(doc.original, line_starts, seg, line, m.matched)
                     if moved is not None:
@@ -431,6 +442,22 @@ class Linter:
 # Vale lints these tag-scoped blocks without a text search: an alert goes on the block's
 # last line, wherever that line holds the matched text (see ``_on_block_line``).
 _TAG_SCOPES = ("text.blockquote", "text.list", "text.table", "text.heading", "text.figure")
+
+
+def _search_match(source: str, matched: str, start: int) -> int:
+    """Vale's search for a match's text in the source, from ``start`` on (-1: not there).
+
+    The first occurrence with a word boundary (or ``_``) on both sides that is not next to a
+    backtick or a hyphen, else the first occurrence at all (``core.initialPosition``).
+    """
+    pattern = regex.compile(r"(?:^|\b|_)" + regex.escape(matched) + r"(?:_|\b|$)")
+    for m in pattern.finditer(source, start):
+        at = int(m.start()) + (1 if source.startswith("_", m.start()) else 0)
+        before = source[at - 1 : at]
+        after = source[at + len(matched) : at + len(matched) + 1]
+        if before not in ("`", "-") and after not in ("`", "-"):
+            return at
+    return source.find(matched, start)
 
 
 def _on_block_line(

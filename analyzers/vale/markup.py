@@ -21,6 +21,7 @@ from markdown_it.token import Token
 
 from analyzers.rules.base import split_sentences
 from analyzers.rules.bounded import BoundedPattern
+from analyzers.vale.mdx import mask_jsx
 
 MARKDOWN_EXTS = frozenset({".md", ".mdx", ".markdown", ".mdown", ".mkd", ".mkdn"})
 HTML_EXTS = frozenset({".html", ".htm", ".xhtml"})
@@ -55,7 +56,6 @@ SLASH_COMMENT_EXTS = frozenset(
 )
 UNSUPPORTED_EXTS = frozenset(
     {
-        ".org",
         ".dita",
         ".xml",
         ".tex",
@@ -394,6 +394,10 @@ def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_O
             prepared = _blank(prepared, m.start(), m.end())
         for m in _JSX_COMMENT_RE.finditer(prepared):
             prepared = _blank(prepared, m.start(), m.end())
+        masked = mask_jsx(prepared)
+        prepared = masked.text
+        if masked.blocks:
+            doc.metrics["pre"] = doc.metrics.get("pre", 0.0) + masked.blocks
     for m in re.finditer(r"(?m)^\$\$[ \t]*\n.*?\n\$\$[ \t]*$", prepared, re.S):
         prepared = _blank(prepared, m.start(), m.end())
     md = _md()
@@ -582,9 +586,15 @@ class _HTMLWalker(HTMLParser):
             self.masked = True
         if self.pad and data and not starter and self.buf:
             # Vale pads text that follows an inline tag with a space, so "<a>word</a>()" reads
-            # "word ()" (not after an opening bracket or a dash)
+            # "word ()" (not after an opening bracket or a dash). It trims every text token
+            # first, so whitespace already there is that one space, never a second one
             last = self.buf[-1][-1:]
-            if last and last not in "([{\u2014\u2013":
+            if (
+                last
+                and last not in "([{\u2014\u2013"
+                and not last.isspace()
+                and not data[0].isspace()
+            ):
                 self.buf.append(" ")
                 self.offs.append(pos)
         self.buf.append(data)
