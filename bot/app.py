@@ -11,12 +11,14 @@ off the event loop.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -36,6 +38,7 @@ from bot.files import FileFetcher
 from bot.jobs import ExecutorReviewService, JobQueue, ReviewerLike, ReviewService, TokenBucket
 from bot.listeners import actions, commands, events, shortcuts
 from bot.settings import Settings
+from bot.storage.history import ReviewHistory
 from bot.store import Store
 from bot.workflows import BotContext, Workflows, is_retryable
 
@@ -79,6 +82,7 @@ class BrandBot:
             raise
         self.ctx.bot_user_id = auth.get("user_id")
         self.ctx.bot_id = auth.get("bot_id")
+        self.ctx.team_id = auth.get("team_id")
         self._share_auth_test(auth)
         await self.reviews.start()
         await self.alerts.start()
@@ -197,7 +201,7 @@ def build_bot(
     client = client or web_client(
         settings.bot_token, settings.api_base_url, max_wait_s=settings.max_retry_after_s
     )
-    store = store or Store(settings.db_path)
+    store = store or Store(settings.database, owner=settings.replica_id or None)
     owns_service = service is None
     service = service or ExecutorReviewService(reviewer, threads=settings.models.threads or 1)
     reporter = ErrorReporter(client, webhook_hosts=trusted_hosts(settings.slack_api_url))
@@ -218,6 +222,9 @@ def build_bot(
         fetcher=fetcher,
         reviewer_status=str(getattr(reviewer, "models_status", "")),
         channels=ChannelDirectory(client),
+        history=ReviewHistory(store.db),
+        model_version=model_version(reviewer, service),
+        guide_version=guide_version(settings, reviewer.guide),
     )
     workflows = Workflows(ctx)
     ctx.reviews = JobQueue(
@@ -281,6 +288,29 @@ def build_bot(
 
 
 VERIFIED = "brandbot_verified"
+
+
+def model_version(reviewer: ReviewerLike, service: ReviewService) -> str | None:
+    """What the history records as the model version: the engine's weights + precision when
+    there is one, else the reviewer's status line ("rules only", "embedded models ...")."""
+    version = getattr(service, "version", None)
+    if isinstance(version, str) and version:
+        return version
+    status = getattr(reviewer, "models_status", None)
+    return str(status)[:200] if status else None
+
+
+def guide_version(settings: Settings, guide: Any) -> str | None:
+    """The guide's name and the first 12 hex digits of its file's SHA-256."""
+    from analyzers import default_guide_path
+
+    path = settings.guide_path or default_guide_path()
+    name = str(getattr(guide, "name", "") or "guide")
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return name
+    return f"{name}@{digest}"
 
 
 def register_middleware(app: AsyncApp, ctx: BotContext) -> None:

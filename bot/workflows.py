@@ -38,6 +38,7 @@ from bot.files import FileFetcher, FileProblem, is_supported_name
 from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
 from bot.posting import post_once
 from bot.settings import Settings
+from bot.storage.history import ReviewHistory, entry_from_review, review_key
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,10 @@ class BotContext:
     bot_user_id: str | None = None
     bot_id: str | None = None
     reviewer_status: str = ""
+    history: ReviewHistory | None = None  # every review is recorded here (issue 12)
+    team_id: str | None = None  # the workspace, from auth.test
+    model_version: str | None = None
+    guide_version: str | None = None
     _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     gate: AckGate = field(default_factory=AckGate)
@@ -359,6 +364,45 @@ class Workflows:
                 verdict=None,
             )
 
+    async def _record_history(
+        self,
+        review: Review,
+        *,
+        key: str,
+        kind: str,
+        channel: str | None,
+        ts: str | None,
+        part: str = "",
+        version: str | None = None,
+        author: str | None = None,
+        reply_ts: str | None = None,
+    ) -> None:
+        """Record a review in the history (once per ``key``; off the event loop). A failure
+        is logged, never fails the job: the reply is what the user waits for."""
+        ctx = self.ctx
+        if ctx.history is None:
+            return
+        entry = entry_from_review(
+            review,
+            review_key=key,
+            kind=kind,
+            store_text=ctx.settings.history_store_text,
+            workspace=ctx.team_id,
+            channel=channel,
+            draft_ts=ts,
+            part=part,
+            version=version,
+            author=author,
+            reply_channel=channel if reply_ts else None,
+            reply_ts=reply_ts,
+            model_version=ctx.model_version,
+            guide_version=ctx.guide_version,
+        )
+        try:
+            await asyncio.to_thread(ctx.history.record, entry)
+        except Exception:
+            log.exception("could not record review %s in the history", key)
+
     async def _review_into_thread(
         self,
         job: Job,
@@ -379,7 +423,21 @@ class Workflows:
             return
         record = ctx.store.get_review(channel, ts, part)
         if record is not None and ts_key(record.version) >= ts_key(version) and record.reply_ts:
-            return  # this version (or a newer one) is already reviewed
+            # this version (or a newer one) is already reviewed; a crash between the reply and
+            # the history could have left it out of the history (recorded once per key)
+            if record.version == version and record.review:
+                await self._record_history(
+                    Review.from_dict(record.review),
+                    key=review_key("file" if part else "thread", channel, ts, part, version),
+                    kind="file" if part else "thread",
+                    channel=channel,
+                    ts=ts,
+                    part=part,
+                    version=version,
+                    author=author,
+                    reply_ts=record.reply_ts,
+                )
+            return
         [review] = await ctx.service.review([draft], profile)
         await ctx.gate.quiet()  # acknowledgements first: rendering and posting can wait
 
@@ -430,6 +488,17 @@ class Workflows:
                 verdict=review.verdict.value,
             )
             old_verdict = record.verdict if record is not None else None
+        await self._record_history(
+            review,
+            key=review_key("file" if part else "thread", channel, ts, part, version),
+            kind="file" if part else "thread",
+            channel=channel,
+            ts=ts,
+            part=part,
+            version=version,
+            author=author,
+            reply_ts=reply_ts,
+        )
         await self._react(channel, ts, old_verdict, review.verdict.value)
         ctx.alerter.consider(
             review, channel=channel, ts=ts, part=part, version=version, author=author
@@ -521,6 +590,7 @@ class Workflows:
             p.get("channel"), p.get("channel_name")
         )
         draft = Draft(text=str(p["text"]), id=p.get("source"), format=SourceFormat.MRKDWN)
+        review: Review | None = None
         try:
             [review] = await ctx.service.review([draft], profile)
         except GuideError as exc:
@@ -528,6 +598,15 @@ class Workflows:
         else:
             msg = blocks.review_message(review, title=p.get("title"))
         await self._send_private(p, msg)
+        if review is not None:
+            await self._record_history(
+                review,
+                key=job.key,
+                kind="private",
+                channel=p.get("channel"),
+                ts=None,
+                author=p.get("user"),
+            )
 
     async def _send_private(self, p: Mapping[str, Any], msg: blocks.Message) -> None:
         url = p.get("response_url")
