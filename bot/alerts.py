@@ -128,6 +128,7 @@ class Alerter:
                 job_key=sent_key,
                 channel=dest,
                 event_type=ALERT_METADATA_TYPE,
+                intents=self.store,
                 payload={"job_kind": job.kind},
                 text=text,
                 blocks=body,

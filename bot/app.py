@@ -65,6 +65,7 @@ class BrandBot:
     started: bool = False
     start_retry_s: float = 300.0  # how long start() keeps retrying an unreachable Slack
     _session: aiohttp.ClientSession | None = None
+    _maintenance: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Learn who we are (auth.test), then resume unfinished jobs and start the workers."""
@@ -91,6 +92,7 @@ class BrandBot:
             # hosted inference: one manager notice when the day's request budget is spent
             loop = asyncio.get_running_loop()
             models.on_budget_spent = partial(self.ctx.alerter.notice_from_thread, loop)
+        self._maintenance = asyncio.create_task(self._maintain(), name="brandbot-retention")
         self.started = True
         log.info(
             "brandbot ready as %s (%s); watching %s",
@@ -99,7 +101,43 @@ class BrandBot:
             ", ".join(self.ctx.settings.watched_channels) or "no channels",
         )
 
+    async def _maintain(self, every_s: float = 3600.0) -> None:
+        """The scheduled retention job, hourly from the start: reviews older than
+        ``BRANDBOT_HISTORY_DAYS`` leave the history; delivery ids and post intents older than
+        a week (Slack retries within minutes) leave the dedupe tables. Every replica runs it;
+        the deletes are idempotent."""
+        while True:
+            try:
+                await asyncio.to_thread(self.run_retention)
+            except Exception:
+                log.exception("the retention job failed; trying again in an hour")
+            await asyncio.sleep(every_s)
+
+    def run_retention(self, now: float | None = None) -> dict[str, int]:
+        """One pass of the retention job (see ``_maintain``); returns what was deleted."""
+        now = time.time() if now is None else now
+        out = {"deliveries": self.ctx.store.prune_deliveries(7 * 86400, now=now)}
+        out["post_intents"] = self.ctx.store.prune_post_intents(7 * 86400, now=now)
+        days = self.ctx.settings.history_days
+        if days > 0 and self.ctx.history is not None:
+            out["reviews"] = self.ctx.history.delete_older_than(now - days * 86400)
+            if out["reviews"]:
+                log.info("retention: %d review(s) older than %d days deleted", out["reviews"], days)
+        return out
+
+    def kill(self) -> None:
+        """Stop dead, as SIGKILL would: no job handed back, no lease released (tests of
+        takeover: the other replicas take the jobs over when the leases expire)."""
+        self.reviews.abandon()
+        self.alerts.abandon()
+        for task in [*self.ctx._background, self._maintenance]:
+            if task is not None:
+                task.cancel()
+        self.started = False
+
     async def stop(self, *, grace_s: float = 5.0, close_store: bool = True) -> None:
+        if self._maintenance is not None:
+            self._maintenance.cancel()
         await self.reviews.stop(grace_s=grace_s)
         await self.alerts.stop(grace_s=min(grace_s, 1.0))
         for task in list(self.ctx._background):
@@ -227,6 +265,9 @@ def build_bot(
         guide_version=guide_version(settings, reviewer.guide),
     )
     workflows = Workflows(ctx)
+    # leases: PostgreSQL is shared by replicas, so poll for jobs nobody holds every second;
+    # a SQLite file has one process, whose retries are scheduled locally (a slow poll suffices)
+    lease_s, poll_s = settings.job_lease_s, 1.0 if store.db.is_postgres else 5.0
     ctx.reviews = JobQueue(
         store,
         workflows.handle,
@@ -236,6 +277,8 @@ def build_bot(
         on_failure=workflows.on_failure,
         is_retryable=is_retryable,
         gate=ctx.gate,
+        lease_s=lease_s,
+        poll_s=poll_s,
     )
     ctx.alerts = JobQueue(
         store,
@@ -247,6 +290,8 @@ def build_bot(
         is_retryable=is_retryable,
         max_attempts=8,
         gate=ctx.gate,
+        lease_s=lease_s,
+        poll_s=poll_s,
     )
     alerter.queue = ctx.alerts
 

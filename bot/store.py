@@ -73,6 +73,7 @@ class PostIntent:
     state: str  # intent / posted
     message_ts: str | None
     attempts: int
+    created_at: float
 
 
 class Store:
@@ -126,11 +127,18 @@ class Store:
         with self.db.auto() as conn:
             return conn.execute(stmt).first() is not None
 
-    def prune_deliveries(self, older_than_s: float = 7 * 86400) -> int:
+    def prune_deliveries(self, older_than_s: float = 7 * 86400, *, now: float | None = None) -> int:
+        cutoff = (time.time() if now is None else now) - older_than_s
         with self.db.auto() as conn:
-            cur = conn.execute(
-                delete(deliveries).where(deliveries.c.seen_at < time.time() - older_than_s)
-            )
+            cur = conn.execute(delete(deliveries).where(deliveries.c.seen_at < cutoff))
+        return int(cur.rowcount)
+
+    def prune_post_intents(
+        self, older_than_s: float = 7 * 86400, *, now: float | None = None
+    ) -> int:
+        cutoff = (time.time() if now is None else now) - older_than_s
+        with self.db.auto() as conn:
+            cur = conn.execute(delete(post_intents).where(post_intents.c.updated_at < cutoff))
         return int(cur.rowcount)
 
     # -- jobs journal -------------------------------------------------------------------------
@@ -280,6 +288,17 @@ class Store:
             )
         return int(cur.rowcount)
 
+    def recover_running(self, lane: str) -> int:
+        """SQLite (one process per file): jobs left running by a crashed process go back to
+        the queue at once, leases or not."""
+        with self.db.auto() as conn:
+            cur = conn.execute(
+                update(jobs)
+                .where(jobs.c.lane == lane, jobs.c.state == "running")
+                .values(state="queued", owner=None, lease_until=None, updated_at=time.time())
+            )
+        return int(cur.rowcount)
+
     def finish_job(self, job_id: int, *, error: str | None = None) -> None:
         state = "failed" if error else "done"
         with self.db.auto() as conn:
@@ -354,7 +373,13 @@ class Store:
         if row is None:
             return None
         return PostIntent(
-            row.key, row.channel, row.thread_ts, row.state, row.message_ts, int(row.attempts)
+            row.key,
+            row.channel,
+            row.thread_ts,
+            row.state,
+            row.message_ts,
+            int(row.attempts),
+            float(row.created_at),
         )
 
     def record_post_intent(self, key: str, channel: str, thread_ts: str | None) -> None:
