@@ -216,6 +216,9 @@ class BrandGuide:
     vocabularies: tuple[Path, ...]
     links: Mapping[str, str]
     spelling: bool = True  # spell-check drafts (Hunspell en_US; names and accepted terms known)
+    # words the team accepted (Vale's accept.txt, in the guide): exceptions to the guide's word
+    # rules and known to its spelling
+    accepted: tuple[str, ...] = ()
     source: Path | None = None
     profile: str | None = None
     warnings: tuple[str, ...] = ()  # non-fatal notes, e.g. a missing optional style
@@ -715,6 +718,7 @@ TOP_KEYS = (
     "styles",
     "vocabularies",
     "spelling",
+    "accepted",
     "profiles",
     "channels",
 )
@@ -750,6 +754,7 @@ LIST_FIELDS = {
     "claims": "term",
     "styles": "path",
     "vocabularies": "path",
+    "accepted": None,
     "voice.on_voice": None,
     "voice.off_voice": None,
     "voice.avoid_emotions": None,
@@ -779,6 +784,7 @@ class _Parts:
     styles: tuple[Path, ...] = ()
     vocabularies: tuple[Path, ...] = ()
     spelling: bool = True
+    accepted: tuple[str, ...] = ()
 
 
 def _build(ctx: _Ctx, root: _Node) -> _Parts:
@@ -807,6 +813,7 @@ def _build(ctx: _Ctx, root: _Node) -> _Parts:
     parts.styles = _opt(top, "styles", lambda n: _paths(ctx, n, vocab=False), ())
     parts.vocabularies = _opt(top, "vocabularies", lambda n: _paths(ctx, n, vocab=True), ())
     parts.spelling = _opt(top, "spelling", lambda n: _expect_bool(ctx, n), True)
+    parts.accepted = _unique(t.strip() for t in _strs(ctx, top, "accepted") if t.strip())
     _cross_checks(ctx, parts)
     return parts
 

@@ -16,7 +16,7 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import Alerter
 from bot.channels import ChannelDirectory
 from bot.clients import trusted_hosts, web_client
+from bot.digest import DigestScheduler, send_digest
 from bot.errors import ErrorReporter, install_log_masking
 from bot.files import FileFetcher
+from bot.guide_reload import GuideWatcher
 from bot.jobs import ExecutorReviewService, JobQueue, ReviewerLike, ReviewService, TokenBucket
 from bot.listeners import actions, commands, events, shortcuts
 from bot.settings import Settings
+from bot.storage.audit import AuditLog
+from bot.storage.channel_policy import ChannelPolicy
+from bot.storage.digests import DigestClaims
 from bot.storage.history import ReviewHistory
+from bot.storage.signoffs import Signoffs
+from bot.storage.votes import Votes
 from bot.store import Store
 from bot.workflows import BotContext, Workflows, is_retryable
 
@@ -66,6 +73,8 @@ class BrandBot:
     start_retry_s: float = 300.0  # how long start() keeps retrying an unreachable Slack
     _session: aiohttp.ClientSession | None = None
     _maintenance: asyncio.Task[None] | None = None
+    digest: DigestScheduler | None = None
+    _lifecycle: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         """Learn who we are (auth.test), then resume unfinished jobs and start the workers."""
@@ -93,6 +102,7 @@ class BrandBot:
             loop = asyncio.get_running_loop()
             models.on_budget_spent = partial(self.ctx.alerter.notice_from_thread, loop)
         self._maintenance = asyncio.create_task(self._maintain(), name="brandbot-retention")
+        self._start_lifecycle()
         self.started = True
         log.info(
             "brandbot ready as %s (%s); watching %s",
@@ -100,6 +110,19 @@ class BrandBot:
             self.ctx.reviewer_status or "reviewer",
             ", ".join(self.ctx.settings.watched_channels) or "no channels",
         )
+
+    def _start_lifecycle(self) -> None:
+        """Issue 13's background loops: the weekly digest check, the guide file check."""
+        if self.digest is not None and self.digest.enabled:
+            self._lifecycle.append(asyncio.create_task(self.digest.run(), name="brandbot-digest"))
+        watcher = self.ctx.guide_watcher
+        if watcher is not None and self.ctx.settings.guide_poll_s > 0:
+            self._lifecycle.append(asyncio.create_task(watcher.run(), name="brandbot-guide"))
+
+    def _stop_lifecycle(self) -> None:
+        for task in self._lifecycle:
+            task.cancel()
+        self._lifecycle.clear()
 
     async def _maintain(self, every_s: float = 3600.0) -> None:
         """The scheduled retention job, hourly from the start: reviews older than
@@ -128,6 +151,7 @@ class BrandBot:
     def kill(self) -> None:
         """Stop dead, as SIGKILL would: no job handed back, no lease released (tests of
         takeover: the other replicas take the jobs over when the leases expire)."""
+        self._stop_lifecycle()
         self.reviews.abandon()
         self.alerts.abandon()
         for task in [*self.ctx._background, self._maintenance]:
@@ -138,6 +162,7 @@ class BrandBot:
     async def stop(self, *, grace_s: float = 5.0, close_store: bool = True) -> None:
         if self._maintenance is not None:
             self._maintenance.cancel()
+        self._stop_lifecycle()
         await self.reviews.stop(grace_s=grace_s)
         await self.alerts.stop(grace_s=min(grace_s, 1.0))
         for task in list(self.ctx._background):
@@ -264,6 +289,17 @@ def build_bot(
         model_version=model_version(reviewer, service),
         guide_version=guide_version(settings, reviewer.guide),
     )
+    audit = AuditLog(store.db)
+    ctx.audit = audit
+    ctx.policy = ChannelPolicy(store.db, audit)
+    ctx.signoffs = Signoffs(store.db, audit)
+    ctx.votes = Votes(store.db, audit)
+    ctx.reviewer = reviewer
+    guide_file = settings.guide_path or getattr(reviewer.guide, "source", None)
+    if guide_file is not None and Path(guide_file).is_file():
+        ctx.guide_watcher = GuideWatcher(
+            Path(guide_file), ctx.set_guide, every_s=max(settings.guide_poll_s, 0.5)
+        )
     workflows = Workflows(ctx)
     # leases: PostgreSQL is shared by replicas, so poll for jobs nobody holds every second;
     # a SQLite file has one process, whose retries are scheduled locally (a slow poll suffices)
@@ -294,6 +330,8 @@ def build_bot(
         poll_s=poll_s,
     )
     alerter.queue = ctx.alerts
+    alerter.on_digest = partial(send_digest, ctx)
+    digest = DigestScheduler(ctx, DigestClaims(store.db), owner=store.owner)
 
     app = AsyncApp(
         client=client,
@@ -327,6 +365,7 @@ def build_bot(
         alerts=ctx.alerts,
         owns_service=owns_service,
         owns_client=owns_client,
+        digest=digest,
     )
     _BOTS[app] = bot
     return bot

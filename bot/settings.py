@@ -78,6 +78,16 @@ class Settings:
     pass_reaction: str = "white_check_mark"
     needs_work_reaction: str = "warning"
     manager_ids: tuple[str, ...] = ()
+    # issue 13: who may edit the channel policy and accept guide suggestions; who signs off
+    admin_ids: tuple[str, ...] = ()
+    approver_ids: tuple[str, ...] = ()  # empty: the managers
+    digest_day: int = 0  # 0 Monday .. 6 Sunday
+    digest_hour: int = 9
+    digest_tz: str = "UTC"
+    digest_to: tuple[str, ...] = ("dm", "channel")  # () = off
+    dismiss_min_votes: int = 3
+    dismiss_rate: float = 0.6
+    guide_poll_s: float = 5.0  # 0: a guide edited on disk is not reloaded
     alert_channel: str | None = None
     alert_rate_per_s: float = 1.0
     alert_burst: int = 3
@@ -139,6 +149,11 @@ class Settings:
     def database(self) -> str:
         """What ``bot.storage.open_database`` opens: the PostgreSQL URL, else the SQLite file."""
         return self.database_url or str(self.db_path)
+
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        """Who may approve or request changes: ``BRANDBOT_APPROVER_IDS``, else the managers."""
+        return self.approver_ids or self.manager_ids
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -358,6 +373,33 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
             )
             database_url = None
 
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    day_raw = (get("BRANDBOT_DIGEST_DAY") or "mon").lower()[:3]
+    if day_raw not in days:
+        problems.append(
+            f"BRANDBOT_DIGEST_DAY={get('BRANDBOT_DIGEST_DAY')!r} must be a weekday (mon ... sun)"
+        )
+        day_raw = "mon"
+    digest_tz = get("BRANDBOT_DIGEST_TZ") or "UTC"
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(digest_tz)
+    except Exception:
+        problems.append(
+            f"BRANDBOT_DIGEST_TZ={digest_tz!r} is not a time zone (like UTC or Europe/Berlin)"
+        )
+        digest_tz = "UTC"
+    digest_to_raw = (get("BRANDBOT_DIGEST_TO") or "dm,channel").lower()
+    digest_to = tuple(x for x in re.split(r"[,\s]+", digest_to_raw) if x)
+    if digest_to == ("off",):
+        digest_to = ()
+    elif not digest_to or any(x not in ("dm", "channel") for x in digest_to):
+        problems.append(
+            f"BRANDBOT_DIGEST_TO={digest_to_raw!r} must be dm, channel, dm,channel or off"
+        )
+        digest_to = ("dm", "channel")
+
     log_level = (get("BRANDBOT_LOG_LEVEL") or get("LOG_LEVEL") or "INFO").upper()
     if log_level not in _LOG_LEVELS:
         problems.append(f"BRANDBOT_LOG_LEVEL={log_level!r} must be one of {', '.join(_LOG_LEVELS)}")
@@ -401,6 +443,15 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         pass_reaction=reaction("BRANDBOT_PASS_REACTION", "white_check_mark"),
         needs_work_reaction=reaction("BRANDBOT_NEEDS_WORK_REACTION", "warning"),
         manager_ids=id_list("BRANDBOT_MANAGER_IDS", "UW"),
+        admin_ids=id_list("BRANDBOT_ADMIN_IDS", "UW"),
+        approver_ids=id_list("BRANDBOT_APPROVER_IDS", "UW"),
+        digest_day=days.index(day_raw),
+        digest_hour=integer("BRANDBOT_DIGEST_HOUR", 9, 0, 23),
+        digest_tz=digest_tz,
+        digest_to=digest_to,
+        dismiss_min_votes=integer("BRANDBOT_DISMISS_MIN_VOTES", 3, 1, 10_000),
+        dismiss_rate=number("BRANDBOT_DISMISS_RATE", 0.6, 0.0, 1.0),
+        guide_poll_s=number("BRANDBOT_GUIDE_POLL", 5.0, 0.0, 3600.0),
         alert_channel=alert_channel,
         alert_rate_per_s=number("BRANDBOT_ALERT_RATE", 1.0, 0.01, 100.0),
         alert_burst=integer("BRANDBOT_ALERT_BURST", 3, 1, 1000),

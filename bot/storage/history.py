@@ -41,6 +41,7 @@ class FindingRecord:
     start: int  # char offsets into the draft as written
     end: int
     message: str
+    term: str = ""  # issue 13: the finding's words, lower-case (at most 100 characters)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class HistoryEntry:
     reply_channel: str | None = None
     reply_ts: str | None = None
     text: str | None = None
+    formality: float | None = None  # issue 13: the tone model's reading, for tone drift
+    confidence: float | None = None
     scores: Mapping[str, float] = field(default_factory=dict)
     findings: tuple[FindingRecord, ...] = ()
     id: int | None = None  # set once stored
@@ -77,6 +80,11 @@ class HistoryEntry:
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def finding_term(matched: str) -> str:
+    """What the history keeps of a finding's words: lower-case, spaces folded, bounded."""
+    return " ".join(matched.split()).lower()[:100]
 
 
 def review_key(kind: str, channel: str, ts: str, part: str, version: str) -> str:
@@ -118,9 +126,12 @@ def entry_from_review(
                 start=f.span.start,
                 end=f.span.end,
                 message=f.message,
+                term=finding_term(f.matched),
             )
             for f in review.findings
         ),
+        formality=None if review.tone is None else float(review.tone.formality),
+        confidence=None if review.tone is None else float(review.tone.confidence),
         **where,
     )
 
@@ -166,6 +177,7 @@ class ReviewHistory:
                             "span_start": f.start,
                             "span_end": f.end,
                             "message": f.message,
+                            "term": f.term,
                         }
                         for i, f in enumerate(entry.findings)
                     ],
@@ -230,6 +242,21 @@ class ReviewHistory:
                 .where(review_history.c.text_sha256 == text_sha256)
             )
             return int(conn.execute(stmt).scalar_one())
+
+    def latest(
+        self, *, author: str | None = None, channel: str | None = None, limit: int = 10
+    ) -> list[HistoryEntry]:
+        """The newest ``limit`` entries (of one author / channel), newest first (issue 13)."""
+        conds = _filters(None, None, channel, author, None)
+        stmt = (
+            select(review_history)
+            .where(and_(true(), *conds))
+            .order_by(review_history.c.id.desc())
+            .limit(max(1, min(limit, 1000)))
+        )
+        with self.db.auto() as conn:
+            rows = conn.execute(stmt).all()
+            return _entries(conn, rows)
 
     def delete_older_than(self, cutoff: float, *, batch: int = 1000) -> int:
         """The retention job: delete entries reviewed before ``cutoff`` (Unix seconds), their
@@ -298,6 +325,7 @@ def _entries(conn: Connection, rows: Sequence[Any]) -> list[HistoryEntry]:
                 start=int(f.span_start),
                 end=int(f.span_end),
                 message=f.message,
+                term=f.term or "",
             )
         )
     out = []

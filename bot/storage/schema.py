@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -104,6 +105,8 @@ review_history = Table(
     Column("reply_ts", Text),
     Column("text_sha256", Text, nullable=False),
     Column("text", Text),  # only with BRANDBOT_HISTORY_STORE_TEXT=true
+    Column("formality", Float),  # issue 13: the tone reading (None: tone not analysed)
+    Column("confidence", Float),
     sqlite_autoincrement=True,
 )
 Index("review_history_time", review_history.c.reviewed_at)
@@ -130,6 +133,7 @@ review_findings = Table(
     Column("span_start", Integer, nullable=False),
     Column("span_end", Integer, nullable=False),
     Column("message", Text, nullable=False),
+    Column("term", Text, nullable=False, server_default=""),  # issue 13: the words, lower-case
 )
 Index("review_findings_rule", review_findings.c.rule)
 
@@ -160,4 +164,81 @@ channel_names = Table(
     Column("channel", Text, primary_key=True),
     Column("name", Text),  # NULL: the lookup failed (cached briefly)
     Column("expires_at", Time, nullable=False),
+)
+
+# -- issue 13 ---------------------------------------------------------------------------------
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", Time, nullable=False),
+    Column("actor", Text, nullable=False),  # a Slack user id, or "brandbot" for its own acts
+    Column("action", Text, nullable=False),  # admin.watch, signoff.approve, guide.accept, ...
+    Column("target", Text, nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default="{}"),  # JSON
+    sqlite_autoincrement=True,
+)
+Index("audit_log_time", audit_log.c.at)
+
+channel_policy = Table(
+    "channel_policy",
+    metadata,
+    Column("channel", Text, primary_key=True),  # a channel id, or #name
+    Column("watched", Integer, nullable=False),  # 1 watch, 0 unwatch (overrides settings)
+    Column("profile", Text),  # the guide profile for the channel (overrides the guide's map)
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", Time, nullable=False),
+)
+
+signoffs = Table(
+    "signoffs",
+    metadata,
+    Column("channel", Text, primary_key=True),
+    Column("ts", Text, primary_key=True),
+    Column("part", Text, primary_key=True, server_default=""),
+    Column("version", Text, nullable=False),  # the draft version the decision is about
+    Column("decision", Text, nullable=False),  # approved / changes_requested
+    Column("decided_by", Text, nullable=False),
+    Column("decided_at", Time, nullable=False),
+    Column("author", Text),
+)
+
+finding_votes = Table(
+    "finding_votes",
+    metadata,
+    Column("channel", Text, primary_key=True),
+    Column("ts", Text, primary_key=True),
+    Column("part", Text, primary_key=True, server_default=""),
+    Column("version", Text, primary_key=True),
+    Column("position", Integer, primary_key=True),  # the finding's index in the stored review
+    Column("voter", Text, primary_key=True),
+    Column("vote", Text, nullable=False),  # dismiss / helpful
+    Column("rule", Text, nullable=False),
+    Column("term", Text, nullable=False, server_default=""),  # the matched words, lower-case
+    Column("voted_at", Time, nullable=False),
+)
+Index("finding_votes_rule", finding_votes.c.rule, finding_votes.c.term)
+
+guide_suggestions = Table(
+    "guide_suggestions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", Text, nullable=False),  # accept_term / lower_severity
+    Column("rule", Text, nullable=False),
+    Column("term", Text, nullable=False, server_default=""),
+    Column("state", Text, nullable=False),  # open / accepted / applied
+    Column("created_at", Time, nullable=False),
+    Column("decided_by", Text),
+    Column("decided_at", Time),
+    UniqueConstraint("kind", "rule", "term", name="guide_suggestions_once"),
+    sqlite_autoincrement=True,
+)
+
+digest_periods = Table(
+    "digest_periods",
+    metadata,
+    Column("period", Text, primary_key=True),  # e.g. 2026-W48: claimed once, before sending
+    Column("claimed_by", Text, nullable=False),
+    Column("claimed_at", Time, nullable=False),
 )
