@@ -38,7 +38,8 @@ async def click(
     """Click a button (or pick ``selected`` in a menu) of ``msg`` as ``user``; the delivery."""
     channel = msg["channel"]
     block = actions_block(msg)
-    elem = element(msg, action_id) if block is not None else {"type": "button"}
+    ids = [e["action_id"] for e in (block or {}).get("elements", [])]
+    elem = element(msg, action_id) if action_id in ids else {"type": "button"}
     url = fake.new_response_url(channel)
     payload = payloads.block_actions(
         action_id,
