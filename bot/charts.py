@@ -76,7 +76,8 @@ def render_chart(ins: Insights, title: str) -> bytes:
         if len(days) == 1:
             ax.set_xlim(days[0] - 1, days[0] + 1)
         fig.autofmt_xdate(rotation=30)
-        ax.legend(loc="lower left", frameon=False)
+        handles = ax.get_legend_handles_labels()[0] + rates.get_legend_handles_labels()[0]
+        fig.legend(handles=handles, loc="upper right", ncol=2, frameon=False, fontsize=10)
     else:
         ax.set_axis_off()
         ax.text(0.5, 0.5, "No reviews in this period", ha="center", va="center", fontsize=18)
