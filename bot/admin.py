@@ -33,7 +33,7 @@ class AdminAnswer:
 
 def channel_arg(token: str) -> str | None:
     """A channel id (C0123) or ``#name`` (lower-case), or None for anything else."""
-    m = _CHANNEL_RE.match(token.strip())
+    m = _CHANNEL_RE.fullmatch(token.strip())
     if m is None:
         return None
     escaped, name, bare = m.groups()

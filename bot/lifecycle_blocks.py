@@ -54,7 +54,7 @@ class DraftRef:
         """The reference in ``value``, or None for anything malformed (never raises)."""
         if not isinstance(value, str) or len(value) > MAX_BLOCK_ID:
             return None
-        m = _REF_RE.match(value)
+        m = _REF_RE.fullmatch(value)
         return None if m is None else cls(*m.groups())
 
 

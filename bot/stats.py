@@ -54,7 +54,7 @@ def parse_stats_args(text: str) -> StatsRequest | str:
                 return f"--days takes a whole number from 1 to {MAX_DAYS}. {USAGE}"
             days = int(raw)
             continue
-        um, cm = _USER_RE.match(w), _CHANNEL_RE.match(w)
+        um, cm = _USER_RE.fullmatch(w), _CHANNEL_RE.fullmatch(w)
         if um and author is None and channel is None:
             author = um.group(1) or um.group(2)
         elif cm and channel is None and author is None:

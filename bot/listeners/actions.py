@@ -48,7 +48,7 @@ def action_payload(body: Mapping[str, Any], action: Mapping[str, Any]) -> dict[s
     """What a lifecycle job needs from a ``block_actions`` delivery (None: not usable)."""
     user = body.get("user")
     user_id = user.get("id") if isinstance(user, Mapping) else None
-    if not isinstance(user_id, str) or not _ID_RE.match(user_id):
+    if not isinstance(user_id, str) or not _ID_RE.fullmatch(user_id):
         return None
     channel = body.get("channel")
     channel_id = channel.get("id") if isinstance(channel, Mapping) else None
@@ -64,9 +64,11 @@ def action_payload(body: Mapping[str, Any], action: Mapping[str, Any]) -> dict[s
         "value": _str(action.get("value")),
         "block_id": _str(action.get("block_id"), 255),
         "selected": _str(selected.get("value"), 150) if isinstance(selected, Mapping) else None,
-        "channel": channel_id if isinstance(channel_id, str) and _ID_RE.match(channel_id) else None,
+        "channel": channel_id
+        if isinstance(channel_id, str) and _ID_RE.fullmatch(channel_id)
+        else None,
         "message_ts": message_ts
-        if isinstance(message_ts, str) and _TS_RE.match(message_ts)
+        if isinstance(message_ts, str) and _TS_RE.fullmatch(message_ts)
         else None,
         "message_blocks": blocks if isinstance(blocks, list) and len(blocks) <= 50 else None,
         "message_text": _str(message.get("text"), 4000) if isinstance(message, Mapping) else None,
