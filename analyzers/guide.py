@@ -219,6 +219,8 @@ class BrandGuide:
     # words the team accepted (Vale's accept.txt, in the guide): exceptions to the guide's word
     # rules and known to its spelling
     accepted: tuple[str, ...] = ()
+    # Slack user ids who may approve drafts (with the bot's BRANDBOT_APPROVER_IDS)
+    approvers: tuple[str, ...] = ()
     source: Path | None = None
     profile: str | None = None
     warnings: tuple[str, ...] = ()  # non-fatal notes, e.g. a missing optional style
@@ -719,10 +721,11 @@ TOP_KEYS = (
     "vocabularies",
     "spelling",
     "accepted",
+    "approvers",
     "profiles",
     "channels",
 )
-PROFILE_FORBIDDEN = ("version", "name", "profiles", "channels")
+PROFILE_FORBIDDEN = ("version", "name", "profiles", "channels", "approvers")
 PROFILE_KEYS = tuple(k for k in TOP_KEYS if k not in PROFILE_FORBIDDEN)
 PRODUCT_KEYS = ("name", "aliases")
 PREFERRED_KEYS = ("preferred", "variants", "reason", "severity", "regex", "inflect")
@@ -785,6 +788,7 @@ class _Parts:
     vocabularies: tuple[Path, ...] = ()
     spelling: bool = True
     accepted: tuple[str, ...] = ()
+    approvers: tuple[str, ...] = ()
 
 
 def _build(ctx: _Ctx, root: _Node) -> _Parts:
@@ -814,8 +818,32 @@ def _build(ctx: _Ctx, root: _Node) -> _Parts:
     parts.vocabularies = _opt(top, "vocabularies", lambda n: _paths(ctx, n, vocab=True), ())
     parts.spelling = _opt(top, "spelling", lambda n: _expect_bool(ctx, n), True)
     parts.accepted = _unique(t.strip() for t in _strs(ctx, top, "accepted") if t.strip())
+    parts.approvers = _approvers(ctx, top)
     _cross_checks(ctx, parts)
     return parts
+
+
+_USER_ID_RE = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def _approvers(ctx: _Ctx, top: Mapping[str, _Node]) -> tuple[str, ...]:
+    node = _present(top, "approvers")
+    if node is None:
+        return ()
+    out: list[str] = []
+    for item in _expect_list(ctx, node, what="a list of Slack user ids") or []:
+        value = _expect_str(ctx, item)
+        if value is None:
+            continue
+        if not _USER_ID_RE.fullmatch(value.strip()):
+            ctx.error(
+                item,
+                f"{value!r} is not a Slack user id",
+                "Use member ids like U0123ABCD (profile → ⋮ → Copy member ID).",
+            )
+            continue
+        out.append(value.strip())
+    return _unique(out)
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:

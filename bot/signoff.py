@@ -3,7 +3,8 @@
 The button's value names the draft version (:class:`bot.lifecycle_blocks.DraftRef`); it is
 checked against the database before anything happens: the draft must still be reviewed, not
 deleted, and at that version (a button on an older review of an edited draft is stale). Only
-the approvers (``BRANDBOT_APPROVER_IDS``, else the managers) may decide; anyone else gets an
+the approvers (``BRANDBOT_APPROVER_IDS``, else the managers, and the guide's ``approvers``) may
+decide; anyone else gets an
 ephemeral refusal. A decision is recorded (who, when, which version; audited), shown on the
 thread reply and on the clicked alert, and the author is told in the thread. A later edit
 re-opens the review: the decision is about its version only.
@@ -37,13 +38,20 @@ def thread_reply(review: Review, ref: DraftRef, decision: str | None = None) -> 
     return msg
 
 
+def may_approve(ctx: Any, user: str) -> bool:
+    """The approvers: ``BRANDBOT_APPROVER_IDS`` (else the managers) and the guide's
+    ``approvers``."""
+    named = tuple(getattr(ctx.guide, "approvers", ()) or ())
+    return bool(user) and (user in ctx.settings.approvers or user in named)
+
+
 async def handle_signoff(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
     user = str(p.get("user") or "")
     ref = DraftRef.parse(p.get("value"))
     if ref is None:
         await ctx.answer_privately(p, lifecycle_blocks.refusal("That button is not one I made."))
         return
-    if user not in ctx.settings.approvers:
+    if not may_approve(ctx, user):
         await ctx.answer_privately(
             p,
             lifecycle_blocks.refusal(

@@ -148,3 +148,20 @@ async def test_tampered_stale_and_unknown_actions(
         await fake.wait_for_response_posts(posts + 1)
         assert "gone" in ephemeral_texts(fake, d)
         assert ctx.signoffs.get(sc.DRAFTS, ev["ts"]) is None
+
+
+async def test_the_guide_names_approvers_too(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    reviewer = FakeReviewer()
+    reviewer.guide.approvers = ("U0GUIDE",)  # type: ignore[attr-defined]
+    async with running(fake, tmp_path, "socket", reviewer) as h:
+        ev = fake.post_as_user(sc.DRAFTS, BAD)
+        await sc.acked(await fake.send_event(ev))
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+        await sc.acked(await click(fake, reply_in(fake, ev["ts"]), APPROVE, user="U0GUIDE"))
+        await h.idle()
+        assert h.bot.ctx.signoffs.get(sc.DRAFTS, ev["ts"]).decided_by == "U0GUIDE"

@@ -97,3 +97,13 @@ def test_an_invalid_result_or_a_concurrent_edit_leaves_the_file(
     assert guide.read_text().endswith("# someone else's edit\n")
     assert "zorblat" not in guide.read_text()
     assert list(guide.parent.glob("*.tmp")) == []
+
+
+def test_the_guide_names_approvers(guide: Path) -> None:
+    from analyzers import GuideError
+
+    guide.write_text(guide.read_text() + "\napprovers: [U0MAYA, W0LEAD]\n")
+    assert load_guide(guide).approvers == ("U0MAYA", "W0LEAD")
+    guide.write_text(guide.read_text().replace("W0LEAD", "maya@example.com"))
+    with pytest.raises(GuideError, match="not a Slack user id"):
+        load_guide(guide)
