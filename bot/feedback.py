@@ -96,8 +96,8 @@ async def handle_vote(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
 
 
 async def maybe_suggest(ctx: Any, rule: str, term: str) -> int | None:
-    """Suggest a guide change when ``rule`` on ``term`` is dismissed often enough; the id of a
-    new suggestion (sent to the admins), else None."""
+    """Suggest a guide change when ``rule`` on ``term`` is dismissed often enough; the id of
+    the suggestion sent to the admins (once each), else None."""
     s = ctx.settings
     candidates = await asyncio.to_thread(
         ctx.votes.dismissal_candidates, min_votes=s.dismiss_min_votes, min_rate=s.dismiss_rate
@@ -109,7 +109,11 @@ async def maybe_suggest(ctx: Any, rule: str, term: str) -> int | None:
     kind = await asyncio.to_thread(suggestion_kind, path, term)
     suggestion = await asyncio.to_thread(ctx.votes.suggest, kind, rule, term)
     if suggestion is None:
-        return None
+        # made before: deliver again only while it is open (each DM is posted at most once per
+        # admin, so this finishes a delivery that an earlier attempt left half done)
+        suggestion = await asyncio.to_thread(ctx.votes.find, kind, rule, term)
+        if suggestion is None or suggestion.state != "open":
+            return None
     extra = await asyncio.to_thread(describe_entry, path, term) if kind != "accept_term" else ""
     msg = lifecycle_blocks.suggestion_message(
         suggestion.id, kind, rule, term, match.dismissed, match.total, extra

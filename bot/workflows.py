@@ -339,6 +339,8 @@ class Workflows:
 
     def __init__(self, ctx: BotContext) -> None:
         self.ctx = ctx
+        self._home_pending: set[str] = set()
+        self._home_stale: set[str] = set()
 
     async def handle(self, job: Job) -> None:
         kind = job.kind
@@ -377,6 +379,11 @@ class Workflows:
         """Re-publish the author's Home tab after a review (best effort, in the background)."""
         if not user or not re.fullmatch(r"[UW][A-Z0-9]{2,20}", user):
             return
+        if user in self._home_pending:
+            # one refresh per person at a time; one more after it (a burst, two publishes)
+            self._home_stale.add(user)
+            return
+        self._home_pending.add(user)
 
         async def publish() -> None:
             from bot.home import publish_home
@@ -385,6 +392,11 @@ class Workflows:
                 await publish_home(self.ctx, user)
             except Exception as exc:
                 log.info("could not refresh the Home tab of %s: %s", user, exc)
+            finally:
+                self._home_pending.discard(user)
+                if user in self._home_stale:
+                    self._home_stale.discard(user)
+                    self.refresh_home(user)
 
         self.ctx.spawn(publish())
 

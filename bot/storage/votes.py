@@ -130,6 +130,17 @@ class Votes:
             new_id = conn.execute(stmt).scalar()
         return None if new_id is None else self.suggestion(int(new_id))
 
+    def find(self, kind: str, rule: str, term: str) -> Suggestion | None:
+        with self.db.auto() as conn:
+            found = conn.execute(
+                select(guide_suggestions.c.id).where(
+                    guide_suggestions.c.kind == kind,
+                    guide_suggestions.c.rule == rule,
+                    guide_suggestions.c.term == term,
+                )
+            ).scalar()
+        return None if found is None else self.suggestion(int(found))
+
     def suggestion(self, suggestion_id: int) -> Suggestion | None:
         with self.db.auto() as conn:
             r = conn.execute(
