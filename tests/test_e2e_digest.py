@@ -31,10 +31,13 @@ def digest_posts(fake: Any) -> list[dict[str, Any]]:
 async def test_one_digest_across_two_replicas_and_a_restart(
     fake_slack: Any,  # noqa: F811
     tmp_path: Path,
+    db_url: str,
 ) -> None:
     fake = fake_slack
     today = DAYS[datetime.now(UTC).weekday()]
+    url = db_url if "://" in db_url else f"sqlite:///{db_url}"
     env = {
+        "BRANDBOT_DATABASE_URL": url,
         "BRANDBOT_DIGEST_TO": "dm,channel",
         "BRANDBOT_DIGEST_DAY": today,
         "BRANDBOT_DIGEST_HOUR": "0",
@@ -42,11 +45,11 @@ async def test_one_digest_across_two_replicas_and_a_restart(
     }
     a = Harness(fake, tmp_path, "socket", FakeReviewer(), BRANDBOT_REPLICA_ID="a", **env)
     b = Harness(fake, tmp_path, "socket", FakeReviewer(), BRANDBOT_REPLICA_ID="b", **env)
-    # history for two channels, written before the replicas start (their digest loops check
+    # history, written before the replicas start (their digest loops check
     # at once)
     from bot.storage import open_database
 
-    db = open_database(tmp_path / "brandbot.sqlite3")
+    db = open_database(url)
     seed_history(ReviewHistory(db))
     db.close()
     await a.start()
