@@ -72,7 +72,8 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 def _option_text(i: int, f: Finding) -> str:
     words = " ".join(f.display.split()) if f.matched.strip() else f.message
-    return truncate(f"{i + 1}. {words}", MAX_OPTION_TEXT)
+    # plain_text, escaped like every user text (blocks.escape is the choke point's escaping)
+    return truncate(escape(f"{i + 1}. {words}"), MAX_OPTION_TEXT)
 
 
 def _finding_select(

@@ -83,3 +83,11 @@ def test_home_view_stays_within_100_blocks() -> None:
     text = str(view)
     assert "<!channel>" not in text and "&lt;b&gt;tip&lt;/b&gt;" in text
     assert "+480 more" in text
+
+
+def test_finding_words_in_menus_are_escaped() -> None:
+    review = make_review([finding("<!channel> & <@U0X>", rule="Brand.X")])
+    ref = DraftRef("C0DRAFTS", "1700000000.000100", "", "1700000000.000100")
+    [block] = lifecycle_actions(review, ref, signoff=False, votes=True)
+    texts = [o["text"]["text"] for e in block["elements"] for o in e["options"]]
+    assert texts and all("<" not in t and "&lt;!channel&gt; &amp;" in t for t in texts)
