@@ -2,9 +2,11 @@
 #launches channel reviewed by the real rules-only reviewer (examples/drafts), stored in a real
 history database, summarised by the same code as ``/brandcheck stats`` and the weekly digest.
 
-    PYTHONPATH=$PWD .venv/bin/python docs/manager_week.py
+    PYTHONPATH=$PWD .venv/bin/python docs/manager_week.py            # rules only
+    PYTHONPATH=$PWD .venv/bin/python docs/manager_week.py --models   # + the embedded models
 
-writes docs/images/manager-week-chart.png and prints the summary text the bot would post.
+writes docs/images/manager-week-chart.png and prints the summary text the bot would post (with
+the models, the tone readings are there too, so the summary has the tone drift).
 """
 
 from __future__ import annotations
@@ -32,7 +34,12 @@ AUTHORS = ("U0ANA", "U0BEN", "U0CHLOE", "U0DEV")
 
 def main() -> None:
     guide = load_guide(default_guide_path())
-    reviewer = Reviewer(guide, None)
+    models = None
+    if "--models" in sys.argv:
+        from analyzers import ModelSettings, load_models
+
+        models = load_models(ModelSettings(threads=1))
+    reviewer = Reviewer(guide, models)
     drafts = sorted((ROOT / "examples" / "drafts").iterdir())
     reviews = {p.name: reviewer.review([Draft(p.read_text())])[0] for p in drafts}
     good = [n for n, r in reviews.items() if r.verdict.value == "pass"]
