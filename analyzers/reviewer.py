@@ -15,6 +15,7 @@ from analyzers.language import detect_language, skip_reason
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
 from analyzers.prose import has_prose
 from analyzers.rules import Alert, Rule, RuleBudget, load_rule, load_style, run_rules
+from analyzers.rules.base import VocabRule
 from analyzers.rules.registry import avoid_rule, read_terms, terms_rule
 from analyzers.rules.spelling import brand_spelling_rule
 from analyzers.scoring import category_scores, overall_score, verdict
@@ -72,6 +73,15 @@ class Reviewer:
         self._lock = threading.Lock()
 
     # -- public API -------------------------------------------------------------------------
+
+    def replace_guide(self, guide: BrandGuide) -> None:
+        """Review against ``guide`` from now on (a guide reloaded without a restart): the
+        compiled rules are dropped and recompiled on first use. A review already running keeps
+        the guide and rules it started with."""
+        with self._lock:
+            self.guide = guide
+            self._rules = {}
+            self._word_names = {}
 
     def rules(self, profile: str | None = None, *, english: bool = True) -> tuple[Rule, ...]:
         """The compiled rule set for a profile (compiled once, then cached); with
@@ -302,6 +312,13 @@ def compile_rules(guide: BrandGuide) -> tuple[Rule, ...]:
         accepted = terms_rule(read_terms(folder / "accept.txt"), source=src)
         rejected = avoid_rule(read_terms(folder / "reject.txt"), source=src)
         rules.extend(r for r in (accepted, rejected) if r is not None)
+    if guide.accepted:
+        # the guide's own accepted words (issue 13: the team's "not an issue" votes, accepted
+        # by the brand owner) are exceptions to its word rules, as Vale's accept.txt is
+        for rule in rules:
+            if isinstance(rule, VocabRule):
+                rule.accept(list(guide.accepted))
+        accepted_terms.extend(guide.accepted)
     if guide.spelling:
         names = [*guide.brand_names, *(p.name for p in guide.products)]
         names += [a for p in guide.products for a in p.aliases]

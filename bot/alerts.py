@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from analyzers import Review, is_alert_worthy
 from bot import blocks
 from bot.jobs import JobQueue, Submit, TokenBucket
+from bot.lifecycle_blocks import DraftRef, lifecycle_actions
 from bot.posting import post_once
 from bot.settings import Settings
 from bot.store import Job, Store
@@ -43,6 +44,8 @@ class Alerter:
         self.bucket = bucket
         self.queue: JobQueue | None = None  # set by the app once the alert lane exists
         self._dm_channels: dict[str, str] = {}  # manager user id -> DM channel id
+        # issue 13: the weekly digest job runs in this lane (set by the app)
+        self.on_digest: Callable[[Job], Awaitable[None]] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -89,6 +92,10 @@ class Alerter:
         loop.call_soon_threadsafe(self.notice, key, text)
 
     async def handle(self, job: Job) -> None:
+        if job.kind == "digest":
+            if self.on_digest is not None:
+                await self.on_digest(job)
+            return
         if job.kind == "notice":
             text = str(job.payload.get("text") or "")
             await self._deliver(job, text, [blocks.section(blocks.escape(text))] if text else [])
@@ -105,6 +112,9 @@ class Alerter:
             channel=channel,
             permalink=permalink,
             reasons=list(p.get("reasons") or []),
+            tail=lifecycle_actions(
+                review, DraftRef(channel, ts, part, version), signoff=True, votes=False
+            ),
         )
         targets = await self._deliver(job, msg["text"], msg["blocks"])
         self.store.record_alert(channel, ts, part, version)
@@ -128,6 +138,7 @@ class Alerter:
                 job_key=sent_key,
                 channel=dest,
                 event_type=ALERT_METADATA_TYPE,
+                intents=self.store,
                 payload={"job_kind": job.kind},
                 text=text,
                 blocks=body,
@@ -135,6 +146,9 @@ class Alerter:
             )
             self.store.claim(sent_key)
         return targets
+
+    async def destination(self, target: str) -> str:
+        return await self._destination(target)
 
     async def _destination(self, target: str) -> str:
         """A channel id as is; a user's DM channel, opened once and cached."""

@@ -11,12 +11,14 @@ off the event loop.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -31,11 +33,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts import Alerter
 from bot.channels import ChannelDirectory
 from bot.clients import trusted_hosts, web_client
+from bot.digest import DigestScheduler, send_digest
 from bot.errors import ErrorReporter, install_log_masking
 from bot.files import FileFetcher
+from bot.guide_reload import GuideWatcher
 from bot.jobs import ExecutorReviewService, JobQueue, ReviewerLike, ReviewService, TokenBucket
 from bot.listeners import actions, commands, events, shortcuts
 from bot.settings import Settings
+from bot.storage.audit import AuditLog
+from bot.storage.channel_policy import ChannelPolicy
+from bot.storage.digests import DigestClaims
+from bot.storage.history import ReviewHistory
+from bot.storage.signoffs import Signoffs
+from bot.storage.votes import Votes
 from bot.store import Store
 from bot.workflows import BotContext, Workflows, is_retryable
 
@@ -62,6 +72,9 @@ class BrandBot:
     started: bool = False
     start_retry_s: float = 300.0  # how long start() keeps retrying an unreachable Slack
     _session: aiohttp.ClientSession | None = None
+    _maintenance: asyncio.Task[None] | None = None
+    digest: DigestScheduler | None = None
+    _lifecycle: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         """Learn who we are (auth.test), then resume unfinished jobs and start the workers."""
@@ -79,6 +92,7 @@ class BrandBot:
             raise
         self.ctx.bot_user_id = auth.get("user_id")
         self.ctx.bot_id = auth.get("bot_id")
+        self.ctx.team_id = auth.get("team_id")
         self._share_auth_test(auth)
         await self.reviews.start()
         await self.alerts.start()
@@ -87,6 +101,8 @@ class BrandBot:
             # hosted inference: one manager notice when the day's request budget is spent
             loop = asyncio.get_running_loop()
             models.on_budget_spent = partial(self.ctx.alerter.notice_from_thread, loop)
+        self._maintenance = asyncio.create_task(self._maintain(), name="brandbot-retention")
+        self._start_lifecycle()
         self.started = True
         log.info(
             "brandbot ready as %s (%s); watching %s",
@@ -95,7 +111,58 @@ class BrandBot:
             ", ".join(self.ctx.settings.watched_channels) or "no channels",
         )
 
+    def _start_lifecycle(self) -> None:
+        """Issue 13's background loops: the weekly digest check, the guide file check."""
+        if self.digest is not None and self.digest.enabled:
+            self._lifecycle.append(asyncio.create_task(self.digest.run(), name="brandbot-digest"))
+        watcher = self.ctx.guide_watcher
+        if watcher is not None and self.ctx.settings.guide_poll_s > 0:
+            self._lifecycle.append(asyncio.create_task(watcher.run(), name="brandbot-guide"))
+
+    def _stop_lifecycle(self) -> None:
+        for task in self._lifecycle:
+            task.cancel()
+        self._lifecycle.clear()
+
+    async def _maintain(self, every_s: float = 3600.0) -> None:
+        """The scheduled retention job, hourly from the start: reviews older than
+        ``BRANDBOT_HISTORY_DAYS`` leave the history; delivery ids and post intents older than
+        a week (Slack retries within minutes) leave the dedupe tables. Every replica runs it;
+        the deletes are idempotent."""
+        while True:
+            try:
+                await asyncio.to_thread(self.run_retention)
+            except Exception:
+                log.exception("the retention job failed; trying again in an hour")
+            await asyncio.sleep(every_s)
+
+    def run_retention(self, now: float | None = None) -> dict[str, int]:
+        """One pass of the retention job (see ``_maintain``); returns what was deleted."""
+        now = time.time() if now is None else now
+        out = {"deliveries": self.ctx.store.prune_deliveries(7 * 86400, now=now)}
+        out["post_intents"] = self.ctx.store.prune_post_intents(7 * 86400, now=now)
+        days = self.ctx.settings.history_days
+        if days > 0 and self.ctx.history is not None:
+            out["reviews"] = self.ctx.history.delete_older_than(now - days * 86400)
+            if out["reviews"]:
+                log.info("retention: %d review(s) older than %d days deleted", out["reviews"], days)
+        return out
+
+    def kill(self) -> None:
+        """Stop dead, as SIGKILL would: no job handed back, no lease released (tests of
+        takeover: the other replicas take the jobs over when the leases expire)."""
+        self._stop_lifecycle()
+        self.reviews.abandon()
+        self.alerts.abandon()
+        for task in [*self.ctx._background, self._maintenance]:
+            if task is not None:
+                task.cancel()
+        self.started = False
+
     async def stop(self, *, grace_s: float = 5.0, close_store: bool = True) -> None:
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+        self._stop_lifecycle()
         await self.reviews.stop(grace_s=grace_s)
         await self.alerts.stop(grace_s=min(grace_s, 1.0))
         for task in list(self.ctx._background):
@@ -197,7 +264,7 @@ def build_bot(
     client = client or web_client(
         settings.bot_token, settings.api_base_url, max_wait_s=settings.max_retry_after_s
     )
-    store = store or Store(settings.db_path)
+    store = store or Store(settings.database, owner=settings.replica_id or None)
     owns_service = service is None
     service = service or ExecutorReviewService(reviewer, threads=settings.models.threads or 1)
     reporter = ErrorReporter(client, webhook_hosts=trusted_hosts(settings.slack_api_url))
@@ -218,8 +285,25 @@ def build_bot(
         fetcher=fetcher,
         reviewer_status=str(getattr(reviewer, "models_status", "")),
         channels=ChannelDirectory(client),
+        history=ReviewHistory(store.db),
+        model_version=model_version(reviewer, service),
+        guide_version=guide_version(settings, reviewer.guide),
     )
+    audit = AuditLog(store.db)
+    ctx.audit = audit
+    ctx.policy = ChannelPolicy(store.db, audit)
+    ctx.signoffs = Signoffs(store.db, audit)
+    ctx.votes = Votes(store.db, audit)
+    ctx.reviewer = reviewer
+    guide_file = settings.guide_path or getattr(reviewer.guide, "source", None)
+    if guide_file is not None and Path(guide_file).is_file():
+        ctx.guide_watcher = GuideWatcher(
+            Path(guide_file), ctx.set_guide, every_s=max(settings.guide_poll_s, 0.5)
+        )
     workflows = Workflows(ctx)
+    # leases: PostgreSQL is shared by replicas, so poll for jobs nobody holds every second;
+    # a SQLite file has one process, whose retries are scheduled locally (a slow poll suffices)
+    lease_s, poll_s = settings.job_lease_s, 1.0 if store.db.is_postgres else 5.0
     ctx.reviews = JobQueue(
         store,
         workflows.handle,
@@ -229,6 +313,8 @@ def build_bot(
         on_failure=workflows.on_failure,
         is_retryable=is_retryable,
         gate=ctx.gate,
+        lease_s=lease_s,
+        poll_s=poll_s,
     )
     ctx.alerts = JobQueue(
         store,
@@ -240,8 +326,12 @@ def build_bot(
         is_retryable=is_retryable,
         max_attempts=8,
         gate=ctx.gate,
+        lease_s=lease_s,
+        poll_s=poll_s,
     )
     alerter.queue = ctx.alerts
+    alerter.on_digest = partial(send_digest, ctx)
+    digest = DigestScheduler(ctx, DigestClaims(store.db), owner=store.owner)
 
     app = AsyncApp(
         client=client,
@@ -275,12 +365,36 @@ def build_bot(
         alerts=ctx.alerts,
         owns_service=owns_service,
         owns_client=owns_client,
+        digest=digest,
     )
     _BOTS[app] = bot
     return bot
 
 
 VERIFIED = "brandbot_verified"
+
+
+def model_version(reviewer: ReviewerLike, service: ReviewService) -> str | None:
+    """What the history records as the model version: the engine's weights + precision when
+    there is one, else the reviewer's status line ("rules only", "embedded models ...")."""
+    version = getattr(service, "version", None)
+    if isinstance(version, str) and version:
+        return version
+    status = getattr(reviewer, "models_status", None)
+    return str(status)[:200] if status else None
+
+
+def guide_version(settings: Settings, guide: Any) -> str | None:
+    """The guide's name and the first 12 hex digits of its file's SHA-256."""
+    from analyzers import default_guide_path
+
+    path = settings.guide_path or default_guide_path()
+    name = str(getattr(guide, "name", "") or "guide")
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return name
+    return f"{name}@{digest}"
 
 
 def register_middleware(app: AsyncApp, ctx: BotContext) -> None:

@@ -289,8 +289,10 @@ def review_message(
     title: str | None = None,
     guide_link: str | None = None,
     note: str | None = None,
+    tail: Sequence[Block] = (),
 ) -> Message:
-    """The full review: header, overview fields, findings by category, a context footer."""
+    """The full review: header, overview fields, findings by category, a context footer, then
+    ``tail`` (the sign-off and vote controls; their room is kept out of the findings' budget)."""
     blocks: list[Block] = [header(review_title(review, title))]
     if note:
         blocks.append(section(note))
@@ -298,7 +300,7 @@ def review_message(
     if review.findings:
         blocks.append(divider())
         footer = _footer(review)
-        budget = MAX_BLOCKS - len(blocks) - (1 if footer else 0)
+        budget = MAX_BLOCKS - len(blocks) - (1 if footer else 0) - len(tail) - 1
         blocks += findings_blocks(review.findings, budget=budget, guide_link=guide_link)
         if footer:
             blocks.append(footer)
@@ -307,6 +309,7 @@ def review_message(
         footer = _footer(review)
         if footer:
             blocks.append(footer)
+    blocks += tail
     return message(fallback_text(review, title=title), blocks)
 
 
@@ -324,7 +327,13 @@ def _footer(review: Review) -> Block | None:
 
 
 def update_message(
-    review: Review, diff: ReviewDiff, *, guide_link: str | None = None, version: int = 2
+    review: Review,
+    diff: ReviewDiff,
+    *,
+    guide_link: str | None = None,
+    version: int = 2,
+    tail: Sequence[Block] = (),
+    extra_note: str | None = None,
 ) -> Message:
     """The review of an edited draft: the change since last time and which findings were fixed."""
     delta = diff.score_delta
@@ -339,7 +348,11 @@ def update_message(
         note += f"\n:white_check_mark: Fixed {plural(len(diff.fixed), 'finding')}: {fixed}{more}"
     if diff.new:
         note += f"\n:new: {plural(len(diff.new), 'new finding')}"
-    msg = review_message(review, title="Brand check (updated)", guide_link=guide_link, note=note)
+    if extra_note:
+        note += "\n" + extra_note
+    msg = review_message(
+        review, title="Brand check (updated)", guide_link=guide_link, note=note, tail=tail
+    )
     fixed_txt = f", fixed {len(diff.fixed)}" if diff.fixed else ""
     msg["text"] = truncate(
         f"Brand check (updated): {score_line(review)} ({delta:+.0f}{fixed_txt})\n"
@@ -357,6 +370,7 @@ def alert_message(
     permalink: str | None,
     reasons: Sequence[str],
     top: int = 3,
+    tail: Sequence[Block] = (),
 ) -> Message:
     who = mention("@", author) or "someone"
     where = mention("#", channel) or escape(channel)
@@ -381,6 +395,7 @@ def alert_message(
         blocks.append(section("*Top findings*\n" + "\n".join(lines)))
     if permalink:
         blocks.append(section(f"{link(permalink, 'Open the thread')}"))
+    blocks += tail
     text = (
         f"Brand alert: a draft by {who} in {where} scored {review.score:.0f}/100 "
         f"({verdict_label(review)}): {escape('; '.join(reasons))}"

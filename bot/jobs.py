@@ -247,11 +247,21 @@ class QueueStats:
     failed: int = 0
     retried: int = 0
     resumed: int = 0
+    skipped: int = 0  # queued here but run by another replica
+    taken_over: int = 0  # claimed after another replica's lease expired
     latencies: list[float] = field(default_factory=list)  # submit -> done, seconds
 
 
 class JobQueue:
-    """A journalled, bounded, concurrent job queue for one lane (``review`` or ``alert``)."""
+    """A journalled, bounded, concurrent job queue for one lane (``review`` or ``alert``).
+
+    Several replicas may share the journal (PostgreSQL): a job runs only on the replica that
+    holds its lease (``Store.claim_job`` / ``claim_jobs``). The replica that journalled a job
+    queues it locally and claims it when a worker is free; a poller (every ``poll_s``) claims
+    jobs nobody holds — handed back at a shutdown, due after a backoff, or left by a replica that
+    died, once its lease has expired — and a heartbeat renews the leases this replica holds.
+    ``stop`` hands back every job this replica holds.
+    """
 
     def __init__(
         self,
@@ -267,6 +277,8 @@ class JobQueue:
         on_failure: FailureHook | None = None,
         is_retryable: Callable[[BaseException], bool] | None = None,
         gate: AckGate | None = None,
+        lease_s: float = 60.0,
+        poll_s: float = 1.0,
     ) -> None:
         self.gate = gate
         self.store = store
@@ -279,10 +291,14 @@ class JobQueue:
         self.backoff_max_s = backoff_max_s
         self.on_failure = on_failure
         self.is_retryable = is_retryable or (lambda e: isinstance(e, RetryableError))
+        self.lease_s = lease_s
+        self.poll_s = poll_s
         self.stats = QueueStats()
         self._queue: asyncio.Queue[tuple[Job, float]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._delayed: set[asyncio.Task[None]] = set()
+        self._local: set[int] = set()  # job ids queued, running or waiting to retry here
+        self._held: set[int] = set()  # job ids this replica holds a lease on
         self._running = 0
         self._unfinished = 0
         self._idle = asyncio.Event()
@@ -300,8 +316,9 @@ class JobQueue:
         return self._queue.qsize() < self.capacity
 
     def submit(self, key: str, kind: str, payload: Mapping[str, Any]) -> Submit:
-        """Journal and queue a job. Synchronous and fast (one SQLite insert): listeners call it
-        before they acknowledge Slack."""
+        """Journal and queue a job. Synchronous and fast (one insert): listeners call it before
+        they acknowledge Slack. The job key is unique in the journal, so the same delivery
+        reaching another replica (a retry, a duplicate) is a DUPLICATE there."""
         if self.store.job_exists(key):
             self.stats.duplicates += 1
             return Submit.DUPLICATE
@@ -319,20 +336,33 @@ class JobQueue:
 
     def _enqueue(self, job: Job) -> None:
         self._unfinished += 1
+        self._local.add(job.id)
         self._idle.clear()
         self._queue.put_nowait((job, time.monotonic()))
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> int:
-        """Resume this lane's unfinished jobs (from a restart or crash), then start the workers.
-        Returns how many jobs were resumed. Resumed jobs are never rejected for capacity."""
-        resumed = 0
-        for job in self.store.unfinished_jobs():
-            if job.lane != self.lane:
-                continue
+        """Take over this lane's unfinished jobs that nobody holds, then start the workers, the
+        poller and the heartbeat. Returns how many jobs were resumed. Resumed jobs are never
+        rejected for capacity.
+
+        SQLite has one process per file: jobs it finds running were left by a crash and are
+        resumed at once, all of them. On PostgreSQL another replica may be running them: only
+        this replica's own (same ``BRANDBOT_REPLICA_ID``) are handed back at once; the others
+        are taken over when their lease expires (the poller)."""
+        store = self.store
+        if store.db.is_postgres:
+            await asyncio.to_thread(store.release_jobs)
+            limit = self.workers * 2
+        else:
+            await asyncio.to_thread(store.recover_running, self.lane)
+            limit = 1_000_000
+        jobs = await asyncio.to_thread(store.claim_jobs, self.lane, limit, lease_s=self.lease_s)
+        for job in jobs:
+            self._held.add(job.id)
             self._enqueue(job)
-            resumed += 1
+        resumed = len(jobs)
         self.stats.resumed += resumed
         if resumed:
             log.info("resumed %d unfinished %s job(s) from the journal", resumed, self.lane)
@@ -341,11 +371,16 @@ class JobQueue:
             asyncio.create_task(self._worker(i), name=f"brandbot-{self.lane}-{i}")
             for i in range(self.workers)
         ]
+        self._tasks.append(asyncio.create_task(self._poll(), name=f"brandbot-{self.lane}-poll"))
+        self._tasks.append(
+            asyncio.create_task(self._heartbeat(), name=f"brandbot-{self.lane}-lease")
+        )
         return resumed
 
     async def stop(self, *, grace_s: float = 5.0) -> None:
-        """Stop taking jobs; let the ones in progress finish (up to ``grace_s``). Queued jobs stay
-        journalled and are resumed by the next ``start``."""
+        """Stop taking jobs; let the ones in progress finish (up to ``grace_s``). Every job this
+        replica still holds goes back to the journal (queued) for the next start or another
+        replica."""
         self._accepting = False
         for t in self._delayed:
             t.cancel()
@@ -359,10 +394,75 @@ class JobQueue:
                 await t
         self._tasks = []
         self._delayed.clear()
+        self._hand_back()
+
+    def abandon(self) -> None:
+        """Stop at once without handing anything back, as a process killed with SIGKILL does
+        (tests): the leases expire and another replica takes the jobs over."""
+        self._accepting = False
+        for t in [*self._tasks, *self._delayed]:
+            t.cancel()
+        self._tasks = []
+        self._delayed.clear()
+        self._held.clear()
+
+    def _hand_back(self) -> None:
+        if self._held:
+            try:
+                n = self.store.release_jobs(sorted(self._held), "handed back at shutdown")
+            except Exception:
+                log.exception("could not hand %d %s job(s) back", len(self._held), self.lane)
+            else:
+                if n:
+                    log.info("handed %d %s job(s) back to the journal", n, self.lane)
+            self._held.clear()
 
     async def join(self, timeout: float | None = None) -> None:
         """Wait until every accepted job is done or failed (tests, graceful shutdown)."""
         await asyncio.wait_for(self._idle.wait(), timeout)
+
+    # -- leases ----------------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        """Claim jobs nobody holds (handed back, due after a backoff, expired leases)."""
+        while True:
+            await asyncio.sleep(self.poll_s)
+            room = self.workers - self._running - self._queue.qsize()
+            if room <= 0 or not self._accepting:
+                continue
+            try:
+                jobs = await asyncio.to_thread(
+                    self.store.claim_jobs,
+                    self.lane,
+                    room,
+                    lease_s=self.lease_s,
+                    exclude=frozenset(self._local),
+                )
+            except Exception as exc:
+                log.warning("%s: could not poll the journal: %s", self.lane, exc)
+                continue
+            for job in jobs:
+                if job.attempts > 1:
+                    log.info("%s job %s taken over (attempt %d)", self.lane, job.key, job.attempts)
+                    self.stats.taken_over += 1
+                self._held.add(job.id)
+                self._enqueue(job)
+
+    async def _heartbeat(self) -> None:
+        """Renew this replica's leases every third of the lease."""
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            held = sorted(self._held)
+            if not held:
+                continue
+            try:
+                kept = await asyncio.to_thread(self.store.renew_leases, held, lease_s=self.lease_s)
+            except Exception as exc:
+                log.warning("%s: could not renew %d lease(s): %s", self.lane, len(held), exc)
+                continue
+            if kept < len(held):
+                lost = len(held) - kept
+                log.warning("%s: %d lease(s) lost (expired, taken over)", self.lane, lost)
 
     # -- workers ---------------------------------------------------------------------------
 
@@ -383,13 +483,25 @@ class JobQueue:
     async def _run_one(self, job: Job, queued_at: float) -> None:
         if self.gate is not None:
             await self.gate.quiet()
-        self.store.start_job(job.id)
-        attempts = job.attempts + 1
+        if job.id not in self._held:
+            claimed = await asyncio.to_thread(self.store.claim_job, job.id, lease_s=self.lease_s)
+            if claimed is None:
+                # another replica holds it (or finished it): not ours to run
+                self.stats.skipped += 1
+                self._local.discard(job.id)
+                self._done()
+                return
+            self._held.add(job.id)
+            job = claimed
+        attempts = job.attempts  # this attempt's number (the claim counted it)
+        # the handler sees how many attempts came before (0 the first time), as it always did
+        job = Job(job.id, job.key, job.lane, job.kind, job.payload, "running", attempts - 1)
         try:
             await self.handler(job)
         except asyncio.CancelledError:
             # shutdown: the job goes back to the journal; the next start runs it again (a
             # reply it may have posted is found by its metadata, never posted twice)
+            self._release(job.id)
             self.store.requeue_job(job.id, "interrupted by shutdown")
             raise
         except BaseException as exc:
@@ -405,13 +517,20 @@ class JobQueue:
                     delay,
                     exc,
                 )
-                self.store.requeue_job(job.id, f"{type(exc).__name__}: {exc}")
+                self._release(job.id)
+                await asyncio.to_thread(
+                    self.store.requeue_job, job.id, f"{type(exc).__name__}: {exc}", delay_s=delay
+                )
                 self.stats.retried += 1
                 retry = Job(job.id, job.key, job.lane, job.kind, job.payload, "queued", attempts)
                 self._schedule_retry(retry, queued_at, delay)
                 return
-            self.store.finish_job(job.id, error=f"{type(exc).__name__}: {exc}"[:2000])
+            self._release(job.id)
+            await asyncio.to_thread(
+                self.store.finish_job, job.id, error=f"{type(exc).__name__}: {exc}"[:2000]
+            )
             self.stats.failed += 1
+            self._local.discard(job.id)
             self._done()
             if self.on_failure is not None:
                 try:
@@ -419,10 +538,15 @@ class JobQueue:
                 except Exception:
                     log.exception("the failure hook for job %s failed", job.key)
             return
-        self.store.finish_job(job.id)
+        self._release(job.id)
+        await asyncio.to_thread(self.store.finish_job, job.id)
         self.stats.done += 1
         self.stats.latencies.append(time.monotonic() - queued_at)
+        self._local.discard(job.id)
         self._done()
+
+    def _release(self, job_id: int) -> None:
+        self._held.discard(job_id)
 
     def _schedule_retry(self, job: Job, queued_at: float, delay: float) -> None:
         async def later() -> None:

@@ -12,6 +12,12 @@ whether Slack posted. The client's retry handlers therefore never re-send a non-
 3. found → that message is the result; not found → the post is sent again (bounded).
 
 A clear "no" from Slack (``channel_not_found``, ``invalid_blocks``...) is raised at once.
+
+With ``intents`` (the shared :class:`bot.store.Store`) the intent is recorded in the database
+*before* the first call, and the message's ts after it: a post already recorded is not made
+again, and whoever runs the job next — the same replica after a retry, another one after a
+takeover — finds the open intent and looks for the message (from the intent's time on) before
+it posts anything.
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +116,49 @@ async def post_once(
     thread_ts: str | None = None,
     attempts: int = ATTEMPTS,
     backoff_s: float = 0.5,
+    intents: Store | None = None,
     **message: Any,
 ) -> str:
     """Post ``message`` in ``channel`` (a thread reply when ``thread_ts``) at most once for
     ``job_key``; returns the message's ts. See the module docstring."""
     metadata = job_metadata(event_type, job_key, payload or {})
     since = time.time() - LOOKBACK_S
+    if intents is not None:
+        prior = await asyncio.to_thread(intents.post_intent, job_key)
+        if prior is not None and prior.state == "posted" and prior.message_ts:
+            return prior.message_ts
+        if prior is not None:
+            # an earlier attempt (here or on a replica that died) may have posted: look first
+            since = min(since, prior.created_at - 5.0)
+            found = await find_own_message(
+                client, channel, job_key, thread_ts=thread_ts, oldest=since
+            )
+            if found is not None:
+                log.info("post for %s was made by an earlier attempt (%s)", job_key, found)
+                await asyncio.to_thread(intents.record_posted, job_key, found)
+                return found
+        await asyncio.to_thread(intents.record_post_intent, job_key, channel, thread_ts)
+        ts = await _post_once(
+            client, metadata, job_key, channel, thread_ts, attempts, backoff_s, since, message
+        )
+        await asyncio.to_thread(intents.record_posted, job_key, ts)
+        return ts
+    return await _post_once(
+        client, metadata, job_key, channel, thread_ts, attempts, backoff_s, since, message
+    )
+
+
+async def _post_once(
+    client: AsyncWebClient,
+    metadata: dict[str, Any],
+    job_key: str,
+    channel: str,
+    thread_ts: str | None,
+    attempts: int,
+    backoff_s: float,
+    since: float,
+    message: Mapping[str, Any],
+) -> str:
     last: BaseException | None = None
     for attempt in range(max(1, attempts)):
         if attempt:

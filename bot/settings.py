@@ -81,10 +81,26 @@ class Settings:
     pass_reaction: str = "white_check_mark"
     needs_work_reaction: str = "warning"
     manager_ids: tuple[str, ...] = ()
+    # issue 13: who may edit the channel policy and accept guide suggestions; who signs off
+    admin_ids: tuple[str, ...] = ()
+    approver_ids: tuple[str, ...] = ()  # empty: the managers
+    digest_day: int = 0  # 0 Monday .. 6 Sunday
+    digest_hour: int = 9
+    digest_tz: str = "UTC"
+    digest_to: tuple[str, ...] = ("dm", "channel")  # () = off
+    dismiss_min_votes: int = 3
+    dismiss_rate: float = 0.6
+    guide_poll_s: float = 5.0  # 0: a guide edited on disk is not reloaded
     alert_channel: str | None = None
     alert_rate_per_s: float = 1.0
     alert_burst: int = 3
     db_path: Path = Path("brandbot.sqlite3")
+    # issue 12: PostgreSQL for several replicas (None: the SQLite file at db_path)
+    database_url: str | None = field(default=None, repr=False)
+    history_store_text: bool = False
+    history_days: int = 365  # 0 keeps the review history forever
+    job_lease_s: float = 60.0
+    replica_id: str = ""  # "" -> host:pid
     queue_size: int = 200
     workers: int = 4
     max_file_bytes: int = 5_000_000
@@ -119,6 +135,7 @@ class Settings:
         from bot.errors import SECRET_ENV_KEYS, add_secrets
 
         add_secrets(env.get(k) for k in SECRET_ENV_KEYS)  # masked before any message quotes them
+        add_secrets([database_password(env.get("BRANDBOT_DATABASE_URL"))])
         return _parse(env, require_tokens=require_tokens)
 
     # -- views ----------------------------------------------------------------------------------
@@ -128,7 +145,18 @@ class Settings:
         """Every secret value that is set (for the log filter), ``HF_TOKEN`` included."""
         values = [getattr(self, f) for f in _SECRET_FIELDS]
         values.append(self.remote.token if self.remote is not None else None)
+        values.append(database_password(self.database_url))
         return tuple(v for v in values if v)
+
+    @property
+    def database(self) -> str:
+        """What ``bot.storage.open_database`` opens: the PostgreSQL URL, else the SQLite file."""
+        return self.database_url or str(self.db_path)
+
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        """Who may approve or request changes: ``BRANDBOT_APPROVER_IDS``, else the managers."""
+        return self.approver_ids or self.manager_ids
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -147,6 +175,10 @@ class Settings:
             value = getattr(self, f.name)
             if f.name in _SECRET_FIELDS:
                 shown = "None" if value is None else f"'{mask(value)}'"
+            elif f.name == "database_url" and value:
+                from bot.storage.database import redact_url
+
+                shown = repr(redact_url(value))
             else:
                 shown = repr(value)
             parts.append(f"{f.name}={shown}")
@@ -161,6 +193,16 @@ def mask(secret: str) -> str:
         if secret.startswith(prefix):
             return prefix + "***"
     return "***"
+
+
+def database_password(url: str | None) -> str | None:
+    """The password in a database URL (masked in logs like the other secrets)."""
+    if not url:
+        return None
+    try:
+        return urlsplit(url).password or None
+    except ValueError:
+        return None
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -233,6 +275,18 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
             out.append("#" + bare.lower())
         return tuple(out)
 
+    def flag(name: str, default: bool) -> bool:
+        raw = get(name)
+        if raw is None:
+            return default
+        value = raw.lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        problems.append(f"{name}={raw!r} must be true or false")
+        return default
+
     def reaction(name: str, default: str) -> str:
         raw = (get(name) or default).strip(":")
         if not _REACTION_RE.match(raw):
@@ -290,6 +344,45 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             problems.append(f"BRANDBOT_SLACK_API_URL={api_url!r} must be an http(s) URL")
 
+    database_url = get("BRANDBOT_DATABASE_URL")
+    if database_url:
+        from bot.storage.database import is_postgres_url, redact_url
+
+        if not (is_postgres_url(database_url) or database_url.startswith("sqlite:///")):
+            problems.append(
+                f"BRANDBOT_DATABASE_URL={redact_url(database_url)!r} must be a PostgreSQL URL "
+                "(postgresql://user:password@host:5432/brandbot) or sqlite:///path; leave it "
+                "empty for the SQLite file at BRANDBOT_DB_PATH"
+            )
+            database_url = None
+
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    day_raw = (get("BRANDBOT_DIGEST_DAY") or "mon").lower()[:3]
+    if day_raw not in days:
+        problems.append(
+            f"BRANDBOT_DIGEST_DAY={get('BRANDBOT_DIGEST_DAY')!r} must be a weekday (mon ... sun)"
+        )
+        day_raw = "mon"
+    digest_tz = get("BRANDBOT_DIGEST_TZ") or "UTC"
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(digest_tz)
+    except Exception:
+        problems.append(
+            f"BRANDBOT_DIGEST_TZ={digest_tz!r} is not a time zone (like UTC or Europe/Berlin)"
+        )
+        digest_tz = "UTC"
+    digest_to_raw = (get("BRANDBOT_DIGEST_TO") or "dm,channel").lower()
+    digest_to = tuple(x for x in re.split(r"[,\s]+", digest_to_raw) if x)
+    if digest_to == ("off",):
+        digest_to = ()
+    elif not digest_to or any(x not in ("dm", "channel") for x in digest_to):
+        problems.append(
+            f"BRANDBOT_DIGEST_TO={digest_to_raw!r} must be dm, channel, dm,channel or off"
+        )
+        digest_to = ("dm", "channel")
+
     log_level = (get("BRANDBOT_LOG_LEVEL") or get("LOG_LEVEL") or "INFO").upper()
     if log_level not in _LOG_LEVELS:
         problems.append(f"BRANDBOT_LOG_LEVEL={log_level!r} must be one of {', '.join(_LOG_LEVELS)}")
@@ -333,10 +426,24 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         pass_reaction=reaction("BRANDBOT_PASS_REACTION", "white_check_mark"),
         needs_work_reaction=reaction("BRANDBOT_NEEDS_WORK_REACTION", "warning"),
         manager_ids=id_list("BRANDBOT_MANAGER_IDS", "UW"),
+        admin_ids=id_list("BRANDBOT_ADMIN_IDS", "UW"),
+        approver_ids=id_list("BRANDBOT_APPROVER_IDS", "UW"),
+        digest_day=days.index(day_raw),
+        digest_hour=integer("BRANDBOT_DIGEST_HOUR", 9, 0, 23),
+        digest_tz=digest_tz,
+        digest_to=digest_to,
+        dismiss_min_votes=integer("BRANDBOT_DISMISS_MIN_VOTES", 3, 1, 10_000),
+        dismiss_rate=number("BRANDBOT_DISMISS_RATE", 0.6, 0.0, 1.0),
+        guide_poll_s=number("BRANDBOT_GUIDE_POLL", 5.0, 0.0, 3600.0),
         alert_channel=alert_channel,
         alert_rate_per_s=number("BRANDBOT_ALERT_RATE", 1.0, 0.01, 100.0),
         alert_burst=integer("BRANDBOT_ALERT_BURST", 3, 1, 1000),
         db_path=Path(get("BRANDBOT_DB_PATH") or "brandbot.sqlite3").expanduser(),
+        database_url=database_url,
+        history_store_text=flag("BRANDBOT_HISTORY_STORE_TEXT", False),
+        history_days=integer("BRANDBOT_HISTORY_DAYS", 365, 0, 100_000),
+        job_lease_s=number("BRANDBOT_JOB_LEASE", 60.0, 2.0, 3600.0),
+        replica_id=get("BRANDBOT_REPLICA_ID") or "",
         queue_size=integer("BRANDBOT_QUEUE_SIZE", 200, 1, 1_000_000),
         workers=integer("BRANDBOT_WORKERS", 4, 1, 256),
         max_file_bytes=integer("BRANDBOT_MAX_FILE_BYTES", 5_000_000, 1, 100_000_000),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,13 +37,20 @@ from bot.clients import is_slack_url, trusted_hosts, webhook
 from bot.errors import ErrorReporter
 from bot.files import FileFetcher, FileProblem, is_supported_name
 from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
+from bot.lifecycle_blocks import DraftRef, lifecycle_actions, reopened_note
 from bot.posting import post_once
 from bot.settings import Settings
+from bot.storage.audit import AuditLog
+from bot.storage.channel_policy import ChannelPolicy, ChannelRule
+from bot.storage.history import ReviewHistory, entry_from_review, review_key
+from bot.storage.signoffs import Signoffs
+from bot.storage.votes import Votes
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
 
 METADATA_TYPE = "brandbot_review"
+LIFECYCLE_KINDS = frozenset({"signoff", "vote", "accept", "stats", "home"})
 # Slack's answers for a message that no longer exists
 _GONE_ERRORS = frozenset({"message_not_found", "thread_not_found"})
 _TRANSIENT_SLACK_ERRORS = {
@@ -96,6 +104,18 @@ class BotContext:
     bot_user_id: str | None = None
     bot_id: str | None = None
     reviewer_status: str = ""
+    history: ReviewHistory | None = None  # every review is recorded here (issue 12)
+    team_id: str | None = None  # the workspace, from auth.test
+    model_version: str | None = None
+    guide_version: str | None = None
+    # issue 13: the stored channel policy, sign-offs, votes, the audit log
+    policy: ChannelPolicy | None = None
+    signoffs: Signoffs | None = None
+    votes: Votes | None = None
+    audit: AuditLog | None = None
+    _policy_cache: tuple[float, dict[str, ChannelRule]] | None = None
+    reviewer: Any = None  # what reviews (for reloading the guide)
+    guide_watcher: Any = None  # bot.guide_reload.GuideWatcher, when the guide is a file
     _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     gate: AckGate = field(default_factory=AckGate)
@@ -122,9 +142,48 @@ class BotContext:
         mapping = getattr(self.guide, "channels", None) or {}
         return any(not is_channel_id(str(k)) for k in mapping)
 
+    POLICY_TTL_S = 5.0  # replicas see an admin's change within this long
+
+    def policy_rules(self) -> dict[str, ChannelRule]:
+        """The stored channel policy by channel id or #name (re-read every few seconds)."""
+        if self.policy is None:
+            return {}
+        now = time.monotonic()
+        cached = self._policy_cache
+        if cached is None or now - cached[0] > self.POLICY_TTL_S:
+            try:
+                rules = {r.channel: r for r in self.policy.all()}
+            except Exception:
+                log.exception("could not read the channel policy; using the last one")
+                rules = cached[1] if cached is not None else {}
+            self._policy_cache = cached = (now, rules)
+        return cached[1]
+
+    def forget_policy(self) -> None:
+        self._policy_cache = None
+
+    def _policy_rule(self, channel: str, name: str | None = None) -> ChannelRule | None:
+        rules = self.policy_rules()
+        if not rules:
+            return None
+        rule = rules.get(channel)
+        if rule is None:
+            if name is None and self.channels is not None:
+                name = self.channels.cached_name(channel)
+            if name:
+                rule = rules.get("#" + name.lstrip("#").lower())
+        return rule
+
     def watch_needs_name(self, channel: str | None) -> bool:
         """Whether deciding if ``channel`` is watched needs its name (settings name channels)."""
-        if not channel or self.channels is None or "*" in self.settings.watched_channels:
+        if not channel or self.channels is None:
+            return False
+        rules = self.policy_rules()
+        if channel in rules:
+            return False
+        if any(k.startswith("#") for k in rules):
+            return True
+        if "*" in self.settings.watched_channels:
             return False
         ids, names = self.watched_ids_and_names
         return bool(names) and channel not in ids
@@ -138,6 +197,9 @@ class BotContext:
         """By id, or by name once ``learn_channel`` cached it."""
         if not channel:
             return False
+        rule = self._policy_rule(channel)
+        if rule is not None:
+            return rule.watched
         if "*" in self.settings.watched_channels:
             return True
         ids, names = self.watched_ids_and_names
@@ -151,6 +213,9 @@ class BotContext:
     def profile_for(self, channel: str | None, channel_name: str | None = None) -> str | None:
         if not channel:
             return None
+        rule = self._policy_rule(channel, channel_name)
+        if rule is not None and rule.profile:
+            return rule.profile
         finder = getattr(self.guide, "profile_for_channel", None)
         if finder is None:
             return None
@@ -166,7 +231,8 @@ class BotContext:
         self, channel: str | None, channel_name: str | None = None
     ) -> str | None:
         """``profile_for`` after learning the channel's name when the guide maps names."""
-        if channel and not channel_name and self.guide_names_channels:
+        names_in_policy = any(k.startswith("#") for k in self.policy_rules())
+        if channel and not channel_name and (self.guide_names_channels or names_in_policy):
             await self.learn_channel(channel, wait_s=10.0)
         return self.profile_for(channel, channel_key(channel_name) if channel_name else None)
 
@@ -196,6 +262,59 @@ class BotContext:
             lock = self._locks[key] = asyncio.Lock()
         return lock
 
+    async def answer_privately(self, p: Mapping[str, Any], msg: blocks.Message) -> None:
+        """An ephemeral answer: through ``p['response_url']`` when it is Slack's, else
+        ``chat.postEphemeral`` to ``p['user']`` in ``p['channel']``."""
+        url = p.get("response_url")
+        if url and not is_slack_url(url, self.webhook_hosts):
+            log.warning(
+                "response_url is not a Slack webhook host; answering with chat.postEphemeral"
+            )
+            url = None
+        if url:
+            resp = await webhook(str(url), extra_hosts=self.webhook_hosts).send(
+                text=msg["text"],
+                blocks=msg["blocks"],
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            if resp.status_code == 200:
+                return
+            if resp.status_code == 429 or resp.status_code >= 500:
+                raise RetryableError(f"response_url answered {resp.status_code}")
+            log.info(
+                "response_url answered %s; falling back to chat.postEphemeral", resp.status_code
+            )
+        channel, user = p.get("channel"), p.get("user")
+        if not (channel and user):
+            raise RuntimeError("no response_url and no channel/user to answer privately")
+        await self.client.chat_postEphemeral(
+            channel=channel, user=user, text=msg["text"], blocks=msg["blocks"]
+        )
+
+    def set_guide(self, guide: Any) -> None:
+        """Review against ``guide`` from now on (reloaded without a restart)."""
+        from bot.guide_reload import swap_guide
+
+        swap_guide([self.reviewer, self.service], guide)
+        self.guide = guide
+        path = self.settings.guide_path or getattr(guide, "source", None)
+        if path is not None:
+            import hashlib
+            from pathlib import Path
+
+            try:
+                digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+                self.guide_version = f"{getattr(guide, 'name', 'guide')}@{digest}"
+            except OSError:
+                pass
+
+    async def reload_guide(self) -> bool:
+        """Reload the guide file now (after an accepted suggestion); True when it changed."""
+        if self.guide_watcher is None:
+            return False
+        return bool(await asyncio.to_thread(self.guide_watcher.check, force=True))
+
     async def notify_busy_in_thread(self, channel: str, thread_ts: str) -> None:
         msg = blocks.busy_message()
         try:
@@ -220,6 +339,8 @@ class Workflows:
 
     def __init__(self, ctx: BotContext) -> None:
         self.ctx = ctx
+        self._home_pending: set[str] = set()
+        self._home_stale: set[str] = set()
 
     async def handle(self, job: Job) -> None:
         kind = job.kind
@@ -233,8 +354,51 @@ class Workflows:
             await self.ephemeral_review(job)
         elif kind == "delete":
             await self.deleted(job)
+        elif kind in LIFECYCLE_KINDS:
+            await self.lifecycle(job)
         else:
             log.warning("unknown job kind %r (%s): dropped", kind, job.key)
+
+    async def lifecycle(self, job: Job) -> None:
+        """Issue 13's jobs: sign-off, votes, accepted suggestions, stats, the Home tab."""
+        from bot import feedback, home, signoff, stats
+
+        p = job.payload
+        if job.kind == "signoff":
+            await signoff.handle_signoff(self.ctx, job.key, p)
+        elif job.kind == "vote":
+            await feedback.handle_vote(self.ctx, job.key, p)
+        elif job.kind == "accept":
+            await feedback.handle_accept(self.ctx, job.key, p)
+        elif job.kind == "stats":
+            await stats.run_stats(self.ctx, p)
+        elif job.kind == "home":
+            await home.publish_home(self.ctx, str(p["user"]))
+
+    def refresh_home(self, user: str | None) -> None:
+        """Re-publish the author's Home tab after a review (best effort, in the background)."""
+        if not user or not re.fullmatch(r"[UW][A-Z0-9]{2,20}", user):
+            return
+        if user in self._home_pending:
+            # one refresh per person at a time; one more after it (a burst, two publishes)
+            self._home_stale.add(user)
+            return
+        self._home_pending.add(user)
+
+        async def publish() -> None:
+            from bot.home import publish_home
+
+            try:
+                await publish_home(self.ctx, user)
+            except Exception as exc:
+                log.info("could not refresh the Home tab of %s: %s", user, exc)
+            finally:
+                self._home_pending.discard(user)
+                if user in self._home_stale:
+                    self._home_stale.discard(user)
+                    self.refresh_home(user)
+
+        self.ctx.spawn(publish())
 
     async def on_failure(self, job: Job, exc: BaseException) -> None:
         await self.ctx.reporter.report(exc, body=job.payload, where=f"job {job.key}")
@@ -345,6 +509,7 @@ class Workflows:
                 channel=channel,
                 thread_ts=thread_ts,
                 event_type=METADATA_TYPE,
+                intents=self.ctx.store,
                 payload={"draft_ts": ts, "part": part, "version": "problem"},
                 text=msg["text"],
                 blocks=msg["blocks"],
@@ -358,6 +523,45 @@ class Workflows:
                 review=None,
                 verdict=None,
             )
+
+    async def _record_history(
+        self,
+        review: Review,
+        *,
+        key: str,
+        kind: str,
+        channel: str | None,
+        ts: str | None,
+        part: str = "",
+        version: str | None = None,
+        author: str | None = None,
+        reply_ts: str | None = None,
+    ) -> None:
+        """Record a review in the history (once per ``key``; off the event loop). A failure
+        is logged, never fails the job: the reply is what the user waits for."""
+        ctx = self.ctx
+        if ctx.history is None:
+            return
+        entry = entry_from_review(
+            review,
+            review_key=key,
+            kind=kind,
+            store_text=ctx.settings.history_store_text,
+            workspace=ctx.team_id,
+            channel=channel,
+            draft_ts=ts,
+            part=part,
+            version=version,
+            author=author,
+            reply_channel=channel if reply_ts else None,
+            reply_ts=reply_ts,
+            model_version=ctx.model_version,
+            guide_version=ctx.guide_version,
+        )
+        try:
+            await asyncio.to_thread(ctx.history.record, entry)
+        except Exception:
+            log.exception("could not record review %s in the history", key)
 
     async def _review_into_thread(
         self,
@@ -379,7 +583,21 @@ class Workflows:
             return
         record = ctx.store.get_review(channel, ts, part)
         if record is not None and ts_key(record.version) >= ts_key(version) and record.reply_ts:
-            return  # this version (or a newer one) is already reviewed
+            # this version (or a newer one) is already reviewed; a crash between the reply and
+            # the history could have left it out of the history (recorded once per key)
+            if record.version == version and record.review:
+                await self._record_history(
+                    Review.from_dict(record.review),
+                    key=review_key("file" if part else "thread", channel, ts, part, version),
+                    kind="file" if part else "thread",
+                    channel=channel,
+                    ts=ts,
+                    part=part,
+                    version=version,
+                    author=author,
+                    reply_ts=record.reply_ts,
+                )
+            return
         [review] = await ctx.service.review([draft], profile)
         await ctx.gate.quiet()  # acknowledgements first: rendering and posting can wait
 
@@ -396,11 +614,14 @@ class Workflows:
                 return
             reply_ts = record.reply_ts if record is not None else None
             old = Review.from_dict(record.review) if record and record.review else None
+            ref = DraftRef(channel, ts, part, version)
+            tail = lifecycle_actions(review, ref, signoff=True, votes=True)
+            reopened = await self._reopened_note(channel, ts, part, version)
             if old is not None:
                 diff = compare_reviews(old, review)
-                msg = blocks.update_message(review, diff)
+                msg = blocks.update_message(review, diff, tail=tail, extra_note=reopened)
             else:
-                msg = blocks.review_message(review, title=title)
+                msg = blocks.review_message(review, title=title, tail=tail)
             if reply_ts is None and job.attempts > 0:
                 reply_ts = await self._find_existing_reply(channel, thread_ts, ts, part)
             if reply_ts is None:
@@ -410,6 +631,7 @@ class Workflows:
                     channel=channel,
                     thread_ts=thread_ts,
                     event_type=METADATA_TYPE,
+                    intents=self.ctx.store,
                     payload={"draft_ts": ts, "part": part, "version": version},
                     text=msg["text"],
                     blocks=msg["blocks"],
@@ -430,10 +652,35 @@ class Workflows:
                 verdict=review.verdict.value,
             )
             old_verdict = record.verdict if record is not None else None
+        await self._record_history(
+            review,
+            key=review_key("file" if part else "thread", channel, ts, part, version),
+            kind="file" if part else "thread",
+            channel=channel,
+            ts=ts,
+            part=part,
+            version=version,
+            author=author,
+            reply_ts=reply_ts,
+        )
         await self._react(channel, ts, old_verdict, review.verdict.value)
+        self.refresh_home(author)
         ctx.alerter.consider(
             review, channel=channel, ts=ts, part=part, version=version, author=author
         )
+
+    async def _reopened_note(self, channel: str, ts: str, part: str, version: str) -> str | None:
+        """ "Re-opened: ..." when a decision was made on an earlier version of this draft."""
+        if self.ctx.signoffs is None:
+            return None
+        try:
+            found = await asyncio.to_thread(self.ctx.signoffs.get, channel, ts, part)
+        except Exception:
+            log.exception("could not read the sign-off of %s/%s", channel, ts)
+            return None
+        if found is None or found.version == version:
+            return None
+        return reopened_note(found.decided_by, found.decision)
 
     async def _react(self, channel: str, ts: str, old: str | None, new: str) -> None:
         s = self.ctx.settings
@@ -521,6 +768,7 @@ class Workflows:
             p.get("channel"), p.get("channel_name")
         )
         draft = Draft(text=str(p["text"]), id=p.get("source"), format=SourceFormat.MRKDWN)
+        review: Review | None = None
         try:
             [review] = await ctx.service.review([draft], profile)
         except GuideError as exc:
@@ -528,34 +776,19 @@ class Workflows:
         else:
             msg = blocks.review_message(review, title=p.get("title"))
         await self._send_private(p, msg)
+        if review is not None:
+            await self._record_history(
+                review,
+                key=job.key,
+                kind="private",
+                channel=p.get("channel"),
+                ts=None,
+                author=p.get("user"),
+            )
+            self.refresh_home(p.get("user"))
 
     async def _send_private(self, p: Mapping[str, Any], msg: blocks.Message) -> None:
-        url = p.get("response_url")
-        if url and not is_slack_url(url, self.ctx.webhook_hosts):
-            log.warning(
-                "response_url is not a Slack webhook host; answering with chat.postEphemeral"
-            )
-            url = None
-        if url:
-            resp = await webhook(str(url), extra_hosts=self.ctx.webhook_hosts).send(
-                text=msg["text"],
-                blocks=msg["blocks"],
-                response_type="ephemeral",
-                replace_original=False,
-            )
-            if resp.status_code == 200:
-                return
-            if resp.status_code == 429 or resp.status_code >= 500:
-                raise RetryableError(f"response_url answered {resp.status_code}")
-            log.info(
-                "response_url answered %s; falling back to chat.postEphemeral", resp.status_code
-            )
-        channel, user = p.get("channel"), p.get("user")
-        if not (channel and user):
-            raise RuntimeError("no response_url and no channel/user to answer privately")
-        await self.ctx.client.chat_postEphemeral(
-            channel=channel, user=user, text=msg["text"], blocks=msg["blocks"]
-        )
+        await self.ctx.answer_privately(p, msg)
 
     # -- deletions -----------------------------------------------------------------------------
 

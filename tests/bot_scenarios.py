@@ -30,7 +30,10 @@ def all_text(msg: dict[str, Any]) -> str:
         if isinstance(b.get("text"), dict):
             parts.append(b["text"].get("text", ""))
         parts += [f.get("text", "") for f in b.get("fields", [])]
-        parts += [e.get("text", "") for e in b.get("elements", []) if isinstance(e, dict)]
+        for e in b.get("elements", []):
+            text = e.get("text", "") if isinstance(e, dict) else ""
+            # buttons carry plain_text objects; mrkdwn context elements carry strings
+            parts.append(text.get("text", "") if isinstance(text, dict) else str(text))
     return "\n".join(parts)
 
 

@@ -169,6 +169,9 @@ def settings_for(fake: Any, db: Path, **over: Any) -> Any:
         "BRANDBOT_MAX_RETRY_AFTER": "2",
         "BRANDBOT_ALERT_RATE": "50",
         "BRANDBOT_ALERT_BURST": "5",
+        # the weekly digest is due as soon as a test starts after its hour: off unless a test
+        # turns it on (tests/test_e2e_digest.py)
+        "BRANDBOT_DIGEST_TO": "off",
     }
     env.update({k: str(v) for k, v in over.items()})
     return Settings.from_env(env, dotenv_path=None)

@@ -21,3 +21,44 @@ def shared() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared material not found at {path} (set BRANDBOT_SHARED to its location)")
     return path
+
+
+# -- databases: the store tests run on SQLite and on a real PostgreSQL (tests/pgkit.py) --------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> object:
+    """The URL of the session's PostgreSQL server; skips with the reason when there is none."""
+    import shutil
+    import tempfile
+
+    from tests.pgkit import Unavailable, postgres_server
+
+    # not under pytest's tmp folder: that is 0700, and as root the server runs as another user
+    folder = Path(tempfile.mkdtemp(prefix="brandbot-pg-"))
+    folder.chmod(0o755)
+    try:
+        with postgres_server(folder) as url:
+            yield url
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> object:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    from tests.pgkit import fresh_database
+
+    url, drop = fresh_database(postgres_server)
+    yield url
+    drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on an SQLite file and on a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "brandbot.sqlite3")
+    return str(request.getfixturevalue("postgres_url"))

@@ -121,6 +121,11 @@ class BrandGuide:
     vocabularies: tuple[Path, ...]
     links: Mapping[str, str]
     spelling: bool = True  # spell-check drafts (Hunspell en_US; names and accepted terms known)
+    # words the team accepted (Vale's accept.txt, in the guide): exceptions to the guide's word
+    # rules and known to its spelling
+    accepted: tuple[str, ...] = ()
+    # Slack user ids who may approve drafts (with the bot's BRANDBOT_APPROVER_IDS)
+    approvers: tuple[str, ...] = ()
     source: Path | None = None
     profile: str | None = None
     warnings: tuple[str, ...] = ()  # non-fatal notes, e.g. a missing optional style

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from analyzers.guide.sections import (
 )
 from analyzers.guide.validators import (
     _expect_bool,
+    _expect_list,
     _expect_map,
     _expect_str,
     _opt,
@@ -64,6 +66,8 @@ class _Parts:
     styles: tuple[Path, ...] = ()
     vocabularies: tuple[Path, ...] = ()
     spelling: bool = True
+    accepted: tuple[str, ...] = ()
+    approvers: tuple[str, ...] = ()
 
 
 def _build(ctx: _Ctx, root: _Node) -> _Parts:
@@ -92,8 +96,33 @@ def _build(ctx: _Ctx, root: _Node) -> _Parts:
     parts.styles = _opt(top, "styles", lambda n: _paths(ctx, n, vocab=False), ())
     parts.vocabularies = _opt(top, "vocabularies", lambda n: _paths(ctx, n, vocab=True), ())
     parts.spelling = _opt(top, "spelling", lambda n: _expect_bool(ctx, n), True)
+    parts.accepted = _unique(t.strip() for t in _strs(ctx, top, "accepted") if t.strip())
+    parts.approvers = _approvers(ctx, top)
     _cross_checks(ctx, parts)
     return parts
+
+
+_USER_ID_RE = re.compile(r"[UW][A-Z0-9]{2,20}")
+
+
+def _approvers(ctx: _Ctx, top: Mapping[str, _Node]) -> tuple[str, ...]:
+    node = _present(top, "approvers")
+    if node is None:
+        return ()
+    out: list[str] = []
+    for item in _expect_list(ctx, node, what="a list of Slack user ids") or []:
+        value = _expect_str(ctx, item)
+        if value is None:
+            continue
+        if not _USER_ID_RE.fullmatch(value.strip()):
+            ctx.error(
+                item,
+                f"{value!r} is not a Slack user id",
+                "Use member ids like U0123ABCD (profile → ⋮ → Copy member ID).",
+            )
+            continue
+        out.append(value.strip())
+    return _unique(out)
 
 
 def _cross_checks(ctx: _Ctx, parts: _Parts) -> None:

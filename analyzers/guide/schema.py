@@ -26,10 +26,12 @@ TOP_KEYS = (
     "styles",
     "vocabularies",
     "spelling",
+    "accepted",
+    "approvers",
     "profiles",
     "channels",
 )
-PROFILE_FORBIDDEN = ("version", "name", "profiles", "channels")
+PROFILE_FORBIDDEN = ("version", "name", "profiles", "channels", "approvers")
 PROFILE_KEYS = tuple(k for k in TOP_KEYS if k not in PROFILE_FORBIDDEN)
 PRODUCT_KEYS = ("name", "aliases")
 PREFERRED_KEYS = ("preferred", "variants", "reason", "severity", "regex", "inflect")
@@ -61,6 +63,7 @@ LIST_FIELDS = {
     "claims": "term",
     "styles": "path",
     "vocabularies": "path",
+    "accepted": None,
     "voice.on_voice": None,
     "voice.off_voice": None,
     "voice.avoid_emotions": None,

@@ -1,4 +1,5 @@
-"""``/brandcheck``: ``<draft>``, ``help``, ``guide``, ``profile <name> <draft>``."""
+"""``/brandcheck``: ``<draft>``, ``help``, ``guide``, ``profile <name> <draft>``,
+``stats [#channel | @person] [--days N]``, ``admin watch|unwatch|list``."""
 
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
         msg = blocks.guide_message(ctx.guide, reviewer_status=ctx.reviewer_status)
         await ack(response_type="ephemeral", **msg)
         return
+    if word == "admin":
+        from bot.admin import run_admin
+
+        answer = await run_admin(rest, _user(command), ctx)
+        await ack(response_type="ephemeral", **answer)
+        return
+    if word == "stats":
+        await _stats(ack, command, rest, ctx)
+        return
     profile: str | None = None
     draft = text
     if word == "profile":
@@ -78,3 +88,35 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
         await ack(response_type="ephemeral", **blocks.busy_message())
         return
     await ack()
+
+
+def _user(command: dict[str, Any]) -> str | None:
+    user = command.get("user_id")
+    return user if isinstance(user, str) and re.fullmatch(r"[UW][A-Z0-9]{2,20}", user) else None
+
+
+async def _stats(ack: Ack, command: dict[str, Any], rest: str, ctx: BotContext) -> None:
+    from bot.stats import parse_stats_args
+
+    user = _user(command)
+    req = parse_stats_args(rest)
+    if isinstance(req, str) or user is None:
+        text = req if isinstance(req, str) else "I could not tell who asked."
+        await ack(response_type="ephemeral", **blocks.notice_message(blocks.escape(text)))
+        return
+    trigger = command.get("trigger_id") or f"{user}:{command.get('channel_id')}:{rest}"
+    payload = {
+        "user": user,
+        "channel_arg": req.channel,
+        "author_arg": req.author,
+        "days": req.days,
+        "response_url": command.get("response_url"),
+        "channel": command.get("channel_id"),
+    }
+    if ctx.submit_review(f"stats:{trigger}", "stats", payload) is Submit.FULL:
+        await ack(response_type="ephemeral", **blocks.busy_message())
+        return
+    await ack(
+        response_type="ephemeral",
+        text=":bar_chart: Working on it: I will send the stats and a chart to you in a DM.",
+    )

@@ -57,13 +57,19 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
             handle_reaction(event, ctx)
         ctx_mark(body, ctx)
 
+    async def on_home_opened(event: Any, body: dict[str, Any]) -> None:
+        if isinstance(event, dict):
+            handle_home_opened(event, ctx)
+        ctx_mark(body, ctx)
+
     async def on_anything_else(body: dict[str, Any]) -> None:
         ctx_mark(body, ctx)
 
     app.event("message")(on_message)
     app.event("app_mention")(on_mention)
     app.event("reaction_added")(on_reaction)
-    # file_shared, reaction_removed, channel events, app_home_opened, ...: acknowledged only
+    app.event("app_home_opened")(on_home_opened)
+    # file_shared, reaction_removed, channel events, ...: acknowledged only
     # (an upload in a watched channel arrives as a message with subtype file_share)
     app.event(re.compile(r".*"))(on_anything_else)
 
@@ -227,6 +233,15 @@ def handle_mention(event: Mapping[str, Any], ctx: BotContext) -> None:
     edited = event.get("edited")
     version = edited.get("ts") if isinstance(edited, Mapping) else None
     _submit_thread(ctx, channel, ts, ts, text, event.get("user"), version=str(version or ts))
+
+
+def handle_home_opened(event: Mapping[str, Any], ctx: BotContext) -> None:
+    """The Home tab was opened: publish it (a job; the reads and views.publish run there)."""
+    user = event.get("user")
+    if event.get("tab") not in (None, "home") or not is_id(user):
+        return
+    stamp = event.get("event_ts") if is_ts(event.get("event_ts")) else ""
+    ctx.submit_review(f"home:{user}:{stamp}", "home", {"user": user})
 
 
 def handle_reaction(event: Mapping[str, Any], ctx: BotContext) -> None:

@@ -116,6 +116,8 @@ class FakeSlack:
         self.users: dict[str, JSON] = {}
         self.channels: dict[str, JSON] = {}
         self.files: dict[str, JSON] = {}
+        self.uploads: list[JSON] = []  # completed files_upload_v2 uploads (bytes included)
+        self._pending_uploads: dict[str, JSON] = {}
 
         self._file_content: dict[str, bytes] = {}
         self._file_mode: dict[str, str] = {}
@@ -158,6 +160,9 @@ class FakeSlack:
             "conversations.join": self._conv_join,
             "users.info": self._users_info,
             "files.info": self._files_info,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
+            "conversations.members": self._conv_members,
             "views.open": self._views,
             "views.publish": self._views,
             "views.update": self._views,
@@ -192,6 +197,7 @@ class FakeSlack:
         app.router.add_get("/files-pri/{team_file}/download/{name}", self._download)
         app.router.add_get("/files-pri/{team_file}/{name}", self._download)
         app.router.add_get("/redirected/{file_id}/{name}", self._redirected)
+        app.router.add_post("/upload/v1/{file_id}", self._upload_bytes)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self._wanted_port)
@@ -454,6 +460,7 @@ class FakeSlack:
         is_im: bool = False,
         bot_member: bool = True,
         user: str | None = None,
+        members: list[str] | None = None,
     ) -> JSON:
         name = name or channel_id.lower()
         channel: JSON = {
@@ -471,6 +478,8 @@ class FakeSlack:
         }
         if is_im:
             channel["user"] = user
+        if members is not None:
+            channel["members"] = list(members)  # conversations.members (plus anyone who posted)
         self.channels[channel_id] = channel
         self.messages.setdefault(channel_id, [])
         return channel
@@ -776,6 +785,103 @@ class FakeSlack:
         if file is None:
             raise SlackApiError("file_not_found")
         return {"ok": True, "file": file, "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    # -- files_upload_v2: getUploadURLExternal -> POST the bytes -> completeUploadExternal
+    async def _upload_url(self, params: dict[str, Any]) -> JSON:
+        try:
+            length = int(params.get("length") or -1)
+        except (TypeError, ValueError):
+            length = -1
+        filename = str(params.get("filename") or "")
+        if length < 1 or not filename:
+            raise SlackApiError("invalid_arguments")
+        file_id = "F" + uuid.uuid4().hex[:10].upper()
+        self._pending_uploads[file_id] = {
+            "filename": filename,
+            "length": length,
+            "alt_txt": params.get("alt_txt"),
+            "content": None,
+        }
+        return {"ok": True, "upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}
+
+    async def _upload_bytes(self, request: web.Request) -> web.StreamResponse:
+        pending = self._pending_uploads.get(request.match_info["file_id"])
+        if pending is None:
+            return web.Response(status=404, text="unknown upload")
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            field = next(iter(form.values()), None)
+            data = field.file.read() if hasattr(field, "file") else str(field or "").encode()
+        else:
+            data = await request.read()
+        if len(data) != pending["length"]:
+            self._violate(
+                "upload",
+                "files.upload",
+                f"{len(data)} bytes uploaded, {pending['length']} announced",
+                {},
+            )
+            return web.Response(status=400, text="length mismatch")
+        pending["content"] = data
+        return web.Response(status=200, text="OK - " + str(len(data)))
+
+    async def _complete_upload(self, params: dict[str, Any]) -> JSON:
+        raw = params.get("files")
+        try:
+            items = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError as err:
+            raise SlackApiError("invalid_arguments") from err
+        if not isinstance(items, list) or not items:
+            raise SlackApiError("invalid_arguments")
+        channel_id = params.get("channel_id")
+        channel = self._channel(channel_id, create=False) if channel_id else None
+        if channel is not None and not channel["is_member"]:
+            raise SlackApiError("not_in_channel")
+        done: list[JSON] = []
+        for item in items:
+            file_id = str(item.get("id") or "") if isinstance(item, dict) else ""
+            pending = self._pending_uploads.pop(file_id, None)
+            if pending is None or pending["content"] is None:
+                raise SlackApiError("file_not_found")
+            file: JSON = {
+                "id": file_id,
+                "name": pending["filename"],
+                "title": item.get("title") or pending["filename"],
+                "size": len(pending["content"]),
+                "alt_txt": pending["alt_txt"],
+                "user": self.bot_user_id,
+                "created": int(time.time()),
+            }
+            self.files[file_id] = file
+            self._file_content[file_id] = pending["content"]
+            self._file_mode[file_id] = "ok"
+            done.append(file)
+            self.uploads.append(
+                {
+                    **file,
+                    "content": pending["content"],
+                    "channel": channel["id"] if channel else None,
+                    "thread_ts": params.get("thread_ts"),
+                    "initial_comment": params.get("initial_comment"),
+                }
+            )
+        if channel is not None:
+            msg = self._bot_message(
+                channel["id"], {"text": params.get("initial_comment") or ""}, None
+            )
+            msg["files"] = done
+            msg["subtype"] = "file_share"
+            self._store(channel["id"], msg)
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in done]}
+
+    async def _conv_members(self, params: dict[str, Any]) -> JSON:
+        channel = self._channel(params.get("channel"), create=False)
+        members = list(channel.get("members") or [])
+        for m in self.messages.get(channel["id"], []):
+            user = m.get("user")
+            if user and not m.get("bot_id") and user not in members:
+                members.append(user)
+        return _page(members, params, "members")
 
     async def _views(self, params: dict[str, Any]) -> JSON:
         view = params.get("view")

@@ -12,6 +12,9 @@ from typing import Any
 EXTRA_METHODS: dict[str, tuple[set[str], set[str]]] = {
     # method: (HTTP verbs, required params besides token)
     "apps.connections.open": ({"post"}, set()),
+    # the upload flow behind files_upload_v2 (docs.slack.dev/reference/methods/...)
+    "files.getUploadURLExternal": ({"get", "post"}, {"filename", "length"}),
+    "files.completeUploadExternal": ({"post"}, {"files"}),
 }
 
 # Requirements Slack documents that the spec leaves optional.

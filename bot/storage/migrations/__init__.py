@@ -1,0 +1,1 @@
+"""Alembic migrations (``versions/``), applied by :mod:`bot.storage.migrate` under a lock."""

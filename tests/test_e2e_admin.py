@@ -1,0 +1,107 @@
+"""``/brandcheck admin``: the channel policy edited in Slack by admins (stored, audited, used at
+once), refused for everyone else; end to end against the local Slack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import bot_scenarios as sc
+from botkit import BAD, FakeReviewer, running, wait_until
+from fakeslack.fixtures import fake_slack  # noqa: F401
+
+from bot.admin import channel_arg
+
+ADMIN = "U0ADMIN"
+
+
+def ack_text(d: Any) -> str:
+    return sc.all_text(d.ack.payload or {})
+
+
+async def test_admin_commands_are_refused_for_everyone_else(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, "socket", FakeReviewer(), BRANDBOT_ADMIN_IDS=ADMIN) as h:
+        ctx = h.bot.ctx
+        for text in ("admin watch #press social", "admin unwatch C0DRAFTS", "admin list"):
+            # a manager is not an admin either
+            for user in ("U0AUTHOR", sc.MANAGER):
+                d = await sc.acked(await fake.send_command(text, user=user))
+                assert "only brandbot's admins" in ack_text(d)
+                assert d.ack_latency < 1.0
+        assert ctx.policy.all() == []
+        assert ctx.audit.entries() == []
+        # the configured channel is still watched
+        ev = fake.post_as_user(sc.DRAFTS, BAD)
+        await sc.acked(await fake.send_event(ev))
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+
+
+async def test_admin_watch_unwatch_list_are_stored_audited_and_applied(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    reviewer = FakeReviewer()
+    fake.add_channel("C0PRESS", "press")
+    async with running(fake, tmp_path, "socket", reviewer, BRANDBOT_ADMIN_IDS=ADMIN) as h:
+        ctx = h.bot.ctx
+        # escaped (<#C..|name>) and bare ids both work; the profile must exist in the guide
+        d = await sc.acked(
+            await fake.send_command("admin watch <#C0PRESS|press> soical", user=ADMIN)
+        )
+        assert "Unknown profile" in ack_text(d) and "Did you mean 'social'" in ack_text(d)
+        d = await sc.acked(await fake.send_command("admin watch press", user=ADMIN))
+        assert "Usage" in ack_text(d)
+        assert ctx.policy.all() == []
+
+        d = await sc.acked(
+            await fake.send_command("admin watch <#C0PRESS|press> social", user=ADMIN)
+        )
+        assert "Now watching <#C0PRESS>" in ack_text(d) and "social" in ack_text(d)
+        d = await sc.acked(await fake.send_command("admin unwatch C0DRAFTS", user=ADMIN))
+        assert "No longer watching <#C0DRAFTS>" in ack_text(d)
+
+        rules = {r.channel: r for r in ctx.policy.all()}
+        assert rules["C0PRESS"].watched and rules["C0PRESS"].profile == "social"
+        assert not rules["C0DRAFTS"].watched and rules["C0DRAFTS"].updated_by == ADMIN
+        audit = ctx.audit.entries()
+        assert [(a.actor, a.action, a.target) for a in audit] == [
+            (ADMIN, "admin.watch", "C0PRESS"),
+            (ADMIN, "admin.unwatch", "C0DRAFTS"),
+        ]
+        assert audit[0].detail == {"profile": "social", "before": None}
+
+        # applied at once: #press is reviewed with its profile, #drafts no longer
+        ev = fake.post_as_user("C0PRESS", BAD)
+        await sc.acked(await fake.send_event(ev))
+        await fake.wait_for_messages("C0PRESS", 1, thread_ts=ev["ts"])
+        assert any(profile == "social" for _, profile, _ in reviewer.calls)
+        before = len(reviewer.calls)
+        ev = fake.post_as_user(sc.DRAFTS, BAD)
+        await sc.acked(await fake.send_event(ev))
+        await h.idle()
+        assert len(reviewer.calls) == before
+        assert fake.thread_replies(sc.DRAFTS, ev["ts"]) == []
+
+        d = await sc.acked(await fake.send_command("admin list", user=ADMIN))
+        listing = ack_text(d)
+        assert "<#C0PRESS>: watched, profile *social*" in listing
+        assert "<#C0DRAFTS>: not watched" in listing and f"<@{ADMIN}>" in listing
+
+        # a second replica (a fresh process on the same database) sees the stored policy
+        await h.restart()
+        assert h.bot.ctx.is_watched("C0PRESS") and not h.bot.ctx.is_watched(sc.DRAFTS)
+        await wait_until(lambda: True)
+
+
+def test_channel_arguments() -> None:
+    assert channel_arg("<#C0PRESS|press>") == "C0PRESS"
+    assert channel_arg("<#C0PRESS>") == "C0PRESS"
+    assert channel_arg("C0PRESS") == "C0PRESS"
+    assert channel_arg("#Press") == "#press"
+    for bad in ("press", "<@U0ADMIN>", "#", "<#c0press|x>", "#a b", "<!channel>"):
+        assert channel_arg(bad) is None, bad
