@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from analyzers import Review, is_alert_worthy
 from bot import blocks
-from bot.jobs import JobQueue, Submit, TokenBucket
+from bot.jobs import JobQueue, SharedTokenBucket, Submit, TokenBucket
 from bot.posting import post_once
 from bot.settings import Settings
 from bot.store import Job, Store
@@ -35,7 +35,11 @@ def alert_key(channel: str, ts: str, part: str, version: str) -> str:
 
 class Alerter:
     def __init__(
-        self, settings: Settings, store: Store, client: AsyncWebClient, bucket: TokenBucket
+        self,
+        settings: Settings,
+        store: Store,
+        client: AsyncWebClient,
+        bucket: TokenBucket | SharedTokenBucket,
     ) -> None:
         self.settings = settings
         self.store = store

@@ -35,7 +35,14 @@ from bot.channels import ChannelDirectory
 from bot.clients import trusted_hosts, web_client
 from bot.errors import ErrorReporter, install_log_masking
 from bot.files import FileFetcher
-from bot.jobs import ExecutorReviewService, JobQueue, ReviewerLike, ReviewService, TokenBucket
+from bot.jobs import (
+    ExecutorReviewService,
+    JobQueue,
+    ReviewerLike,
+    ReviewService,
+    SharedTokenBucket,
+    TokenBucket,
+)
 from bot.listeners import actions, commands, events, shortcuts
 from bot.settings import Settings
 from bot.storage.history import ReviewHistory
@@ -243,9 +250,7 @@ def build_bot(
     owns_service = service is None
     service = service or ExecutorReviewService(reviewer, threads=settings.models.threads or 1)
     reporter = ErrorReporter(client, webhook_hosts=trusted_hosts(settings.slack_api_url))
-    alerter = Alerter(
-        settings, store, client, TokenBucket(settings.alert_rate_per_s, settings.alert_burst)
-    )
+    alerter = Alerter(settings, store, client, alert_pacer(settings, store))
     fetcher = FileFetcher.for_api_url(
         settings.bot_token or "", settings.slack_api_url, max_bytes=settings.max_file_bytes
     )
@@ -259,7 +264,7 @@ def build_bot(
         alerter=alerter,
         fetcher=fetcher,
         reviewer_status=str(getattr(reviewer, "models_status", "")),
-        channels=ChannelDirectory(client),
+        channels=ChannelDirectory(client, store=store if store.db.is_postgres else None),
         history=ReviewHistory(store.db),
         model_version=model_version(reviewer, service),
         guide_version=guide_version(settings, reviewer.guide),
@@ -333,6 +338,15 @@ def build_bot(
 
 
 VERIFIED = "brandbot_verified"
+
+
+def alert_pacer(settings: Settings, store: Store) -> TokenBucket | SharedTokenBucket:
+    """Alert pacing: in the shared database when replicas share one (PostgreSQL), so together
+    they send at BRANDBOT_ALERT_RATE; in memory for the single process of a SQLite file."""
+    rate, burst = settings.alert_rate_per_s, settings.alert_burst
+    if store.db.is_postgres:
+        return SharedTokenBucket(store, "alerts", rate, burst)
+    return TokenBucket(rate, burst)
 
 
 def model_version(reviewer: ReviewerLike, service: ReviewService) -> str | None:

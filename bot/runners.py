@@ -9,8 +9,9 @@ envelopes (same ``envelope_id``) are acked and dropped.
 ``http_app`` serves ``POST /slack/events`` (events, commands, interactivity; ``bot.signing``
 verifies ``X-Slack-Signature`` over the raw body with a 5-minute window *before* bolt sees the
 request, so an unsigned or malformed request is a plain 401 and nothing acts on it),
-``GET /healthz`` (process up) and ``GET /readyz`` (200 only once the bot is started and the
-models are warm).
+``GET /healthz`` (process up) and ``GET /readyz`` (200 only once the bot is started, the
+models are warm and the database answers; the report names the database backend and, with
+hosted inference, whether each remote host is reachable: ``bot/readiness.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.app import BrandBot
+from bot.readiness import Readiness
 from bot.signing import verify_request
 
 log = logging.getLogger(__name__)
@@ -211,11 +213,13 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
+    readiness = Readiness(bot.ctx.settings, bot.ctx.store)
+
     async def readyz(_: web.Request) -> web.Response:
-        ready = bot.ready
-        return web.json_response(
-            {"ready": ready, "models": bot.ctx.reviewer_status}, status=200 if ready else 503
-        )
+        report = await readiness.check()
+        ready = bot.ready and bool(report["database"].get("ok"))
+        body = {"ready": ready, "models": bot.ctx.reviewer_status, **report}
+        return web.json_response(body, status=200 if ready else 503)
 
     if slack_path:
         web_app.router.add_post(slack_path, slack_events)

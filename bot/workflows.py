@@ -427,8 +427,13 @@ class Workflows:
             # this version (or a newer one) is already reviewed; a crash between the reply and
             # the history could have left it out of the history (recorded once per key)
             if record.version == version and record.review:
+                done = Review.from_dict(record.review)
+                # ... and so could the alert (both are recorded once, whoever asks again)
+                ctx.alerter.consider(
+                    done, channel=channel, ts=ts, part=part, version=version, author=author
+                )
                 await self._record_history(
-                    Review.from_dict(record.review),
+                    done,
                     key=review_key("file" if part else "thread", channel, ts, part, version),
                     kind="file" if part else "thread",
                     channel=channel,
