@@ -92,7 +92,8 @@ async def test_the_retention_job_deletes_old_reviews(
         ev = fake.post_as_user(sc.DRAFTS, BAD)
         await sc.acked(await fake.send_event(ev))
         await wait_until(lambda: history.count() == 1)
-        assert h.bot.run_retention(now=time.time() + 29 * 86400)["reviews"] == 0
+        early = h.bot.run_retention(now=time.time() + 29 * 86400)
+        assert early["reviews"] == 0 and early["deliveries"] >= 1  # event ids: a week
         done = h.bot.run_retention(now=time.time() + 31 * 86400)
-        assert done["reviews"] == 1 and done["deliveries"] >= 1
+        assert done["reviews"] == 1
         assert history.count() == 0
