@@ -478,6 +478,14 @@ class JobQueue:
             self._running += 1
             try:
                 await self._run_one(job, queued_at)
+            except Exception as exc:
+                # the journal itself failed (database unreachable): the job stays as the
+                # database has it (queued, or running until its lease expires) and is claimed
+                # again once the database answers; this worker keeps going
+                log.warning("%s job %s: journal unavailable (%s)", self.lane, job.key, exc)
+                self._held.discard(job.id)
+                self._local.discard(job.id)
+                self._done()
             finally:
                 self._running -= 1
                 self._queue.task_done()

@@ -9,7 +9,8 @@
   the embedded models (and every replica shares the same remote, so taking one out of the pool
   would not help).
 
-Probe results are cached for ``cache_s`` so a busy health checker costs little.
+A healthy result is cached for ``cache_s`` so a busy health checker costs little; a failed one
+is checked again on the next probe, so a replica is back in the pool as soon as it can be.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Readiness:
         return sorted(out)
 
     async def check(self) -> dict[str, Any]:
-        """``{"database": {...}, "remote": {...}?}``; cached for ``cache_s``."""
+        """``{"database": {...}, "remote": {...}?}``; cached for ``cache_s`` when healthy."""
         now = time.monotonic()
         if self._cached is not None and now - self._cached[0] < self.cache_s:
             return self._cached[1]
@@ -55,7 +56,8 @@ class Readiness:
         if hosts:
             results = await asyncio.gather(*(self._host(h, p) for h, p in hosts))
             report["remote"] = {f"{h}:{p}": r for (h, p), r in zip(hosts, results, strict=True)}
-        self._cached = (now, report)
+        if report["database"].get("ok"):
+            self._cached = (now, report)  # a failure is checked again on the next probe
         return report
 
     async def _database(self) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from bot.files import FileFetcher, FileProblem, is_supported_name
 from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
 from bot.posting import post_once
 from bot.settings import Settings
+from bot.storage.database import is_database_outage
 from bot.storage.history import ReviewHistory, entry_from_review, review_key
 from bot.store import Job, Store
 
@@ -68,6 +69,8 @@ def ts_key(ts: str) -> tuple[int, int]:
 
 def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, RetryableError | aiohttp.ClientError | asyncio.TimeoutError):
+        return True
+    if is_database_outage(exc):
         return True
     if isinstance(exc, SlackApiError):
         status = getattr(exc.response, "status_code", 200)
