@@ -62,3 +62,27 @@ async def test_no_ack_while_the_database_is_down_then_one_reply(
         assert len(fake.thread_replies(sc.DRAFTS, ev["ts"])) == 1
         async with aiohttp.ClientSession() as s, s.get(h.url + "/readyz") as r:
             assert r.status == 200
+
+
+async def test_serve_with_an_unreachable_database_exits_2_with_the_reason(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import socket
+
+    from test_bot_serve import ServeProcess, serve_env
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    env = serve_env(
+        fake_slack,
+        tmp_path,
+        "http",
+        BRANDBOT_DATABASE_URL=f"postgresql://brandbot:hunter2secret@127.0.0.1:{closed}/brandbot",
+    )
+    proc = await ServeProcess(tmp_path, env, "serve").start()
+    code = await proc.wait(60)
+    assert code == 2, proc.stderr
+    assert "cannot open the database postgresql+psycopg://brandbot:***@127.0.0.1" in proc.stderr
+    assert "hunter2secret" not in proc.stderr and "Traceback" not in proc.stderr
