@@ -110,9 +110,9 @@ class BrandBot:
 
     async def _maintain(self, every_s: float = 3600.0) -> None:
         """The scheduled retention job, hourly from the start: reviews older than
-        ``BRANDBOT_HISTORY_DAYS`` leave the history; delivery ids and post intents older than
-        a week (Slack retries within minutes) leave the dedupe tables. Every replica runs it;
-        the deletes are idempotent."""
+        ``BRANDBOT_HISTORY_DAYS`` leave the history; delivery ids, post intents and finished
+        jobs older than a week (Slack retries within minutes) leave the dedupe tables. Every
+        replica runs it; the deletes are idempotent."""
         while True:
             try:
                 await asyncio.to_thread(self.run_retention)
@@ -125,6 +125,7 @@ class BrandBot:
         now = time.time() if now is None else now
         out = {"deliveries": self.ctx.store.prune_deliveries(7 * 86400, now=now)}
         out["post_intents"] = self.ctx.store.prune_post_intents(7 * 86400, now=now)
+        out["jobs"] = self.ctx.store.prune_jobs(7 * 86400, now=now)
         days = self.ctx.settings.history_days
         if days > 0 and self.ctx.history is not None:
             out["reviews"] = self.ctx.history.delete_older_than(now - days * 86400)

@@ -141,6 +141,16 @@ class Store:
             cur = conn.execute(delete(deliveries).where(deliveries.c.seen_at < cutoff))
         return int(cur.rowcount)
 
+    def prune_jobs(self, older_than_s: float = 7 * 86400, *, now: float | None = None) -> int:
+        """Forget finished jobs (done or failed) last touched before the cutoff. Their keys
+        deduplicate Slack's retries, which come within minutes; a week is ample."""
+        cutoff = (time.time() if now is None else now) - older_than_s
+        with self.db.auto() as conn:
+            cur = conn.execute(
+                delete(jobs).where(jobs.c.state.in_(("done", "failed")), jobs.c.updated_at < cutoff)
+            )
+        return int(cur.rowcount)
+
     def prune_post_intents(
         self, older_than_s: float = 7 * 86400, *, now: float | None = None
     ) -> int:

@@ -94,6 +94,8 @@ async def test_the_retention_job_deletes_old_reviews(
         await wait_until(lambda: history.count() == 1)
         early = h.bot.run_retention(now=time.time() + 29 * 86400)
         assert early["reviews"] == 0 and early["deliveries"] >= 1  # event ids: a week
+        key = f"thread:{sc.DRAFTS}:{ev['ts']}::{ev['ts']}"
+        assert early["jobs"] >= 1 and not h.bot.ctx.store.job_exists(key)
         done = h.bot.run_retention(now=time.time() + 31 * 86400)
         assert done["reviews"] == 1
         assert history.count() == 0

@@ -17,6 +17,7 @@ import asyncio
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +230,47 @@ async def test_a_post_whose_replica_died_before_recording_it_is_found_not_repeat
         assert again == ts and len(fake.calls_to("conversations.replies")) == looked
     finally:
         a.close()
+
+
+async def test_a_replica_that_stops_hands_its_jobs_back_at_once(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+    postgres_url: str,
+) -> None:
+    """Graceful stop (SIGTERM, a rolling upgrade): the jobs it holds go back to the journal at
+    once, and the other replica runs them long before their 120 s lease would have expired."""
+    fake = fake_slack
+    slow = Replica(fake, tmp_path, postgres_url, "slow", 1.0)
+    fast = Replica(fake, tmp_path, postgres_url, "fast", 0.0)
+    for r in (slow, fast):
+        r.settings = replace(r.settings, job_lease_s=120.0)
+    await slow.start()
+    await fast.start()
+    try:
+        drafts = []
+        for i in range(6):
+            ev = fake.post_as_user(sc.DRAFTS, f"{BAD} Handed back {i}.")
+            drafts.append(ev)
+            body = json.dumps(
+                payloads.event_callback(ev, team_id=fake.team_id, api_app_id=fake.api_app_id)
+            ).encode()
+            r = await fake.http_post(
+                slow.url, body, "application/json", signing_secret=fake.signing_secret
+            )
+            assert r.status == 200
+        await wait_until(lambda: slow.bot.reviews._held, timeout=5)
+        started = asyncio.get_running_loop().time()
+        await slow.web.cleanup()
+        slow.web = None
+        await slow.bot.stop(grace_s=0.0)
+        slow.bot = None
+        await wait_until(
+            lambda: all(fake.thread_replies(sc.DRAFTS, ev["ts"]) for ev in drafts), timeout=60
+        )
+        assert asyncio.get_running_loop().time() - started < 60  # not the 120 s lease
+        for ev in drafts:
+            assert len(fake.thread_replies(sc.DRAFTS, ev["ts"])) == 1
+    finally:
+        await fast.stop()
+        if slow.bot is not None:
+            await slow.stop()
