@@ -99,7 +99,7 @@ class Alerter:
             return
         p: Mapping[str, Any] = job.payload
         channel, ts, part, version = p["channel"], p["ts"], p["part"], p["version"]
-        if self.store.alert_sent(channel, ts, part, version):
+        if await asyncio.to_thread(self.store.alert_sent, channel, ts, part, version):
             return
         review = Review.from_dict(p["review"])
         permalink = await self._permalink(channel, ts)
@@ -111,7 +111,7 @@ class Alerter:
             reasons=list(p.get("reasons") or []),
         )
         targets = await self._deliver(job, msg["text"], msg["blocks"])
-        self.store.record_alert(channel, ts, part, version)
+        await asyncio.to_thread(self.store.record_alert, channel, ts, part, version)
         log.info(
             "alert sent for %s/%s (version %s) to %d target(s)", channel, ts, version, len(targets)
         )
@@ -123,7 +123,7 @@ class Alerter:
             targets.append(self.settings.alert_channel)
         for target in targets:
             sent_key = f"{job.key}:to:{target}"
-            if self.store.seen(sent_key):
+            if await asyncio.to_thread(self.store.seen, sent_key):
                 continue
             await self.bucket.acquire()
             dest = await self._destination(target)
@@ -138,7 +138,7 @@ class Alerter:
                 blocks=body,
                 unfurl_links=False,
             )
-            self.store.claim(sent_key)
+            await asyncio.to_thread(self.store.claim, sent_key)
         return targets
 
     async def _destination(self, target: str) -> str:

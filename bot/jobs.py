@@ -317,13 +317,14 @@ class JobQueue:
         return self._queue.qsize() < self.capacity
 
     def submit(self, key: str, kind: str, payload: Mapping[str, Any]) -> Submit:
-        """Journal and queue a job. Synchronous and fast (one insert): listeners call it before
-        they acknowledge Slack. The job key is unique in the journal, so the same delivery
-        reaching another replica (a retry, a duplicate) is a DUPLICATE there."""
-        if self.store.job_exists(key):
-            self.stats.duplicates += 1
-            return Submit.DUPLICATE
+        """Journal and queue a job. Synchronous and fast (one insert, on the event loop):
+        listeners call it before they acknowledge Slack. The job key is unique in the journal,
+        so the same delivery reaching another replica (a retry, a duplicate) is a DUPLICATE
+        there."""
         if not self.has_room():
+            if self.store.job_exists(key):  # a duplicate is a duplicate, even when full
+                self.stats.duplicates += 1
+                return Submit.DUPLICATE
             self.stats.rejected += 1
             log.warning("%s queue full (%d waiting): rejected %s", self.lane, self.pending, key)
             return Submit.FULL

@@ -343,8 +343,10 @@ class Workflows:
         self, job: Job, channel: str, ts: str, thread_ts: str, part: str, text: str
     ) -> None:
         async with self.ctx.lock_for(channel, ts):
-            record = self.ctx.store.get_review(channel, ts, part)
-            if record is not None or self.ctx.store.is_deleted(channel, ts):
+            record = await asyncio.to_thread(self.ctx.store.get_review, channel, ts, part)
+            if record is not None or await asyncio.to_thread(
+                self.ctx.store.is_deleted, channel, ts
+            ):
                 return
             msg = blocks.notice_message(blocks.escape(text))
             reply_ts = await post_once(
@@ -358,7 +360,8 @@ class Workflows:
                 text=msg["text"],
                 blocks=msg["blocks"],
             )
-            self.ctx.store.save_review(
+            await asyncio.to_thread(
+                self.ctx.store.save_review,
                 channel,
                 ts,
                 part,
@@ -423,9 +426,9 @@ class Workflows:
         ctx = self.ctx
         profile = await ctx.resolve_profile(channel)
         # inference first, outside the per-draft lock (it is the slow part)
-        if ctx.store.is_deleted(channel, ts):
+        if await asyncio.to_thread(ctx.store.is_deleted, channel, ts):
             return
-        record = ctx.store.get_review(channel, ts, part)
+        record = await asyncio.to_thread(ctx.store.get_review, channel, ts, part)
         if record is not None and ts_key(record.version) >= ts_key(version) and record.reply_ts:
             # this version (or a newer one) is already reviewed; a crash between the reply and
             # the history could have left it out of the history (recorded once per key)
@@ -451,9 +454,9 @@ class Workflows:
         await ctx.gate.quiet()  # acknowledgements first: rendering and posting can wait
 
         async with ctx.lock_for(channel, ts):
-            if ctx.store.is_deleted(channel, ts):
+            if await asyncio.to_thread(ctx.store.is_deleted, channel, ts):
                 return
-            record = ctx.store.get_review(channel, ts, part)
+            record = await asyncio.to_thread(ctx.store.get_review, channel, ts, part)
             if (
                 record is not None
                 and record.reply_ts
@@ -488,7 +491,8 @@ class Workflows:
                 await ctx.client.chat_update(
                     channel=channel, ts=reply_ts, text=msg["text"], blocks=msg["blocks"]
                 )
-            ctx.store.save_review(
+            await asyncio.to_thread(
+                ctx.store.save_review,
                 channel,
                 ts,
                 part,
@@ -652,8 +656,9 @@ class Workflows:
         p = job.payload
         channel, ts = p["channel"], p["ts"]
         async with self.ctx.lock_for(channel, ts):
-            self.ctx.store.mark_deleted(channel, ts)
-            for record in self.ctx.store.reviews_for_message(channel, ts):
+            await asyncio.to_thread(self.ctx.store.mark_deleted, channel, ts)
+            records = await asyncio.to_thread(self.ctx.store.reviews_for_message, channel, ts)
+            for record in records:
                 if not record.reply_ts:
                     continue
                 msg = blocks.deleted_message()
