@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from analyzers import Review, is_alert_worthy
 from bot import blocks
-from bot.jobs import JobQueue, Submit, TokenBucket
+from bot.jobs import JobQueue, SharedTokenBucket, Submit, TokenBucket
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions
 from bot.posting import post_once
 from bot.settings import Settings
@@ -36,7 +36,11 @@ def alert_key(channel: str, ts: str, part: str, version: str) -> str:
 
 class Alerter:
     def __init__(
-        self, settings: Settings, store: Store, client: AsyncWebClient, bucket: TokenBucket
+        self,
+        settings: Settings,
+        store: Store,
+        client: AsyncWebClient,
+        bucket: TokenBucket | SharedTokenBucket,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -102,7 +106,7 @@ class Alerter:
             return
         p: Mapping[str, Any] = job.payload
         channel, ts, part, version = p["channel"], p["ts"], p["part"], p["version"]
-        if self.store.alert_sent(channel, ts, part, version):
+        if await asyncio.to_thread(self.store.alert_sent, channel, ts, part, version):
             return
         review = Review.from_dict(p["review"])
         permalink = await self._permalink(channel, ts)
@@ -117,7 +121,7 @@ class Alerter:
             ),
         )
         targets = await self._deliver(job, msg["text"], msg["blocks"])
-        self.store.record_alert(channel, ts, part, version)
+        await asyncio.to_thread(self.store.record_alert, channel, ts, part, version)
         log.info(
             "alert sent for %s/%s (version %s) to %d target(s)", channel, ts, version, len(targets)
         )
@@ -129,7 +133,7 @@ class Alerter:
             targets.append(self.settings.alert_channel)
         for target in targets:
             sent_key = f"{job.key}:to:{target}"
-            if self.store.seen(sent_key):
+            if await asyncio.to_thread(self.store.seen, sent_key):
                 continue
             await self.bucket.acquire()
             dest = await self._destination(target)
@@ -144,7 +148,7 @@ class Alerter:
                 blocks=body,
                 unfurl_links=False,
             )
-            self.store.claim(sent_key)
+            await asyncio.to_thread(self.store.claim, sent_key)
         return targets
 
     async def destination(self, target: str) -> str:

@@ -37,7 +37,14 @@ from bot.digest import DigestScheduler, send_digest
 from bot.errors import ErrorReporter, install_log_masking
 from bot.files import FileFetcher
 from bot.guide_reload import GuideWatcher
-from bot.jobs import ExecutorReviewService, JobQueue, ReviewerLike, ReviewService, TokenBucket
+from bot.jobs import (
+    ExecutorReviewService,
+    JobQueue,
+    ReviewerLike,
+    ReviewService,
+    SharedTokenBucket,
+    TokenBucket,
+)
 from bot.listeners import actions, commands, events, shortcuts
 from bot.settings import Settings
 from bot.storage.audit import AuditLog
@@ -126,9 +133,9 @@ class BrandBot:
 
     async def _maintain(self, every_s: float = 3600.0) -> None:
         """The scheduled retention job, hourly from the start: reviews older than
-        ``BRANDBOT_HISTORY_DAYS`` leave the history; delivery ids and post intents older than
-        a week (Slack retries within minutes) leave the dedupe tables. Every replica runs it;
-        the deletes are idempotent."""
+        ``BRANDBOT_HISTORY_DAYS`` leave the history; delivery ids, post intents and finished
+        jobs older than a week (Slack retries within minutes) leave the dedupe tables. Every
+        replica runs it; the deletes are idempotent."""
         while True:
             try:
                 await asyncio.to_thread(self.run_retention)
@@ -141,6 +148,7 @@ class BrandBot:
         now = time.time() if now is None else now
         out = {"deliveries": self.ctx.store.prune_deliveries(7 * 86400, now=now)}
         out["post_intents"] = self.ctx.store.prune_post_intents(7 * 86400, now=now)
+        out["jobs"] = self.ctx.store.prune_jobs(7 * 86400, now=now)
         days = self.ctx.settings.history_days
         if days > 0 and self.ctx.history is not None:
             out["reviews"] = self.ctx.history.delete_older_than(now - days * 86400)
@@ -268,9 +276,7 @@ def build_bot(
     owns_service = service is None
     service = service or ExecutorReviewService(reviewer, threads=settings.models.threads or 1)
     reporter = ErrorReporter(client, webhook_hosts=trusted_hosts(settings.slack_api_url))
-    alerter = Alerter(
-        settings, store, client, TokenBucket(settings.alert_rate_per_s, settings.alert_burst)
-    )
+    alerter = Alerter(settings, store, client, alert_pacer(settings, store))
     fetcher = FileFetcher.for_api_url(
         settings.bot_token or "", settings.slack_api_url, max_bytes=settings.max_file_bytes
     )
@@ -284,7 +290,7 @@ def build_bot(
         alerter=alerter,
         fetcher=fetcher,
         reviewer_status=str(getattr(reviewer, "models_status", "")),
-        channels=ChannelDirectory(client),
+        channels=ChannelDirectory(client, store=store if store.db.is_postgres else None),
         history=ReviewHistory(store.db),
         model_version=model_version(reviewer, service),
         guide_version=guide_version(settings, reviewer.guide),
@@ -372,6 +378,15 @@ def build_bot(
 
 
 VERIFIED = "brandbot_verified"
+
+
+def alert_pacer(settings: Settings, store: Store) -> TokenBucket | SharedTokenBucket:
+    """Alert pacing: in the shared database when replicas share one (PostgreSQL), so together
+    they send at BRANDBOT_ALERT_RATE; in memory for the single process of a SQLite file."""
+    rate, burst = settings.alert_rate_per_s, settings.alert_burst
+    if store.db.is_postgres:
+        return SharedTokenBucket(store, "alerts", rate, burst)
+    return TokenBucket(rate, burst)
 
 
 def model_version(reviewer: ReviewerLike, service: ReviewService) -> str | None:

@@ -8,6 +8,10 @@ share a call, failures are cached briefly so a missing scope does not cost a cal
 
 Listeners wait at most ``wait_s`` for a lookup before they acknowledge Slack; a slower lookup
 (a rate-limited Web API) keeps going in the background and fills the cache for the next event.
+
+With a shared ``store`` (replicas on PostgreSQL) the cache is shared too: a replica asks the
+database before Slack, and writes what it learnt (names and failures, with their expiry), so
+one ``conversations.info`` per channel per ``ttl_s`` serves every replica.
 """
 
 from __future__ import annotations
@@ -17,9 +21,13 @@ import logging
 import re
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +69,10 @@ class ChannelDirectory:
         ttl_s: float = 600.0,
         failure_ttl_s: float = 60.0,
         wait_s: float = 1.0,
+        store: Store | None = None,
     ) -> None:
         self.client = client
+        self.store = store
         self.ttl_s = ttl_s
         self.failure_ttl_s = failure_ttl_s
         self.wait_s = wait_s
@@ -108,6 +118,34 @@ class ChannelDirectory:
             return self.cached_name(channel_id)
 
     async def _lookup(self, channel_id: str) -> str | None:
+        if self.store is not None:
+            try:
+                shared = await asyncio.to_thread(self.store.channel_name, channel_id)
+            except Exception as exc:
+                log.warning("shared channel-name cache unavailable: %s", exc)
+                shared = None
+            if shared is not None:
+                name = shared[0]
+                ttl = self.ttl_s if name is not None else self.failure_ttl_s
+                if name is None:
+                    name = self.cached_name(channel_id)
+                self._names[channel_id] = (name, time.monotonic() + ttl)
+                return name
+        name, fresh = await self._ask_slack(channel_id)
+        if self.store is not None:
+            try:
+                await asyncio.to_thread(
+                    self.store.save_channel_name,
+                    channel_id,
+                    name if fresh else None,
+                    self.ttl_s if fresh else self.failure_ttl_s,
+                )
+            except Exception as exc:
+                log.warning("could not share the name of channel %s: %s", channel_id, exc)
+        return name
+
+    async def _ask_slack(self, channel_id: str) -> tuple[str | None, bool]:
+        """(name, True) from Slack, or (the stale name if any, False) when the lookup failed."""
         self.lookups += 1
         try:
             resp = await self.client.conversations_info(channel=channel_id)
@@ -121,17 +159,17 @@ class ChannelDirectory:
                     else ""
                 )
                 log.warning("cannot learn the name of channel %s: %s%s", channel_id, error, hint)
-            return self._fail(channel_id)
+            return self._fail(channel_id), False
         except Exception as exc:  # network trouble: try again after failure_ttl_s
             log.warning("cannot learn the name of channel %s: %s", channel_id, exc)
-            return self._fail(channel_id)
+            return self._fail(channel_id), False
         channel = resp.get("channel") or {}
         name = channel.get("name") if isinstance(channel, dict) else None
         if not isinstance(name, str) or not name:
-            return self._fail(channel_id)
+            return self._fail(channel_id), False
         key = channel_key(name)
         self._names[channel_id] = (key, time.monotonic() + self.ttl_s)
-        return key
+        return key, True
 
     def _fail(self, channel_id: str) -> str | None:
         previous = self.cached_name(channel_id)  # keep a stale name rather than forget it

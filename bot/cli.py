@@ -15,6 +15,7 @@ _SUBCOMMANDS = (
     "analyzers.cli.eval_cmd",
     "bot.serve_cmd",
     "bot.doctor_cmd",
+    "bot.history_cmd",
 )
 
 

@@ -304,6 +304,7 @@ class JobQueue:
         self._idle = asyncio.Event()
         self._idle.set()
         self._accepting = False
+        self._abandoned = False
 
     # -- producer side ---------------------------------------------------------------------
 
@@ -316,13 +317,14 @@ class JobQueue:
         return self._queue.qsize() < self.capacity
 
     def submit(self, key: str, kind: str, payload: Mapping[str, Any]) -> Submit:
-        """Journal and queue a job. Synchronous and fast (one insert): listeners call it before
-        they acknowledge Slack. The job key is unique in the journal, so the same delivery
-        reaching another replica (a retry, a duplicate) is a DUPLICATE there."""
-        if self.store.job_exists(key):
-            self.stats.duplicates += 1
-            return Submit.DUPLICATE
+        """Journal and queue a job. Synchronous and fast (one insert, on the event loop):
+        listeners call it before they acknowledge Slack. The job key is unique in the journal,
+        so the same delivery reaching another replica (a retry, a duplicate) is a DUPLICATE
+        there."""
         if not self.has_room():
+            if self.store.job_exists(key):  # a duplicate is a duplicate, even when full
+                self.stats.duplicates += 1
+                return Submit.DUPLICATE
             self.stats.rejected += 1
             log.warning("%s queue full (%d waiting): rejected %s", self.lane, self.pending, key)
             return Submit.FULL
@@ -400,6 +402,7 @@ class JobQueue:
         """Stop at once without handing anything back, as a process killed with SIGKILL does
         (tests): the leases expire and another replica takes the jobs over."""
         self._accepting = False
+        self._abandoned = True
         for t in [*self._tasks, *self._delayed]:
             t.cancel()
         self._tasks = []
@@ -476,6 +479,14 @@ class JobQueue:
             self._running += 1
             try:
                 await self._run_one(job, queued_at)
+            except Exception as exc:
+                # the journal itself failed (database unreachable): the job stays as the
+                # database has it (queued, or running until its lease expires) and is claimed
+                # again once the database answers; this worker keeps going
+                log.warning("%s job %s: journal unavailable (%s)", self.lane, job.key, exc)
+                self._held.discard(job.id)
+                self._local.discard(job.id)
+                self._done()
             finally:
                 self._running -= 1
                 self._queue.task_done()
@@ -502,7 +513,8 @@ class JobQueue:
             # shutdown: the job goes back to the journal; the next start runs it again (a
             # reply it may have posted is found by its metadata, never posted twice)
             self._release(job.id)
-            self.store.requeue_job(job.id, "interrupted by shutdown")
+            if not self._abandoned:
+                self.store.requeue_job(job.id, "interrupted by shutdown")
             raise
         except BaseException as exc:
             if self.is_retryable(exc) and attempts < self.max_attempts:
@@ -636,3 +648,25 @@ class TokenBucket:
                 delay = (1.0 - self._tokens) / self.rate
                 waited += delay
                 await asyncio.sleep(delay)
+
+
+class SharedTokenBucket:
+    """:class:`TokenBucket` kept in the database (``Store.take_token``), so replicas share one
+    pace: N replicas together send at ``rate``, not N times it."""
+
+    def __init__(self, store: Store, name: str, rate: float, burst: int = 1) -> None:
+        self.store = store
+        self.name = name
+        self.rate = max(rate, 1e-6)
+        self.burst = max(1, burst)
+
+    async def acquire(self) -> float:
+        """Take a token, waiting as needed; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            wait = await asyncio.to_thread(self.store.take_token, self.name, self.rate, self.burst)
+            if wait <= 0:
+                return waited
+            wait = min(wait, 5.0)
+            waited += wait
+            await asyncio.sleep(wait)

@@ -9,8 +9,9 @@ envelopes (same ``envelope_id``) are acked and dropped.
 ``http_app`` serves ``POST /slack/events`` (events, commands, interactivity; ``bot.signing``
 verifies ``X-Slack-Signature`` over the raw body with a 5-minute window *before* bolt sees the
 request, so an unsigned or malformed request is a plain 401 and nothing acts on it),
-``GET /healthz`` (process up) and ``GET /readyz`` (200 only once the bot is started and the
-models are warm).
+``GET /healthz`` (process up) and ``GET /readyz`` (200 only once the bot is started, the
+models are warm and the database answers; the report names the database backend and, with
+hosted inference, whether each remote host is reachable: ``bot/readiness.py``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.app import BrandBot
+from bot.readiness import Readiness
 from bot.signing import verify_request
+from bot.storage.database import is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -132,33 +135,62 @@ class SocketModeRunner:
     async def _on_request(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
         started = time.perf_counter()
         payload: dict[str, Any] | None = None
+        ack = True
         try:
             with self.bot.ctx.gate.request():
                 envelope_id = req.envelope_id
-                if envelope_id and not self.bot.ctx.store.claim(f"envelope:{envelope_id}"):
+                if envelope_id and not await asyncio.to_thread(
+                    self.bot.ctx.store.claim, f"envelope:{envelope_id}"
+                ):
                     log.debug("duplicate envelope %s acknowledged and dropped", envelope_id)
                 else:
-                    payload = await self._dispatch(req)
-        except Exception:
-            log.exception("socket mode request %s failed; acknowledging anyway", req.envelope_id)
-        finally:
-            try:
-                await client.send_socket_mode_response(
-                    SocketModeResponse(envelope_id=req.envelope_id, payload=payload)
+                    payload, failed = await self._dispatch(req)
+                    if failed and await database_down(self.bot):
+                        raise DatabaseDown
+        except Exception as exc:
+            if isinstance(exc, DatabaseDown) or (
+                is_database_outage(exc) and await database_down(self.bot)
+            ):
+                # not journalled: no ack, so Slack delivers it again once the database is back
+                log.warning("database unavailable: envelope %s not acknowledged", req.envelope_id)
+                ack = False
+            else:
+                log.exception(
+                    "socket mode request %s failed; acknowledging anyway", req.envelope_id
                 )
-            except Exception:
-                log.exception("could not acknowledge envelope %s", req.envelope_id)
+        finally:
+            if ack:
+                try:
+                    await client.send_socket_mode_response(
+                        SocketModeResponse(envelope_id=req.envelope_id, payload=payload)
+                    )
+                except Exception:
+                    log.exception("could not acknowledge envelope %s", req.envelope_id)
             self.ack_latencies.append(time.perf_counter() - started)
 
-    async def _dispatch(self, req: SocketModeRequest) -> dict[str, Any] | None:
+    async def _dispatch(self, req: SocketModeRequest) -> tuple[dict[str, Any] | None, bool]:
+        """(the ack's payload, whether the app failed on it)."""
         if not isinstance(req.payload, dict):
             log.warning("envelope %s has no JSON object payload; ignored", req.envelope_id)
-            return None
+            return None, False
         bolt_req = AsyncBoltRequest(
             mode="socket_mode", body=req.payload, headers=build_headers(req)
         )
         resp = await self.bot.app.async_dispatch(bolt_req)
-        return _ack_payload(resp)
+        return _ack_payload(resp), resp.status >= 500
+
+
+class DatabaseDown(Exception):
+    """The database did not answer while a delivery was being handled."""
+
+
+async def database_down(bot: BrandBot, timeout_s: float = 2.0) -> bool:
+    """Whether the database fails a ``SELECT 1`` (asked only after a delivery failed)."""
+    try:
+        await asyncio.wait_for(asyncio.to_thread(bot.ctx.store.db.ping), timeout_s)
+    except Exception:
+        return True
+    return False
 
 
 def _ack_payload(resp: BoltResponse) -> dict[str, Any] | None:
@@ -196,6 +228,11 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
             bolt_resp = await bot.app.async_dispatch(bolt_req)
             if bolt_resp.status in (401, 403):
                 return await to_aiohttp_response(bolt_resp)  # bad signature: rejected
+            if bolt_resp.status >= 500 and await database_down(bot):
+                # the delivery could not be journalled: no ack, so Slack retries it (to this
+                # replica or another one) once the database is back. Nothing is lost.
+                log.warning("database unavailable: delivery not acknowledged, Slack will retry")
+                return web.Response(status=503, text="")
             if bolt_resp.status >= 400:
                 # 404: no listener matched (an unknown payload type); 500: a listener failed on
                 # this payload and the error handler logged it with a reference id. Either way a
@@ -211,11 +248,13 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
+    readiness = Readiness(bot.ctx.settings, bot.ctx.store)
+
     async def readyz(_: web.Request) -> web.Response:
-        ready = bot.ready
-        return web.json_response(
-            {"ready": ready, "models": bot.ctx.reviewer_status}, status=200 if ready else 503
-        )
+        report = await readiness.check()
+        ready = bot.ready and bool(report["database"].get("ok"))
+        body = {"ready": ready, "models": bot.ctx.reviewer_status, **report}
+        return web.json_response(body, status=200 if ready else 503)
 
     if slack_path:
         web_app.router.add_post(slack_path, slack_events)

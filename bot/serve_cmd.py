@@ -341,6 +341,8 @@ async def _shutdown(
 
 
 async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.app import build_bot
     from bot.runners import SocketModeRunner, start_http
 
@@ -349,7 +351,18 @@ async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
     if reviewer is None:
         reviewer, service = await start_service(settings)
     assert reviewer is not None
-    bot = build_bot(settings, reviewer, service=service)
+    try:
+        bot = build_bot(settings, reviewer, service=service)
+    except SQLAlchemyError as exc:
+        from bot.storage.database import redact_url
+
+        if service is not None:
+            await service.aclose()
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+        raise StartupError(
+            f"cannot open the database {redact_url(settings.database)}: {reason}. Check "
+            "BRANDBOT_DATABASE_URL (or BRANDBOT_DB_PATH) and that the server is up"
+        ) from None
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -34,7 +34,15 @@ from typing import Any
 from sqlalchemy import and_, delete, exc, func, or_, select, update
 
 from bot.storage import Database, open_database
-from bot.storage.schema import alerts, deliveries, jobs, post_intents, reviews
+from bot.storage.schema import (
+    alerts,
+    channel_names,
+    deliveries,
+    jobs,
+    post_intents,
+    rate_buckets,
+    reviews,
+)
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +139,16 @@ class Store:
         cutoff = (time.time() if now is None else now) - older_than_s
         with self.db.auto() as conn:
             cur = conn.execute(delete(deliveries).where(deliveries.c.seen_at < cutoff))
+        return int(cur.rowcount)
+
+    def prune_jobs(self, older_than_s: float = 7 * 86400, *, now: float | None = None) -> int:
+        """Forget finished jobs (done or failed) last touched before the cutoff. Their keys
+        deduplicate Slack's retries, which come within minutes; a week is ample."""
+        cutoff = (time.time() if now is None else now) - older_than_s
+        with self.db.auto() as conn:
+            cur = conn.execute(
+                delete(jobs).where(jobs.c.state.in_(("done", "failed")), jobs.c.updated_at < cutoff)
+            )
         return int(cur.rowcount)
 
     def prune_post_intents(
@@ -508,6 +526,56 @@ class Store:
     def alert_count(self) -> int:
         with self.db.auto() as conn:
             return int(conn.execute(select(func.count()).select_from(alerts)).scalar_one())
+
+    # -- shared state: rate buckets, channel names -------------------------------------------
+
+    def take_token(self, name: str, rate: float, burst: int, *, now: float | None = None) -> float:
+        """A token bucket shared by every replica (alert pacing): take one token and return 0,
+        or take nothing and return the seconds until one is due. One short transaction with the
+        bucket's row locked (``FOR UPDATE`` on PostgreSQL; SQLite's write lock)."""
+        now = time.time() if now is None else now
+        rate = max(rate, 1e-6)
+        with self.db.transaction() as conn:
+            conn.execute(
+                self.db.insert(rate_buckets)
+                .values(name=name, tokens=float(burst), updated_at=now)
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            pick = select(rate_buckets).where(rate_buckets.c.name == name)
+            if self.db.is_postgres:
+                pick = pick.with_for_update()
+            row = conn.execute(pick).one()
+            elapsed = max(0.0, now - float(row.updated_at))
+            tokens = min(float(burst), float(row.tokens) + elapsed * rate)
+            if tokens >= 1.0:
+                tokens, wait = tokens - 1.0, 0.0
+            else:
+                wait = (1.0 - tokens) / rate
+            conn.execute(
+                update(rate_buckets)
+                .where(rate_buckets.c.name == name)
+                .values(tokens=tokens, updated_at=max(now, float(row.updated_at)))
+            )
+        return wait
+
+    def channel_name(self, channel: str, *, now: float | None = None) -> tuple[str | None] | None:
+        """A fresh shared entry for ``channel``: ``(name,)`` (``(None,)``: the lookup failed
+        recently), or None when there is none."""
+        now = time.time() if now is None else now
+        with self.db.auto() as conn:
+            row = conn.execute(
+                select(channel_names.c.name).where(
+                    channel_names.c.channel == channel, channel_names.c.expires_at > now
+                )
+            ).first()
+        return None if row is None else (row.name,)
+
+    def save_channel_name(self, channel: str, name: str | None, ttl_s: float) -> None:
+        values = {"name": name, "expires_at": time.time() + ttl_s}
+        stmt = self.db.insert(channel_names).values(channel=channel, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["channel"], set_=values)
+        with self.db.auto() as conn:
+            conn.execute(stmt)
 
 
 def _is_sqlite_file(target: str) -> bool:

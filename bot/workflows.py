@@ -42,6 +42,7 @@ from bot.posting import post_once
 from bot.settings import Settings
 from bot.storage.audit import AuditLog
 from bot.storage.channel_policy import ChannelPolicy, ChannelRule
+from bot.storage.database import is_database_outage
 from bot.storage.history import ReviewHistory, entry_from_review, review_key
 from bot.storage.signoffs import Signoffs
 from bot.storage.votes import Votes
@@ -75,6 +76,8 @@ def ts_key(ts: str) -> tuple[int, int]:
 
 def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, RetryableError | aiohttp.ClientError | asyncio.TimeoutError):
+        return True
+    if is_database_outage(exc):
         return True
     if isinstance(exc, SlackApiError):
         status = getattr(exc.response, "status_code", 200)
@@ -499,8 +502,10 @@ class Workflows:
         self, job: Job, channel: str, ts: str, thread_ts: str, part: str, text: str
     ) -> None:
         async with self.ctx.lock_for(channel, ts):
-            record = self.ctx.store.get_review(channel, ts, part)
-            if record is not None or self.ctx.store.is_deleted(channel, ts):
+            record = await asyncio.to_thread(self.ctx.store.get_review, channel, ts, part)
+            if record is not None or await asyncio.to_thread(
+                self.ctx.store.is_deleted, channel, ts
+            ):
                 return
             msg = blocks.notice_message(blocks.escape(text))
             reply_ts = await post_once(
@@ -514,7 +519,8 @@ class Workflows:
                 text=msg["text"],
                 blocks=msg["blocks"],
             )
-            self.ctx.store.save_review(
+            await asyncio.to_thread(
+                self.ctx.store.save_review,
                 channel,
                 ts,
                 part,
@@ -579,15 +585,20 @@ class Workflows:
         ctx = self.ctx
         profile = await ctx.resolve_profile(channel)
         # inference first, outside the per-draft lock (it is the slow part)
-        if ctx.store.is_deleted(channel, ts):
+        if await asyncio.to_thread(ctx.store.is_deleted, channel, ts):
             return
-        record = ctx.store.get_review(channel, ts, part)
+        record = await asyncio.to_thread(ctx.store.get_review, channel, ts, part)
         if record is not None and ts_key(record.version) >= ts_key(version) and record.reply_ts:
             # this version (or a newer one) is already reviewed; a crash between the reply and
             # the history could have left it out of the history (recorded once per key)
             if record.version == version and record.review:
+                done = Review.from_dict(record.review)
+                # ... and so could the alert (both are recorded once, whoever asks again)
+                ctx.alerter.consider(
+                    done, channel=channel, ts=ts, part=part, version=version, author=author
+                )
                 await self._record_history(
-                    Review.from_dict(record.review),
+                    done,
                     key=review_key("file" if part else "thread", channel, ts, part, version),
                     kind="file" if part else "thread",
                     channel=channel,
@@ -602,9 +613,9 @@ class Workflows:
         await ctx.gate.quiet()  # acknowledgements first: rendering and posting can wait
 
         async with ctx.lock_for(channel, ts):
-            if ctx.store.is_deleted(channel, ts):
+            if await asyncio.to_thread(ctx.store.is_deleted, channel, ts):
                 return
-            record = ctx.store.get_review(channel, ts, part)
+            record = await asyncio.to_thread(ctx.store.get_review, channel, ts, part)
             if (
                 record is not None
                 and record.reply_ts
@@ -642,7 +653,8 @@ class Workflows:
                 await ctx.client.chat_update(
                     channel=channel, ts=reply_ts, text=msg["text"], blocks=msg["blocks"]
                 )
-            ctx.store.save_review(
+            await asyncio.to_thread(
+                ctx.store.save_review,
                 channel,
                 ts,
                 part,
@@ -796,8 +808,9 @@ class Workflows:
         p = job.payload
         channel, ts = p["channel"], p["ts"]
         async with self.ctx.lock_for(channel, ts):
-            self.ctx.store.mark_deleted(channel, ts)
-            for record in self.ctx.store.reviews_for_message(channel, ts):
+            await asyncio.to_thread(self.ctx.store.mark_deleted, channel, ts)
+            records = await asyncio.to_thread(self.ctx.store.reviews_for_message, channel, ts)
+            for record in records:
                 if not record.reply_ts:
                     continue
                 msg = blocks.deleted_message()

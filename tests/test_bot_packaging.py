@@ -237,3 +237,35 @@ def test_manifest_schema_fields() -> None:
         "siws_links",
         "incoming_webhooks",
     }
+
+
+def test_compose_runs_postgres_and_two_http_replicas_behind_a_proxy() -> None:
+    import yaml
+
+    c = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = c["services"]
+    assert set(services) == {"postgres", "bot1", "bot2", "proxy"}
+    pg = services["postgres"]
+    assert "pgdata:/var/lib/postgresql/data" in pg["volumes"] and "pgdata" in c["volumes"]
+    assert "pg_isready" in str(pg["healthcheck"]["test"])
+    ids = set()
+    for name in ("bot1", "bot2"):
+        bot = services[name]
+        env = bot["environment"]
+        assert env["BRANDBOT_MODE"] == "http"
+        assert env["BRANDBOT_DATABASE_URL"].startswith("postgresql://brandbot:")
+        assert env["BRANDBOT_DATABASE_URL"].endswith("@postgres:5432/brandbot")
+        ids.add(env["BRANDBOT_REPLICA_ID"])
+        assert "/readyz" in str(bot["healthcheck"]["test"])
+        assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert bot["build"] == "." and bot["env_file"] == ".env"
+    assert ids == {"bot1", "bot2"}  # distinct names in the job leases
+    proxy = services["proxy"]
+    assert proxy["healthcheck"] and "3000:80" in proxy["ports"]
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "server bot1:3000" in conf and "server bot2:3000" in conf
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    # every variable compose substitutes is documented
+    example = (ROOT / ".env.example").read_text()
+    for var in set(re.findall(r"\$\{(\w+)", (ROOT / "compose.yaml").read_text())):
+        assert re.search(rf"^#?\s*{var}=", example, flags=re.M), var

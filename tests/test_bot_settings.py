@@ -100,3 +100,27 @@ def test_watched_channels_by_name_or_id() -> None:
             {**TOKENS, "BRANDBOT_WATCHED_CHANNELS": "#ok,<#C0123|launches>"}, dotenv_path=None
         )
     assert "'<#C0123|launches>' is neither a channel id" in str(err.value)
+
+
+def test_database_url_is_validated_and_its_password_never_shown() -> None:
+    from bot.settings import Settings, SettingsError
+
+    url = "postgresql://brandbot:s3cr3t-pw@db.internal:5432/brandbot"
+    s = Settings.from_env({"BRANDBOT_DATABASE_URL": url}, dotenv_path=None, require_tokens=False)
+    assert s.database == url and "s3cr3t-pw" in s.secrets
+    assert "s3cr3t-pw" not in repr(s) and "brandbot:***@db.internal" in repr(s)
+    s = Settings.from_env({}, dotenv_path=None, require_tokens=False)
+    assert s.database == "brandbot.sqlite3" and s.database_url is None
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env(
+            {"BRANDBOT_DATABASE_URL": "mysql://u:topsecret@h/db", "BRANDBOT_JOB_LEASE": "1"},
+            dotenv_path=None,
+            require_tokens=False,
+        )
+    text = str(err.value)
+    assert "BRANDBOT_DATABASE_URL" in text and "must be a PostgreSQL URL" in text
+    assert "topsecret" not in text and "BRANDBOT_JOB_LEASE=1.0 must be between 2.0" in text
+    with pytest.raises(SettingsError, match="BRANDBOT_HISTORY_STORE_TEXT='maybe' must be true"):
+        Settings.from_env(
+            {"BRANDBOT_HISTORY_STORE_TEXT": "maybe"}, dotenv_path=None, require_tokens=False
+        )

@@ -76,3 +76,27 @@ async def test_draft_text_is_kept_only_when_the_setting_says_so(
 
 def _as_url(db_url: str) -> str:
     return db_url if "://" in db_url else f"sqlite:///{db_url}"
+
+
+async def test_the_retention_job_deletes_old_reviews(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import time
+
+    from botkit import real_reviewer
+
+    fake = fake_slack
+    async with running(fake, tmp_path, "socket", real_reviewer(), BRANDBOT_HISTORY_DAYS="30") as h:
+        history = ReviewHistory(h.bot.ctx.store.db)
+        ev = fake.post_as_user(sc.DRAFTS, BAD)
+        await sc.acked(await fake.send_event(ev))
+        await wait_until(lambda: history.count() == 1)
+        await h.idle()  # the job is finished, not only its review recorded
+        early = h.bot.run_retention(now=time.time() + 29 * 86400)
+        assert early["reviews"] == 0 and early["deliveries"] >= 1  # event ids: a week
+        key = f"thread:{sc.DRAFTS}:{ev['ts']}::{ev['ts']}"
+        assert early["jobs"] >= 1 and not h.bot.ctx.store.job_exists(key)
+        done = h.bot.run_retention(now=time.time() + 31 * 86400)
+        assert done["reviews"] == 1
+        assert history.count() == 0

@@ -10,6 +10,13 @@
 same ``Database``.
 """
 
+import logging
+
 from bot.storage.database import Database, DatabaseError, is_postgres_url, open_database
+
+# Alembic logs a line per plugin when it is imported and per step when it runs; our migration
+# runner logs one line per migration. (Set here: the package is imported before alembic is.)
+if logging.getLogger("alembic").level == logging.NOTSET:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 __all__ = ["Database", "DatabaseError", "is_postgres_url", "open_database"]

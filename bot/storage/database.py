@@ -59,6 +59,16 @@ def sqlalchemy_url(target: str | Path) -> str:
     return "sqlite:///" + str(Path(value).expanduser())
 
 
+def is_database_outage(exc: BaseException) -> bool:
+    """A failure that may pass: the database unreachable, restarting, or busy (not a bug in a
+    statement). Jobs retry these; a delivery that hits one is not acknowledged."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
 def redact_url(url: str) -> str:
     """The URL without its password (for logs and /readyz)."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
@@ -75,11 +85,19 @@ class Database:
         )
         self.path: str | None = parsed.database if self.dialect == "sqlite" else None
         self.engine = self._engine(pool_size)
+        # PostgreSQL: autocommit connections come from a pool of their own, so a connection
+        # never switches mode at checkout and return (that switch costs a round trip or two)
+        self._auto_engine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "sqlite"
+            else self._engine(pool_size, isolation_level="AUTOCOMMIT")
+        )
 
-    def _engine(self, pool_size: int) -> Engine:
+    def _engine(self, pool_size: int, **options: Any) -> Engine:
         if self.dialect == "postgresql":
             return create_engine(
                 self.url,
+                **options,
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_pre_ping=True,
@@ -126,8 +144,8 @@ class Database:
     @contextmanager
     def auto(self) -> Iterator[Connection]:
         """A connection whose every statement commits on its own."""
-        with self.engine.connect() as conn:
-            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        with self._auto_engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -148,6 +166,7 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+        self._auto_engine.dispose()
 
 
 def open_database(target: str | Path, *, migrate: bool = True, pool_size: int = 8) -> Database:

@@ -26,8 +26,6 @@ from sqlalchemy import text
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
-if logging.getLogger("alembic").level == logging.NOTSET:
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is ours
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # pg_advisory_xact_lock key: "brandbot" as a number (any constant shared by all replicas)
