@@ -7,13 +7,13 @@ The answer is the ephemeral acknowledgement itself; the database write runs in a
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from bot import blocks, lifecycle_blocks
+from bot.ack_budget import JournalUnavailable, off_loop
 
 USAGE = (
     "Usage: /brandcheck admin watch #channel [profile] · /brandcheck admin unwatch #channel · "
@@ -53,7 +53,10 @@ async def run_admin(text: str, user: str | None, ctx: Any) -> blocks.Message:
     words = text.split()
     verb = words[0].lower() if words else ""
     if verb == "list" and len(words) == 1:
-        stored = await asyncio.to_thread(ctx.policy.all)
+        try:
+            stored = await off_loop(ctx.policy.all)
+        except JournalUnavailable:
+            return _slow_database()
         guide_map = dict(getattr(ctx.guide, "channels", {}) or {})
         return lifecycle_blocks.policy_list(stored, settings.watched_channels, guide_map)
     if verb not in ("watch", "unwatch") or len(words) < 2:
@@ -77,10 +80,13 @@ async def run_admin(text: str, user: str | None, ctx: Any) -> blocks.Message:
         profile = wanted
     if len(words) > (3 if verb == "watch" else 2):
         return blocks.notice_message(blocks.escape(USAGE))
-    await asyncio.to_thread(
-        ctx.policy.set, channel, watched=verb == "watch", profile=profile, actor=user
-    )
+    try:
+        watched = verb == "watch"
+        await off_loop(ctx.policy.set, channel, watched=watched, profile=profile, actor=user)
+    except JournalUnavailable:
+        return _slow_database()
     ctx.forget_policy()
+    await ctx.refresh_policy()
     where = blocks.mention("#", channel) or blocks.escape(channel)
     if verb == "watch":
         prof = f" with profile *{blocks.escape(profile)}*" if profile else ""
@@ -88,3 +94,10 @@ async def run_admin(text: str, user: str | None, ctx: Any) -> blocks.Message:
     else:
         text = f":see_no_evil: No longer watching {where}."
     return blocks.notice_message(text)
+
+
+def _slow_database() -> blocks.Message:
+    return blocks.notice_message(
+        ":hourglass: The database did not answer in time, so I cannot confirm the change. "
+        "Check with `/brandcheck admin list` in a moment and try again if it is not there."
+    )

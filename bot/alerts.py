@@ -55,7 +55,7 @@ class Alerter:
     def enabled(self) -> bool:
         return bool(self.settings.manager_ids or self.settings.alert_channel)
 
-    def consider(
+    async def consider(
         self,
         review: Review,
         *,
@@ -69,7 +69,7 @@ class Alerter:
         if not self.enabled or self.queue is None:
             return None
         worthy, reasons = is_alert_worthy(review)
-        if not worthy or self.store.alert_sent(channel, ts, part, version):
+        if not worthy or await asyncio.to_thread(self.store.alert_sent, channel, ts, part, version):
             return None
         payload = {
             "channel": channel,
@@ -80,7 +80,7 @@ class Alerter:
             "reasons": reasons,
             "review": review.to_dict(),
         }
-        return self.queue.submit(alert_key(channel, ts, part, version), "alert", payload)
+        return await self.queue.asubmit(alert_key(channel, ts, part, version), "alert", payload)
 
     def notice(self, key: str, text: str) -> Submit | None:
         """Queue a one-off text notice to the managers, sent once per ``key`` (journalled).

@@ -77,7 +77,7 @@ class DigestScheduler:
         # digest one job, queued by whichever replica gets here first
         if await asyncio.to_thread(self.ctx.store.job_exists, key):
             return None
-        result = self.ctx.alerts.submit(key, "digest", {"period": period, "until": now})
+        result = await self.ctx.alerts.asubmit(key, "digest", {"period": period, "until": now})
         return period if result.name == "ACCEPTED" else None
 
     async def run(self, every_s: float = 60.0) -> None:
@@ -113,6 +113,7 @@ async def send_digest(ctx: Any, job: Job) -> None:
     overall = await asyncio.to_thread(
         compute_insights, ctx.history, ctx.votes, days=7, targets=targets_g, now=until
     )
+    await ctx.refresh_policy()
     channels = watched_channel_ids(ctx)
     for ch, _n, _mean in overall.channels:
         if ch not in channels:

@@ -83,7 +83,7 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
         "user": command.get("user_id"),
         "source": "slash",
     }
-    result = ctx.submit_review(f"cmd:{trigger}", "ephemeral", payload)
+    result = await ctx.submit_review(f"cmd:{trigger}", "ephemeral", payload)
     if result is Submit.FULL:
         await ack(response_type="ephemeral", **blocks.busy_message())
         return
@@ -113,7 +113,7 @@ async def _stats(ack: Ack, command: dict[str, Any], rest: str, ctx: BotContext) 
         "response_url": command.get("response_url"),
         "channel": command.get("channel_id"),
     }
-    if ctx.submit_review(f"stats:{trigger}", "stats", payload) is Submit.FULL:
+    if await ctx.submit_review(f"stats:{trigger}", "stats", payload) is Submit.FULL:
         await ack(response_type="ephemeral", **blocks.busy_message())
         return
     await ack(
