@@ -13,7 +13,9 @@ Exactly once across replicas and restarts:
    digest skips them.
 
 A bot that was down at the hour sends the week's digest when it comes back (the claim is the
-record of what was sent).
+record of what was sent). A fresh install does not: the first check records the installation's
+first start (``DigestClaims.first_start``), and a period whose send time passed before it is
+skipped, so the first digest goes out at the next configured day and hour.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ MAX_CHANNEL_CHARTS = 10
 DIGEST_METADATA_TYPE = "brandbot_digest"
 
 
-def due_period(settings: Any, now: float) -> str | None:
-    """This week's period when its digest time has come (else None)."""
+def due_period(settings: Any, now: float, first_start: float | None = None) -> str | None:
+    """This week's period when its digest time has come (else None). A period whose send
+    time passed before ``first_start`` (the installation's first check) is not due: a fresh
+    install sends its first digest at the next configured time, never at once."""
     tz = ZoneInfo(settings.digest_tz)
     local = datetime.fromtimestamp(now, tz)
     monday = (local - timedelta(days=local.weekday())).replace(
@@ -47,6 +51,8 @@ def due_period(settings: Any, now: float) -> str | None:
     )
     at = monday + timedelta(days=settings.digest_day, hours=settings.digest_hour)
     if local < at:
+        return None
+    if first_start is not None and first_start > at.timestamp():
         return None
     year, week, _ = local.isocalendar()
     return f"{year}-W{week:02d}"
@@ -57,6 +63,7 @@ class DigestScheduler:
         self.ctx = ctx
         self.claims = claims
         self.owner = owner
+        self._first_start: float | None = None
 
     @property
     def enabled(self) -> bool:
@@ -68,7 +75,9 @@ class DigestScheduler:
         if not self.enabled or self.ctx.alerts is None:
             return None
         now = time.time() if now is None else now
-        period = due_period(self.ctx.settings, now)
+        if self._first_start is None:
+            self._first_start = await asyncio.to_thread(self.claims.first_start, now)
+        period = due_period(self.ctx.settings, now, self._first_start)
         if period is None:
             return None
         await asyncio.to_thread(self.claims.claim, period, self.owner)
