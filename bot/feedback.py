@@ -31,6 +31,11 @@ from bot.storage.history import finding_term
 
 log = logging.getLogger(__name__)
 SUGGESTION_METADATA_TYPE = "brandbot_suggestion"
+PACKAGED_GUIDE_REFUSAL = (
+    "The guide was not changed: brandbot is running on its packaged example guide, which it "
+    "never edits. Copy it, set BRANDBOT_GUIDE to your copy and restart brandbot, then accept "
+    "this suggestion again (it stays open)."
+)
 
 
 def guide_path(ctx: Any) -> Path:
@@ -148,6 +153,11 @@ async def handle_accept(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
                 "Sorry, only the brand owners (brandbot's admins) can change the guide."
             ),
         )
+        return
+    if ctx.settings.guide_path is None:
+        # never edit the packaged example guide (it is part of the installed program): the
+        # suggestion stays open for when BRANDBOT_GUIDE names the team's own copy
+        await ctx.answer_privately(p, lifecycle_blocks.refusal(PACKAGED_GUIDE_REFUSAL))
         return
     suggestion = await asyncio.to_thread(ctx.votes.take, int(raw), user)
     if suggestion is None:
