@@ -20,7 +20,7 @@ from analyzers import Review, is_alert_worthy
 from bot import blocks
 from bot.jobs import JobQueue, SharedTokenBucket, Submit, TokenBucket
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions
-from bot.posting import post_once
+from bot.posting import api_error, post_once
 from bot.settings import Settings
 from bot.store import Job, Store
 
@@ -170,7 +170,7 @@ class Alerter:
         except SlackApiError as exc:
             if exc.response.status_code == 429:
                 raise
-            log.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+            log.warning("no permalink for %s/%s: %s", channel, ts, api_error(exc))
             return None
         link = resp.get("permalink")
         return str(link) if link else None

@@ -161,7 +161,8 @@ async def send_digest(ctx: Any, job: Job) -> None:
             if await asyncio.to_thread(ctx.store.seen, ckey):
                 continue
             await upload_chart(
-                ctx.client,
+                ctx,
+                ckey,
                 dest,
                 png,
                 title=f"{title}: brand score, last 7 days",

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from analyzers import Review
 from bot import blocks, lifecycle_blocks
 from bot.lifecycle_blocks import APPROVE, DraftRef
-from bot.posting import post_once
+from bot.posting import api_error, post_once
 from bot.storage.history import review_key
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ async def _own_message(
     except SlackApiError as exc:
         if exc.response.status_code == 429:
             raise
-        log.info("could not read %s/%s back: %s", channel, ts, exc.response.get("error"))
+        log.info("could not read %s/%s back: %s", channel, ts, api_error(exc))
         return None
     for m in resp.get("messages") or []:
         if not isinstance(m, dict) or m.get("ts") != ts:

@@ -38,7 +38,7 @@ from bot.errors import ErrorReporter
 from bot.files import FileFetcher, FileProblem, is_supported_name
 from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions, reopened_note
-from bot.posting import post_once
+from bot.posting import api_error, post_once
 from bot.settings import Settings
 from bot.storage.audit import AuditLog
 from bot.storage.channel_policy import ChannelPolicy, ChannelRule
@@ -81,7 +81,9 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, SlackApiError):
         status = getattr(exc.response, "status_code", 200)
-        error = exc.response.get("error") if exc.response is not None else None
+        data = getattr(exc.response, "data", None)
+        # a 5xx from a proxy or Slack's edge has a text body, not a JSON object
+        error = data.get("error") if isinstance(data, dict) else None
         return status == 429 or status >= 500 or error in _TRANSIENT_SLACK_ERRORS
     return isinstance(exc, ConnectionError)
 
@@ -400,7 +402,7 @@ class Workflows:
         elif job.kind == "accept":
             await feedback.handle_accept(self.ctx, job.key, p)
         elif job.kind == "stats":
-            await stats.run_stats(self.ctx, p)
+            await stats.run_stats(self.ctx, p, job_key=job.key)
         elif job.kind == "home":
             await home.publish_home(self.ctx, str(p["user"]))
 
@@ -742,7 +744,7 @@ class Workflows:
             else:
                 await self.ctx.client.reactions_remove(channel=channel, timestamp=ts, name=name)
         except SlackApiError as exc:
-            error = exc.response.get("error")
+            error = api_error(exc)
             if error in ("already_reacted", "no_reaction", "message_not_found"):
                 return
             if is_retryable(exc):
@@ -789,7 +791,7 @@ class Workflows:
                     return dict(m)
             resp = await client.conversations_replies(channel=channel, ts=ts, limit=200)
         except SlackApiError as exc:
-            if exc.response.get("error") in _GONE_ERRORS:
+            if api_error(exc) in _GONE_ERRORS:
                 return None
             raise
         for m in resp.get("messages") or []:
