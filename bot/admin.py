@@ -7,13 +7,17 @@ The answer is the ephemeral acknowledgement itself; the database write runs in a
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot import blocks, lifecycle_blocks
 from bot.ack_budget import JournalUnavailable, off_loop
+from bot.posting import api_error
 
 USAGE = (
     "Usage: /brandcheck admin watch #channel [profile] · /brandcheck admin unwatch #channel · "
@@ -64,7 +68,12 @@ async def run_admin(text: str, user: str | None, ctx: Any) -> blocks.Message:
     channel = channel_arg(words[1])
     if channel is None:
         return blocks.notice_message(
-            f"{blocks.escape(words[1])!s} is not a channel. {blocks.escape(USAGE)}"
+            f"{blocks.escape(_shown(words[1]))} is not a channel. {blocks.escape(USAGE)}"
+        )
+    if channel[:1] in "CG" and await _unknown_channel(ctx, channel):
+        return blocks.notice_message(
+            f"I cannot find the channel {blocks.escape(channel)} in this workspace. Pick it "
+            "from Slack's suggestions (type # and choose it) so it becomes a link."
         )
     profile: str | None = None
     if verb == "watch" and len(words) >= 3:
@@ -74,7 +83,7 @@ async def run_admin(text: str, user: str | None, ctx: Any) -> blocks.Message:
             close = difflib.get_close_matches(wanted.lower(), profiles, n=1, cutoff=0.6)
             hint = f" Did you mean {blocks.escape(close[0])!r}?" if close else ""
             return blocks.notice_message(
-                f"Unknown profile {blocks.escape(wanted)!r}.{hint} Profiles: "
+                f"Unknown profile {blocks.escape(_shown(wanted))!r}.{hint} Profiles: "
                 + (", ".join(blocks.escape(p) for p in profiles) or "none defined")
             )
         profile = wanted
@@ -101,3 +110,20 @@ def _slow_database() -> blocks.Message:
         ":hourglass: The database did not answer in time, so I cannot confirm the change. "
         "Check with `/brandcheck admin list` in a moment and try again if it is not there."
     )
+
+
+async def _unknown_channel(ctx: Any, channel: str, wait_s: float = 1.0) -> bool:
+    """Slack says there is no such channel (``conversations.info``: ``channel_not_found``).
+    Any other answer, or none within ``wait_s`` (the acknowledgement waits), is not a no."""
+    try:
+        await asyncio.wait_for(ctx.client.conversations_info(channel=channel), wait_s)
+    except SlackApiError as exc:
+        return api_error(exc) == "channel_not_found"
+    except Exception:
+        return False
+    return False
+
+
+def _shown(word: str, limit: int = 60) -> str:
+    """An argument quoted back, cut short (a 4 kB argument makes no Block Kit section)."""
+    return word if len(word) <= limit else word[: limit - 3] + "..."

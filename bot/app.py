@@ -432,6 +432,21 @@ def register_middleware(app: AsyncApp, ctx: BotContext) -> None:
 
     app.middleware(mark_verified)
 
+    async def drop_malformed_interactions(
+        body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """A ``block_actions`` payload bolt's listener matching cannot read (actions that are
+        not objects with a string ``action_id``, no ``user`` object): acknowledged and dropped
+        here, before the matchers would fail on it."""
+        block_actions = isinstance(body, dict) and body.get("type") == "block_actions"
+        if block_actions and not well_formed_actions(body):
+            log.info("malformed block_actions payload acknowledged and dropped")
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    app.middleware(drop_malformed_interactions)
+
     async def dedupe_deliveries(
         body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
@@ -449,3 +464,18 @@ def register_middleware(app: AsyncApp, ctx: BotContext) -> None:
         return None
 
     app.middleware(dedupe_deliveries)
+
+
+def well_formed_actions(body: dict[str, Any]) -> bool:
+    """The shape bolt's ``block_actions`` matchers and our listener rely on."""
+    actions, user = body.get("actions"), body.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        return False
+    if not isinstance(actions, list) or not actions:
+        return False
+    return all(
+        isinstance(a, dict)
+        and isinstance(a.get("action_id"), str)
+        and isinstance(a.get("block_id", ""), str)
+        for a in actions
+    )

@@ -80,6 +80,9 @@ async def handle_signoff(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
             ),
         )
         return
+    if not await _clicked_on_own_controls(ctx, ref, record, p):
+        await ctx.answer_privately(p, lifecycle_blocks.refusal("That button is not one I made."))
+        return
     decision = "approved" if p.get("action_id") == APPROVE else "changes_requested"
     entry = None
     if ctx.history is not None:
@@ -191,3 +194,16 @@ async def _own_message(
         if ours and isinstance(found, list) and len(found) <= blocks.MAX_BLOCKS:
             return (str(text or "")[:3000], list(found))
     return None
+
+
+async def _clicked_on_own_controls(
+    ctx: Any, ref: DraftRef, record: Any, p: Mapping[str, Any]
+) -> bool:
+    """The button was clicked on this draft's thread reply or on one of the alerts about this
+    version (a value naming another draft than the message it sits on is refused)."""
+    channel, ts = p.get("channel"), p.get("message_ts")
+    if not channel or not ts:
+        return False
+    if (channel, ts) == (ref.channel, record.reply_ts):
+        return True
+    return (channel, ts) in await _alert_messages(ctx, ref)

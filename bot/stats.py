@@ -52,7 +52,9 @@ def parse_stats_args(text: str) -> StatsRequest | str:
         if w in ("--days", "-d") or w.startswith("--days="):
             raw = w.split("=", 1)[1] if "=" in w else (words[i + 1] if i + 1 < len(words) else "")
             i += 1 if "=" in w else 2
-            if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not (
+                1 <= int(raw) <= MAX_DAYS
+            ):
                 return f"--days takes a whole number from 1 to {MAX_DAYS}. {USAGE}"
             days = int(raw)
             continue
@@ -64,12 +66,18 @@ def parse_stats_args(text: str) -> StatsRequest | str:
         elif w.startswith(("#", "@")):
             return (
                 f"I could not tell which {'channel' if w.startswith('#') else 'person'} "
-                f"{w} is: pick it from Slack's suggestions so it becomes a link. {USAGE}"
+                f"{_shown(w)} is: pick it from Slack's suggestions so it becomes a link. {USAGE}"
             )
         else:
-            return f"I do not understand {w!r}. {USAGE}"
+            return f"I do not understand {_shown(w)!r}. {USAGE}"
         i += 1
     return StatsRequest(channel=channel, author=author, days=days)
+
+
+def _shown(word: str, limit: int = 60) -> str:
+    """An argument quoted back to its author, cut short (4 kB of arguments make no
+    3,000-character Block Kit section)."""
+    return word if len(word) <= limit else word[: limit - 3] + "..."
 
 
 def is_manager(settings: Any, user: str | None) -> bool:

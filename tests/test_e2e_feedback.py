@@ -66,6 +66,7 @@ async def test_votes_lead_to_a_suggestion_that_is_accepted_and_applied(
         BRANDBOT_GUIDE_POLL="0",
     ) as h:
         ctx = h.bot.ctx
+        fake.add_channel(sc.DRAFTS, "drafts", members=["U0A", "U0B", "U0C", "U0D"])  # voters
         reply = await post_draft(h, DRAFT)
         assert "zorblat" in rules_in(reply)
         zorblat = option_for(reply, VOTE_DISMISS, "zorblat")

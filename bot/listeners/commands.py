@@ -68,7 +68,7 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
             hint = f" Did you mean {blocks.escape(close[0])!r}?" if close else ""
             await ack(
                 response_type="ephemeral",
-                text=f"Unknown profile {blocks.escape(pname)!r}.{hint} Profiles: "
+                text=f"Unknown profile {blocks.escape(pname[:60])!r}.{hint} Profiles: "
                 + (", ".join(blocks.escape(p) for p in sorted(profiles)) or "none defined"),
             )
             return
