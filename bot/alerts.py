@@ -20,7 +20,7 @@ from analyzers import Review, is_alert_worthy
 from bot import blocks
 from bot.jobs import JobQueue, SharedTokenBucket, Submit, TokenBucket
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions
-from bot.posting import post_once
+from bot.posting import api_error, post_once
 from bot.settings import Settings
 from bot.store import Job, Store
 
@@ -55,7 +55,7 @@ class Alerter:
     def enabled(self) -> bool:
         return bool(self.settings.manager_ids or self.settings.alert_channel)
 
-    def consider(
+    async def consider(
         self,
         review: Review,
         *,
@@ -69,7 +69,7 @@ class Alerter:
         if not self.enabled or self.queue is None:
             return None
         worthy, reasons = is_alert_worthy(review)
-        if not worthy or self.store.alert_sent(channel, ts, part, version):
+        if not worthy or await asyncio.to_thread(self.store.alert_sent, channel, ts, part, version):
             return None
         payload = {
             "channel": channel,
@@ -80,7 +80,7 @@ class Alerter:
             "reasons": reasons,
             "review": review.to_dict(),
         }
-        return self.queue.submit(alert_key(channel, ts, part, version), "alert", payload)
+        return await self.queue.asubmit(alert_key(channel, ts, part, version), "alert", payload)
 
     def notice(self, key: str, text: str) -> Submit | None:
         """Queue a one-off text notice to the managers, sent once per ``key`` (journalled).
@@ -170,7 +170,7 @@ class Alerter:
         except SlackApiError as exc:
             if exc.response.status_code == 429:
                 raise
-            log.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+            log.warning("no permalink for %s/%s: %s", channel, ts, api_error(exc))
             return None
         link = resp.get("permalink")
         return str(link) if link else None

@@ -30,6 +30,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.ack_budget import JournalUnavailable, off_loop
 from bot.alerts import Alerter
 from bot.channels import ChannelDirectory
 from bot.clients import trusted_hosts, web_client
@@ -101,6 +102,7 @@ class BrandBot:
         self.ctx.bot_id = auth.get("bot_id")
         self.ctx.team_id = auth.get("team_id")
         self._share_auth_test(auth)
+        await self.ctx.refresh_policy()  # the stored channel policy's first snapshot
         await self.reviews.start()
         await self.alerts.start()
         models = getattr(getattr(self.ctx.service, "reviewer", None), "models", None)
@@ -361,6 +363,14 @@ def build_bot(
         # request that passed bolt's built-in middleware (signature verification included) is
         # answered: an error raised while verifying must never act on the unverified body.
         verified = context.get(VERIFIED) is True and isinstance(body, dict)
+        if isinstance(error, JournalUnavailable):
+            # a slow or unavailable database: the transport does not acknowledge the delivery
+            # (Slack retries events); no apology per retry, a person who asked is told to retry
+            log.warning("delivery not journalled in time (%s); not acknowledged", error)
+            url = body.get("response_url") if verified else None
+            if isinstance(url, str) and url:
+                ctx.spawn(ctx.notify_busy_response_url(url))
+            return
         await reporter.report(error, body=body if verified else None)
 
     bot = BrandBot(
@@ -422,16 +432,50 @@ def register_middleware(app: AsyncApp, ctx: BotContext) -> None:
 
     app.middleware(mark_verified)
 
+    async def drop_malformed_interactions(
+        body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """A ``block_actions`` payload bolt's listener matching cannot read (actions that are
+        not objects with a string ``action_id``, no ``user`` object): acknowledged and dropped
+        here, before the matchers would fail on it."""
+        block_actions = isinstance(body, dict) and body.get("type") == "block_actions"
+        if block_actions and not well_formed_actions(body):
+            log.info("malformed block_actions payload acknowledged and dropped")
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    app.middleware(drop_malformed_interactions)
+
     async def dedupe_deliveries(
         body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
         """Slack retries events (``X-Slack-Retry-Num``), reconnects redeliver them and envelopes
         can be duplicated: an event id seen before is acknowledged and dropped."""
         event_id = body.get("event_id") if isinstance(body, dict) else None
-        if isinstance(event_id, str) and event_id and ctx.store.seen(f"event:{event_id}"):
+        if (
+            isinstance(event_id, str)
+            and 0 < len(event_id) <= 100
+            and await off_loop(ctx.store.seen, f"event:{event_id}")
+        ):
             log.debug("duplicate delivery of %s dropped", event_id)
             return BoltResponse(status=200, body="")
         await next()
         return None
 
     app.middleware(dedupe_deliveries)
+
+
+def well_formed_actions(body: dict[str, Any]) -> bool:
+    """The shape bolt's ``block_actions`` matchers and our listener rely on."""
+    actions, user = body.get("actions"), body.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        return False
+    if not isinstance(actions, list) or not actions:
+        return False
+    return all(
+        isinstance(a, dict)
+        and isinstance(a.get("action_id"), str)
+        and isinstance(a.get("block_id", ""), str)
+        for a in actions
+    )

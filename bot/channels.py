@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.posting import api_error
+
 if TYPE_CHECKING:
     from bot.store import Store
 
@@ -150,7 +152,7 @@ class ChannelDirectory:
         try:
             resp = await self.client.conversations_info(channel=channel_id)
         except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
+            error = api_error(exc)
             if error not in self._warned:
                 self._warned.add(str(error))
                 hint = (

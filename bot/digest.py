@@ -13,7 +13,9 @@ Exactly once across replicas and restarts:
    digest skips them.
 
 A bot that was down at the hour sends the week's digest when it comes back (the claim is the
-record of what was sent).
+record of what was sent). A fresh install does not: the first check records the installation's
+first start (``DigestClaims.first_start``), and a period whose send time passed before it is
+skipped, so the first digest goes out at the next configured day and hour.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ MAX_CHANNEL_CHARTS = 10
 DIGEST_METADATA_TYPE = "brandbot_digest"
 
 
-def due_period(settings: Any, now: float) -> str | None:
-    """This week's period when its digest time has come (else None)."""
+def due_period(settings: Any, now: float, first_start: float | None = None) -> str | None:
+    """This week's period when its digest time has come (else None). A period whose send
+    time passed before ``first_start`` (the installation's first check) is not due: a fresh
+    install sends its first digest at the next configured time, never at once."""
     tz = ZoneInfo(settings.digest_tz)
     local = datetime.fromtimestamp(now, tz)
     monday = (local - timedelta(days=local.weekday())).replace(
@@ -47,6 +51,8 @@ def due_period(settings: Any, now: float) -> str | None:
     )
     at = monday + timedelta(days=settings.digest_day, hours=settings.digest_hour)
     if local < at:
+        return None
+    if first_start is not None and first_start > at.timestamp():
         return None
     year, week, _ = local.isocalendar()
     return f"{year}-W{week:02d}"
@@ -57,6 +63,7 @@ class DigestScheduler:
         self.ctx = ctx
         self.claims = claims
         self.owner = owner
+        self._first_start: float | None = None
 
     @property
     def enabled(self) -> bool:
@@ -68,7 +75,9 @@ class DigestScheduler:
         if not self.enabled or self.ctx.alerts is None:
             return None
         now = time.time() if now is None else now
-        period = due_period(self.ctx.settings, now)
+        if self._first_start is None:
+            self._first_start = await asyncio.to_thread(self.claims.first_start, now)
+        period = due_period(self.ctx.settings, now, self._first_start)
         if period is None:
             return None
         await asyncio.to_thread(self.claims.claim, period, self.owner)
@@ -77,7 +86,7 @@ class DigestScheduler:
         # digest one job, queued by whichever replica gets here first
         if await asyncio.to_thread(self.ctx.store.job_exists, key):
             return None
-        result = self.ctx.alerts.submit(key, "digest", {"period": period, "until": now})
+        result = await self.ctx.alerts.asubmit(key, "digest", {"period": period, "until": now})
         return period if result.name == "ACCEPTED" else None
 
     async def run(self, every_s: float = 60.0) -> None:
@@ -113,6 +122,7 @@ async def send_digest(ctx: Any, job: Job) -> None:
     overall = await asyncio.to_thread(
         compute_insights, ctx.history, ctx.votes, days=7, targets=targets_g, now=until
     )
+    await ctx.refresh_policy()
     channels = watched_channel_ids(ctx)
     for ch, _n, _mean in overall.channels:
         if ch not in channels:
@@ -151,7 +161,8 @@ async def send_digest(ctx: Any, job: Job) -> None:
             if await asyncio.to_thread(ctx.store.seen, ckey):
                 continue
             await upload_chart(
-                ctx.client,
+                ctx,
+                ckey,
                 dest,
                 png,
                 title=f"{title}: brand score, last 7 days",

@@ -26,22 +26,43 @@ from analyzers import Review, default_guide_path
 from bot import blocks, lifecycle_blocks
 from bot.guide_file import GuideEditError, apply_change, describe_entry, suggestion_kind
 from bot.lifecycle_blocks import VOTE_DISMISS, DraftRef
-from bot.posting import post_once
+from bot.posting import api_error, post_once
 from bot.storage.history import finding_term
 
 log = logging.getLogger(__name__)
 SUGGESTION_METADATA_TYPE = "brandbot_suggestion"
+PACKAGED_GUIDE_REFUSAL = (
+    "The guide was not changed: brandbot is running on its packaged example guide, which it "
+    "never edits. Copy it, set BRANDBOT_GUIDE to your copy and restart brandbot, then accept "
+    "this suggestion again (it stays open)."
+)
 
 
 def guide_path(ctx: Any) -> Path:
     return Path(ctx.settings.guide_path or default_guide_path())
 
 
+async def may_vote(ctx: Any, user: str, channel: str) -> bool:
+    """Managers and admins, and the channel's members (``conversations.members``): the votes
+    feed guide changes, so a vote from outside the team's channel is not counted."""
+    from bot.stats import is_manager, is_member
+
+    if is_manager(ctx.settings, user):
+        return True
+    try:
+        return await is_member(ctx.client, channel, user)
+    except SlackApiError as exc:
+        if exc.response.status_code == 429 or exc.response.status_code >= 500:
+            raise
+        log.info("conversations.members %s: %s", channel, api_error(exc))
+        return False
+
+
 async def handle_vote(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
     user = str(p.get("user") or "")
     ref = DraftRef.parse(p.get("block_id"))
     raw = str(p.get("selected") or "")
-    if ref is None or not raw.isdigit() or len(raw) > 4:
+    if ref is None or not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
         await ctx.answer_privately(p, lifecycle_blocks.refusal("That menu is not one I made."))
         return
     position = int(raw)
@@ -67,6 +88,15 @@ async def handle_vote(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
     if position >= len(review.findings):
         await ctx.answer_privately(
             p, lifecycle_blocks.refusal("That finding is not in the review.")
+        )
+        return
+    if not await may_vote(ctx, user, ref.channel):
+        await ctx.answer_privately(
+            p,
+            lifecycle_blocks.refusal(
+                "Thanks for the feedback! Only members of the draft's channel can vote on its "
+                "review; join the channel and vote again."
+            ),
         )
         return
     finding = review.findings[position]
@@ -138,7 +168,7 @@ async def maybe_suggest(ctx: Any, rule: str, term: str) -> int | None:
 async def handle_accept(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
     user = str(p.get("user") or "")
     raw = str(p.get("value") or "")
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         await ctx.answer_privately(p, lifecycle_blocks.refusal("That button is not one I made."))
         return
     if user not in ctx.settings.admin_ids:
@@ -148,6 +178,17 @@ async def handle_accept(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
                 "Sorry, only the brand owners (brandbot's admins) can change the guide."
             ),
         )
+        return
+    found = await asyncio.to_thread(ctx.votes.suggestion, int(raw))
+    if found is None or found.state != "open":
+        await ctx.answer_privately(
+            p, lifecycle_blocks.refusal("That suggestion was already handled (or does not exist).")
+        )
+        return
+    if ctx.settings.guide_path is None:
+        # never edit the packaged example guide (it is part of the installed program): the
+        # suggestion stays open for when BRANDBOT_GUIDE names the team's own copy
+        await ctx.answer_privately(p, lifecycle_blocks.refusal(PACKAGED_GUIDE_REFUSAL))
         return
     suggestion = await asyncio.to_thread(ctx.votes.take, int(raw), user)
     if suggestion is None:

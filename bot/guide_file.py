@@ -37,6 +37,7 @@ KINDS = ("accept_term", "lower_severity")
 _LOWER = {"error": "warning", "warning": "suggestion"}
 _DEFAULT_SEVERITY = {"banned": "error", "claims": "warning", "preferred": "warning"}
 _DEFAULT_SEVERITY["competitors"] = "error"
+MAX_GUIDE_BYTES = 2 * 1024 * 1024  # as bot.guide_reload: a bigger file is refused unread
 MAX_TERM = 100
 
 
@@ -181,6 +182,10 @@ def apply_change(path: Path, kind: str, term: str) -> GuideEdit:
         raise GuideEditError("the words to change must be 1 to 100 characters")
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_GUIDE_BYTES:
+            raise GuideEditError(
+                f"the guide {path} is larger than {MAX_GUIDE_BYTES // 1024} kB; fix the file first"
+            )
         before = path.read_bytes()
     except OSError as exc:
         raise GuideEditError(f"cannot read the guide {path}: {exc.strerror or exc}") from None

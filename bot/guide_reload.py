@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzers import GuideError, load_guide
+from bot.guide_file import MAX_GUIDE_BYTES  # a guide is a few kB; a bigger one is not read
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,14 @@ class GuideWatcher:
         if stat == self._stat and not force:
             return False
         self._stat = stat
+        if stat[1] > MAX_GUIDE_BYTES:
+            log.error(
+                "the guide %s is %d bytes (the limit is %d); keeping the running one",
+                self.path,
+                stat[1],
+                MAX_GUIDE_BYTES,
+            )
+            return False
         try:
             data = self.path.read_bytes()
         except OSError as exc:

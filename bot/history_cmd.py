@@ -50,7 +50,7 @@ CSV_COLUMNS = (
     "text_sha256",
     "text",
 )
-_AGE = re.compile(r"^(\d{1,6})\s*([dhm])$")
+_AGE = re.compile(r"^(\d{1,6})\s*([dhm])$", re.ASCII)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -93,8 +93,9 @@ def parse_when(value: str, *, now: float | None = None) -> float:
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
+        shown = value if len(value) <= 60 else value[:57] + "..."
         raise UsageError(
-            f"{value!r} is not a date (2026-11-01), a date and time (2026-11-01T09:30) "
+            f"{shown!r} is not a date (2026-11-01), a date and time (2026-11-01T09:30) "
             "or an age (7d, 12h, 30m)"
         ) from None
     if when.tzinfo is None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from analyzers import Draft, Review, word_count
+from bot.ack_budget import off_loop
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
@@ -329,6 +330,26 @@ class JobQueue:
             log.warning("%s queue full (%d waiting): rejected %s", self.lane, self.pending, key)
             return Submit.FULL
         job = self.store.add_job(key, self.lane, kind, payload)
+        if job is None:
+            self.stats.duplicates += 1
+            return Submit.DUPLICATE
+        self.stats.accepted += 1
+        self._enqueue(job)
+        return Submit.ACCEPTED
+
+    async def asubmit(self, key: str, kind: str, payload: Mapping[str, Any]) -> Submit:
+        """``submit`` for the acknowledgement path: the journal insert (and the duplicate check
+        of a full queue) run in a thread within the delivery's budget (``bot.ack_budget``), so
+        a slow database never blocks the event loop. Raises ``JournalUnavailable`` when the
+        insert did not complete in time: the delivery is then not acknowledged."""
+        if not self.has_room():
+            if await off_loop(self.store.job_exists, key):
+                self.stats.duplicates += 1
+                return Submit.DUPLICATE
+            self.stats.rejected += 1
+            log.warning("%s queue full (%d waiting): rejected %s", self.lane, self.pending, key)
+            return Submit.FULL
+        job = await off_loop(self.store.add_job, key, self.lane, kind, payload)
         if job is None:
             self.stats.duplicates += 1
             return Submit.DUPLICATE

@@ -61,6 +61,14 @@ def is_idempotent(url: str) -> bool:
     return method_of(url) not in NON_IDEMPOTENT
 
 
+def api_error(exc: SlackApiError) -> str | None:
+    """The ``error`` of a Web API failure; None when the body is not a JSON object (a 5xx
+    from a proxy or Slack's edge answers in text or HTML)."""
+    data = getattr(exc.response, "data", None)
+    error = data.get("error") if isinstance(data, dict) else None
+    return str(error) if error is not None else None
+
+
 def outcome_unknown(exc: BaseException) -> bool:
     """A failure after which the call may or may not have taken effect."""
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError):
@@ -90,7 +98,7 @@ async def find_own_message(
                 channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
             )
         except SlackApiError as exc:
-            if exc.response.get("error") in ("thread_not_found", "message_not_found"):
+            if api_error(exc) in ("thread_not_found", "message_not_found"):
                 return None  # the draft was deleted meanwhile: nothing of ours to find there
             raise
     else:

@@ -34,6 +34,7 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot.ack_budget import JournalUnavailable, best_effort, delivery
 from bot.app import BrandBot
 from bot.readiness import Readiness
 from bot.signing import verify_request
@@ -137,18 +138,22 @@ class SocketModeRunner:
         payload: dict[str, Any] | None = None
         ack = True
         try:
-            with self.bot.ctx.gate.request():
+            with self.bot.ctx.gate.request(), delivery() as outcome:
                 envelope_id = req.envelope_id
-                if envelope_id and not await asyncio.to_thread(
-                    self.bot.ctx.store.claim, f"envelope:{envelope_id}"
+                # the envelope id is a second line of defence (event ids and job keys
+                # deduplicate too): a write that cannot be made within 0.5 s is skipped, so a
+                # locked database never holds up a command's or a click's answer
+                if envelope_id and (
+                    await best_effort(0.5, self.bot.ctx.store.claim, f"envelope:{envelope_id}")
+                    is False
                 ):
                     log.debug("duplicate envelope %s acknowledged and dropped", envelope_id)
                 else:
                     payload, failed = await self._dispatch(req)
-                    if failed and await database_down(self.bot):
+                    if failed and (outcome.unjournalled or await database_down(self.bot)):
                         raise DatabaseDown
         except Exception as exc:
-            if isinstance(exc, DatabaseDown) or (
+            if isinstance(exc, DatabaseDown | JournalUnavailable) or (
                 is_database_outage(exc) and await database_down(self.bot)
             ):
                 # not journalled: no ack, so Slack delivers it again once the database is back
@@ -225,10 +230,11 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
                 log.warning("unverified request to %s refused: %s", request.path, check.reason)
                 return web.json_response({"error": "invalid request"}, status=401)
             bolt_req = await to_bolt_request(request)
-            bolt_resp = await bot.app.async_dispatch(bolt_req)
+            with delivery() as outcome:
+                bolt_resp = await bot.app.async_dispatch(bolt_req)
             if bolt_resp.status in (401, 403):
                 return await to_aiohttp_response(bolt_resp)  # bad signature: rejected
-            if bolt_resp.status >= 500 and await database_down(bot):
+            if bolt_resp.status >= 500 and (outcome.unjournalled or await database_down(bot)):
                 # the delivery could not be journalled: no ack, so Slack retries it (to this
                 # replica or another one) once the database is back. Nothing is lost.
                 log.warning("database unavailable: delivery not acknowledged, Slack will retry")

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from analyzers import Review
 from bot import blocks, lifecycle_blocks
 from bot.lifecycle_blocks import APPROVE, DraftRef
-from bot.posting import post_once
+from bot.posting import api_error, post_once
 from bot.storage.history import review_key
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,9 @@ async def handle_signoff(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
             ),
         )
         return
+    if not await _clicked_on_own_controls(ctx, ref, record, p):
+        await ctx.answer_privately(p, lifecycle_blocks.refusal("That button is not one I made."))
+        return
     decision = "approved" if p.get("action_id") == APPROVE else "changes_requested"
     entry = None
     if ctx.history is not None:
@@ -99,17 +102,7 @@ async def handle_signoff(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
         author=author,
     )
     line = lifecycle_blocks.decision_line(decision, user, signoff.decided_at)
-    review = Review.from_dict(record.review)
-    reply = thread_reply(review, ref, line)
-    clicked_ts = p.get("message_ts")
-    clicked_channel = p.get("channel")
-    if clicked_ts == record.reply_ts and isinstance(p.get("message_blocks"), list):
-        reply = blocks.message(
-            reply["text"], lifecycle_blocks.with_decision(p["message_blocks"], line)
-        )
-    await ctx.client.chat_update(
-        channel=ref.channel, ts=record.reply_ts, text=reply["text"], blocks=reply["blocks"]
-    )
+    await show_decision(ctx, ref, record, line, p)
     notice = lifecycle_blocks.decision_notice(decision, user, author)
     await post_once(
         ctx.client,
@@ -122,19 +115,95 @@ async def handle_signoff(ctx: Any, job_key: str, p: Mapping[str, Any]) -> None:
         text=notice["text"],
         blocks=notice["blocks"],
     )
-    if (
-        clicked_ts
-        and clicked_channel
-        and clicked_ts != record.reply_ts
-        and isinstance(p.get("message_blocks"), list)
-    ):
-        # an alert: show the decision there too
+
+
+async def show_decision(
+    ctx: Any, ref: DraftRef, record: Any, line: str, p: Mapping[str, Any]
+) -> None:
+    """Show the decision on the draft's thread reply and on every alert about this version,
+    wherever it was clicked. Each message is our own, read back from Slack
+    (``conversations.replies`` / ``history``), and keeps everything it showed ("changes since
+    the last version", the re-opened note) with the decision line added. A thread reply that
+    cannot be read back is re-rendered from the stored review; an alert that cannot be read
+    back (a DM without ``im:history``) keeps its buttons and is logged."""
+    review = Review.from_dict(record.review)
+    shown = await _own_message(ctx, ref.channel, record.reply_ts, thread_ts=ref.ts)
+    if shown is not None:
+        reply = blocks.message(shown[0], lifecycle_blocks.with_decision(shown[1], line))
+    else:
+        reply = thread_reply(review, ref, line)
+    await ctx.client.chat_update(
+        channel=ref.channel, ts=record.reply_ts, text=reply["text"], blocks=reply["blocks"]
+    )
+    for channel, ts in await _alert_messages(ctx, ref):
+        found = await _own_message(ctx, channel, ts)
+        if found is None:
+            log.info("could not read the alert %s/%s back; decision not shown there", channel, ts)
+            continue
         try:
             await ctx.client.chat_update(
-                channel=clicked_channel,
-                ts=clicked_ts,
-                text=str(p.get("message_text") or reply["text"]),
-                blocks=lifecycle_blocks.with_decision(p["message_blocks"], line),
+                channel=channel,
+                ts=ts,
+                text=found[0],
+                blocks=lifecycle_blocks.with_decision(found[1], line),
             )
         except SlackApiError as exc:
-            log.info("could not show the decision on %s/%s: %s", clicked_channel, clicked_ts, exc)
+            log.info("could not show the decision on %s/%s: %s", channel, ts, exc)
+
+
+async def _alert_messages(ctx: Any, ref: DraftRef) -> list[tuple[str, str]]:
+    """The alerts posted about this draft version: (channel, ts) from the post intents of the
+    alert job's targets (each target's post is recorded with its message ts)."""
+    from bot.alerts import alert_key
+
+    s = ctx.settings
+    targets = [*s.manager_ids, *([s.alert_channel] if s.alert_channel else [])]
+    key = alert_key(ref.channel, ref.ts, ref.part, ref.version)
+    out: list[tuple[str, str]] = []
+    for target in targets:
+        intent = await asyncio.to_thread(ctx.store.post_intent, f"{key}:to:{target}")
+        if intent is not None and intent.message_ts and intent.channel:
+            out.append((intent.channel, intent.message_ts))
+    return out
+
+
+async def _own_message(
+    ctx: Any, channel: str, ts: str, *, thread_ts: str | None = None
+) -> tuple[str, list[Any]] | None:
+    """The text and blocks of our own message ``ts`` in ``channel`` (None: not found, not
+    ours, or the read failed)."""
+    try:
+        if thread_ts is not None and thread_ts != ts:
+            resp = await ctx.client.conversations_replies(
+                channel=channel, ts=thread_ts, oldest=ts, latest=ts, inclusive=True, limit=10
+            )
+        else:
+            resp = await ctx.client.conversations_history(
+                channel=channel, oldest=ts, latest=ts, inclusive=True, limit=1
+            )
+    except SlackApiError as exc:
+        if exc.response.status_code == 429:
+            raise
+        log.info("could not read %s/%s back: %s", channel, ts, api_error(exc))
+        return None
+    for m in resp.get("messages") or []:
+        if not isinstance(m, dict) or m.get("ts") != ts:
+            continue
+        ours = bool(ctx.bot_id) and m.get("bot_id") == ctx.bot_id
+        found, text = m.get("blocks"), m.get("text")
+        if ours and isinstance(found, list) and len(found) <= blocks.MAX_BLOCKS:
+            return (str(text or "")[:3000], list(found))
+    return None
+
+
+async def _clicked_on_own_controls(
+    ctx: Any, ref: DraftRef, record: Any, p: Mapping[str, Any]
+) -> bool:
+    """The button was clicked on this draft's thread reply or on one of the alerts about this
+    version (a value naming another draft than the message it sits on is refused)."""
+    channel, ts = p.get("channel"), p.get("message_ts")
+    if not channel or not ts:
+        return False
+    if (channel, ts) == (ref.channel, record.reply_ts):
+        return True
+    return (channel, ts) in await _alert_messages(ctx, ref)

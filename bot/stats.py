@@ -22,6 +22,8 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks, lifecycle_blocks
 from bot.charts import chart_alt_text, render_chart
 from bot.insights import MAX_DAYS, compute_insights, tone_targets
+from bot.posting import api_error
+from bot.uploads import upload_once
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,9 @@ def parse_stats_args(text: str) -> StatsRequest | str:
         if w in ("--days", "-d") or w.startswith("--days="):
             raw = w.split("=", 1)[1] if "=" in w else (words[i + 1] if i + 1 < len(words) else "")
             i += 1 if "=" in w else 2
-            if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not (
+                1 <= int(raw) <= MAX_DAYS
+            ):
                 return f"--days takes a whole number from 1 to {MAX_DAYS}. {USAGE}"
             days = int(raw)
             continue
@@ -62,12 +66,18 @@ def parse_stats_args(text: str) -> StatsRequest | str:
         elif w.startswith(("#", "@")):
             return (
                 f"I could not tell which {'channel' if w.startswith('#') else 'person'} "
-                f"{w} is: pick it from Slack's suggestions so it becomes a link. {USAGE}"
+                f"{_shown(w)} is: pick it from Slack's suggestions so it becomes a link. {USAGE}"
             )
         else:
-            return f"I do not understand {w!r}. {USAGE}"
+            return f"I do not understand {_shown(w)!r}. {USAGE}"
         i += 1
     return StatsRequest(channel=channel, author=author, days=days)
+
+
+def _shown(word: str, limit: int = 60) -> str:
+    """An argument quoted back to its author, cut short (4 kB of arguments make no
+    3,000-character Block Kit section)."""
+    return word if len(word) <= limit else word[: limit - 3] + "..."
 
 
 def is_manager(settings: Any, user: str | None) -> bool:
@@ -95,13 +105,14 @@ async def may_see(ctx: Any, user: str, req: StatsRequest) -> bool:
         try:
             return await is_member(ctx.client, req.channel, user)
         except SlackApiError as exc:
-            log.info("conversations.members %s: %s", req.channel, exc.response.get("error"))
+            log.info("conversations.members %s: %s", req.channel, api_error(exc))
             return False
     return True  # no argument: the asker's own reviews
 
 
 async def upload_chart(
-    client: Any,
+    ctx: Any,
+    key: str,
     channel: str,
     png: bytes,
     *,
@@ -109,15 +120,19 @@ async def upload_chart(
     alt: str,
     comment: str,
     thread_ts: str | None = None,
-) -> Any:
-    """The chart as a file in ``channel`` with ``comment`` (escaped mrkdwn) and alt text."""
-    return await client.files_upload_v2(
+) -> str:
+    """The chart as a file in ``channel`` with ``comment`` (escaped mrkdwn) and alt text,
+    shared at most once per ``key`` (``bot.uploads.upload_once``); the file id."""
+    return await upload_once(
+        ctx.client,
+        ctx.store,
+        key=key,
         channel=channel,
         content=png,
         filename="brandbot-stats.png",
         title=title[:200],
-        alt_txt=alt[:1000],
-        initial_comment=blocks.message(comment, [])["text"],
+        alt=alt[:1000],
+        comment=blocks.message(comment, [])["text"],
         thread_ts=thread_ts,
     )
 
@@ -135,7 +150,7 @@ def scope_title(req: StatsRequest, user: str) -> str:
     return "Your brand stats"
 
 
-async def run_stats(ctx: Any, payload: Mapping[str, Any]) -> None:
+async def run_stats(ctx: Any, payload: Mapping[str, Any], *, job_key: str = "") -> None:
     """The ``stats`` job: check who may see what, compute, render, upload to the asker's DM."""
     user = str(payload.get("user") or "")
     req = StatsRequest(
@@ -172,7 +187,8 @@ async def run_stats(ctx: Any, payload: Mapping[str, Any]) -> None:
     text = lifecycle_blocks.insights_text(ins, title)
     dm = await dm_channel(ctx.client, user)
     await upload_chart(
-        ctx.client,
+        ctx,
+        f"{job_key or 'stats:' + user}:chart",
         dm,
         png,
         title=plain_title,

@@ -419,6 +419,16 @@ class Store:
         with self.db.auto() as conn:
             conn.execute(stmt)
 
+    def record_upload_file(self, key: str, file_id: str) -> None:
+        """An upload's file id, before the step that shares it (``bot.uploads``); the intent
+        stays open until ``record_posted``."""
+        with self.db.auto() as conn:
+            conn.execute(
+                update(post_intents)
+                .where(post_intents.c.key == key)
+                .values(message_ts=file_id, updated_at=time.time())
+            )
+
     def record_posted(self, key: str, message_ts: str) -> None:
         with self.db.auto() as conn:
             conn.execute(

@@ -38,7 +38,7 @@ from bot.errors import ErrorReporter
 from bot.files import FileFetcher, FileProblem, is_supported_name
 from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions, reopened_note
-from bot.posting import post_once
+from bot.posting import api_error, post_once
 from bot.settings import Settings
 from bot.storage.audit import AuditLog
 from bot.storage.channel_policy import ChannelPolicy, ChannelRule
@@ -81,7 +81,9 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, SlackApiError):
         status = getattr(exc.response, "status_code", 200)
-        error = exc.response.get("error") if exc.response is not None else None
+        data = getattr(exc.response, "data", None)
+        # a 5xx from a proxy or Slack's edge has a text body, not a JSON object
+        error = data.get("error") if isinstance(data, dict) else None
         return status == 429 or status >= 500 or error in _TRANSIENT_SLACK_ERRORS
     return isinstance(exc, ConnectionError)
 
@@ -117,6 +119,7 @@ class BotContext:
     votes: Votes | None = None
     audit: AuditLog | None = None
     _policy_cache: tuple[float, dict[str, ChannelRule]] | None = None
+    _policy_read: asyncio.Future[None] | None = None
     reviewer: Any = None  # what reviews (for reloading the guide)
     guide_watcher: Any = None  # bot.guide_reload.GuideWatcher, when the guide is a file
     _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
@@ -148,22 +151,44 @@ class BotContext:
     POLICY_TTL_S = 5.0  # replicas see an admin's change within this long
 
     def policy_rules(self) -> dict[str, ChannelRule]:
-        """The stored channel policy by channel id or #name (re-read every few seconds)."""
-        if self.policy is None:
-            return {}
-        now = time.monotonic()
+        """The stored channel policy by channel id or #name: the last snapshot read by
+        ``refresh_policy`` (never a database call, so safe on the event loop)."""
         cached = self._policy_cache
-        if cached is None or now - cached[0] > self.POLICY_TTL_S:
-            try:
-                rules = {r.channel: r for r in self.policy.all()}
-            except Exception:
-                log.exception("could not read the channel policy; using the last one")
-                rules = cached[1] if cached is not None else {}
-            self._policy_cache = cached = (now, rules)
-        return cached[1]
+        return cached[1] if cached is not None else {}
+
+    async def refresh_policy(self, *, wait_s: float = 1.0) -> None:
+        """Re-read the stored policy when the snapshot is older than ``POLICY_TTL_S``: in a
+        thread, one read at a time. With a snapshot in hand a listener waits at most
+        ``wait_s`` for a fresh one (else it uses the last one; the read goes on and the next
+        delivery sees it); without one (the first delivery) it waits for the read."""
+        if self.policy is None:
+            return
+        cached = self._policy_cache
+        if cached is not None and time.monotonic() - cached[0] <= self.POLICY_TTL_S:
+            return
+        task = self._policy_read
+        if task is None or task.done():
+            task = self._policy_read = asyncio.ensure_future(self._read_policy())
+        try:
+            await asyncio.wait_for(asyncio.shield(task), wait_s if cached is not None else 10.0)
+        except TimeoutError:
+            log.warning("the channel policy read is slow; using the last snapshot")
+
+    async def _read_policy(self) -> None:
+        assert self.policy is not None
+        previous = self._policy_cache
+        try:
+            rules = {r.channel: r for r in await asyncio.to_thread(self.policy.all)}
+        except Exception:
+            log.exception("could not read the channel policy; using the last one")
+            rules = previous[1] if previous is not None else {}
+        self._policy_cache = (time.monotonic(), rules)
 
     def forget_policy(self) -> None:
-        self._policy_cache = None
+        """The policy changed here: the next ``refresh_policy`` reads it again (the last
+        snapshot stays in use until then)."""
+        if self._policy_cache is not None:
+            self._policy_cache = (float("-inf"), self._policy_cache[1])
 
     def _policy_rule(self, channel: str, name: str | None = None) -> ChannelRule | None:
         rules = self.policy_rules()
@@ -234,6 +259,7 @@ class BotContext:
         self, channel: str | None, channel_name: str | None = None
     ) -> str | None:
         """``profile_for`` after learning the channel's name when the guide maps names."""
+        await self.refresh_policy()
         names_in_policy = any(k.startswith("#") for k in self.policy_rules())
         if channel and not channel_name and (self.guide_names_channels or names_in_policy):
             await self.learn_channel(channel, wait_s=10.0)
@@ -248,9 +274,11 @@ class BotContext:
         user = message.get("user")
         return bool(self.bot_user_id and user == self.bot_user_id)
 
-    def submit_review(self, key: str, kind: str, payload: Mapping[str, Any]) -> Submit:
+    async def submit_review(self, key: str, kind: str, payload: Mapping[str, Any]) -> Submit:
+        """Journal a review-lane job from a listener: off the event loop, within the
+        delivery's budget (``JobQueue.asubmit``)."""
         assert self.reviews is not None, "the review queue is not running"
-        return self.reviews.submit(key, kind, payload)
+        return await self.reviews.asubmit(key, kind, payload)
 
     def spawn(self, coro: Any) -> None:
         """Fire-and-forget work that must not delay an ack (busy notices)."""
@@ -374,7 +402,7 @@ class Workflows:
         elif job.kind == "accept":
             await feedback.handle_accept(self.ctx, job.key, p)
         elif job.kind == "stats":
-            await stats.run_stats(self.ctx, p)
+            await stats.run_stats(self.ctx, p, job_key=job.key)
         elif job.kind == "home":
             await home.publish_home(self.ctx, str(p["user"]))
 
@@ -594,7 +622,7 @@ class Workflows:
             if record.version == version and record.review:
                 done = Review.from_dict(record.review)
                 # ... and so could the alert (both are recorded once, whoever asks again)
-                ctx.alerter.consider(
+                await ctx.alerter.consider(
                     done, channel=channel, ts=ts, part=part, version=version, author=author
                 )
                 await self._record_history(
@@ -677,7 +705,7 @@ class Workflows:
         )
         await self._react(channel, ts, old_verdict, review.verdict.value)
         self.refresh_home(author)
-        ctx.alerter.consider(
+        await ctx.alerter.consider(
             review, channel=channel, ts=ts, part=part, version=version, author=author
         )
 
@@ -716,7 +744,7 @@ class Workflows:
             else:
                 await self.ctx.client.reactions_remove(channel=channel, timestamp=ts, name=name)
         except SlackApiError as exc:
-            error = exc.response.get("error")
+            error = api_error(exc)
             if error in ("already_reacted", "no_reaction", "message_not_found"):
                 return
             if is_retryable(exc):
@@ -763,7 +791,7 @@ class Workflows:
                     return dict(m)
             resp = await client.conversations_replies(channel=channel, ts=ts, limit=200)
         except SlackApiError as exc:
-            if exc.response.get("error") in _GONE_ERRORS:
+            if api_error(exc) in _GONE_ERRORS:
                 return None
             raise
         for m in resp.get("messages") or []:

@@ -47,6 +47,7 @@ async def test_admin_watch_unwatch_list_are_stored_audited_and_applied(
     fake = fake_slack
     reviewer = FakeReviewer()
     fake.add_channel("C0PRESS", "press")
+    fake.add_channel(sc.DRAFTS, "drafts")
     async with running(fake, tmp_path, "socket", reviewer, BRANDBOT_ADMIN_IDS=ADMIN) as h:
         ctx = h.bot.ctx
         # escaped (<#C..|name>) and bare ids both work; the profile must exist in the guide

@@ -51,6 +51,9 @@ async def test_one_digest_across_two_replicas_and_a_restart(
 
     db = open_database(url)
     seed_history(ReviewHistory(db))
+    # installed a week ago: this week's digest time came while it ran (a fresh install would
+    # wait for next week's; test_a_fresh_install_waits_for_the_configured_time)
+    DigestClaims(db).first_start(time.time() - 8 * 86400)
     db.close()
     await a.start()
     await b.start()
@@ -142,3 +145,75 @@ def test_bad_lifecycle_settings_are_named() -> None:
         dotenv_path=None,
     )
     assert ok.digest_to == () and ok.approvers == () and ok.digest_day == 0
+
+
+async def test_a_fresh_install_waits_for_the_configured_time(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Hardening: the week's digest hour passed before the bot first ran, so nothing is sent
+    at start; the first digest goes out at next week's hour, and a restart keeps the record."""
+    fake = fake_slack
+    today = DAYS[datetime.now(UTC).weekday()]
+    env = {
+        "BRANDBOT_DIGEST_TO": "dm,channel",
+        "BRANDBOT_DIGEST_DAY": today,
+        "BRANDBOT_DIGEST_HOUR": "0",
+        "BRANDBOT_DIGEST_TZ": "UTC",
+    }
+    h = Harness(fake, tmp_path, "socket", FakeReviewer(), **env)
+    await h.start()
+    try:
+        claims = DigestClaims(h.bot.ctx.store.db)
+        await wait_until(lambda: h.bot.digest._first_start is not None, timeout=5)
+        first = claims.first_start(time.time() + 3600)
+        assert first == h.bot.digest._first_start
+        assert await h.bot.digest.tick() is None
+        await h.restart()
+        assert await h.bot.digest.tick() is None
+        assert claims.first_start() == first  # recorded once
+        await h.idle()
+        assert digest_posts(fake) == [] and claims.claimed() == []
+        week = await h.bot.digest.tick(now=time.time() + 7 * 86400)
+        assert week is not None
+        await h.idle()
+        await wait_until(lambda: len(digest_posts(fake)) == 2, timeout=10)
+    finally:
+        await h.stop()
+
+
+def test_first_start_is_recorded_once_and_an_older_install_keeps_its_weeks(
+    tmp_path: Path,
+) -> None:
+    from bot.storage import open_database
+
+    class Fake:
+        base_url = "http://127.0.0.1:1/api/"
+        bot_token, app_token, signing_secret = "xoxb-x", "xapp-x", "s"
+
+    s = settings_for(
+        Fake(),
+        tmp_path / "x.sqlite3",
+        BRANDBOT_DIGEST_DAY="fri",
+        BRANDBOT_DIGEST_HOUR="17",
+        BRANDBOT_DIGEST_TZ="UTC",
+        BRANDBOT_DIGEST_TO="dm",
+    )
+    friday_17 = datetime(2026, 11, 27, 17, 0, tzinfo=UTC).timestamp()
+    assert due_period(s, friday_17 + 60, first_start=friday_17 - 60) == "2026-W48"
+    assert due_period(s, friday_17 + 60, first_start=friday_17 + 30) is None
+    assert due_period(s, friday_17 + 7 * 86400, first_start=friday_17 + 30) == "2026-W49"
+
+    db = open_database(tmp_path / "fresh.sqlite3")
+    claims = DigestClaims(db)
+    assert claims.first_start(1000.0) == 1000.0
+    assert claims.first_start(2000.0) == 1000.0
+    assert claims.claimed() == []
+    db.close()
+    # an install that sent digests before this record existed counts from its first claim
+    db = open_database(tmp_path / "old.sqlite3")
+    claims = DigestClaims(db)
+    assert claims.claim("2026-W40", "a")
+    assert claims.first_start(time.time() + 86400) <= time.time()
+    assert claims.claimed() == ["2026-W40"]
+    db.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import bot_scenarios as sc
-from botkit import running, wait_until
+from botkit import FakeReviewer, running, wait_until
 from fakeslack.fixtures import fake_slack  # noqa: F401
 from lifecyclekit import click, element, ephemeral_texts
 
@@ -66,6 +66,7 @@ async def test_votes_lead_to_a_suggestion_that_is_accepted_and_applied(
         BRANDBOT_GUIDE_POLL="0",
     ) as h:
         ctx = h.bot.ctx
+        fake.add_channel(sc.DRAFTS, "drafts", members=["U0A", "U0B", "U0C", "U0D"])  # voters
         reply = await post_draft(h, DRAFT)
         assert "zorblat" in rules_in(reply)
         zorblat = option_for(reply, VOTE_DISMISS, "zorblat")
@@ -169,3 +170,33 @@ async def test_a_guide_edited_on_disk_reloads_by_itself(
         await wait_until(lambda: watcher.loads == 1, timeout=5)
         reply = await post_draft(h, draft.replace("this week", "today"))
         assert "Too vague" in rules_in(reply)
+
+
+async def test_accepting_without_a_guide_file_setting_is_refused(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Hardening: without BRANDBOT_GUIDE the packaged example guide is never edited; the
+    admin is told which setting to use and the suggestion stays open."""
+    fake = fake_slack
+    packaged = default_guide_path()
+    before = packaged.read_bytes()
+    async with running(
+        fake, tmp_path, "socket", FakeReviewer(), BRANDBOT_ADMIN_IDS=ADMIN, BRANDBOT_GUIDE_POLL="0"
+    ) as h:
+        ctx = h.bot.ctx
+        assert ctx.settings.guide_path is None
+        suggestion = ctx.votes.suggest("accept_term", "Brand.synergy", "synergy")
+        assert suggestion is not None
+        msg = {"channel": sc.GENERAL, "ts": "1700000000.000100", "blocks": []}
+        d = await sc.acked(
+            await click(fake, msg, ACCEPT_SUGGESTION, user=ADMIN, value=str(suggestion.id))
+        )
+        await fake.wait_for_response_posts(1)
+        text = ephemeral_texts(fake, d)
+        assert "BRANDBOT_GUIDE" in text and "packaged example guide" in text
+        await h.idle()
+        assert packaged.read_bytes() == before
+        assert not list(packaged.parent.glob("brand-guide.yaml.*.bak"))
+        assert ctx.votes.suggestion(suggestion.id).state == "open"
+        assert ctx.audit.entries(action="guide.accept_term") == []

@@ -165,3 +165,69 @@ async def test_the_guide_names_approvers_too(
         await sc.acked(await click(fake, reply_in(fake, ev["ts"]), APPROVE, user="U0GUIDE"))
         await h.idle()
         assert h.bot.ctx.signoffs.get(sc.DRAFTS, ev["ts"]).decided_by == "U0GUIDE"
+
+
+@pytest.mark.parametrize("mode", ["socket", "http"])
+async def test_a_decision_shows_on_the_reply_and_the_alert_and_keeps_the_change_note(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+    mode: str,
+) -> None:
+    """Hardening: a decision made on the alert keeps the thread reply's "since the last
+    version" note; a decision made on the thread reply shows on the alert (and on the
+    manager's DM alert) too."""
+    fake = fake_slack
+    async with running(fake, tmp_path, mode, FakeReviewer(), BRANDBOT_APPROVER_IDS=APPROVER) as h:
+        ctx = h.bot.ctx
+        ev = fake.post_as_user(sc.DRAFTS, BAD)
+        await sc.acked(await fake.send_event(ev))
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+        # an edit that is still alert-worthy: an updated reply with its note, a new alert
+        edit = fake.edit_as_user(sc.DRAFTS, ev["ts"], BAD.replace("synergy", "our synergy"))
+        await sc.acked(await fake.send_event(edit))
+        await wait_until(lambda: ctx.store.get_review(sc.DRAFTS, ev["ts"]).version != ev["ts"])
+        await h.idle()
+        version = ctx.store.get_review(sc.DRAFTS, ev["ts"]).version
+        reply = reply_in(fake, ev["ts"])
+        assert "since the last version" in sc.all_text(fake.get_message(sc.DRAFTS, reply["ts"]))
+        alerts = [
+            m
+            for m in sc.ours(h, sc.ALERTS)
+            if DraftRef.parse(element(dict(m, channel=sc.ALERTS), APPROVE)["value"]).version
+            == version
+        ]
+        assert len(alerts) == 1
+        alert = dict(alerts[0], channel=sc.ALERTS)
+
+        # decided on the alert: the thread reply shows it and keeps its note
+        await sc.acked(await click(fake, alert, APPROVE, user=APPROVER))
+        await h.idle()
+        thread_text = sc.all_text(fake.get_message(sc.DRAFTS, reply["ts"]))
+        assert "*Approved*" in thread_text and "since the last version" in thread_text
+        assert "*Approved*" in sc.all_text(fake.get_message(sc.ALERTS, alert["ts"]))
+
+        # decided on the thread reply: the alert (and the manager's DM alert) show it
+        fresh_reply = dict(fake.get_message(sc.DRAFTS, reply["ts"]) or {}, channel=sc.DRAFTS)
+        await sc.acked(await click(fake, fresh_reply, REQUEST_CHANGES, user=APPROVER))
+        await h.idle()
+        assert ctx.signoffs.get(sc.DRAFTS, ev["ts"]).decision == "changes_requested"
+        thread_text = sc.all_text(fake.get_message(sc.DRAFTS, reply["ts"]))
+        assert "*Changes requested*" in thread_text and "since the last version" in thread_text
+        assert "*Approved*" not in thread_text
+        alert_text = sc.all_text(fake.get_message(sc.ALERTS, alert["ts"]))
+        assert "*Changes requested*" in alert_text and "*Approved*" not in alert_text
+        dm_alerts = [
+            m
+            for ch, msgs in fake.messages.items()
+            if ch not in (sc.ALERTS, sc.DRAFTS)
+            for m in msgs
+            if m.get("bot_id") == fake.bot_id and "Brand alert" in str(m.get("text"))
+        ]
+        latest = [
+            m
+            for m in dm_alerts
+            if DraftRef.parse(element(dict(m, channel="D"), APPROVE)["value"]).version == version
+        ]
+        assert latest and all("*Changes requested*" in sc.all_text(m) for m in latest)
+        assert not fake.violations

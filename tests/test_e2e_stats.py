@@ -118,3 +118,34 @@ async def test_stats_with_a_chart_and_who_sees_what(
             assert said in sc.all_text(d.ack.payload), text
         await h.idle()
         assert len(fake.uploads) == 3
+
+
+async def test_a_chart_upload_that_failed_after_slack_shared_it_is_not_repeated(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Hardening: completeUploadExternal shares the file, then answers 503. The job's retry
+    finds the file it recorded (files.info shows it shared in the DM) and uploads nothing
+    again; a second failure mode (a 503 before anything happened) uploads once on retry."""
+    fake = fake_slack
+    async with running(fake, tmp_path, "socket", FakeReviewer()) as h:
+        seed_history(ReviewHistory(h.bot.ctx.store.db))
+        fake.fail_after_effect("files.completeUploadExternal", 1)
+        await sc.acked(await fake.send_command("stats --days 7", user="U0AUTHOR"))
+        await wait_upload(fake, 1)
+        await wait_until(lambda: len(fake.calls_to("files.info")) >= 1, timeout=15)
+        await h.idle(20)
+        assert len(fake.uploads) == 1
+        assert len(fake.calls_to("files.getUploadURLExternal")) == 1
+        [info] = fake.calls_to("files.info")
+        assert info.params["file"] == fake.uploads[0]["id"]
+        dm = fake.uploads[0]["channel"]
+        shares = [m for m in fake.bot_messages(dm) if m.get("subtype") == "file_share"]
+        assert len(shares) == 1
+
+        # a failure before Slack did anything: the retry uploads (once)
+        fake.rate_limit("files.completeUploadExternal", 1, retry_after=0)
+        await sc.acked(await fake.send_command("stats --days 30", user="U0AUTHOR"))
+        await wait_upload(fake, 2)
+        await h.idle(20)
+        assert len(fake.uploads) == 2

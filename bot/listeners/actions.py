@@ -78,10 +78,17 @@ def action_payload(body: Mapping[str, Any], action: Mapping[str, Any]) -> dict[s
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
     async def any_action(ack: Ack, body: dict[str, Any]) -> None:
+        # journal first, then acknowledge: a click that could not be journalled is not acked
+        await journal_actions(body, ctx)
         await ack()
-        actions = body.get("actions") if isinstance(body, dict) else None
-        if not isinstance(actions, list):
-            return
+
+    app.action(re.compile(r".*"))(any_action)
+
+
+async def journal_actions(body: Mapping[str, Any], ctx: BotContext) -> None:
+    """Journal a job per lifecycle action of the delivery (at most five)."""
+    actions = body.get("actions") if isinstance(body, Mapping) else None
+    if isinstance(actions, list):
         for action in actions[:5]:
             if not isinstance(action, Mapping):
                 continue
@@ -95,7 +102,5 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
                 continue
             stamp = _str(action.get("action_ts"), 40) or _str(body.get("trigger_id"), 100) or ""
             key = f"action:{kind}:{payload['user']}:{stamp}:{action.get('action_id')}"
-            if ctx.submit_review(key, kind, payload) is Submit.FULL:
+            if await ctx.submit_review(key, kind, payload) is Submit.FULL:
                 log.warning("queue full: action %s of %s dropped", kind, payload["user"])
-
-    app.action(re.compile(r".*"))(any_action)

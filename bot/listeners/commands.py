@@ -68,7 +68,7 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
             hint = f" Did you mean {blocks.escape(close[0])!r}?" if close else ""
             await ack(
                 response_type="ephemeral",
-                text=f"Unknown profile {blocks.escape(pname)!r}.{hint} Profiles: "
+                text=f"Unknown profile {blocks.escape(pname[:60])!r}.{hint} Profiles: "
                 + (", ".join(blocks.escape(p) for p in sorted(profiles)) or "none defined"),
             )
             return
@@ -83,7 +83,7 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
         "user": command.get("user_id"),
         "source": "slash",
     }
-    result = ctx.submit_review(f"cmd:{trigger}", "ephemeral", payload)
+    result = await ctx.submit_review(f"cmd:{trigger}", "ephemeral", payload)
     if result is Submit.FULL:
         await ack(response_type="ephemeral", **blocks.busy_message())
         return
@@ -113,7 +113,7 @@ async def _stats(ack: Ack, command: dict[str, Any], rest: str, ctx: BotContext) 
         "response_url": command.get("response_url"),
         "channel": command.get("channel_id"),
     }
-    if ctx.submit_review(f"stats:{trigger}", "stats", payload) is Submit.FULL:
+    if await ctx.submit_review(f"stats:{trigger}", "stats", payload) is Submit.FULL:
         await ack(response_type="ephemeral", **blocks.busy_message())
         return
     await ack(

@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 from slack_bolt.async_app import AsyncApp
 
 from analyzers import word_count
+from bot.ack_budget import ACK_BUDGET_S, best_effort, off_loop
 from bot.files import is_supported_name
 from bot.jobs import Submit
 from bot.workflows import BotContext, strip_mentions
@@ -40,30 +41,31 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     async def on_message(event: Any, body: dict[str, Any]) -> None:
         if isinstance(event, dict):
             channel = event.get("channel")
+            await ctx.refresh_policy()
             if is_id(channel) and ctx.watch_needs_name(channel):
                 # watched channels named in settings (#launches): learn this channel's name
                 # (cached; bounded wait so the ack stays fast)
                 await ctx.learn_channel(channel)
-            handle_message(event, ctx)
-        ctx_mark(body, ctx)
+            await handle_message(event, ctx)
+        await ctx_mark(body, ctx)
 
     async def on_mention(event: Any, body: dict[str, Any]) -> None:
         if isinstance(event, dict):
-            handle_mention(event, ctx)
-        ctx_mark(body, ctx)
+            await handle_mention(event, ctx)
+        await ctx_mark(body, ctx)
 
     async def on_reaction(event: Any, body: dict[str, Any]) -> None:
         if isinstance(event, dict):
-            handle_reaction(event, ctx)
-        ctx_mark(body, ctx)
+            await handle_reaction(event, ctx)
+        await ctx_mark(body, ctx)
 
     async def on_home_opened(event: Any, body: dict[str, Any]) -> None:
         if isinstance(event, dict):
-            handle_home_opened(event, ctx)
-        ctx_mark(body, ctx)
+            await handle_home_opened(event, ctx)
+        await ctx_mark(body, ctx)
 
     async def on_anything_else(body: dict[str, Any]) -> None:
-        ctx_mark(body, ctx)
+        await ctx_mark(body, ctx)
 
     app.event("message")(on_message)
     app.event("app_mention")(on_mention)
@@ -74,30 +76,32 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     app.event(re.compile(r".*"))(on_anything_else)
 
 
-def ctx_mark(body: Mapping[str, Any], ctx: BotContext) -> None:
-    """Remember the delivery so a retry or a duplicate is dropped by the dedupe middleware."""
+async def ctx_mark(body: Mapping[str, Any], ctx: BotContext) -> None:
+    """Remember the delivery so a retry or a duplicate is dropped by the dedupe middleware.
+    Off the loop and best effort: the job is journalled already, and its unique key drops a
+    redelivery the event id missed."""
     event_id = body.get("event_id")
-    if isinstance(event_id, str) and event_id:
-        ctx.store.claim(f"event:{event_id}")
+    if isinstance(event_id, str) and 0 < len(event_id) <= 100:
+        await best_effort(ACK_BUDGET_S, ctx.store.claim, f"event:{event_id}")
 
 
 def _busy(ctx: BotContext, channel: str, thread_ts: str) -> None:
     ctx.spawn(ctx.notify_busy_in_thread(channel, thread_ts))
 
 
-def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
+async def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
     subtype = event.get("subtype")
     channel = event.get("channel")
     if not is_id(channel):
         return
     if subtype == "message_changed":
-        _handle_edit(event, ctx)
+        await _handle_edit(event, ctx)
         return
     if subtype == "message_deleted":
         previous = event.get("previous_message")
         ts = event.get("deleted_ts") or (previous.get("ts") if isinstance(previous, dict) else None)
         if is_ts(ts):
-            _handle_delete(channel, ts, ctx)
+            await _handle_delete(channel, ts, ctx)
         return
     if subtype not in _DRAFT_SUBTYPES or ctx.is_bot_author(event):
         return
@@ -122,7 +126,7 @@ def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
                 "user": event.get("user"),
             }
             if (
-                ctx.submit_review(f"file:{channel}:{ts}:{f.get('id')}", "file", payload)
+                await ctx.submit_review(f"file:{channel}:{ts}:{f.get('id')}", "file", payload)
                 is Submit.FULL
             ):
                 _busy(ctx, channel, thread_ts or ts)
@@ -132,10 +136,10 @@ def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
     text = str(event.get("text") or "")
     if word_count(strip_mentions(text)) < ctx.settings.min_words:
         return
-    _submit_thread(ctx, channel, ts, ts, text, event.get("user"), version=ts)
+    await _submit_thread(ctx, channel, ts, ts, text, event.get("user"), version=ts)
 
 
-def _submit_thread(
+async def _submit_thread(
     ctx: BotContext,
     channel: str,
     ts: str,
@@ -153,13 +157,13 @@ def _submit_thread(
         "user": user if is_id(user) else None,
         "version": version,
     }
-    result = ctx.submit_review(f"thread:{channel}:{ts}::{version}", "thread", payload)
+    result = await ctx.submit_review(f"thread:{channel}:{ts}::{version}", "thread", payload)
     if result is Submit.FULL:
         _busy(ctx, channel, thread_ts)
     return result
 
 
-def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
+async def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
     channel = str(event["channel"])
     message = event.get("message")
     previous = event.get("previous_message")
@@ -171,14 +175,14 @@ def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
     if not is_ts(ts):
         return
     if message.get("subtype") == "tombstone" or (message.get("hidden") and not message.get("text")):
-        _handle_delete(channel, ts, ctx)
+        await _handle_delete(channel, ts, ctx)
         return
     if ctx.is_bot_author(message):
         return
     text = str(message.get("text") or "")
     if previous and text == str(previous.get("text") or ""):
         return  # a thread reply count or an unfurl changed, not the words
-    reviewed = ctx.store.get_review(channel, ts, "") is not None
+    reviewed = await off_loop(ctx.store.get_review, channel, ts, "") is not None
     thread_ts = message.get("thread_ts") if is_ts(message.get("thread_ts")) else None
     top_level = not thread_ts or thread_ts == ts
     if not reviewed:
@@ -190,23 +194,25 @@ def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
     version = edited.get("ts") if isinstance(edited, Mapping) else None
     if not is_ts(version):
         version = event.get("event_ts") if is_ts(event.get("event_ts")) else ts
-    _submit_thread(
+    await _submit_thread(
         ctx, channel, ts, str(thread_ts or ts), text, message.get("user"), version=str(version)
     )
 
 
-def _handle_delete(channel: str, ts: str, ctx: BotContext) -> None:
-    if not ctx.store.reviews_for_message(channel, ts) and not _maybe_pending(ctx, channel, ts):
+async def _handle_delete(channel: str, ts: str, ctx: BotContext) -> None:
+    reviewed = await off_loop(ctx.store.reviews_for_message, channel, ts)
+    if not reviewed and not _maybe_pending(ctx, channel, ts):
         return
-    ctx.store.mark_deleted(channel, ts)  # in-flight reviews of this draft now skip posting
-    ctx.submit_review(f"delete:{channel}:{ts}", "delete", {"channel": channel, "ts": ts})
+    # in-flight reviews of this draft now skip posting
+    await off_loop(ctx.store.mark_deleted, channel, ts)
+    await ctx.submit_review(f"delete:{channel}:{ts}", "delete", {"channel": channel, "ts": ts})
 
 
 def _maybe_pending(ctx: BotContext, channel: str, ts: str) -> bool:
     return ctx.is_watched(channel)
 
 
-def handle_mention(event: Mapping[str, Any], ctx: BotContext) -> None:
+async def handle_mention(event: Mapping[str, Any], ctx: BotContext) -> None:
     channel, ts = event.get("channel"), event.get("ts")
     if not is_id(channel) or not is_ts(ts) or ctx.is_bot_author(event):
         return
@@ -219,32 +225,33 @@ def handle_mention(event: Mapping[str, Any], ctx: BotContext) -> None:
             "trigger": "mention",
             "by": event.get("user"),
         }
-        if ctx.submit_review(f"fetch:{channel}:{thread_ts}:{ts}", "fetch", payload) is Submit.FULL:
+        key = f"fetch:{channel}:{thread_ts}:{ts}"
+        if await ctx.submit_review(key, "fetch", payload) is Submit.FULL:
             _busy(ctx, channel, thread_ts)
         return
     text = str(event.get("text") or "")
     if event.get("files"):
         payload = {"channel": channel, "ts": ts, "trigger": "mention", "by": event.get("user")}
-        if ctx.submit_review(f"fetch:{channel}:{ts}:{ts}", "fetch", payload) is Submit.FULL:
+        if await ctx.submit_review(f"fetch:{channel}:{ts}:{ts}", "fetch", payload) is Submit.FULL:
             _busy(ctx, channel, ts)
         return
     if not strip_mentions(text):
         return
     edited = event.get("edited")
     version = edited.get("ts") if isinstance(edited, Mapping) else None
-    _submit_thread(ctx, channel, ts, ts, text, event.get("user"), version=str(version or ts))
+    await _submit_thread(ctx, channel, ts, ts, text, event.get("user"), version=str(version or ts))
 
 
-def handle_home_opened(event: Mapping[str, Any], ctx: BotContext) -> None:
+async def handle_home_opened(event: Mapping[str, Any], ctx: BotContext) -> None:
     """The Home tab was opened: publish it (a job; the reads and views.publish run there)."""
     user = event.get("user")
     if event.get("tab") not in (None, "home") or not is_id(user):
         return
     stamp = event.get("event_ts") if is_ts(event.get("event_ts")) else ""
-    ctx.submit_review(f"home:{user}:{stamp}", "home", {"user": user})
+    await ctx.submit_review(f"home:{user}:{stamp}", "home", {"user": user})
 
 
-def handle_reaction(event: Mapping[str, Any], ctx: BotContext) -> None:
+async def handle_reaction(event: Mapping[str, Any], ctx: BotContext) -> None:
     if event.get("reaction") != ctx.settings.review_reaction:
         return
     if ctx.bot_user_id and event.get("user") == ctx.bot_user_id:
@@ -257,5 +264,5 @@ def handle_reaction(event: Mapping[str, Any], ctx: BotContext) -> None:
         return
     payload = {"channel": channel, "ts": ts, "trigger": "reaction", "by": event.get("user")}
     key = f"fetch:{channel}:{ts}:{event.get('user')}:{event.get('event_ts')}"
-    if ctx.submit_review(key, "fetch", payload) is Submit.FULL:
+    if await ctx.submit_review(key, "fetch", payload) is Submit.FULL:
         _busy(ctx, channel, ts)

@@ -56,7 +56,7 @@ async def handle_shortcut(body: dict[str, Any], ctx: BotContext) -> None:
         return
     payload |= {"text": text, "title": "Brand check (only you can see this)"}
     trigger = body.get("trigger_id") or f"{user}:{channel}:{message.get('ts')}"
-    full = ctx.submit_review(f"shortcut:{trigger}", "ephemeral", payload) is Submit.FULL
+    full = await ctx.submit_review(f"shortcut:{trigger}", "ephemeral", payload) is Submit.FULL
     if full and response_url:
         ctx.spawn(ctx.notify_busy_response_url(str(response_url)))
 

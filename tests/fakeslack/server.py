@@ -852,6 +852,8 @@ class FakeSlack:
                 "user": self.bot_user_id,
                 "created": int(time.time()),
             }
+            if channel is not None:  # where Slack's file object says it is shared
+                file[_channel_type(channel) + "s"] = [channel["id"]]
             self.files[file_id] = file
             self._file_content[file_id] = pending["content"]
             self._file_mode[file_id] = "ok"
