@@ -3,6 +3,10 @@ scored by a head trained without it (same recipe as ``training/sentence_heads.py
 
     python -m training.features      # once
     PYTHONPATH=. python bench/heldout_sentiment.py
+    BRANDBOT_FEATS_DIR=DIR PYTHONPATH=. python bench/heldout_sentiment.py   # other features
+
+Also prints fold 0 alone: an encoder fine-tuned by ``training/continue_lora.py`` never saw that
+fold, so for such an encoder fold 0 is the only honest company-copy figure.
 """
 
 import numpy as np
@@ -44,4 +48,10 @@ f1, acc, neu = macro_f1(y, preds), (preds == y).mean(), (preds[y == 1] == 0).mea
 print(
     f"company copy, out-of-fold ({len(y)} sentences): macro-F1 {f1:.3f}, accuracy {acc:.3f}, "
     f"neutral->negative {neu:.3f}"
+)
+_, f0 = company_split(len(y), 0)
+y0, p0 = y[f0], preds[f0]
+print(
+    f"fold 0 ({len(f0)} sentences): macro-F1 {macro_f1(y0, p0):.3f}, "
+    f"accuracy {(p0 == y0).mean():.3f}, neutral->negative {(p0[y0 == 1] == 0).mean():.3f}"
 )

@@ -133,11 +133,22 @@ SETS: dict[str, Callable[[], Rows]] = {
 }
 
 
-def load_predictor(precision: str) -> object:
-    from analyzers.serving import load_predictor_backend
+def load_predictor(precision: str, weights: Path | None = None) -> object:
+    """The predictor as the bot serves it; ``weights``: another weights folder (a candidate),
+    int8 with that folder's ``int8_calibration.safetensors`` (``python -m analyzers.models.int8
+    --weights DIR``)."""
+    if weights is None:
+        from analyzers.serving import load_predictor_backend
 
-    backend = load_predictor_backend(precision=precision, device="cpu")
-    return backend.predictor
+        backend = load_predictor_backend(precision=precision, device="cpu")
+        return backend.predictor
+    from analyzers.models.int8 import convert_predictor
+    from analyzers.models.predictor import load_embedded_predictor
+
+    predictor = load_embedded_predictor(device="cpu", quantize=False, weights_dir=weights)
+    if precision == "int8":
+        convert_predictor(predictor, calibration=weights / "int8_calibration.safetensors")
+    return predictor
 
 
 def pooled_features(predictor: object, texts: list[str]) -> np.ndarray:
@@ -160,12 +171,15 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--precision", default="int8")
     ap.add_argument("--limit", type=int, default=0, help="a seeded sample of at most N rows a set")
+    ap.add_argument("--out", type=Path, default=OUT, help="where the feature files go")
+    ap.add_argument("--weights", type=Path, help="a weights folder other than the shipped one")
+    ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
-    torch.set_num_threads(default_threads())
-    OUT.mkdir(parents=True, exist_ok=True)
-    predictor = load_predictor(args.precision)
+    torch.set_num_threads(args.threads or default_threads())
+    args.out.mkdir(parents=True, exist_ok=True)
+    predictor = load_predictor(args.precision, args.weights)
     for name in args.sets.split(","):
-        path = OUT / f"{name}-{args.precision}.npz"
+        path = args.out / f"{name}-{args.precision}.npz"
         rows = SETS[name]()
         if args.limit and len(rows) > args.limit:
             rows = random.Random(SEED).sample(rows, args.limit)

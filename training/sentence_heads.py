@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,15 +37,17 @@ import numpy as np
 import torch
 from torch import nn
 
-FEATS = Path("training/out/feats")
+# the feature files (``training.features --out``); BRANDBOT_FEATS_DIR or --feats overrides
+FEATS = Path(os.environ.get("BRANDBOT_FEATS_DIR", "training/out/feats"))
 PRECISION = "int8"
 SEED = 13
 SAFETY_LABELS = ("offensive", "sarcasm", "disparage", "scold")
 COMPANY = Path("training/data/companycopy.tsv")
+WEIGHTS = Path("analyzers/models/weights")
 
 
 def load(name: str) -> dict[str, np.ndarray]:
-    d = np.load(FEATS / f"{name}-{PRECISION}.npz")
+    d = np.load(FEATS / f"{name}-{PRECISION}.npz", allow_pickle=False)
     return {k: d[k] for k in d.files}
 
 
@@ -289,7 +292,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--tau", type=float, default=0.5, help="analyzers.sentiment.MIN_CONFIDENCE")
     ap.add_argument("--export", action="store_true")
+    ap.add_argument(
+        "--feats",
+        type=Path,
+        help="feature folder (default: $BRANDBOT_FEATS_DIR or training/out/feats)",
+    )
+    ap.add_argument("--weights-dir", type=Path, default=WEIGHTS, help="--export writes here")
     args = ap.parse_args(argv)
+    global FEATS
+    if args.feats is not None:
+        FEATS = args.feats
     random.seed(SEED)
     torch.manual_seed(SEED)
     model = train_sentiment(args)
@@ -311,12 +323,10 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(report, indent=1))
     if args.export:
         assert isinstance(model, nn.Linear) and isinstance(safety, nn.Linear)
-        export(model, temp, safety, thresholds, report)
+        export(model, temp, safety, thresholds, report, args.weights_dir)
 
 
 # --------------------------------------------------------------------------------- export
-
-WEIGHTS = Path("analyzers/models/weights")
 
 
 def export(
@@ -325,8 +335,10 @@ def export(
     safety: nn.Linear,
     thresholds: Sequence[float],
     report: dict[str, Any],
+    weights: Path = WEIGHTS,
 ) -> None:
-    """Write the heads into the shipped weights and re-stamp the int8 calibration.
+    """Write the heads into the weights in ``weights`` (the shipped ones by default) and re-stamp
+    the int8 calibration there.
 
     The temperature is folded into the sentiment weights (``W / T``, ``b / T``) and each safety
     label's operating threshold into its bias (``b - logit(t)``), so the shipped model emits
@@ -337,8 +349,8 @@ def export(
     from safetensors import safe_open
     from safetensors.torch import save_file
 
-    tensor_path = WEIGHTS / "multitask.safetensors"
-    meta_path = WEIGHTS / "multitask.json"
+    tensor_path = weights / "multitask.safetensors"
+    meta_path = weights / "multitask.json"
     with safe_open(str(tensor_path), framework="pt") as f:
         tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
     dtype = tensors["heads.sentiment.weight"].dtype
@@ -363,7 +375,7 @@ def export(
     meta_path.write_text(json.dumps(meta, indent=1) + "\n")
     digest = hashlib.sha256(tensor_path.read_bytes()).hexdigest()[:12]
     version = f"{meta.get('name', 'multitask')}-{digest}"
-    cal = WEIGHTS / "int8_calibration.safetensors"
+    cal = weights / "int8_calibration.safetensors"
     with safe_open(str(cal), framework="pt") as f:
         amax = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
         cal_meta = dict(f.metadata() or {})

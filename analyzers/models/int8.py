@@ -351,11 +351,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("--out", type=Path, default=CALIBRATION_FILE)
     ap.add_argument("--per-set", type=int, default=120)
+    ap.add_argument("--weights", type=Path, help="weights folder (default: the shipped weights)")
     args = ap.parse_args(argv)
     from analyzers.models.predictor import load_embedded_predictor
 
     torch.manual_seed(0)
-    predictor = load_embedded_predictor(device="cpu", quantize=False)
+    predictor = load_embedded_predictor(device="cpu", quantize=False, weights_dir=args.weights)
     _, encoder = find_encoder(predictor)
     sentences = calibration_sentences(shared_dir(), args.per_set)
     amax = calibrate(encoder, lambda s: predictor.predict([s]), sentences)
