@@ -163,3 +163,21 @@ async def test_channels_typed_by_name_are_resolved_to_ids(
         d = await sc.acked(await fake.send_command("stats #nowhere", user=sc.MANAGER))
         assert "No channel called #nowhere" in ack_text(d)
         assert ctx.channels is not None and ctx.channels.listings == 1  # cached
+
+
+async def test_help_lists_stats_and_admin_and_admin_only_lines_for_admins(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, "socket", FakeReviewer(), BRANDBOT_ADMIN_IDS=ADMIN):
+        d = await sc.acked(await fake.send_command("help", user="U0AUTHOR"))
+        said = ack_text(d)
+        assert "/brandcheck stats [#channel | @person] [--days N]" in said
+        assert "/brandcheck admin list" in said
+        assert "admin watch" not in said and "admin unwatch" not in said
+        d = await sc.acked(await fake.send_command("help", user=ADMIN))
+        said = ack_text(d)
+        assert "/brandcheck stats" in said and "/brandcheck admin list" in said
+        assert "admin watch #channel [profile]* — watch a channel (admins only)" in said
+        assert "admin unwatch #channel* — stop watching a channel (admins only)" in said

@@ -36,7 +36,9 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
     word, _, rest = text.partition(" ")
     word = word.lower()
     if not text or word in ("help", "-h", "--help", "?"):
-        msg = blocks.help_message(name, ctx.settings.review_reaction)
+        user = _user(command)
+        is_admin = user is not None and user in ctx.settings.admin_ids
+        msg = blocks.help_message(name, ctx.settings.review_reaction, admin=is_admin)
         await ack(response_type="ephemeral", **msg)
         return
     if word == "guide" and not rest.strip():
