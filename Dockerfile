@@ -11,7 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
-    BRANDBOT_DB_PATH=/data/brandbot.sqlite3 \
+    # the SQLite file (a relative BRANDBOT_DB_PATH) lives in the volume
+    BRANDBOT_DATA_DIR=/data \
     BRANDBOT_GUIDE=/app/examples/brand-guide.yaml \
     PORT=3000
 

@@ -438,7 +438,7 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         alert_channel=alert_channel,
         alert_rate_per_s=number("BRANDBOT_ALERT_RATE", 1.0, 0.01, 100.0),
         alert_burst=integer("BRANDBOT_ALERT_BURST", 3, 1, 1000),
-        db_path=Path(get("BRANDBOT_DB_PATH") or "brandbot.sqlite3").expanduser(),
+        db_path=_db_path(get("BRANDBOT_DB_PATH"), get("BRANDBOT_DATA_DIR")),
         database_url=database_url,
         history_store_text=flag("BRANDBOT_HISTORY_STORE_TEXT", False),
         history_days=integer("BRANDBOT_HISTORY_DAYS", 365, 0, 100_000),
@@ -467,6 +467,16 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def _db_path(raw: str | None, data_dir: str | None) -> Path:
+    """``BRANDBOT_DB_PATH`` (default ``brandbot.sqlite3``); a relative path is taken in
+    ``BRANDBOT_DATA_DIR`` when that is set (the Docker image sets ``/data``, its volume), so a
+    ``.env`` copied from ``.env.example`` cannot move the database out of the volume."""
+    path = Path(raw or "brandbot.sqlite3").expanduser()
+    if data_dir and not path.is_absolute():
+        return Path(data_dir).expanduser() / path
+    return path
 
 
 def log_level_number(settings: Settings) -> int:

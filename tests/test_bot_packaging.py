@@ -51,8 +51,10 @@ def test_env_example_lists_every_setting_and_parses() -> None:
     read = set(re.findall(r'"((?:SLACK|BRANDBOT)_[A-Z_]+|PORT|HOST|LOG_LEVEL|HF_TOKEN)"', source))
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^([A-Z_]+)=", example, flags=re.M))
+    # settings an empty value would harm are documented commented out (`# NAME=`)
+    commented = set(re.findall(r"^# ([A-Z_]+)=", example, flags=re.M)) & read
     aliases = {"LOG_LEVEL"}  # read when BRANDBOT_LOG_LEVEL is unset; named in a comment
-    assert read - aliases == listed, (read - aliases - listed, listed - read)
+    assert read - aliases - commented == listed, (read - aliases - listed, listed - read)
     for alias in aliases:
         assert alias in read and re.search(rf"^#.*\b{alias}\b", example, flags=re.M), alias
     # every listed setting has a comment right above it (or shares its group's comment)
@@ -74,6 +76,43 @@ def test_dockerfile_essentials() -> None:
     assert 'CMD ["brandbot", "serve"]' in d
     # models are warmed as the run-time user, after the switch to it
     assert d.index("USER brandbot") < d.index("RUN brandbot warmup")
+
+
+def _image_env() -> dict[str, str]:
+    """The Dockerfile's ``ENV`` values (one multi-line ENV instruction, comments skipped)."""
+    d = (ROOT / "Dockerfile").read_text()
+    block = re.search(r"^ENV (.*?)(?:\n\n|\n[A-Z]+ )", d, flags=re.M | re.S)
+    assert block is not None
+    lines = [ln.strip().rstrip("\\").strip() for ln in block.group(1).splitlines()]
+    pairs = [ln.split("=", 1) for ln in lines if ln and not ln.startswith("#")]
+    return {k: v for k, v in pairs}
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    """What ``docker run --env-file`` sets: every ``KEY=value`` line, empty values included."""
+    out: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            out[key] = value
+    return out
+
+
+def test_docker_run_with_the_example_env_file_keeps_the_database_in_the_volume() -> None:
+    image = _image_env()
+    assert image["BRANDBOT_DATA_DIR"] == "/data" and "BRANDBOT_DB_PATH" not in image
+    env = {**image, **_env_file(ROOT / ".env.example")}  # --env-file wins over the image's ENV
+    s = Settings.from_env(env, dotenv_path=None, require_tokens=False)
+    assert s.db_path == Path("/data/brandbot.sqlite3")
+    env["BRANDBOT_DB_PATH"] = "team.sqlite3"
+    s = Settings.from_env(env, dotenv_path=None, require_tokens=False)
+    assert s.db_path == Path("/data/team.sqlite3")
+    env["BRANDBOT_DB_PATH"] = "/srv/brandbot.sqlite3"  # an absolute path is used as given
+    s = Settings.from_env(env, dotenv_path=None, require_tokens=False)
+    assert s.db_path == Path("/srv/brandbot.sqlite3")
+    # outside the image: the working folder, as before
+    s = Settings.from_env({}, dotenv_path=ROOT / ".env.example", require_tokens=False)
+    assert s.db_path == Path("brandbot.sqlite3")
 
 
 # -- scopes: every Web API method the bot calls, against Slack's OpenAPI spec ---------------------
