@@ -160,7 +160,9 @@ def _settings(env_file: str, overrides: dict[str, str], *, require_tokens: bool 
 
     env = dict(os.environ)
     env.update(overrides)
-    return Settings.from_env(env, dotenv_path=env_file, require_tokens=require_tokens)
+    settings = Settings.from_env(env, dotenv_path=env_file, require_tokens=require_tokens)
+    settings.export_analyzer_env()  # BRANDBOT_DICTIONARY & co. from .env, before models load
+    return settings
 
 
 def _configure_logging(settings: Settings) -> None:

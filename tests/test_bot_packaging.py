@@ -78,6 +78,79 @@ def test_dockerfile_essentials() -> None:
     assert d.index("USER brandbot") < d.index("RUN brandbot warmup")
 
 
+_ENV_READ = re.compile(
+    r"""(?:environ(?:\.get)?\(\s*|environ\[\s*|getenv\(\s*|_ENV\s*=\s*)["']([A-Z][A-Z0-9_]+)["']"""
+)
+# read by the code but not brandbot settings: documented where their tool is
+_NOT_SETTINGS = {
+    "BRANDBOT_SHARED": "README.md",  # tests, benchmarks and training find ../shared with it
+    "DICPATH": "docs/vale.md",  # Hunspell's own search path
+    "VALE_CONFIG_PATH": "docs/vale.md",  # Vale's own
+    "XDG_RUNTIME_DIR": ".env.example",  # the local review socket's default folder
+    "PYTHONPATH": "",  # passed on to the sandbox's child process
+}
+
+
+def test_every_variable_the_code_reads_from_the_environment_is_a_documented_setting() -> None:
+    """A setting read through ``os.environ`` anywhere in analyzers/ or bot/ must be read by
+    ``Settings`` too (so ``.env`` works for it) and be listed in ``.env.example``."""
+    from bot.settings import ANALYZER_ENV_KEYS
+
+    found: dict[str, str] = {}
+    for path in [*(ROOT / "analyzers").rglob("*.py"), *(ROOT / "bot").rglob("*.py")]:
+        for name in _ENV_READ.findall(path.read_text()):
+            found.setdefault(name, str(path.relative_to(ROOT)))
+    assert {"BRANDBOT_DICTIONARY", "BRANDBOT_SHARED", "BRANDBOT_LOCAL_SOCKET"} <= set(found)
+    settings_source = (ROOT / "bot" / "settings.py").read_text()
+    settings_source += (ROOT / "analyzers" / "remote" / "config.py").read_text()
+    example = (ROOT / ".env.example").read_text()
+    problems = []
+    for name, where in sorted(found.items()):
+        if name in _NOT_SETTINGS:
+            doc = _NOT_SETTINGS[name]
+            if doc and name not in (ROOT / doc).read_text():
+                problems.append(f"{name} ({where}) is not explained in {doc}")
+            continue
+        if f'"{name}"' not in settings_source:
+            problems.append(f"{name} ({where}) is not read by bot/settings.py (.env ignored)")
+        if not re.search(rf"^#? ?{name}=", example, flags=re.M):
+            problems.append(f"{name} ({where}) is not listed in .env.example")
+    assert problems == []
+    # the ones only the analyzers read are handed on from .env to the process environment
+    from_analyzers = {n for n, w in found.items() if n.startswith("BRANDBOT_")} - set(_NOT_SETTINGS)
+    assert set(ANALYZER_ENV_KEYS) <= from_analyzers
+
+
+def test_analyzer_settings_in_dotenv_reach_the_analyzers(tmp_path: Path) -> None:
+    dic = tmp_path / "team.dic"
+    dic.write_text("1\nLumaSync\n")
+    (tmp_path / "team.aff").write_text("SET UTF-8\n")
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"BRANDBOT_DICTIONARY={dic}\nBRANDBOT_QUANTIZE=true\n")
+    s = Settings.from_env({}, dotenv_path=env_file, require_tokens=False)
+    process: dict[str, str] = {"BRANDBOT_QUANTIZE": "false"}  # the real environment wins
+    s.export_analyzer_env(process)
+    assert process == {"BRANDBOT_DICTIONARY": str(dic), "BRANDBOT_QUANTIZE": "false"}
+    # and the analyzers then use it
+    import os
+    from unittest import mock
+
+    from analyzers.hunspell import default_dictionary
+
+    with mock.patch.dict(os.environ, process):
+        assert default_dictionary() == (tmp_path / "team.aff", dic)
+    bad = tmp_path / "bad.env"
+    bad.write_text("BRANDBOT_DICTIONARY=/nope/x.dic\nBRANDBOT_MINILM_DIR=/nope\n")
+    import pytest
+
+    from bot.settings import SettingsError
+
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({}, dotenv_path=bad, require_tokens=False)
+    assert "BRANDBOT_DICTIONARY='/nope/x.dic' must name a Hunspell .dic file" in str(err.value)
+    assert "BRANDBOT_MINILM_DIR='/nope': no such folder" in str(err.value)
+
+
 def _image_env() -> dict[str, str]:
     """The Dockerfile's ``ENV`` values (one multi-line ENV instruction, comments skipped)."""
     d = (ROOT / "Dockerfile").read_text()
