@@ -15,3 +15,27 @@ def test_deploy_doc_states_the_shutdown_grace_the_code_uses() -> None:
     row = next(line for line in deploy.splitlines() if "a replica is stopped (SIGTERM" in line)
     stated = re.findall(r"get (\d+(?:\.\d+)?) s to finish", row)
     assert stated == [f"{SHUTDOWN_GRACE_S:g}"], row
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"\d+(?:\.\d+)?", text)]
+
+
+def test_deploy_doc_database_costs_are_the_measured_ones() -> None:
+    bench = (ROOT / "docs" / "benchmarks.md").read_text()
+    section = bench[bench.index("## The database: cost per job") :]
+    rows = [ln for ln in section.splitlines() if re.match(r"^\| (\d|cost only)", ln)]
+    assert len(rows) == 3
+    sqlite_med, pg_med, rates = [], [], []
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        sqlite_med.append(_numbers(cells[1])[0])
+        pg_med.append(_numbers(cells[2])[0])
+        rates += _numbers(cells[3])
+    assert "two full runs and\none of the cost per job alone" in section
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    db = deploy[deploy.index("- **Database**") : deploy.index("- **Connections**")]
+    assert f"{min(sqlite_med):.2f}–{max(sqlite_med):.2f} ms on SQLite" in db
+    assert f"{min(pg_med):.2f}–{max(pg_med):.2f} ms on a local PostgreSQL" in db
+    assert f"{min(rates):.0f}–{max(rates):.0f} jobs/s" in db
+    assert f"{min(rates):.0f}–{max(rates):.0f} jobs/s" in section
