@@ -22,7 +22,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends hunspell-en-us 
 RUN useradd --create-home --uid 10001 brandbot && mkdir -p /data && chown brandbot /data
 WORKDIR /app
 
-COPY pyproject.toml constraints.txt README.md ./
+COPY pyproject.toml constraints.txt README.md LICENSE ./
 COPY analyzers ./analyzers
 COPY bot ./bot
 COPY examples ./examples

@@ -381,3 +381,18 @@ def test_compose_runs_postgres_and_two_http_replicas_behind_a_proxy() -> None:
     example = (ROOT / ".env.example").read_text()
     for var in set(re.findall(r"\$\{(\w+)", (ROOT / "compose.yaml").read_text())):
         assert re.search(rf"^#?\s*{var}=", example, flags=re.M), var
+
+
+def test_license_file_and_security_contact() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert project["authors"] == [{"name": "brandbot contributors"}]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License\n\nCopyright (c) 2026 brandbot contributors\n")
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
+    # the image builds the wheel, which needs the license file
+    assert re.search(r"^COPY .*\bLICENSE\b", (ROOT / "Dockerfile").read_text(), flags=re.M)
+    security = (ROOT / "SECURITY.md").read_text()
+    assert "private security advisory" in security and "`authors` in `pyproject.toml`" in security
