@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         for source, review in zip(sources, reviews, strict=True):
             print_review(out, source.label, review, source.location)
         if len(reviews) > 1:
-            print_summary(out, reviews)
+            print_summary(out, reviews, models_off=args.no_models)
 
     if errors:
         return 2
