@@ -170,6 +170,16 @@ async def test_serve_answers_then_stops_cleanly(
     assert code == 0, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "shutting down" in proc.stderr
+    # the start-up lines docs/slack-setup.md quotes, in its order
+    started = "Socket Mode connected; health on port" if mode == "socket" else "HTTP mode: POST"
+    order = [
+        proc.stderr.index(line)
+        for line in ("brandbot ready as U", started, "local review endpoint on ")
+    ]
+    assert order == sorted(order), proc.stderr
+    setup = (Path(__file__).resolve().parents[1] / "docs" / "slack-setup.md").read_text()
+    assert "`Socket Mode connected; health\non port 3000`" in setup
+    assert "last the local review endpoint: `local review endpoint on" in setup
     fake.clear_faults()
     replied = [ev for ev in burst if fake.thread_replies(sc.DRAFTS, ev["ts"])]
     left = journal(tmp_path / "brandbot.sqlite3")
