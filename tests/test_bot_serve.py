@@ -228,6 +228,9 @@ async def test_rejected_token_exits_2_without_traceback(fake_slack: Any, tmp_pat
     assert "Traceback" not in proc.stderr
     assert "Slack rejected the bot token (auth.test: invalid_auth)" in proc.stderr
     assert "xoxb-revoked" not in proc.stderr
+    # only our line: bolt's "As you gave `client` as well, `token` will be unused." is not
+    # shown (the token is in the environment, where bolt looks too)
+    assert "will be unused" not in proc.stderr and "WARNING bot.bolt" not in proc.stderr
 
 
 async def test_invalid_guide_exits_2_without_traceback(tmp_path: Path) -> None:
