@@ -340,11 +340,15 @@ def update_message(
     arrow = ":arrow_up:" if delta > 0 else ":arrow_down:" if delta < 0 else ":left_right_arrow:"
     note = f"{arrow} *{delta:+.0f}* since the last version (edit {version - 1})"
     if diff.fixed:
+        # several rules on one sentence or word: the text once, with how many were fixed there
+        places: dict[str, int] = {}
+        for f in diff.fixed:
+            label = quote(f.display) if f.matched.strip() else escape(truncate(f.message, 60))
+            places[label] = places.get(label, 0) + 1
         fixed = ", ".join(
-            quote(f.display) if f.matched.strip() else escape(truncate(f.message, 60))
-            for f in diff.fixed[:10]
+            label + (f" (×{n})" if n > 1 else "") for label, n in list(places.items())[:10]
         )
-        more = f" +{len(diff.fixed) - 10} more" if len(diff.fixed) > 10 else ""
+        more = f" +{len(places) - 10} more" if len(places) > 10 else ""
         note += f"\n:white_check_mark: Fixed {plural(len(diff.fixed), 'finding')}: {fixed}{more}"
     if diff.new:
         note += f"\n:new: {plural(len(diff.new), 'new finding')}"
