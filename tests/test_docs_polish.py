@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,3 +41,20 @@ def test_deploy_doc_database_costs_are_the_measured_ones() -> None:
     assert f"{min(pg_med):.2f}–{max(pg_med):.2f} ms on a local PostgreSQL" in db
     assert f"{min(rates):.0f}–{max(rates):.0f} jobs/s" in db
     assert f"{min(rates):.0f}–{max(rates):.0f} jobs/s" in section
+
+
+def test_vale_help_names_every_format_docs_vale_lists(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["vale", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for fmt in ("Markdown", "MDX", "HTML", "reStructuredText", "AsciiDoc", "Org", "plain text"):
+        assert fmt in out, fmt
+
+
+def test_user_docs_show_no_developer_paths() -> None:
+    docs = [ROOT / "README.md", ROOT / "SECURITY.md", *(ROOT / "docs").glob("*.md")]
+    docs.remove(ROOT / "docs" / "benchmarks.md")  # its commands are the measured runs, as run
+    for path in docs:
+        assert "/work/" not in path.read_text(), path
