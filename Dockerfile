@@ -11,7 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
-    BRANDBOT_DB_PATH=/data/brandbot.sqlite3 \
+    # the SQLite file (a relative BRANDBOT_DB_PATH) lives in the volume
+    BRANDBOT_DATA_DIR=/data \
     BRANDBOT_GUIDE=/app/examples/brand-guide.yaml \
     PORT=3000
 
@@ -21,7 +22,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends hunspell-en-us 
 RUN useradd --create-home --uid 10001 brandbot && mkdir -p /data && chown brandbot /data
 WORKDIR /app
 
-COPY pyproject.toml constraints.txt README.md ./
+COPY pyproject.toml constraints.txt README.md LICENSE ./
 COPY analyzers ./analyzers
 COPY bot ./bot
 COPY examples ./examples

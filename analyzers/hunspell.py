@@ -334,6 +334,11 @@ def default_dictionary() -> tuple[Path, Path]:
     return found
 
 
+def _capitalised_same(candidate: str, low: str) -> bool:
+    """``Paris`` for ``paris``: the same word with only its first letter a capital."""
+    return candidate.lower() == low and candidate == low[:1].upper() + low[1:]
+
+
 class Checker:
     """Several dictionaries and word lists; a word is correct when any of them knows it."""
 
@@ -370,8 +375,18 @@ class Checker:
             if w[:1].lower() == low[:1] and abs(len(w) - len(word)) <= 2 and "'" not in w
         } | {w for w in self.extra if w[:1].lower() == low[:1] and "'" not in w}
         by_lower: dict[str, str] = {}
-        for w in sorted(pool):
+        for w in sorted(pool, key=lambda w: (w.lower(), w != w.lower())):  # lower-case first
             by_lower.setdefault(w.lower(), w)
+        if word == low:
+            # a lower-case word ("tbh", "teh") is an ordinary word or chat shorthand: acronyms
+            # and abbreviations ("TB", "Th") are noise; a proper noun only when it is the same
+            # word capitalised ("paris" -> "Paris"),
+            # and one- or two-letter entries ("tb", "br") are abbreviations, not corrections
+            by_lower = {
+                k: w
+                for k, w in by_lower.items()
+                if len(k) > 2 and (w == k or _capitalised_same(w, low))
+            }
         close = difflib.get_close_matches(low, sorted(by_lower), n=n, cutoff=0.75)
         hits = [by_lower[h] for h in close]
         if word[:1].isupper():

@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.middleware.authorization.async_single_team_authorization import (
     AsyncSingleTeamAuthorization,
 )
@@ -261,6 +262,17 @@ def bot_for(app: AsyncApp) -> BrandBot:
     return _BOTS[app]
 
 
+class _DropMessage(logging.Filter):
+    """Drops log records whose message is exactly ``text``."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.text
+
+
 def build_bot(
     settings: Settings,
     reviewer: ReviewerLike,
@@ -341,13 +353,21 @@ def build_bot(
     alerter.on_digest = partial(send_digest, ctx)
     digest = DigestScheduler(ctx, DigestClaims(store.db), owner=store.owner)
 
-    app = AsyncApp(
-        client=client,
-        signing_secret=settings.signing_secret or "unused-in-socket-mode",
-        process_before_response=True,
-        request_verification_enabled=settings.mode == "http",
-        logger=logging.getLogger("bot.bolt"),
-    )
+    bolt_log = logging.getLogger("bot.bolt")
+    # bolt also reads SLACK_BOT_TOKEN from the environment and warns that the client we pass
+    # wins over it: true, expected, and noise before our own messages; that one line is dropped
+    quiet = _DropMessage(warning_client_prioritized_and_token_skipped())
+    bolt_log.addFilter(quiet)
+    try:
+        app = AsyncApp(
+            client=client,
+            signing_secret=settings.signing_secret or "unused-in-socket-mode",
+            process_before_response=True,
+            request_verification_enabled=settings.mode == "http",
+            logger=bolt_log,
+        )
+    finally:
+        bolt_log.removeFilter(quiet)
     register_middleware(app, ctx)
     # events first: bolt tries listeners in registration order, building their arguments for
     # each, and events are the bulk of the traffic (a burst of drafts). The catch-all event

@@ -340,11 +340,15 @@ def update_message(
     arrow = ":arrow_up:" if delta > 0 else ":arrow_down:" if delta < 0 else ":left_right_arrow:"
     note = f"{arrow} *{delta:+.0f}* since the last version (edit {version - 1})"
     if diff.fixed:
+        # several rules on one sentence or word: the text once, with how many were fixed there
+        places: dict[str, int] = {}
+        for f in diff.fixed:
+            label = quote(f.display) if f.matched.strip() else escape(truncate(f.message, 60))
+            places[label] = places.get(label, 0) + 1
         fixed = ", ".join(
-            quote(f.display) if f.matched.strip() else escape(truncate(f.message, 60))
-            for f in diff.fixed[:10]
+            label + (f" (×{n})" if n > 1 else "") for label, n in list(places.items())[:10]
         )
-        more = f" +{len(diff.fixed) - 10} more" if len(diff.fixed) > 10 else ""
+        more = f" +{len(places) - 10} more" if len(places) > 10 else ""
         note += f"\n:white_check_mark: Fixed {plural(len(diff.fixed), 'finding')}: {fixed}{more}"
     if diff.new:
         note += f"\n:new: {plural(len(diff.new), 'new finding')}"
@@ -430,18 +434,33 @@ def busy_message() -> Message:
 # -- help and guide --------------------------------------------------------------------------------
 
 
-def help_message(command: str = "/brandcheck", reaction: str = "mag") -> Message:
-    text = (
-        f"*{escape(command)} &lt;draft&gt;* — review a draft privately\n"
-        f"*{escape(command)} profile &lt;name&gt; &lt;draft&gt;* — review against a named profile\n"
-        f"*{escape(command)} guide* — summary of the brand guide\n"
-        f"*{escape(command)} help* — this help\n"
+def help_message(
+    command: str = "/brandcheck", reaction: str = "mag", *, admin: bool = False
+) -> Message:
+    """The ``help`` answer; ``admin``: also the commands only admins may use."""
+    c = escape(command)
+    lines = [
+        f"*{c} &lt;draft&gt;* — review a draft privately",
+        f"*{c} profile &lt;name&gt; &lt;draft&gt;* — review against a named profile",
+        f"*{c} guide* — summary of the brand guide",
+        f"*{c} stats [#channel | @person] [--days N]* — score trend and common findings, "
+        "with a chart, by DM",
+        f"*{c} admin list* — which channels are watched, and with which profile",
+    ]
+    if admin:
+        lines += [
+            f"*{c} admin watch #channel [profile]* — watch a channel (admins only)",
+            f"*{c} admin unwatch #channel* — stop watching a channel (admins only)",
+        ]
+    lines += [
+        f"*{c} help* — this help",
         "Also: the message shortcut *Check brand voice* on any message, @mention me "
-        f"(in a thread I review its first message), or react with :{escape(reaction)}:."
-    )
+        f"(in a thread I review its first message), or react with :{escape(reaction)}:.",
+    ]
+    admin_usage = " | admin watch|unwatch|list" if admin else " | admin list"
     return message(
-        f"Usage: {command} <draft> | profile <name> <draft> | guide | help",
-        [header("brandbot — brand voice checks"), section(text)],
+        f"Usage: {command} <draft> | profile <name> <draft> | guide | stats{admin_usage} | help",
+        [header("brandbot — brand voice checks"), section("\n".join(lines))],
     )
 
 

@@ -12,6 +12,11 @@ Listeners wait at most ``wait_s`` for a lookup before they acknowledge Slack; a 
 With a shared ``store`` (replicas on PostgreSQL) the cache is shared too: a replica asks the
 database before Slack, and writes what it learnt (names and failures, with their expiry), so
 one ``conversations.info`` per channel per ``ttl_s`` serves every replica.
+
+The other way round, ``id_of`` turns a ``#name`` a person typed (Slack escapes only channels
+picked from its suggestions) into the channel id with ``conversations.list`` (public and
+private channels the bot can see, at most ``MAX_LIST_PAGES`` pages of 200), cached for ``ttl_s``;
+a name no channel has walks the list again at most every ``relist_s``.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _ID_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+MAX_LIST_PAGES = 50  # conversations.list pages of 200: 10,000 channels
+
+
+class ChannelLookupError(Exception):
+    """``conversations.list`` failed or did not answer in time: the name is not known yet."""
 
 
 def is_channel_id(value: str) -> bool:
@@ -82,6 +92,11 @@ class ChannelDirectory:
         self._inflight: dict[str, asyncio.Task[str | None]] = {}
         self._warned: set[str] = set()
         self.lookups = 0  # conversations.info calls made (tests, metrics)
+        self._ids: dict[str, tuple[str | None, float]] = {}  # name -> (id, expires)
+        self._listing: asyncio.Task[None] | None = None
+        self.listings = 0  # conversations.list walks made (tests, metrics)
+        self._listed_at = float("-inf")
+        self.relist_s = 10.0  # an unknown name walks the list again at most this often
 
     def cached_name(self, channel_id: str) -> str | None:
         entry = self._names.get(channel_id)
@@ -172,6 +187,59 @@ class ChannelDirectory:
         key = channel_key(name)
         self._names[channel_id] = (key, time.monotonic() + self.ttl_s)
         return key, True
+
+    async def id_of(self, name: str, *, wait_s: float | None = None) -> str | None:
+        """The id of the channel called ``name`` (``#`` optional, any case), or None when no
+        channel the bot can see has that name. Raises ``ChannelLookupError`` when Slack did not
+        say within ``wait_s`` (the walk goes on in the background and fills the cache)."""
+        key = channel_key(name)
+        entry = self._ids.get(key)
+        if entry is not None and entry[1] > time.monotonic():
+            return entry[0]
+        task = self._listing
+        listed = task is not None and task.done() and not task.cancelled() and not task.exception()
+        if listed and time.monotonic() - self._listed_at < self.relist_s:
+            return None  # the list is fresh: no channel has that name
+        if task is None or task.done():
+            task = self._listing = asyncio.ensure_future(self._list_channels())
+        limit = self.wait_s if wait_s is None else wait_s
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=limit)
+        except TimeoutError as exc:
+            raise ChannelLookupError("Slack's channel list took too long") from exc
+        except SlackApiError as exc:
+            raise ChannelLookupError(str(api_error(exc))) from exc
+        except Exception as exc:
+            raise ChannelLookupError(type(exc).__name__) from exc
+        entry = self._ids.get(key)
+        return entry[0] if entry is not None and entry[1] > time.monotonic() else None
+
+    async def _list_channels(self) -> None:
+        """Walk ``conversations.list`` once and cache every name -> id (and id -> name)."""
+        self.listings += 1
+        found: dict[str, str] = {}
+        cursor = ""
+        for _ in range(MAX_LIST_PAGES):
+            resp = await self.client.conversations_list(
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=200,
+                cursor=cursor or None,
+            )
+            for ch in resp.get("channels") or []:
+                if not isinstance(ch, dict):
+                    continue
+                cid, cname = ch.get("id"), ch.get("name")
+                if isinstance(cid, str) and is_channel_id(cid) and isinstance(cname, str):
+                    found.setdefault(channel_key(cname), cid)
+            cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        self._listed_at = time.monotonic()
+        expires = self._listed_at + self.ttl_s
+        for key, cid in found.items():
+            self._ids[key] = (cid, expires)
+            self._names[cid] = (key, expires)
 
     def _fail(self, channel_id: str) -> str | None:
         previous = self.cached_name(channel_id)  # keep a stale name rather than forget it

@@ -61,10 +61,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         if func is None:
             parser.print_help()
             return 2
-        code: int = func(args)
+        try:
+            code: int = func(args)
+        except BrokenPipeError:  # the reader went away while the command was writing
+            _drop_stdout()
+            return BROKEN_PIPE_EXIT
+        try:
+            sys.stdout.flush()  # finished; a reader that left (`| head`) shows here, not at exit
+        except BrokenPipeError:
+            _drop_stdout()
         if argv is None and args.command in _FAST_EXIT and "torch" in sys.modules:
             _exit_now(code)  # the console script only: tests call main(argv) and get the code
         return code
+
+
+# `brandbot ... | head`: the reader closed the pipe before the command finished writing. Every
+# subcommand ends quietly with the shell's code for a SIGPIPE death (128 + 13), no traceback;
+# a command that finished and only lost its last buffered output keeps its own exit code.
+BROKEN_PIPE_EXIT = 141
+
+
+def _drop_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's last flush of stdout cannot fail again
+    (Python's documented way: docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _exit_now(code: int) -> None:

@@ -129,7 +129,9 @@ def export_main(args: argparse.Namespace) -> int:
         db = open_database(target, migrate=False)
         revision = current_revision(db)
     except Exception as exc:
-        print(f"brandbot history export: cannot open the database: {exc}", file=sys.stderr)
+        from bot.storage.database import open_error
+
+        print(f"brandbot history export: {open_error(target, exc)}", file=sys.stderr)
         return 2
     try:
         if revision != head_revision():

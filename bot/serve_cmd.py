@@ -160,7 +160,9 @@ def _settings(env_file: str, overrides: dict[str, str], *, require_tokens: bool 
 
     env = dict(os.environ)
     env.update(overrides)
-    return Settings.from_env(env, dotenv_path=env_file, require_tokens=require_tokens)
+    settings = Settings.from_env(env, dotenv_path=env_file, require_tokens=require_tokens)
+    settings.export_analyzer_env()  # BRANDBOT_DICTIONARY & co. from .env, before models load
+    return settings
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -354,15 +356,11 @@ async def serve(settings: Settings, *, reviewer: Any | None = None) -> int:
     try:
         bot = build_bot(settings, reviewer, service=service)
     except SQLAlchemyError as exc:
-        from bot.storage.database import redact_url
+        from bot.storage.database import open_error
 
         if service is not None:
             await service.aclose()
-        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
-        raise StartupError(
-            f"cannot open the database {redact_url(settings.database)}: {reason}. Check "
-            "BRANDBOT_DATABASE_URL (or BRANDBOT_DB_PATH) and that the server is up"
-        ) from None
+        raise StartupError(open_error(settings.database, exc)) from None
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -29,6 +29,9 @@ _CHANNEL_ID_RE = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _CHANNEL_NAME_RE = re.compile(r"^[^\s,#<>@|&]{1,80}$")
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 _MODEL_CHOICES = ("auto", "embedded", "none")
+# Settings the analyzers library reads from the process environment itself (it knows nothing of
+# ``.env``): validated here and exported by ``Settings.export_analyzer_env`` before models load.
+ANALYZER_ENV_KEYS = ("BRANDBOT_DICTIONARY", "BRANDBOT_QUANTIZE", "BRANDBOT_MINILM_DIR")
 
 
 class SettingsError(ValueError):
@@ -112,6 +115,8 @@ class Settings:
     # hosted inference (HF_TOKEN, BRANDBOT_HF_*, BRANDBOT_REMOTE_*, BRANDBOT_LOCAL_ONLY_*);
     # parsed and validated by analyzers.RemoteConfig.from_env
     remote: RemoteConfig | None = field(default=None, repr=False)
+    # ANALYZER_ENV_KEYS that are set (environment over .env), for export_analyzer_env
+    analyzer_env: tuple[tuple[str, str], ...] = ()
 
     # -- construction -------------------------------------------------------------------------
 
@@ -137,6 +142,14 @@ class Settings:
         add_secrets(env.get(k) for k in SECRET_ENV_KEYS)  # masked before any message quotes them
         add_secrets([database_password(env.get("BRANDBOT_DATABASE_URL"))])
         return _parse(env, require_tokens=require_tokens)
+
+    def export_analyzer_env(self, environ: dict[str, str] | None = None) -> None:
+        """Put the analyzers' own settings found in ``.env`` into the process environment
+        (``os.environ`` by default), where ``analyzers`` reads them; a real environment
+        variable is never replaced."""
+        target = os.environ if environ is None else environ
+        for key, value in self.analyzer_env:
+            target.setdefault(key, value)
 
     # -- views ----------------------------------------------------------------------------------
 
@@ -403,6 +416,22 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
     threads_raw = get("BRANDBOT_THREADS")
     threads = integer("BRANDBOT_THREADS", 0, 1, 256) if threads_raw else None
 
+    dictionary = get("BRANDBOT_DICTIONARY")
+    if dictionary:
+        dic = Path(dictionary).expanduser()
+        if not (dic.is_file() and dic.with_suffix(".aff").is_file()):
+            problems.append(
+                f"BRANDBOT_DICTIONARY={dictionary!r} must name a Hunspell .dic file with its "
+                f".aff beside it ({dic.with_suffix('.aff').name})"
+            )
+    minilm = get("BRANDBOT_MINILM_DIR")
+    if minilm and not Path(minilm).expanduser().is_dir():
+        problems.append(f"BRANDBOT_MINILM_DIR={minilm!r}: no such folder")
+    quantize = get("BRANDBOT_QUANTIZE")
+    if quantize and quantize.lower() not in ("0", "1", "true", "false", "yes", "no", "int8"):
+        problems.append(f"BRANDBOT_QUANTIZE={quantize!r} must be true or false")
+    analyzer_env = tuple((k, str(get(k))) for k in ANALYZER_ENV_KEYS if get(k))
+
     from analyzers import RemoteConfig, RemoteConfigError
 
     try:
@@ -438,7 +467,7 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
         alert_channel=alert_channel,
         alert_rate_per_s=number("BRANDBOT_ALERT_RATE", 1.0, 0.01, 100.0),
         alert_burst=integer("BRANDBOT_ALERT_BURST", 3, 1, 1000),
-        db_path=Path(get("BRANDBOT_DB_PATH") or "brandbot.sqlite3").expanduser(),
+        db_path=_db_path(get("BRANDBOT_DB_PATH"), get("BRANDBOT_DATA_DIR")),
         database_url=database_url,
         history_store_text=flag("BRANDBOT_HISTORY_STORE_TEXT", False),
         history_days=integer("BRANDBOT_HISTORY_DAYS", 365, 0, 100_000),
@@ -463,10 +492,21 @@ def _parse(env: Mapping[str, str], *, require_tokens: bool) -> Settings:
             threads=threads,
         ),
         remote=remote,
+        analyzer_env=analyzer_env,
     )
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def _db_path(raw: str | None, data_dir: str | None) -> Path:
+    """``BRANDBOT_DB_PATH`` (default ``brandbot.sqlite3``); a relative path is taken in
+    ``BRANDBOT_DATA_DIR`` when that is set (the Docker image sets ``/data``, its volume), so a
+    ``.env`` copied from ``.env.example`` cannot move the database out of the volume."""
+    path = Path(raw or "brandbot.sqlite3").expanduser()
+    if data_dir and not path.is_absolute():
+        return Path(data_dir).expanduser() / path
+    return path
 
 
 def log_level_number(settings: Settings) -> int:

@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 DEFAULT_DAYS = 30
 USAGE = "Usage: /brandcheck stats [#channel | @person] [--days N] (N from 1 to 366)"
 _USER_RE = re.compile(r"^(?:<@([UW][A-Z0-9]{2,20})(?:\|[^>]{0,80})?>|([UW][A-Z0-9]{2,20}))$")
-_CHANNEL_RE = re.compile(r"^(?:<#([CG][A-Z0-9]{2,20})(?:\|[^>]{0,80})?>|([CG][A-Z0-9]{2,20}))$")
+_CHANNEL_RE = re.compile(
+    r"^(?:<#([CG][A-Z0-9]{2,20})(?:\|[^>]{0,80})?>|([CG][A-Z0-9]{2,20})|#([^\s,#<>@|&]{1,80}))$"
+)
 MAX_MEMBER_PAGES = 25
 
 
@@ -39,12 +41,13 @@ class StatsRequest:
     channel: str | None = None
     author: str | None = None
     days: int = DEFAULT_DAYS
+    channel_name: str | None = None  # ``#name`` typed by hand, resolved by the command
 
 
 def parse_stats_args(text: str) -> StatsRequest | str:
     """The request, or a message saying what is wrong with ``text``."""
     words = text.split()
-    channel = author = None
+    channel = author = channel_name = None
     days = DEFAULT_DAYS
     i = 0
     while i < len(words):
@@ -59,10 +62,13 @@ def parse_stats_args(text: str) -> StatsRequest | str:
             days = int(raw)
             continue
         um, cm = _USER_RE.fullmatch(w), _CHANNEL_RE.fullmatch(w)
-        if um and author is None and channel is None:
+        if um and author is None and channel is None and channel_name is None:
             author = um.group(1) or um.group(2)
-        elif cm and channel is None and author is None:
-            channel = cm.group(1) or cm.group(2)
+        elif cm and channel is None and channel_name is None and author is None:
+            if cm.group(3):
+                channel_name = "#" + cm.group(3).lower()
+            else:
+                channel = cm.group(1) or cm.group(2)
         elif w.startswith(("#", "@")):
             return (
                 f"I could not tell which {'channel' if w.startswith('#') else 'person'} "
@@ -71,7 +77,7 @@ def parse_stats_args(text: str) -> StatsRequest | str:
         else:
             return f"I do not understand {_shown(w)!r}. {USAGE}"
         i += 1
-    return StatsRequest(channel=channel, author=author, days=days)
+    return StatsRequest(channel=channel, author=author, days=days, channel_name=channel_name)
 
 
 def _shown(word: str, limit: int = 60) -> str:

@@ -228,6 +228,10 @@ class BotContext:
         rule = self._policy_rule(channel)
         if rule is not None:
             return rule.watched
+        return self.watched_by_settings(channel)
+
+    def watched_by_settings(self, channel: str) -> bool:
+        """``BRANDBOT_WATCHED_CHANNELS`` alone (by id, ``*``, or a cached name) watches it."""
         if "*" in self.settings.watched_channels:
             return True
         ids, names = self.watched_ids_and_names

@@ -7,11 +7,24 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from analyzers.paths import shared_dir
+
+# No test may talk to the developer's own `brandbot serve` (its warm models, its guide): the
+# local review endpoint of this session lives in a private temp folder, set before anything
+# reads it and inherited by every subprocess (`brandbot review`, `brandbot serve`). Overridden,
+# not defaulted: a developer's own BRANDBOT_LOCAL_SOCKET points at their bot.
+_SESSION_RUNTIME = Path(tempfile.mkdtemp(prefix="brandbot-test-run-"))
+atexit.register(shutil.rmtree, _SESSION_RUNTIME, True)
+SESSION_SOCKET = _SESSION_RUNTIME / "brandbot" / "review.sock"
+os.environ["BRANDBOT_LOCAL_SOCKET"] = str(SESSION_SOCKET)
+os.environ["XDG_RUNTIME_DIR"] = str(_SESSION_RUNTIME)  # the fallback, should a test unset it
 
 
 @pytest.fixture(scope="session")

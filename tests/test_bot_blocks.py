@@ -125,6 +125,25 @@ def test_update_message_shows_change_and_fixed_findings() -> None:
     assert "updated" in msg["text"] and "+15" in msg["text"]
 
 
+def test_fixed_findings_on_one_sentence_are_listed_once() -> None:
+    sentence = "We are the best and we crush the competition."
+    old = make_review(
+        [
+            finding(sentence, rule="Tone.Arrogant", category="tone"),
+            finding(sentence, rule="Policy.Disparaging", category="tone"),
+            finding("synergy", rule="A", start=60),
+        ],
+        score=50,
+        verdict=Verdict.NEEDS_WORK,
+    )
+    new = make_review([], score=100, verdict=Verdict.PASS)
+    msg = blocks.update_message(new, compare_reviews(old, new))
+    check_limits(msg)
+    text = all_text(msg)
+    assert "Fixed 3 findings" in text
+    assert text.count("We are the best") == 1 and "(×2)" in text and "“synergy”" in text
+
+
 def test_alert_message() -> None:
     r = make_review(
         [finding("Globex", severity=Severity.ERROR), finding("a"), finding("b"), finding("c")],

@@ -51,8 +51,10 @@ def test_env_example_lists_every_setting_and_parses() -> None:
     read = set(re.findall(r'"((?:SLACK|BRANDBOT)_[A-Z_]+|PORT|HOST|LOG_LEVEL|HF_TOKEN)"', source))
     example = (ROOT / ".env.example").read_text()
     listed = set(re.findall(r"^([A-Z_]+)=", example, flags=re.M))
+    # settings an empty value would harm are documented commented out (`# NAME=`)
+    commented = set(re.findall(r"^# ([A-Z_]+)=", example, flags=re.M)) & read
     aliases = {"LOG_LEVEL"}  # read when BRANDBOT_LOG_LEVEL is unset; named in a comment
-    assert read - aliases == listed, (read - aliases - listed, listed - read)
+    assert read - aliases - commented == listed, (read - aliases - listed, listed - read)
     for alias in aliases:
         assert alias in read and re.search(rf"^#.*\b{alias}\b", example, flags=re.M), alias
     # every listed setting has a comment right above it (or shares its group's comment)
@@ -74,6 +76,116 @@ def test_dockerfile_essentials() -> None:
     assert 'CMD ["brandbot", "serve"]' in d
     # models are warmed as the run-time user, after the switch to it
     assert d.index("USER brandbot") < d.index("RUN brandbot warmup")
+
+
+_ENV_READ = re.compile(
+    r"""(?:environ(?:\.get)?\(\s*|environ\[\s*|getenv\(\s*|_ENV\s*=\s*)["']([A-Z][A-Z0-9_]+)["']"""
+)
+# read by the code but not brandbot settings: documented where their tool is
+_NOT_SETTINGS = {
+    "BRANDBOT_SHARED": "README.md",  # tests, benchmarks and training find ../shared with it
+    "DICPATH": "docs/vale.md",  # Hunspell's own search path
+    "VALE_CONFIG_PATH": "docs/vale.md",  # Vale's own
+    "XDG_RUNTIME_DIR": ".env.example",  # the local review socket's default folder
+    "PYTHONPATH": "",  # passed on to the sandbox's child process
+}
+
+
+def test_every_variable_the_code_reads_from_the_environment_is_a_documented_setting() -> None:
+    """A setting read through ``os.environ`` anywhere in analyzers/ or bot/ must be read by
+    ``Settings`` too (so ``.env`` works for it) and be listed in ``.env.example``."""
+    from bot.settings import ANALYZER_ENV_KEYS
+
+    found: dict[str, str] = {}
+    for path in [*(ROOT / "analyzers").rglob("*.py"), *(ROOT / "bot").rglob("*.py")]:
+        for name in _ENV_READ.findall(path.read_text()):
+            found.setdefault(name, str(path.relative_to(ROOT)))
+    assert {"BRANDBOT_DICTIONARY", "BRANDBOT_SHARED", "BRANDBOT_LOCAL_SOCKET"} <= set(found)
+    settings_source = (ROOT / "bot" / "settings.py").read_text()
+    settings_source += (ROOT / "analyzers" / "remote" / "config.py").read_text()
+    example = (ROOT / ".env.example").read_text()
+    problems = []
+    for name, where in sorted(found.items()):
+        if name in _NOT_SETTINGS:
+            doc = _NOT_SETTINGS[name]
+            if doc and name not in (ROOT / doc).read_text():
+                problems.append(f"{name} ({where}) is not explained in {doc}")
+            continue
+        if f'"{name}"' not in settings_source:
+            problems.append(f"{name} ({where}) is not read by bot/settings.py (.env ignored)")
+        if not re.search(rf"^#? ?{name}=", example, flags=re.M):
+            problems.append(f"{name} ({where}) is not listed in .env.example")
+    assert problems == []
+    # the ones only the analyzers read are handed on from .env to the process environment
+    from_analyzers = {n for n, w in found.items() if n.startswith("BRANDBOT_")} - set(_NOT_SETTINGS)
+    assert set(ANALYZER_ENV_KEYS) <= from_analyzers
+
+
+def test_analyzer_settings_in_dotenv_reach_the_analyzers(tmp_path: Path) -> None:
+    dic = tmp_path / "team.dic"
+    dic.write_text("1\nLumaSync\n")
+    (tmp_path / "team.aff").write_text("SET UTF-8\n")
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"BRANDBOT_DICTIONARY={dic}\nBRANDBOT_QUANTIZE=true\n")
+    s = Settings.from_env({}, dotenv_path=env_file, require_tokens=False)
+    process: dict[str, str] = {"BRANDBOT_QUANTIZE": "false"}  # the real environment wins
+    s.export_analyzer_env(process)
+    assert process == {"BRANDBOT_DICTIONARY": str(dic), "BRANDBOT_QUANTIZE": "false"}
+    # and the analyzers then use it
+    import os
+    from unittest import mock
+
+    from analyzers.hunspell import default_dictionary
+
+    with mock.patch.dict(os.environ, process):
+        assert default_dictionary() == (tmp_path / "team.aff", dic)
+    bad = tmp_path / "bad.env"
+    bad.write_text("BRANDBOT_DICTIONARY=/nope/x.dic\nBRANDBOT_MINILM_DIR=/nope\n")
+    import pytest
+
+    from bot.settings import SettingsError
+
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({}, dotenv_path=bad, require_tokens=False)
+    assert "BRANDBOT_DICTIONARY='/nope/x.dic' must name a Hunspell .dic file" in str(err.value)
+    assert "BRANDBOT_MINILM_DIR='/nope': no such folder" in str(err.value)
+
+
+def _image_env() -> dict[str, str]:
+    """The Dockerfile's ``ENV`` values (one multi-line ENV instruction, comments skipped)."""
+    d = (ROOT / "Dockerfile").read_text()
+    block = re.search(r"^ENV (.*?)(?:\n\n|\n[A-Z]+ )", d, flags=re.M | re.S)
+    assert block is not None
+    lines = [ln.strip().rstrip("\\").strip() for ln in block.group(1).splitlines()]
+    pairs = [ln.split("=", 1) for ln in lines if ln and not ln.startswith("#")]
+    return {k: v for k, v in pairs}
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    """What ``docker run --env-file`` sets: every ``KEY=value`` line, empty values included."""
+    out: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            out[key] = value
+    return out
+
+
+def test_docker_run_with_the_example_env_file_keeps_the_database_in_the_volume() -> None:
+    image = _image_env()
+    assert image["BRANDBOT_DATA_DIR"] == "/data" and "BRANDBOT_DB_PATH" not in image
+    env = {**image, **_env_file(ROOT / ".env.example")}  # --env-file wins over the image's ENV
+    s = Settings.from_env(env, dotenv_path=None, require_tokens=False)
+    assert s.db_path == Path("/data/brandbot.sqlite3")
+    env["BRANDBOT_DB_PATH"] = "team.sqlite3"
+    s = Settings.from_env(env, dotenv_path=None, require_tokens=False)
+    assert s.db_path == Path("/data/team.sqlite3")
+    env["BRANDBOT_DB_PATH"] = "/srv/brandbot.sqlite3"  # an absolute path is used as given
+    s = Settings.from_env(env, dotenv_path=None, require_tokens=False)
+    assert s.db_path == Path("/srv/brandbot.sqlite3")
+    # outside the image: the working folder, as before
+    s = Settings.from_env({}, dotenv_path=ROOT / ".env.example", require_tokens=False)
+    assert s.db_path == Path("brandbot.sqlite3")
 
 
 # -- scopes: every Web API method the bot calls, against Slack's OpenAPI spec ---------------------
@@ -269,3 +381,18 @@ def test_compose_runs_postgres_and_two_http_replicas_behind_a_proxy() -> None:
     example = (ROOT / ".env.example").read_text()
     for var in set(re.findall(r"\$\{(\w+)", (ROOT / "compose.yaml").read_text())):
         assert re.search(rf"^#?\s*{var}=", example, flags=re.M), var
+
+
+def test_license_file_and_security_contact() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert project["authors"] == [{"name": "brandbot contributors"}]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License\n\nCopyright (c) 2026 brandbot contributors\n")
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
+    # the image builds the wheel, which needs the license file
+    assert re.search(r"^COPY .*\bLICENSE\b", (ROOT / "Dockerfile").read_text(), flags=re.M)
+    security = (ROOT / "SECURITY.md").read_text()
+    assert "private security advisory" in security and "`authors` in `pyproject.toml`" in security

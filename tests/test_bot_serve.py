@@ -170,6 +170,16 @@ async def test_serve_answers_then_stops_cleanly(
     assert code == 0, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "shutting down" in proc.stderr
+    # the start-up lines docs/slack-setup.md quotes, in its order
+    started = "Socket Mode connected; health on port" if mode == "socket" else "HTTP mode: POST"
+    order = [
+        proc.stderr.index(line)
+        for line in ("brandbot ready as U", started, "local review endpoint on ")
+    ]
+    assert order == sorted(order), proc.stderr
+    setup = (Path(__file__).resolve().parents[1] / "docs" / "slack-setup.md").read_text()
+    assert "`Socket Mode connected; health\non port 3000`" in setup
+    assert "last the local review endpoint: `local review endpoint on" in setup
     fake.clear_faults()
     replied = [ev for ev in burst if fake.thread_replies(sc.DRAFTS, ev["ts"])]
     left = journal(tmp_path / "brandbot.sqlite3")
@@ -218,6 +228,9 @@ async def test_rejected_token_exits_2_without_traceback(fake_slack: Any, tmp_pat
     assert "Traceback" not in proc.stderr
     assert "Slack rejected the bot token (auth.test: invalid_auth)" in proc.stderr
     assert "xoxb-revoked" not in proc.stderr
+    # only our line: bolt's "As you gave `client` as well, `token` will be unused." is not
+    # shown (the token is in the environment, where bolt looks too)
+    assert "will be unused" not in proc.stderr and "WARNING bot.bolt" not in proc.stderr
 
 
 async def test_invalid_guide_exits_2_without_traceback(tmp_path: Path) -> None:

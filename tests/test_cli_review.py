@@ -50,11 +50,52 @@ def test_directory_reviews_every_draft(capsys: pytest.CaptureFixture[str]) -> No
     assert code in (0, 1)
 
 
+def test_summary_says_tone_and_sentiment_were_off_with_no_models(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, str(DRAFTS))
+    summary = out.strip().splitlines()[-1]
+    assert summary.endswith(" · tone and sentiment off (--no-models)"), summary
+    assert "not reviewed for tone and sentiment" not in summary
+
+
+def test_summary_counts_drafts_not_reviewed_only_when_there_are_some() -> None:
+    from rich.console import Console
+
+    from analyzers.cli.report import print_summary
+    from analyzers.types import Draft, Review, Verdict
+
+    def review(verdict: Verdict) -> Review:
+        return Review(Draft("x"), findings=(), category_scores={}, score=90.0, verdict=verdict)
+
+    out = Console(record=True, width=200)
+    print_summary(out, [review(Verdict.PASS), review(Verdict.PASS)])
+    print_summary(out, [review(Verdict.PASS), review(Verdict.NOT_REVIEWED)])
+    first, second = out.export_text().splitlines()
+    assert first.endswith("2 pass · 0 needs work · 0 fail")
+    assert second.endswith("1 pass · 0 needs work · 0 fail · 1 not reviewed for tone and sentiment")
+
+
 def test_fail_under_sets_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, _ = run(capsys, "--fail-under", "101", "A plain sentence about LumaSync.")
+    bad = "Our revolutionary lumasync app is the best!!!"  # scores 58 with rules only
+    code, _, err = run(capsys, "--fail-under", "99", "A plain sentence about LumaSync.", bad)
     assert code == 1
-    code, _, _ = run(capsys, "--fail-under", "10", "A plain sentence about LumaSync.")
-    assert code == 0
+    [line] = [ln for ln in err.splitlines() if "--fail-under" in ln]
+    assert line.startswith("brandbot review: exit 1: 1 draft under --fail-under 99: ")
+    assert "revolutionary" in line and "plain sentence" not in line
+    code, _, err = run(capsys, "--fail-under", "10", "A plain sentence about LumaSync.")
+    assert code == 0 and "--fail-under" not in err
+
+
+@pytest.mark.parametrize("value", ["150", "-1", "101", "nan", "inf", "high"])
+def test_fail_under_outside_0_to_100_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["review", "--no-models", "--fail-under", value, "A plain sentence."])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --fail-under: '{value}' is not a score from 0 to 100" in err
 
 
 def test_bad_inputs_get_one_line_errors_and_the_rest_is_reviewed(

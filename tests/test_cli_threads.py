@@ -98,7 +98,7 @@ def test_the_console_path_exits_fast_without_losing_output(tmp_path: Path) -> No
             "--format",
             "json",
             "--fail-under",
-            "101",
+            "100",  # every draft misspells LumaSync: each scores under 100
             "--no-server",
             *drafts,
         ],

@@ -4,6 +4,7 @@ database is back the retried delivery gets its one reply."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,51 @@ async def test_serve_with_an_unreachable_database_exits_2_with_the_reason(
     assert "cannot open the database postgresql://brandbot:***@127.0.0.1" in proc.stderr
     assert "hunter2secret" not in proc.stderr and "Traceback" not in proc.stderr
     assert "alembic" not in proc.stderr  # its chatter stays quiet
+    assert "?." not in proc.stderr and "sqlalche.me" not in proc.stderr
+    assert "Check BRANDBOT_DATABASE_URL" in proc.stderr
+    serve_line = next(ln for ln in proc.stderr.splitlines() if "cannot open the database" in ln)
+
+    # history export says the same, exits 2 the same way
+    import subprocess
+    import sys
+
+    export = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "history", "export", "--since", "1d"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, **env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        timeout=60,
+    )
+    assert export.returncode == 2, export.stderr
+    [line] = export.stderr.splitlines()
+    assert line.startswith("brandbot history export: cannot open the database postgresql://")
+    assert line.split(": ", 1)[1] == serve_line.split(": ", 1)[1]
+    assert "hunter2secret" not in line and "sqlalche.me" not in line and "?." not in line
+
+
+def test_the_database_open_error_line() -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.storage.database import open_error
+
+    exc = OperationalError(
+        "SELECT 1",
+        {},
+        Exception(
+            "connection refused\n\tIs the server running on that host and accepting"
+            " TCP/IP connections?"
+        ),
+    )
+    line = open_error("postgresql://u:pw@db:5432/brandbot", exc)
+    assert line == (
+        "cannot open the database postgresql://u:***@db:5432/brandbot: connection refused Is "
+        "the server running on that host and accepting TCP/IP connections? Check "
+        "BRANDBOT_DATABASE_URL (or BRANDBOT_DB_PATH) and that the server is up"
+    )
+    assert "sqlalche.me" in str(exc)  # what SQLAlchemy itself would have printed
+    plain = open_error("/data/x.sqlite3", OSError("disk I/O error."))
+    assert plain.endswith(
+        "x.sqlite3: disk I/O error. Check BRANDBOT_DATABASE_URL (or "
+        "BRANDBOT_DB_PATH) and that the server is up"
+    )

@@ -26,12 +26,15 @@ async def test_admin_commands_are_refused_for_everyone_else(
     fake = fake_slack
     async with running(fake, tmp_path, "socket", FakeReviewer(), BRANDBOT_ADMIN_IDS=ADMIN) as h:
         ctx = h.bot.ctx
-        for text in ("admin watch #press social", "admin unwatch C0DRAFTS", "admin list"):
+        for text in ("admin watch #press social", "admin unwatch C0DRAFTS"):
             # a manager is not an admin either
             for user in ("U0AUTHOR", sc.MANAGER):
                 d = await sc.acked(await fake.send_command(text, user=user))
                 assert "only brandbot's admins" in ack_text(d)
                 assert d.ack_latency < 1.0
+        # listing changes nothing: anyone may see the policy
+        d = await sc.acked(await fake.send_command("admin list", user="U0AUTHOR"))
+        assert "*Channel policy*" in ack_text(d) and "only brandbot's admins" not in ack_text(d)
         assert ctx.policy.all() == []
         assert ctx.audit.entries() == []
         # the configured channel is still watched
@@ -106,3 +109,75 @@ def test_channel_arguments() -> None:
     assert channel_arg("#Press") == "#press"
     for bad in ("press", "<@U0ADMIN>", "#", "<#c0press|x>", "#a b", "<!channel>"):
         assert channel_arg(bad) is None, bad
+
+
+async def test_channels_typed_by_name_are_resolved_to_ids(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """``#general`` as a person types it (Slack escapes only picked suggestions): stored as the
+    id, one row whichever way it is named, and drafts there are reviewed."""
+    fake = fake_slack
+    reviewer = FakeReviewer()
+    fake.add_channel("C0GENERAL", "general")
+    fake.add_channel("C0RANDOM", "random")
+    fake.add_channel(sc.DRAFTS, "drafts")
+    async with running(fake, tmp_path, "socket", reviewer, BRANDBOT_ADMIN_IDS=ADMIN) as h:
+        ctx = h.bot.ctx
+        d = await sc.acked(await fake.send_command("admin watch #General social", user=ADMIN))
+        assert "Now watching <#C0GENERAL>" in ack_text(d)
+        d = await sc.acked(
+            await fake.send_command("admin watch <#C0GENERAL|general> social", user=ADMIN)
+        )
+        assert [(r.channel, r.watched, r.profile) for r in ctx.policy.all()] == [
+            ("C0GENERAL", True, "social")
+        ]
+        ev = fake.post_as_user("C0GENERAL", BAD)
+        await sc.acked(await fake.send_event(ev))
+        await fake.wait_for_messages("C0GENERAL", 1, thread_ts=ev["ts"])
+        assert any(profile == "social" for _, profile, _ in reviewer.calls)
+
+        # a name no channel has: said so, nothing stored
+        d = await sc.acked(await fake.send_command("admin watch #genral", user=ADMIN))
+        assert "No channel called #genral" in ack_text(d)
+
+        # unwatching a channel nobody watched changes nothing and says so
+        d = await sc.acked(await fake.send_command("admin unwatch #random", user=ADMIN))
+        assert "<#C0RANDOM> was not watched, so nothing changed" in ack_text(d)
+        assert {r.channel for r in ctx.policy.all()} == {"C0GENERAL"}
+        # a channel watched through the settings: the stored override is the point, and said
+        d = await sc.acked(await fake.send_command("admin unwatch #drafts", user=ADMIN))
+        assert "No longer watching <#C0DRAFTS>" in ack_text(d)
+        assert "BRANDBOT_WATCHED_CHANNELS" in ack_text(d)
+        d = await sc.acked(await fake.send_command("admin unwatch #drafts", user=ADMIN))
+        assert "already not watched" in ack_text(d)
+        rules = {r.channel: r.watched for r in ctx.policy.all()}
+        assert rules == {"C0GENERAL": True, sc.DRAFTS: False}
+        assert not ctx.is_watched(sc.DRAFTS)
+
+        # stats take a typed #name too (a manager sees any channel)
+        d = await sc.acked(await fake.send_command("stats #general", user=sc.MANAGER))
+        assert "Working on it" in ack_text(d)
+        await wait_until(lambda: len(fake.uploads) == 1, timeout=20)
+        assert "Brand stats for <#C0GENERAL>" in fake.uploads[0]["initial_comment"]
+        d = await sc.acked(await fake.send_command("stats #nowhere", user=sc.MANAGER))
+        assert "No channel called #nowhere" in ack_text(d)
+        assert ctx.channels is not None and ctx.channels.listings == 1  # cached
+
+
+async def test_help_lists_stats_and_admin_and_admin_only_lines_for_admins(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, "socket", FakeReviewer(), BRANDBOT_ADMIN_IDS=ADMIN):
+        d = await sc.acked(await fake.send_command("help", user="U0AUTHOR"))
+        said = ack_text(d)
+        assert "/brandcheck stats [#channel | @person] [--days N]" in said
+        assert "/brandcheck admin list" in said
+        assert "admin watch" not in said and "admin unwatch" not in said
+        d = await sc.acked(await fake.send_command("help", user=ADMIN))
+        said = ack_text(d)
+        assert "/brandcheck stats" in said and "/brandcheck admin list" in said
+        assert "admin watch #channel [profile]* — watch a channel (admins only)" in said
+        assert "admin unwatch #channel* — stop watching a channel (admins only)" in said

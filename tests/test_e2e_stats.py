@@ -111,7 +111,7 @@ async def test_stats_with_a_chart_and_who_sees_what(
         for text, said in (
             ("stats --days 0", "--days takes a whole number"),
             ("stats --days 9999", "--days takes a whole number"),
-            ("stats #drafts", "pick it from Slack's suggestions"),
+            ("stats #nowhere", "No channel called #nowhere"),
             ("stats tomorrow", "I do not understand"),
         ):
             d = await sc.acked(await fake.send_command(text, user=OTHER))

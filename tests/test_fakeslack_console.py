@@ -34,13 +34,28 @@ async def test_post_edit_delete_through_the_console(
     await console.post(f"post #drafts {BAD}")
     out = capsys.readouterr().out
     assert "reply in the draft's thread in #drafts" in out, out
+    # controls as a person sees them, not raw Block Kit
+    assert "[Approve]" in out and "[Request changes]" in out, out
+    assert "'type': 'plain_text'" not in out and "{'" not in out, out
+    assert "▾" in out and "Not an issue" in out, out  # the vote menus, with their options
     channel, ts, _ = console.last or ("", "", "")
     [reply] = fake.bot_messages(channel, ts)
     first_text = reply.get("text")
+    # the first post shows the reactions the bot set, once it had set them
+    shown = [ln for ln in out.splitlines() if ln.startswith("reactions on the draft: ")]
+    on_draft = fake.reactions_on(channel, ts)
+    assert on_draft and shown == [
+        "reactions on the draft: " + ", ".join(f":{r}:" for r in on_draft)
+    ], (shown, on_draft)
 
     await console.edit(f"edit {FIXED}")
     out = capsys.readouterr().out
     assert "updated reply in the draft's thread in #drafts" in out, out
+    # the reactions after the bot changed them for the fixed draft, not the ones before
+    shown = [ln for ln in out.splitlines() if ln.startswith("reactions on the draft: ")]
+    after = fake.reactions_on(channel, ts)
+    assert after != on_draft, (after, on_draft)
+    assert shown == ["reactions on the draft: " + ", ".join(f":{r}:" for r in after)], shown
     [updated] = fake.bot_messages(channel, ts)
     assert updated["ts"] == reply["ts"] and updated.get("text") != first_text
     assert fake.calls_to("chat.update")

@@ -220,3 +220,28 @@ def test_brand_spelling_leaves_other_peoples_names_alone(
     # proper nouns and acronyms are names the dictionary cannot know; a near miss of the
     # guide's own product is still flagged, and so is a plain misspelling at a sentence start
     assert [a.matched for a in alerts] == ["Zentriks", "Dashbord"]
+
+
+def test_lower_case_words_get_no_acronym_or_abbreviation_suggestions(tmp_path: Path) -> None:
+    words = ["TB", "Th", "tb", "tech", "teth", "Paris", "parish", "NASA", "nasal", "IMO", "Tbilisi"]
+    (tmp_path / "x.aff").write_text("SET UTF-8\n", encoding="utf-8")
+    (tmp_path / "x.dic").write_text(f"{len(words)}\n" + "\n".join(words) + "\n", encoding="utf-8")
+    checker = Checker([Dictionary.from_files(tmp_path / "x.aff", tmp_path / "x.dic")])
+    assert checker.suggest("tbh") == []  # not "Th", "TB" (nor the two-letter "tb")
+    assert sorted(checker.suggest("teh")) == ["tech", "teth"]
+    assert checker.suggest("imo") == []
+    assert checker.suggest("paris") == ["Paris", "parish"]  # a capital is the correction
+    assert "NASA" not in checker.suggest("nasa") and "nasal" in checker.suggest("nasa")
+    # a capitalised word still gets capitalised suggestions
+    assert {"Tech", "Teth"} <= set(checker.suggest("Teh"))
+
+
+def test_tbh_with_the_system_en_us_dictionary() -> None:
+    try:
+        aff, dic = hunspell.default_dictionary()
+    except DictionaryError as exc:
+        pytest.skip(str(exc))
+    checker = Checker([Dictionary.from_files(aff, dic)])
+    assert not checker.spell("tbh")
+    assert checker.suggest("tbh") == []
+    assert "receive" in checker.suggest("recieve")

@@ -257,14 +257,23 @@ def _cut_right(s: str, cells: int) -> str:
     return s[:taken]
 
 
-def print_summary(out: Console, reviews: Sequence[Review]) -> None:
+def print_summary(out: Console, reviews: Sequence[Review], *, models_off: bool = False) -> None:
+    """The last line of a multi-draft report; drafts not reviewed (not English) are counted when
+    there are any, and ``models_off`` (``--no-models``) says that tone and sentiment were off."""
     counts = {v: sum(r.verdict is v for r in reviews) for v in Verdict}
     mean = sum(r.score for r in reviews) / len(reviews)
     findings = sum(len(r.findings) for r in reviews)
+    parts = [
+        f"{n} {v.label.lower()}"
+        for v, n in counts.items()
+        if not (v is Verdict.NOT_REVIEWED and n == 0)
+    ]
+    if models_off:
+        parts.append("tone and sentiment off (--no-models)")
     out.print(
         Text(
             f"{len(reviews)} drafts · {findings} findings · mean score {mean:.0f} · "
-            + " · ".join(f"{n} {v.label.lower()}" for v, n in counts.items()),
+            + " · ".join(parts),
             style="bold",
         )
     )

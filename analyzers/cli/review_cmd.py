@@ -70,7 +70,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "json: every review as data, for scripts and CI",
     )
     p.add_argument(
-        "--fail-under", type=float, metavar="SCORE", help="exit 1 when any draft scores under SCORE"
+        "--fail-under",
+        type=score_arg,
+        metavar="SCORE",
+        help="exit 1 when any draft scores under SCORE (0 to 100)",
     )
     p.add_argument("--no-models", action="store_true", help="rules only: skip the model analyses")
     p.add_argument(
@@ -127,16 +130,41 @@ def run(args: argparse.Namespace) -> int:
         for source, review in zip(sources, reviews, strict=True):
             print_review(out, source.label, review, source.location)
         if len(reviews) > 1:
-            print_summary(out, reviews)
+            print_summary(out, reviews, models_off=args.no_models)
 
     if errors:
         return 2
-    failing = [
-        r
-        for r in reviews
-        if r.verdict is Verdict.FAIL or (args.fail_under is not None and r.score < args.fail_under)
-    ]
-    return 1 if failing else 0
+    under = (
+        [
+            (s.label, r.score)
+            for s, r in zip(sources, reviews, strict=True)
+            if r.score < args.fail_under
+        ]
+        if args.fail_under is not None
+        else []
+    )
+    if under:
+        shown = ", ".join(f"{label} ({score:.0f})" for label, score in under[:3])
+        more = f" and {len(under) - 3} more" if len(under) > 3 else ""
+        err.print(
+            Text(
+                f"brandbot review: exit 1: {len(under)} draft{'s' if len(under) != 1 else ''} "
+                f"under --fail-under {args.fail_under:g}: {shown}{more}"
+            )
+        )
+    failing = [r for r in reviews if r.verdict is Verdict.FAIL]
+    return 1 if failing or under else 0
+
+
+def score_arg(raw: str) -> float:
+    """``--fail-under``: a score from 0 to 100 (a review's score never leaves that range)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 100:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"{raw[:40]!r} is not a score from 0 to 100")
+    return value
 
 
 def resolve_guide(path: Path | None, profile: str | None) -> BrandGuide:

@@ -17,7 +17,10 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "vale",
         help="lint files with Vale styles (Vale-compatible output)",
-        description="Lint Markdown, HTML and plain text with Vale styles, the way vale does.",
+        description=(
+            "Lint Markdown, MDX, HTML, reStructuredText, AsciiDoc (with asciidoctor), Org (with "
+            "pandoc) and plain text with Vale styles, the way vale does."
+        ),
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     p.add_argument("--config", help="a .vale.ini file (default: search upward from here)")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Awaitable, Callable
@@ -35,7 +36,9 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
     word, _, rest = text.partition(" ")
     word = word.lower()
     if not text or word in ("help", "-h", "--help", "?"):
-        msg = blocks.help_message(name, ctx.settings.review_reaction)
+        user = _user(command)
+        is_admin = user is not None and user in ctx.settings.admin_ids
+        msg = blocks.help_message(name, ctx.settings.review_reaction, admin=is_admin)
         await ack(response_type="ephemeral", **msg)
         return
     if word == "guide" and not rest.strip():
@@ -96,10 +99,18 @@ def _user(command: dict[str, Any]) -> str | None:
 
 
 async def _stats(ack: Ack, command: dict[str, Any], rest: str, ctx: BotContext) -> None:
-    from bot.stats import parse_stats_args
+    from bot.stats import StatsRequest, parse_stats_args
 
     user = _user(command)
     req = parse_stats_args(rest)
+    if isinstance(req, StatsRequest) and req.channel_name is not None:
+        from bot.admin import resolve_channel_name
+
+        resolved = await resolve_channel_name(ctx, req.channel_name)
+        if isinstance(resolved, dict):
+            await ack(response_type="ephemeral", **resolved)
+            return
+        req = dataclasses.replace(req, channel=resolved, channel_name=None)
     if isinstance(req, str) or user is None:
         text = req if isinstance(req, str) else "I could not tell who asked."
         await ack(response_type="ephemeral", **blocks.notice_message(blocks.escape(text)))

@@ -74,6 +74,20 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
+def open_error(target: str, exc: BaseException) -> str:
+    """One line for a database that cannot be opened (``serve`` and ``history export`` alike):
+    the URL without its password, the driver's reason without SQLAlchemy's "Background on this
+    error" link, and what to check."""
+    reason = str(getattr(exc, "orig", None) or exc)
+    reason = re.sub(r"\(Background on this error at:[^)]*\)", "", reason)
+    reason = " ".join(reason.split())[:300].rstrip(" .:;") or type(exc).__name__
+    end = "" if reason.endswith(("?", "!")) else "."
+    return (
+        f"cannot open the database {redact_url(target)}: {reason}{end} Check "
+        "BRANDBOT_DATABASE_URL (or BRANDBOT_DB_PATH) and that the server is up"
+    )
+
+
 class Database:
     """An engine plus the two connection styles above; ``dialect`` is sqlite or postgresql."""
 

@@ -39,7 +39,8 @@ HELP = """commands:
 
 
 def _text(msg: dict[str, Any] | None) -> str:
-    """A message's fallback text and its blocks' text, as a person would read it."""
+    """A message's fallback text and its blocks' text, as a person would read it: buttons as
+    ``[Approve]``, menus as ``[Not an issue… ▾ a / b]``."""
     if not msg:
         return "(empty)"
     parts = []
@@ -47,8 +48,35 @@ def _text(msg: dict[str, Any] | None) -> str:
         if isinstance(b.get("text"), dict):
             parts.append(str(b["text"].get("text", "")))
         parts += [str(f.get("text", "")) for f in b.get("fields", []) if isinstance(f, dict)]
-        parts += [str(e.get("text", "")) for e in b.get("elements", []) if isinstance(e, dict)]
+        if isinstance(b.get("accessory"), dict):
+            parts.append(_element(b["accessory"]))
+        elements = [_element(e) for e in b.get("elements", []) if isinstance(e, dict)]
+        if b.get("type") == "actions":
+            parts.append("  ".join(e for e in elements if e))
+        else:
+            parts += elements
     return "\n".join(p for p in parts if p) or str(msg.get("text") or "(no text)")
+
+
+def _label(obj: Any) -> str:
+    """The words of a text object (``{"type": "plain_text", "text": ...}``) or a string."""
+    if isinstance(obj, dict):
+        return str(obj.get("text", ""))
+    return "" if obj is None else str(obj)
+
+
+def _element(e: dict[str, Any]) -> str:
+    kind = str(e.get("type", ""))
+    if kind == "button":
+        return f"[{_label(e.get('text'))}]"
+    if kind.endswith("_select") or kind == "overflow":
+        options = [_label(o.get("text")) for o in e.get("options", []) if isinstance(o, dict)]
+        for group in e.get("option_groups", []) or []:
+            if isinstance(group, dict):
+                options += [_label(o.get("text")) for o in group.get("options", [])]
+        head = _label(e.get("placeholder")) or "menu"
+        return f"[{head} ▾ " + " / ".join(o for o in options if o) + "]"
+    return _label(e.get("text")) if "text" in e else ""
 
 
 def _indent(text: str) -> str:
@@ -109,6 +137,7 @@ class Console:
             return
         ev = self.fake.post_as_user(channel, text.strip())
         self.last = (channel, ev["ts"], where)
+        calls = self._reaction_calls()
         d = await self.fake.send_event(ev)
         try:
             await d.wait_acked(timeout=self.timeout)
@@ -125,17 +154,37 @@ class Console:
             return
         print(f"reply in the draft's thread in {where}:")
         print(_indent(_text(reply)))
-        self._show_reactions(channel, ev["ts"])
+        await self._show_reactions(channel, ev["ts"], since=calls)
 
     def _last_draft(self, usage: str) -> tuple[str, str, str] | None:
         if self.last is None:
             print(f"no draft yet: `post #CHANNEL TEXT` first ({usage})")
         return self.last
 
-    def _show_reactions(self, channel: str, ts: str) -> None:
+    def _reaction_calls(self) -> int:
+        return len(self.fake.calls_to("reactions.add")) + len(
+            self.fake.calls_to("reactions.remove")
+        )
+
+    async def _show_reactions(
+        self, channel: str, ts: str, *, since: int = 0, quiet_s: float = 0.5, max_s: float = 5.0
+    ) -> None:
+        """The draft's reactions once the bot is done with them: it adds and swaps them after
+        posting its reply, so wait for a reaction call after ``since`` (calls made before the
+        action), then until none came for ``quiet_s`` (at most ``max_s`` in all)."""
+        loop = asyncio.get_running_loop()
+        start = last_change = loop.time()
+        seen = self._reaction_calls()
+        while loop.time() - start < max_s:
+            await asyncio.sleep(0.05)
+            now = self._reaction_calls()
+            if now != seen:
+                seen, last_change = now, loop.time()
+            if seen > since and loop.time() - last_change >= quiet_s:
+                break
         reactions = self.fake.reactions_on(channel, ts)
-        if reactions:
-            print("reactions on the draft: " + ", ".join(f":{r}:" for r in reactions))
+        shown = ", ".join(f":{r}:" for r in reactions) if reactions else "none"
+        print(f"reactions on the draft: {shown}")
 
     def _reply(self, channel: str, ts: str) -> dict[str, Any] | None:
         replies = self.fake.bot_messages(channel, ts)
@@ -165,6 +214,7 @@ class Console:
         before = self._reply(channel, ts)
         stamp = (before or {}).get("edited", {}).get("ts") if before else None
         n_updates = len(self.fake.calls_to("chat.update"))
+        calls = self._reaction_calls()
         if not await self._deliver(self.fake.edit_as_user(channel, ts, text)):
             return
 
@@ -183,7 +233,7 @@ class Console:
             return
         print(f"updated reply in the draft's thread in {where}:")
         print(_indent(_text(reply)))
-        self._show_reactions(channel, ts)
+        await self._show_reactions(channel, ts, since=calls)
 
     async def react(self, line: str) -> None:
         name = line.partition(" ")[2].strip().strip(":")

@@ -156,6 +156,7 @@ class FakeSlack:
             "conversations.history": self._history,
             "conversations.replies": self._replies,
             "conversations.info": self._conv_info,
+            "conversations.list": self._conv_list,
             "conversations.open": self._conv_open,
             "conversations.join": self._conv_join,
             "users.info": self._users_info,
@@ -761,6 +762,22 @@ class FakeSlack:
 
     async def _conv_info(self, params: dict[str, Any]) -> JSON:
         return {"ok": True, "channel": self._channel(params.get("channel"), create=False)}
+
+    async def _conv_list(self, params: dict[str, Any]) -> JSON:
+        """Public channels, and the private ones the bot is in (as Slack lists them)."""
+        types = set(str(params.get("types") or "public_channel").split(","))
+        archived = str(params.get("exclude_archived") or "").lower() in ("1", "true")
+        found = [
+            ch
+            for ch in self.channels.values()
+            if not ch.get("is_im")
+            and not (archived and ch.get("is_archived"))
+            and (
+                ("public_channel" in types and ch.get("is_channel"))
+                or ("private_channel" in types and ch.get("is_group") and ch.get("is_member"))
+            )
+        ]
+        return _page(found, params, "channels")
 
     async def _conv_open(self, params: dict[str, Any]) -> JSON:
         if params.get("channel"):
