@@ -92,7 +92,9 @@ async def test_votes_lead_to_a_suggestion_that_is_accepted_and_applied(
         await h.idle()
         votes = {(v.rule, v.term): (v.dismissed, v.helpful) for v in ctx.votes.by_rule()}
         assert votes[("Brand.Spelling", "zorblat")] == (2, 0)
-        assert votes[("proselint.CorporateSpeak", "synergy")] == (0, 1)
+        # "synergy" is proselint.CorporateSpeak's with the shared Vale styles beside the checkout,
+        # the guide's own Brand.Banned without them: the vote counts for whichever flagged it
+        assert [c for (_, term), c in votes.items() if term == "synergy"] == [(0, 1)]
         [suggestion] = ctx.votes.suggestions()
         assert (suggestion.kind, suggestion.term, suggestion.state) == (
             "accept_term",
