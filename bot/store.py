@@ -210,18 +210,7 @@ class Store:
                 and_(jobs.c.state == "running", jobs.c.lease_until < now),
             ),
         )
-        stmt = (
-            update(jobs)
-            .where(claimable)
-            .values(
-                state="running",
-                owner=self.owner,
-                lease_until=now + lease_s,
-                attempts=jobs.c.attempts + 1,
-                updated_at=now,
-            )
-            .returning(*jobs.c)
-        )
+        stmt = update(jobs).where(claimable).values(self._claimed(now, lease_s)).returning(*jobs.c)
         with self.db.auto() as conn:
             row = conn.execute(stmt).first()
         return None if row is None else self._valid_job(row)
@@ -258,13 +247,7 @@ class Store:
             rows = conn.execute(
                 update(jobs)
                 .where(jobs.c.id.in_(ids))
-                .values(
-                    state="running",
-                    owner=self.owner,
-                    lease_until=now + lease_s,
-                    attempts=jobs.c.attempts + 1,
-                    updated_at=now,
-                )
+                .values(self._claimed(now, lease_s))
                 .returning(*jobs.c)
             ).all()
         claimed = [j for j in (self._valid_job(r) for r in rows) if j is not None]
@@ -370,6 +353,16 @@ class Store:
             if job is not None:
                 out.append(job)
         return out
+
+    def _claimed(self, now: float, lease_s: float) -> dict[str, Any]:
+        """The columns of a job this replica has just claimed (leased until ``now + lease_s``)."""
+        return {
+            "state": "running",
+            "owner": self.owner,
+            "lease_until": now + lease_s,
+            "attempts": jobs.c.attempts + 1,
+            "updated_at": now,
+        }
 
     def _valid_job(self, row: Any) -> Job | None:
         job = _job_or_none(row)

@@ -562,6 +562,30 @@ class Workflows:
                 verdict=None,
             )
 
+    async def _record_draft_history(
+        self,
+        review: Review,
+        channel: str,
+        ts: str,
+        part: str,
+        version: str,
+        author: str | None,
+        reply_ts: str | None,
+    ) -> None:
+        """The history entry of a draft's thread review (a message, or one of its files)."""
+        kind = "file" if part else "thread"
+        await self._record_history(
+            review,
+            key=review_key(kind, channel, ts, part, version),
+            kind=kind,
+            channel=channel,
+            ts=ts,
+            part=part,
+            version=version,
+            author=author,
+            reply_ts=reply_ts,
+        )
+
     async def _record_history(
         self,
         review: Review,
@@ -629,16 +653,8 @@ class Workflows:
                 await ctx.alerter.consider(
                     done, channel=channel, ts=ts, part=part, version=version, author=author
                 )
-                await self._record_history(
-                    done,
-                    key=review_key("file" if part else "thread", channel, ts, part, version),
-                    kind="file" if part else "thread",
-                    channel=channel,
-                    ts=ts,
-                    part=part,
-                    version=version,
-                    author=author,
-                    reply_ts=record.reply_ts,
+                await self._record_draft_history(
+                    done, channel, ts, part, version, author, record.reply_ts
                 )
             return
         [review] = await ctx.service.review([draft], profile)
@@ -696,17 +712,7 @@ class Workflows:
                 verdict=review.verdict.value,
             )
             old_verdict = record.verdict if record is not None else None
-        await self._record_history(
-            review,
-            key=review_key("file" if part else "thread", channel, ts, part, version),
-            kind="file" if part else "thread",
-            channel=channel,
-            ts=ts,
-            part=part,
-            version=version,
-            author=author,
-            reply_ts=reply_ts,
-        )
+        await self._record_draft_history(review, channel, ts, part, version, author, reply_ts)
         await self._react(channel, ts, old_verdict, review.verdict.value)
         self.refresh_home(author)
         await ctx.alerter.consider(
