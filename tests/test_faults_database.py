@@ -1,0 +1,105 @@
+"""Fault injection on the database (issue 12): each test injects one fault from the failure table
+in docs/deploy.md for real, against the real app, a real PostgreSQL (or SQLite file) and the local
+Slack, and checks the promise the table makes.
+
+* PostgreSQL goes away (every backend terminated, connections refused) while drafts are in
+  flight, then comes back: one reply per draft, no job left ``running``, the pool recovers
+  without a restart, ``/readyz`` 503 then 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import bot_scenarios as sc
+from botkit import BAD, FakeReviewer, running, wait_until
+from fakeslack.fixtures import fake_slack  # noqa: F401
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+def _admin(url: str) -> Any:
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _allow(url: str, allowed: bool) -> None:
+    """Refuse (and cut) or allow again every connection to the test's database."""
+    name = make_url(url).database
+    admin = _admin(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}'))
+        if not allowed:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": name},
+            )
+    admin.dispose()
+
+
+async def _ready(h: Any) -> int:
+    async with aiohttp.ClientSession() as s, s.get(h.url + "/readyz") as r:
+        return r.status
+
+
+async def test_postgres_cut_off_with_drafts_in_flight_then_back(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+    postgres_url: str,
+) -> None:
+    fake = fake_slack
+    reviewer = FakeReviewer(delay_s=0.4)
+    async with running(
+        fake,
+        tmp_path,
+        "http",
+        reviewer,
+        BRANDBOT_DATABASE_URL=postgres_url,
+        BRANDBOT_JOB_LEASE="2",
+        BRANDBOT_WORKERS="2",
+    ) as h:
+        drafts = [fake.post_as_user(sc.DRAFTS, f"{BAD} In flight number {i}.") for i in range(6)]
+        for ev in drafts:
+            await sc.acked(await fake.send_event(ev))
+        await wait_until(lambda: len(reviewer.calls) >= 1, timeout=5)
+        _allow(postgres_url, False)  # every pooled connection dies, new ones are refused
+        try:
+            assert await _ready(h) == 503
+            await asyncio.sleep(1.5)  # the running jobs meet the outage at their database step
+        finally:
+            _allow(postgres_url, True)
+        await wait_until_async(lambda: _ready(h), 200, timeout=10)
+        for ev in drafts:
+            await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"], timeout=30)
+        store = h.bot.ctx.store
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            counts = await asyncio.to_thread(store.job_counts)
+            if not counts.get("running") and not counts.get("queued"):
+                break
+            await asyncio.sleep(0.2)
+        assert not counts.get("running") and not counts.get("queued"), counts
+        await asyncio.sleep(2.5)  # a lease that might still run something would expire now
+        for ev in drafts:
+            assert len(fake.thread_replies(sc.DRAFTS, ev["ts"])) == 1, ev["text"]
+        # the same app, not restarted, journals and answers a new draft
+        late = fake.post_as_user(sc.DRAFTS, f"{BAD} After the outage.")
+        await sc.acked(await fake.send_event(late))
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=late["ts"], timeout=10)
+
+
+async def wait_until_async(probe: Any, want: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    got = None
+    while time.monotonic() < deadline:
+        got = await probe()
+        if got == want:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"wanted {want!r}, last saw {got!r}")
