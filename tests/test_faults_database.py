@@ -103,3 +103,60 @@ async def wait_until_async(probe: Any, want: Any, timeout: float) -> None:
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"wanted {want!r}, last saw {got!r}")
+
+
+async def test_a_long_lock_on_the_jobs_table(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+    postgres_url: str,
+) -> None:
+    """Another client holds the jobs table for 6 s: every delivery is answered within Slack's
+    3 s (acknowledged, or 503 so that Slack retries), Slack's retries succeed once the lock is
+    gone, and every draft gets exactly one reply."""
+    import threading
+
+    fake = fake_slack
+    async with running(
+        fake, tmp_path, "http", FakeReviewer(), BRANDBOT_DATABASE_URL=postgres_url
+    ) as h:
+        locked, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            engine = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
+            with engine.begin() as conn:
+                conn.execute(text("LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE"))
+                locked.set()
+                release.wait(20)
+            engine.dispose()
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        try:
+            assert locked.wait(10)
+            drafts = [fake.post_as_user(sc.DRAFTS, f"{BAD} Behind the lock {i}.") for i in range(6)]
+
+            async def deliver(ev: dict[str, Any]) -> tuple[Any, float]:
+                began = time.monotonic()
+                d = await fake.send_event(ev)
+                await d.wait_done(timeout=10)
+                return d, time.monotonic() - began
+
+            started = time.monotonic()
+            answers = await asyncio.gather(*(deliver(ev) for ev in drafts))
+            await asyncio.sleep(max(0.0, 6 - (time.monotonic() - started)))
+        finally:
+            release.set()
+            await asyncio.to_thread(holder.join, 20)
+        for d, took in answers:
+            assert took < 3.0, (d.status, took)
+            assert d.status in (200, 503), d.status
+        for d, _ in answers:  # Slack retries what it did not get a 200 for (and, here, all)
+            await sc.acked(await fake.redeliver(d))
+        for ev in drafts:
+            await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"], timeout=20)
+        await h.idle(20)
+        await asyncio.sleep(0.5)
+        for ev in drafts:
+            assert len(fake.thread_replies(sc.DRAFTS, ev["ts"])) == 1, ev["text"]
+        counts = await asyncio.to_thread(h.bot.ctx.store.job_counts)
+        assert counts.get("running", 0) == 0 and counts.get("queued", 0) == 0, counts
