@@ -160,3 +160,67 @@ async def test_a_long_lock_on_the_jobs_table(
             assert len(fake.thread_replies(sc.DRAFTS, ev["ts"])) == 1, ev["text"]
         counts = await asyncio.to_thread(h.bot.ctx.store.job_counts)
         assert counts.get("running", 0) == 0 and counts.get("queued", 0) == 0, counts
+
+
+async def test_a_stalled_lease_renewal_runs_the_job_twice_but_replies_once(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+    postgres_url: str,
+) -> None:
+    """Replica r0's heartbeat blocks for longer than the lease while its review is slow; r1 takes
+    the expired lease over and runs the same job. Both finish: one reply, one history entry."""
+    import json
+
+    from fakeslack import payloads
+    from test_replicas import Replica
+
+    from bot.storage.history import ReviewHistory
+
+    fake = fake_slack
+    r0 = Replica(fake, tmp_path, postgres_url, "r0", 4.0)  # slow review: outlives its lease
+    r1 = Replica(fake, tmp_path, postgres_url, "r1", 0.02)
+    for r in (r0, r1):
+        await r.start()
+    try:
+        store0 = r0.bot.ctx.store
+        stalled = asyncio.Event()
+
+        def renew_stalled(job_ids: list[int], *, lease_s: float = 0.0) -> int:
+            stalled.set()
+            time.sleep(5.0)  # the heartbeat's database call hangs past the 2 s lease
+            return 0
+
+        store0.renew_leases = renew_stalled
+        ev = fake.post_as_user(sc.DRAFTS, f"{BAD} A draft whose lease stalls.")
+        body = json.dumps(
+            payloads.event_callback(ev, team_id=fake.team_id, api_app_id=fake.api_app_id)
+        ).encode()
+        result = await fake.http_post(
+            r0.url, body, "application/json", signing_secret=fake.signing_secret
+        )
+        assert result.status == 200, result
+        await wait_until(lambda: r1.reviewer.calls, timeout=15)  # r1 took the expired lease
+        await wait_until(lambda: r0.reviewer.calls, timeout=1)  # ... while r0 still runs it
+        assert stalled.is_set()
+        assert r1.bot.reviews.stats.taken_over == 1
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"], timeout=10)
+        await r0.bot.idle(20)
+        await r1.bot.idle(20)
+        await asyncio.sleep(6)  # r0's stalled heartbeat and slow review are both over now
+        assert r0.bot.reviews.stats.done == 1 and r1.bot.reviews.stats.done == 1  # ran twice
+        assert len(fake.thread_replies(sc.DRAFTS, ev["ts"])) == 1
+        alerts = [
+            m
+            for msgs in fake.messages.values()
+            for m in msgs
+            if (m.get("metadata") or {}).get("event_type") == "brandbot_alert"
+        ]
+        jobs = [m["metadata"]["event_payload"].get("job") for m in alerts]
+        assert len(jobs) == len(set(jobs)), jobs  # at most one alert per target
+        entries = list(ReviewHistory(store0.db).iter())
+        assert [e.draft_ts for e in entries] == [ev["ts"]]
+        counts = await asyncio.to_thread(r1.bot.ctx.store.job_counts)
+        assert counts.get("running", 0) == 0 and counts.get("queued", 0) == 0, counts
+    finally:
+        for r in (r0, r1):
+            await r.stop()
