@@ -224,3 +224,64 @@ async def test_a_stalled_lease_renewal_runs_the_job_twice_but_replies_once(
     finally:
         for r in (r0, r1):
             await r.stop()
+
+
+async def test_sqlite_file_locked_by_another_process(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Single-process mode: another process holds the SQLite file's write lock for 6 s. The bot
+    does not crash; a delivery is answered within 3 s (503 while it cannot be journalled, so
+    Slack retries it); a draft acknowledged before the lock gets its reply; the retries get
+    theirs once the lock is gone, each exactly once."""
+    import subprocess
+    import sys
+
+    fake = fake_slack
+    reviewer = FakeReviewer(delay_s=1.0)
+    async with running(fake, tmp_path, "http", reviewer) as h:
+        before = fake.post_as_user(sc.DRAFTS, f"{BAD} Acknowledged before the lock.")
+        await sc.acked(await fake.send_event(before))
+        await wait_until(lambda: reviewer.calls, timeout=5)
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sqlite3, sys, time\n"
+                "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                "c.execute('BEGIN EXCLUSIVE')\n"
+                "print('locked', flush=True)\n"
+                "time.sleep(6)\n"
+                "c.execute('COMMIT')\n",
+                str(h.db),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout is not None
+            assert await asyncio.to_thread(holder.stdout.readline) == "locked\n"
+            during = [
+                fake.post_as_user(sc.DRAFTS, f"{BAD} Sent during the lock {i}.") for i in (1, 2)
+            ]
+            answers = []
+            for ev in during:
+                began = time.monotonic()
+                d = await fake.send_event(ev)
+                await d.wait_done(timeout=10)
+                answers.append((d, time.monotonic() - began))
+            for d, took in answers:
+                assert took < 3.0 and d.status in (200, 503), (d.status, took)
+            assert h.bot is not None  # still serving
+        finally:
+            assert await asyncio.to_thread(holder.wait, 20) == 0
+        for d, _ in answers:
+            if d.status != 200:
+                await sc.acked(await fake.redeliver(d))
+        for ev in [before, *during]:
+            await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"], timeout=30)
+        await h.idle(20)
+        await asyncio.sleep(0.5)
+        for ev in [before, *during]:
+            assert len(fake.thread_replies(sc.DRAFTS, ev["ts"])) == 1, ev["text"]
+        assert await _ready(h) == 200
