@@ -285,3 +285,67 @@ async def test_sqlite_file_locked_by_another_process(
         for ev in [before, *during]:
             assert len(fake.thread_replies(sc.DRAFTS, ev["ts"])) == 1, ev["text"]
         assert await _ready(h) == 200
+
+
+_HOLD_LOCK = (
+    "import sqlite3, sys, time\n"
+    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+    "c.execute('BEGIN EXCLUSIVE')\n"
+    "print('locked', flush=True)\n"
+    "time.sleep(float(sys.argv[2]))\n"
+    "c.execute('COMMIT')\n"
+)
+
+
+async def test_serve_on_a_sqlite_file_locked_past_the_busy_timeout_keeps_the_journal(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """``serve`` starts while another process holds the journal's write lock for longer than
+    SQLite's 10 s busy timeout: one clear line and exit 2 (no traceback), and the journal with an
+    acknowledged, unfinished job stays where it is (it used to be taken for a damaged file,
+    moved aside and replaced by an empty one, losing the job)."""
+    import subprocess
+    import sys
+
+    from test_bot_serve import ServeProcess, serve_env
+
+    from bot.store import Store
+
+    db = tmp_path / "brandbot.sqlite3"
+    store = Store(db)
+    assert store.add_job("acked-before", "review", "message", {"a": 1}) is not None
+    store.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(db), "14"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert await asyncio.to_thread(holder.stdout.readline) == "locked\n"
+        env = serve_env(fake_slack, tmp_path, "http", BRANDBOT_DB_PATH=str(db))
+        proc = await ServeProcess(tmp_path, env, "serve").start()
+        code = await proc.wait(60)
+    finally:
+        assert await asyncio.to_thread(holder.wait, 30) == 0
+    assert code == 2, proc.stderr
+    assert f"cannot open the database {db}: database is locked" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and "moved aside" not in proc.stderr
+    assert not list(tmp_path.glob("brandbot.sqlite3.damaged-*"))
+    store = Store(db)
+    try:
+        assert [j.key for j in store.unfinished_jobs()] == ["acked-before"]
+    finally:
+        store.close()
+
+
+def test_a_file_that_is_not_a_database_is_still_moved_aside(tmp_path: Path) -> None:
+    from bot.store import Store
+
+    db = tmp_path / "brandbot.sqlite3"
+    db.write_text("these are not the pages you are looking for\n" * 200)
+    store = Store(db)
+    try:
+        assert store.add_job("k", "review", "message", {"a": 1}) is not None
+    finally:
+        store.close()
+    assert len(list(tmp_path.glob("brandbot.sqlite3.damaged-*"))) == 1
