@@ -10,12 +10,14 @@ Slack, and checks the promise the table makes.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import bot_scenarios as sc
+import pytest
 from botkit import BAD, FakeReviewer, running, wait_until
 from fakeslack.fixtures import fake_slack  # noqa: F401
 from sqlalchemy import create_engine, text
@@ -349,3 +351,58 @@ def test_a_file_that_is_not_a_database_is_still_moved_aside(tmp_path: Path) -> N
     finally:
         store.close()
     assert len(list(tmp_path.glob("brandbot.sqlite3.damaged-*"))) == 1
+
+
+async def test_serve_on_a_read_only_journal_folder_exits_2_and_keeps_the_file(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The journal's folder is read-only (a read-only bind mount when the tests run as root,
+    whom file modes do not stop; mode 0555 otherwise): one line, exit 2, the file untouched."""
+    import shutil
+    import subprocess
+    import sys
+
+    from test_bot_serve import serve_env
+
+    from bot.store import Store
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "brandbot.sqlite3"
+    store = Store(db)
+    assert store.add_job("acked-before", "review", "message", {"a": 1}) is not None
+    store.close()
+    before = sorted(p.name for p in folder.iterdir())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRANDBOT_"))}
+    env.update(serve_env(fake_slack, tmp_path, "http", BRANDBOT_DB_PATH=str(db)))
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    serve = [sys.executable, "-m", "bot.cli", "serve"]
+    if os.geteuid() == 0:
+        if not shutil.which("unshare"):
+            pytest.skip("running as root without unshare: cannot make a folder read-only")
+        script = (
+            f'mount --bind "{folder}" "{folder}" && mount -o remount,bind,ro "{folder}" '
+            '&& exec "$@"'
+        )
+        cmd = ["unshare", "-m", "sh", "-c", script, "sh", *serve]
+    else:
+        folder.chmod(0o555)
+        cmd = serve
+    try:
+        done = await asyncio.to_thread(
+            subprocess.run, cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+    finally:
+        folder.chmod(0o755)
+    if "mount:" in done.stderr or "unshare:" in done.stderr:
+        pytest.skip(f"no read-only bind mount here: {done.stderr.strip()[:200]}")
+    assert done.returncode == 2, done.stderr
+    assert f"cannot open the database {db}: unable to open database file" in done.stderr
+    assert "Traceback" not in done.stderr and "moved aside" not in done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == before
+    store = Store(db)
+    try:
+        assert [j.key for j in store.unfinished_jobs()] == ["acked-before"]
+    finally:
+        store.close()
