@@ -5,6 +5,13 @@ Slack, and checks the promise the table makes.
 * PostgreSQL goes away (every backend terminated, connections refused) while drafts are in
   flight, then comes back: one reply per draft, no job left ``running``, the pool recovers
   without a restart, ``/readyz`` 503 then 200.
+* another client holds ``LOCK TABLE jobs`` for 6 s: answers within 3 s (503 while a delivery
+  cannot be journalled), Slack's retries succeed, one reply per draft.
+* a replica's lease heartbeat stalls past the lease: two replicas run the job, one reply, one
+  alert per target, one history entry.
+* single-process SQLite: the file write-locked by another process (while serving, and at start
+  past the busy timeout), the journal's folder read-only at start: a clear line, exit 2, the
+  file and its acknowledged jobs kept; a file that is not a database is still moved aside.
 """
 
 from __future__ import annotations
