@@ -15,9 +15,11 @@ transaction (a single writer).
 **Deduplication** is in the database: ``deliveries`` (event ids, envelope ids, per-target alert
 sends) and the unique job key, so a retried delivery reaching another replica is dropped there.
 
-A damaged SQLite file never stops the bot: a file SQLite cannot open is moved aside (with its
--wal/-shm files) with a warning and a fresh journal starts; a journal row that is not JSON is
-marked failed with a warning and skipped.
+A damaged SQLite file never stops the bot: a file SQLite reports corrupt or not a database is
+moved aside (with its -wal/-shm files) with a warning and a fresh journal starts; a journal row
+that is not JSON is marked failed with a warning and skipped. A file that is only locked by
+another process or in a read-only folder is left as it is and the error is raised (``serve``
+exits 2 with one line): moving it aside would drop the jobs it holds.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -102,8 +105,8 @@ class Store:
         try:
             return open_database(target)
         except exc.DatabaseError as error:
-            if not _is_sqlite_file(target):
-                raise
+            if not (_is_sqlite_file(target) and _is_damage(error)):
+                raise  # locked, read-only, unreachable: the file is fine, say so and keep it
             aside = _move_aside(target)
             log.warning(
                 "the journal %s is damaged (%s); moved aside to %s, starting a fresh one",
@@ -585,6 +588,12 @@ def _is_sqlite_file(target: str) -> bool:
     from bot.storage.database import is_postgres_url
 
     return not is_postgres_url(target) and target != ":memory:" and not target.startswith("sqlite:")
+
+
+def _is_damage(error: exc.DatabaseError) -> bool:
+    """SQLite says the file is corrupt or not a database (not: locked, read-only, I/O)."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def _move_aside(target: str) -> str:
