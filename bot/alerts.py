@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -90,10 +91,25 @@ class Alerter:
             return None
         return self.queue.submit(f"notice:{key}", "notice", {"text": text})
 
+    async def anotice(self, key: str, text: str) -> Submit | None:
+        """:meth:`notice` with the journal insert off the event loop."""
+        if not self.enabled or self.queue is None:
+            log.warning("%s (no managers or alert channel configured)", text)
+            return None
+        return await self.queue.asubmit(f"notice:{key}", "notice", {"text": text})
+
     def notice_from_thread(self, loop: asyncio.AbstractEventLoop, text: str) -> None:
-        """:meth:`notice` from another thread (the remote model suite's); keyed by the text."""
+        """:meth:`notice` from another thread (the remote model suite's); keyed by the text.
+        The journal write runs in a worker thread, never on the event loop; a failure to
+        journal the notice is logged (the review it came from is unaffected)."""
         key = hashlib.sha256(text.encode()).hexdigest()[:16]
-        loop.call_soon_threadsafe(self.notice, key, text)
+        future = asyncio.run_coroutine_threadsafe(self.anotice(key, text), loop)
+
+        def logged(f: Future[Submit | None]) -> None:
+            if not f.cancelled() and f.exception() is not None:
+                log.warning("could not queue the managers' notice: %s", f.exception())
+
+        future.add_done_callback(logged)
 
     async def handle(self, job: Job) -> None:
         if job.kind == "digest":

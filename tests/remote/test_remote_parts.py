@@ -4,6 +4,7 @@ check and `brandbot doctor`, the manager notice, and the review carrying the bac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 from pathlib import Path
@@ -267,11 +268,17 @@ class _Queue:
         self.jobs: list[Job] = []
 
     def submit(self, key: str, kind: str, payload: dict[str, Any]) -> Any:
+        with contextlib.suppress(RuntimeError):  # RuntimeError: no loop in this thread
+            asyncio.get_running_loop()
+            raise AssertionError("a synchronous journal write on the event loop")
         if key in self.keys:
             return "duplicate"
         self.keys.append(key)
         self.jobs.append(Job(len(self.jobs), key, "alert", kind, payload, "queued", 0))
         return "accepted"
+
+    async def asubmit(self, key: str, kind: str, payload: dict[str, Any]) -> Any:
+        return await asyncio.to_thread(self.submit, key, kind, payload)
 
 
 def test_the_budget_notice_reaches_managers_once(tmp_path: Path) -> None:
