@@ -51,6 +51,24 @@ NAMED_NEGATIVE_MIN = 0.6  # with a clearer negative reading
 SCOLD_MIN = 0.6  # the scold head false-alarms on plain critical remarks at 0.5
 OFFENSIVE_MIN = 0.6
 SARCASM_MIN = 0.8
+# the safety checks that read one label each: (label, threshold, rule, category, message)
+_SAFETY_CHECKS = (
+    (
+        "scold",
+        SCOLD_MIN,
+        RULE_BLAME,
+        Category.SENTIMENT,
+        "This sentence blames or scolds the reader",
+    ),
+    (
+        "offensive",
+        OFFENSIVE_MIN,
+        RULE_OFFENSIVE,
+        Category.TONE,
+        "This sentence reads as hostile, offensive or profane",
+    ),
+    ("sarcasm", SARCASM_MIN, RULE_SARCASM, Category.TONE, "This sentence reads as sarcastic"),
+)
 MAX_PER_RULE = 3
 
 OTHER_KINDS = ("ORG", "PRODUCT", "COMPETITOR", "CORPORATION", "MISC")
@@ -140,27 +158,10 @@ def policy_findings(
                 f"This sentence disparages {who}",
                 dis if dis >= DISPARAGE_MIN else neg,  # the named path fires on the reading
             )
-        scold = float(s.safety.get("scold", 0.0))
-        if scold >= SCOLD_MIN:
-            add(
-                RULE_BLAME,
-                Category.SENTIMENT,
-                i,
-                "This sentence blames or scolds the reader",
-                scold,
-            )
-        off = float(s.safety.get("offensive", 0.0))
-        if off >= OFFENSIVE_MIN:
-            add(
-                RULE_OFFENSIVE,
-                Category.TONE,
-                i,
-                "This sentence reads as hostile, offensive or profane",
-                off,
-            )
-        sar = float(s.safety.get("sarcasm", 0.0))
-        if sar >= SARCASM_MIN:
-            add(RULE_SARCASM, Category.TONE, i, "This sentence reads as sarcastic", sar)
+        for label, minimum, rule, category, message in _SAFETY_CHECKS:
+            score = float(s.safety.get(label, 0.0))
+            if score >= minimum:
+                add(rule, category, i, message, score)
 
     out.sort(key=lambda f: (f.span.start, f.rule_id))
     return out

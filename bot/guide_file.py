@@ -101,16 +101,22 @@ def find_entry(doc: Any, term: str) -> tuple[str, int, Any] | None:
 def suggestion_kind(path: Path, term: str) -> str:
     """``lower_severity`` when a plain guide entry defines ``term`` above the lowest level,
     else ``accept_term``."""
+    found = _entry_level(path, term)
+    return "lower_severity" if found is not None and found[1] in _LOWER else "accept_term"
+
+
+def _entry_level(path: Path, term: str) -> tuple[str, str] | None:
+    """(section, severity) of the guide entry that defines ``term``; None when the file cannot
+    be read or no entry defines it."""
     try:
         doc = _yaml().load(path.read_text(encoding="utf-8"))
     except Exception:
-        return "accept_term"
+        return None
     found = find_entry(doc, term)
     if found is None:
-        return "accept_term"
+        return None
     section, _, entry = found
-    level = _severity_of(section, entry)
-    return "lower_severity" if level in _LOWER else "accept_term"
+    return section, _severity_of(section, entry)
 
 
 def _severity_of(section: str, entry: Any) -> str:
@@ -121,15 +127,10 @@ def _severity_of(section: str, entry: Any) -> str:
 
 def describe_entry(path: Path, term: str) -> str:
     """ "banned, error -> warning" for the suggestion message ("" when nothing is found)."""
-    try:
-        doc = _yaml().load(path.read_text(encoding="utf-8"))
-    except Exception:
-        return ""
-    found = find_entry(doc, term)
+    found = _entry_level(path, term)
     if found is None:
         return ""
-    section, _, entry = found
-    level = _severity_of(section, entry)
+    section, level = found
     return f"{section}, {level} → {_LOWER.get(level, level)}"
 
 
