@@ -50,8 +50,8 @@ from analyzers.models.predictor import WEIGHTS_DIR, WEIGHTS_NAME
 from analyzers.models.tokenize import PieceTokenizer
 from analyzers.paths import shared_dir
 from training.data import pack, sentence_split, tagged_split
-from training.features import _companycopy, _sst2, _tweeteval, _tweets
-from training.sentence_heads import company_flags, company_split
+from training.features import _companycopy, _devcopy, _sst2, _tweeteval, _tweets
+from training.sentence_heads import DEVCOPY, company_flags, company_split, devcopy_folds
 from training.train import Ragged, collate, length_batches, seed_all
 
 SEED = 13
@@ -61,6 +61,7 @@ TOKEN_TASKS = ("conll", "wnut")
 # examples seen per run at --scale 1 (a task's set is cycled when smaller)
 EXAMPLES = {
     "company": 3450,  # 3 passes over the 1,149 training rows
+    "devcopy": 4500,  # 3 passes over the ~1,500 devcopy rows outside its fold 0
     "te_sent": 2666,  # 2 passes over 1,333
     "te_off": 3000,
     "te_irony": 2000,
@@ -111,6 +112,15 @@ def build_arrays(tok: PieceTokenizer, scale: float) -> tuple[dict[str, np.ndarra
         y=np.array([cc[i][1] for i in train_rows], np.int64),
         flags=flags[train_rows],
     )
+    if DEVCOPY.exists():  # developer-tool blog copy; its fold 0 stays held out like company's
+        dc, dflags = _devcopy(), company_flags(DEVCOPY)
+        keep = np.flatnonzero(devcopy_folds() != 0)
+        add_sent(
+            "devcopy",
+            [dc[i][0] for i in keep],
+            y=np.array([dc[i][1] for i in keep], np.int64),
+            flags=dflags[keep],
+        )
     te = _tweeteval("sentiment", "val")
     rows = tweeteval_train_rows(len(te))
     add_sent("te_sent", [te[i][0] for i in rows], y=np.array([te[i][1] for i in rows], np.int64))
@@ -181,7 +191,7 @@ def task_loss(task: str, model: MultiTaskModel, ds: Ragged, idx: np.ndarray) -> 
         return F.binary_cross_entropy_with_logits(out.safety[:, 0], y)
     if task == "te_irony":
         return F.binary_cross_entropy_with_logits(out.safety[:, 1], y)
-    assert task == "company"
+    assert task in ("company", "devcopy")
     flags = torch.from_numpy(ds.extra["flags"][idx])
     return F.cross_entropy(out.sentiment, y) + F.binary_cross_entropy_with_logits(out.safety, flags)
 
@@ -248,8 +258,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-steps", type=int, default=0, help="stop after N steps (timing)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-tune", action="store_true", help="keep the emotion thresholds (timing)")
+    ap.add_argument(
+        "--examples",
+        default="",
+        help="override examples per task, e.g. company=2300,devcopy=6000",
+    )
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    for item in filter(None, args.examples.split(",")):
+        task, _, n = item.partition("=")
+        if task not in EXAMPLES:
+            raise SystemExit(f"--examples: unknown task {task!r} (known: {', '.join(EXAMPLES)})")
+        EXAMPLES[task] = int(n)
     seed_all(SEED)
     t0 = time.time()
     tok = PieceTokenizer(base_model_dir() / "tokenizer.json")

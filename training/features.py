@@ -116,6 +116,15 @@ def _companycopy() -> Rows:
         ]
 
 
+def _devcopy() -> Rows:
+    path = Path("training/data/devcopy.tsv")
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            (r["text"], LABELS3.index(r["sentiment"]))
+            for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        ]
+
+
 SETS: dict[str, Callable[[], Rows]] = {
     "realcopy": _realcopy,
     "te_sent_val": lambda: _tweeteval("sentiment", "val"),
@@ -130,6 +139,7 @@ SETS: dict[str, Callable[[], Rows]] = {
     "ge_train": lambda: _goemotions("train"),
     "ge_dev": lambda: _goemotions("dev"),
     "companycopy": _companycopy,
+    "devcopy": _devcopy,
 }
 
 

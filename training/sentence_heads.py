@@ -43,6 +43,7 @@ PRECISION = "int8"
 SEED = 13
 SAFETY_LABELS = ("offensive", "sarcasm", "disparage", "scold")
 COMPANY = Path("training/data/companycopy.tsv")
+DEVCOPY = Path("training/data/devcopy.tsv")  # developer-tool and open-source blog copy
 WEIGHTS = Path("analyzers/models/weights")
 
 
@@ -59,10 +60,29 @@ def company_split(n: int, fold: int, folds: int = 5) -> tuple[np.ndarray, np.nda
     return np.setdiff1d(np.arange(n), test), test
 
 
-def company_flags() -> np.ndarray:
-    """(n, len(SAFETY_LABELS)) 0/1 from the flags column of companycopy.tsv."""
-    with COMPANY.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def has_devcopy() -> bool:
+    return DEVCOPY.exists() and (FEATS / f"devcopy-{PRECISION}.npz").exists()
+
+
+def devcopy_folds(folds: int = 5) -> np.ndarray:
+    """The fold of each devcopy row: a paragraph (``group``) goes whole to the fold its id hashes
+    to, so adding paragraphs never moves the others (fold 0 stays held out of the encoder)."""
+    import hashlib
+
+    def fold(group: str) -> int:
+        return int.from_bytes(hashlib.sha256(group.encode()).digest()[:4], "big") % folds
+
+    return np.array([fold(r["group"]) for r in _rows(DEVCOPY)])
+
+
+def company_flags(path: Path = COMPANY) -> np.ndarray:
+    """(n, len(SAFETY_LABELS)) 0/1 from the flags column of a hand-written copy file."""
+    rows = _rows(path)
     y = np.zeros((len(rows), len(SAFETY_LABELS)), dtype=np.float32)
     for i, r in enumerate(rows):
         flags = {f.strip() for f in r["flags"].split(",")} - {"-", ""}
@@ -201,7 +221,9 @@ def tweeteval_split() -> tuple[np.ndarray, np.ndarray]:
     return np.sort(idx[:cut]), np.sort(idx[cut:])
 
 
-def train_sentiment(args: argparse.Namespace) -> nn.Module:
+def train_sentiment(args: argparse.Namespace, held_out: int | None = None) -> nn.Module:
+    """The sentiment head; ``held_out``: leave that fold of the company copy and of devcopy out
+    (the out-of-fold measures)."""
     xs, ys, ws = [], [], []
     per_source = {"sst2_train": args.w_sst2, "tw_train": args.w_tw, "ge_train": args.w_ge}
     for name, wgt in per_source.items():
@@ -217,9 +239,19 @@ def train_sentiment(args: argparse.Namespace) -> nn.Module:
             continue
         d = load(name)
         rows = np.arange(len(d["y"])) if part is None else tweeteval_split()[part]
+        if name == "companycopy" and held_out is not None:
+            rows = company_split(len(d["y"]), held_out)[0]
         xs.append(d["x"][rows])
         ys.append(d["y"][rows])
         ws.append(np.full(len(rows), wgt, dtype=np.float32))
+    if args.w_dev > 0 and has_devcopy():
+        d = load("devcopy")
+        rows = np.arange(len(d["y"]))
+        if held_out is not None:
+            rows = rows[devcopy_folds() != held_out]
+        xs.append(d["x"][rows])
+        ys.append(d["y"][rows])
+        ws.append(np.full(len(rows), args.w_dev, dtype=np.float32))
     return fit_linear(
         np.concatenate(xs),
         np.concatenate(ys),
@@ -230,11 +262,19 @@ def train_sentiment(args: argparse.Namespace) -> nn.Module:
     )
 
 
-def safety_data(company_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(x, y, mask, weight): OLID teaches ``offensive``, irony ``sarcasm``, company copy all."""
+def safety_data(
+    company_rows: np.ndarray, dev_rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, mask, weight): OLID teaches ``offensive``, irony ``sarcasm``, hand-written copy all
+    (company copy, and the devcopy rows ``dev_rows`` when there is devcopy)."""
     off, ir, cc = load("te_off_train"), load("te_irony_train"), load("companycopy")
-    flags = company_flags()[company_rows]
-    x = np.concatenate([off["x"], ir["x"], cc["x"][company_rows]])
+    parts_x = [cc["x"][company_rows]]
+    parts_y = [company_flags()[company_rows]]
+    if dev_rows is not None:
+        parts_x.append(load("devcopy")["x"][dev_rows])
+        parts_y.append(company_flags(DEVCOPY)[dev_rows])
+    copy_x, flags = np.concatenate(parts_x), np.concatenate(parts_y)
+    x = np.concatenate([off["x"], ir["x"], copy_x])
     y = np.zeros((len(x), len(SAFETY_LABELS)), np.float32)
     m = np.zeros_like(y)
     a, b = len(off["y"]), len(off["y"]) + len(ir["y"])
@@ -248,29 +288,42 @@ def safety_data(company_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
 
 def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
     """The safety head, and each label's threshold: the one in [0.3, 0.9] that maximises F1 on
-    out-of-fold company-copy predictions (5 folds)."""
+    out-of-fold predictions on the hand-written copy (5 folds; devcopy by paragraph)."""
     cc = load("companycopy")
     flags = company_flags()
+    dev = has_devcopy()
+    dev_x = load("devcopy")["x"] if dev else np.zeros((0, cc["x"].shape[1]), np.float32)
+    dev_flags = company_flags(DEVCOPY) if dev else np.zeros((0, len(SAFETY_LABELS)), np.float32)
+    dev_fold = devcopy_folds() if dev else np.zeros(0, int)
     oof = np.zeros_like(flags)
+    dev_oof = np.zeros_like(dev_flags)
     for fold in range(5):
         train_rows, test_rows = company_split(len(flags), fold)
-        x, y, mask, w = safety_data(train_rows)
+        dev_rows = np.flatnonzero(dev_fold != fold) if dev else None
+        x, y, mask, w = safety_data(train_rows, dev_rows)
         m = fit_linear(x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
         oof[test_rows] = 1 / (1 + np.exp(-logits_of(m, cc["x"][test_rows])))
+        if dev:
+            held = dev_fold == fold
+            dev_oof[held] = 1 / (1 + np.exp(-logits_of(m, dev_x[held])))
+    all_oof, all_flags = np.concatenate([oof, dev_oof]), np.concatenate([flags, dev_flags])
     thresholds, report = [], {}
     for k, name in enumerate(SAFETY_LABELS):
         best = (0.0, 0.5)
         for t in np.linspace(0.3, 0.9, 25):
-            pred = oof[:, k] >= t
-            tp = int((pred & (flags[:, k] == 1)).sum())
-            fp = int((pred & (flags[:, k] == 0)).sum())
-            fn = int((~pred & (flags[:, k] == 1)).sum())
-            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            f1 = _f1(all_oof[:, k] >= t, all_flags[:, k] == 1)
             if f1 > best[0] + 1e-9:
                 best = (f1, float(t))
         thresholds.append(best[1])
-        report[name] = {"threshold": round(best[1], 3), "oof_f1_company_copy": round(best[0], 3)}
-    x, y, mask, w = safety_data(np.arange(len(flags)))
+        report[name] = {
+            "threshold": round(best[1], 3),
+            "oof_f1_company_copy": round(_f1(oof[:, k] >= best[1], flags[:, k] == 1), 3),
+        }
+        if dev:
+            report[name]["oof_f1_devcopy"] = round(
+                _f1(dev_oof[:, k] >= best[1], dev_flags[:, k] == 1), 3
+            )
+    x, y, mask, w = safety_data(np.arange(len(flags)), np.arange(len(dev_flags)) if dev else None)
     model = fit_linear(x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
     for name, k, set_name in (("offensive", 0, "te_off_val"), ("sarcasm", 1, "te_irony_val")):
         d = load(set_name)
@@ -281,13 +334,69 @@ def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
     return model, thresholds, report
 
 
-def main(argv: list[str] | None = None) -> None:
+def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
+    tp = int((pred & gold).sum())
+    fp = int((pred & ~gold).sum())
+    fn = int((~pred & gold).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def sentiment_scores(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
+    return {
+        "sentences": len(y),
+        "macro_f1": round(macro_f1(y, pred), 3),
+        "acc": round(float((pred == y).mean()), 3),
+        "neutral_to_negative": round(float((pred[y == 1] == 0).mean()), 3),
+        "positive_to_neutral": round(float((pred[y == 2] == 1).mean()), 3),
+    }
+
+
+def copy_out_of_fold(args: argparse.Namespace) -> dict[str, Any]:
+    """Sentiment on the hand-written copy the head never saw: 5 folds, each scored by a head
+    trained without it (same recipe, temperature refitted on realcopy-dev each time). Fold 0
+    alone too: an encoder continued by ``training.continue_lora`` never saw that fold."""
+    sets = {"companycopy": company_split(len(load("companycopy")["y"]), 0)[1]}
+    if args.w_dev > 0 and has_devcopy():
+        sets["devcopy"] = np.flatnonzero(devcopy_folds() == 0)
+    data = {name: load(name) for name in sets}
+    preds = {name: np.zeros(len(d["y"]), int) for name, d in data.items()}
+    cal = load("realcopy")
+    for fold in range(5):
+        model = train_sentiment(args, held_out=fold)
+        temp = fit_temperature(logits_of(model, cal["x"]), cal["y"])
+        for name, d in data.items():
+            if name == "companycopy":
+                rows = company_split(len(d["y"]), fold)[1]
+            else:
+                rows = np.flatnonzero(devcopy_folds() == fold)
+            preds[name][rows] = decide(softmax(logits_of(model, d["x"][rows]) / temp), args.tau)
+    out: dict[str, Any] = {}
+    for name, d in data.items():
+        zero = sets[name]
+        out[name] = {
+            **sentiment_scores(d["y"], preds[name]),
+            "fold0": sentiment_scores(d["y"][zero], preds[name][zero]),
+        }
+    return out
+
+
+# the flags of the shipped heads (docs/models.md)
+SHIPPED_FLAGS = ("--w-sst2", "1", "--w-company", "2", "--w-dev", "2")
+
+
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--w-sst2", type=float, default=0.5)
     ap.add_argument("--w-tw", type=float, default=1.0)
     ap.add_argument("--w-ge", type=float, default=1.0)
     ap.add_argument("--w-company", type=float, default=6.0)
     ap.add_argument("--w-te", type=float, default=3.0, help="weight of TweetEval val's train part")
+    ap.add_argument("--w-dev", type=float, default=0.0, help="weight of a devcopy row")
+    ap.add_argument(
+        "--out-of-fold",
+        action="store_true",
+        help="also score the hand-written copy out of fold (5 more trainings)",
+    )
     ap.add_argument("--hidden", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--tau", type=float, default=0.5, help="analyzers.sentiment.MIN_CONFIDENCE")
@@ -298,7 +407,11 @@ def main(argv: list[str] | None = None) -> None:
         help="feature folder (default: $BRANDBOT_FEATS_DIR or training/out/feats)",
     )
     ap.add_argument("--weights-dir", type=Path, default=WEIGHTS, help="--export writes here")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
     global FEATS
     if args.feats is not None:
         FEATS = args.feats
@@ -318,6 +431,8 @@ def main(argv: list[str] | None = None) -> None:
         "ece": round(ece(p, te["y"][hold]), 3),
     }
     del report["te_sent_val"]  # two thirds of it are training data
+    if args.out_of_fold:
+        report["out_of_fold"] = copy_out_of_fold(args)
     safety, thresholds, safety_report = train_safety()
     report["safety"] = safety_report
     print(json.dumps(report, indent=1))
