@@ -107,22 +107,22 @@ def _realcopy() -> Rows:
     return out
 
 
-def _companycopy() -> Rows:
-    path = Path("training/data/companycopy.tsv")
+def _labelled_copy(name: str) -> Rows:
+    """A hand-written copy file in ``training/data/`` (``text`` and ``sentiment`` columns)."""
+    path = Path("training/data") / name
     with path.open(encoding="utf-8", newline="") as fh:
         return [
             (r["text"], LABELS3.index(r["sentiment"]))
             for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         ]
+
+
+def _companycopy() -> Rows:
+    return _labelled_copy("companycopy.tsv")
 
 
 def _devcopy() -> Rows:
-    path = Path("training/data/devcopy.tsv")
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [
-            (r["text"], LABELS3.index(r["sentiment"]))
-            for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        ]
+    return _labelled_copy("devcopy.tsv")
 
 
 SETS: dict[str, Callable[[], Rows]] = {
