@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import random
@@ -72,7 +73,6 @@ def has_devcopy() -> bool:
 def devcopy_folds(folds: int = 5) -> np.ndarray:
     """The fold of each devcopy row: a paragraph (``group``) goes whole to the fold its id hashes
     to, so adding paragraphs never moves the others (fold 0 stays held out of the encoder)."""
-    import hashlib
 
     def fold(group: str) -> int:
         return int.from_bytes(hashlib.sha256(group.encode()).digest()[:4], "big") % folds
@@ -391,7 +391,13 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--w-ge", type=float, default=1.0)
     ap.add_argument("--w-company", type=float, default=6.0)
     ap.add_argument("--w-te", type=float, default=3.0, help="weight of TweetEval val's train part")
-    ap.add_argument("--w-dev", type=float, default=0.0, help="weight of a devcopy row")
+    ap.add_argument(
+        "--w-dev",
+        type=float,
+        default=0.0,
+        help="weight of a devcopy row in the sentiment head (the safety head reads devcopy's "
+        "flags whenever its features exist)",
+    )
     ap.add_argument(
         "--out-of-fold",
         action="store_true",
