@@ -141,3 +141,28 @@ def test_replicas_starting_together_migrate_once(db_url: str) -> None:
     finally:
         for d in opened:
             d.close()
+
+
+def test_start_waits_for_a_writer_on_a_file_in_the_old_journal_mode(tmp_path: Path) -> None:
+    """Switching a file to WAL fails at once while another connection holds a lock (SQLite does
+    not apply the busy timeout there): a replica starting while another writes, or replicas
+    starting together on a new file, used to fail with ``database is locked``."""
+    path = tmp_path / "brandbot.sqlite3"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.executescript(LEGACY_SCHEMA)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO deliveries (key, seen_at) VALUES ('held', 1)")
+    release = threading.Timer(0.5, lambda: writer.execute("COMMIT"))
+    release.start()
+    try:
+        db = open_database(path)
+    finally:
+        release.join()
+        writer.close()
+    try:
+        assert current_revision(db) == head_revision()
+        with db.auto() as conn:
+            assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(sa.text("SELECT key FROM deliveries")).scalars().all() == ["held"]
+    finally:
+        db.close()

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +37,7 @@ from sqlalchemy.pool import StaticPool
 log = logging.getLogger(__name__)
 
 Dialect = Literal["sqlite", "postgresql"]
+BUSY_TIMEOUT_S = 10.0  # SQLite: how long a statement waits for another connection's lock
 
 _PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
@@ -123,7 +126,7 @@ class Database:
             Path(str(self.path)).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             self.url,
-            connect_args={"check_same_thread": False, "timeout": 10.0},
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
             **({"poolclass": StaticPool} if memory else {"pool_size": pool_size}),
         )
 
@@ -133,9 +136,9 @@ class Database:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             if not memory:
-                cur.execute("PRAGMA journal_mode=WAL")
+                _use_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -181,6 +184,25 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
         self._auto_engine.dispose()
+
+
+def _use_wal(cur: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode (it stays so). SQLite does not wait for the busy timeout here: a
+    switch while another connection holds a lock (replicas starting together on a new file, a
+    writer on a file in the old journal mode) fails at once with ``database is locked``. So it
+    is retried, with backoff, for as long as a statement would wait."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = 0.01
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
 
 def open_database(target: str | Path, *, migrate: bool = True, pool_size: int = 8) -> Database:
