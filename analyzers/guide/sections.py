@@ -42,6 +42,7 @@ from analyzers.guide.validators import (
     _expect_str,
     _opt,
     _present,
+    _require,
     _strs,
     _unique,
 )
@@ -87,13 +88,8 @@ def _items(children: Mapping[str, _Node], key: str) -> list[_Node]:
 def _preferred_terms(ctx: _Ctx, node: _Node) -> tuple[PreferredTerm, ...] | None:
     out: list[PreferredTerm] = []
     for _item, c in _entries(ctx, node, PREFERRED_KEYS, None):
-        if "variants" not in c or c["variants"].is_null:
-            ctx.error(
-                c.get("preferred"),
-                "missing required key 'variants'",
-                "List the words to replace under `variants:`.",
-                path=_join(_item.path, "variants"),
-            )
+        hint = "List the words to replace under `variants:`."
+        _require(ctx, c, "variants", c.get("preferred"), hint, parent=_item)
         preferred = _opt(c, "preferred", lambda n: _expect_str(ctx, n), "")
         variants = _strs(ctx, c, "variants")
         regex_ = _opt(c, "regex", lambda n: _expect_bool(ctx, n), False)
@@ -127,13 +123,8 @@ def _banned_terms(ctx: _Ctx, node: _Node, default: Severity) -> tuple[BannedTerm
     seen: dict[str, _Node] = {}
     for _item, c in _entries(ctx, node, BANNED_KEYS, None):
         term = _opt(c, "term", lambda n: _expect_str(ctx, n), "")
-        if "reason" not in c or c["reason"].is_null:
-            ctx.error(
-                c.get("term"),
-                "missing required key 'reason'",
-                "Say why it is banned: the reason is shown to the writer.",
-                path=_join(_item.path, "reason"),
-            )
+        hint = "Say why it is banned: the reason is shown to the writer."
+        _require(ctx, c, "reason", c.get("term"), hint, parent=_item)
         reason = _opt(c, "reason", lambda n: _expect_str(ctx, n), "")
         regex_ = _opt(c, "regex", lambda n: _expect_bool(ctx, n), False)
         if term and regex_:

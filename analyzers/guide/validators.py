@@ -114,14 +114,25 @@ def _expect_map(
                 hint = _did_you_mean(key, known) or f"Known keys: {', '.join(known)}."
                 ctx.error(child, "unknown key", hint)
     for key in required:
-        if key not in children or children[key].is_null:
-            ctx.error(
-                node,
-                f"missing required key {key!r}",
-                f"Add `{key}:` here.",
-                path=_join(node.path, key),
-            )
+        _require(ctx, children, key, node, f"Add `{key}:` here.", parent=node)
     return children
+
+
+def _require(
+    ctx: _Ctx,
+    children: Mapping[str, _Node],
+    key: str,
+    at: _Node | None,
+    hint: str,
+    *,
+    parent: _Node,
+) -> bool:
+    """Reports ``key`` missing (or null) in ``parent``'s ``children``, at the node ``at``;
+    True when it is there."""
+    if key in children and not children[key].is_null:
+        return True
+    ctx.error(at, f"missing required key {key!r}", hint, path=_join(parent.path, key))
+    return False
 
 
 def _expect_list(ctx: _Ctx, node: _Node, *, what: str = "a list") -> list[_Node] | None:

@@ -19,6 +19,7 @@ import regex
 
 from analyzers.rules.bounded import BoundedPattern, probe
 from analyzers.text import PlainText
+from analyzers.text.sentences import MONTH_ABBREVIATIONS
 from analyzers.types import Severity
 
 
@@ -255,45 +256,36 @@ def compile_pattern(pattern: str, *, source: str, rule: str, key: str) -> Bounde
 _SENT_END = regex.compile(r"""(?<![.!?])[.!?]++['"’”)\]]*+(?=\s|$)""")
 _NON_SPACE = regex.compile(r"\S")
 _MAX_WORD = 64  # longer "words" are never abbreviations
-_ABBREV = frozenset(
-    [
-        "e.g",
-        "i.e",
-        "etc",
-        "vs",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "no",
-        "fig",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "approx",
-        "dept",
-        "est",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "u.s",
-        "a.m",
-        "p.m",
-    ]
+_ABBREV = (
+    frozenset(
+        [
+            "e.g",
+            "i.e",
+            "etc",
+            "vs",
+            "mr",
+            "mrs",
+            "ms",
+            "dr",
+            "prof",
+            "sr",
+            "jr",
+            "st",
+            "no",
+            "fig",
+            "inc",
+            "ltd",
+            "co",
+            "corp",
+            "approx",
+            "dept",
+            "est",
+            "u.s",
+            "a.m",
+            "p.m",
+        ]
+    )
+    | MONTH_ABBREVIATIONS
 )
 
 

@@ -20,6 +20,10 @@ _SENTENCE_END = regex.compile(
     # likewise a run of emoji is tried from its first emoji only (it was quadratic too)
     rf"|(?<!{_EMOJI_PART})(?P<emo>(?:{_EMOJI})++)(?=[ \t]*(?:\r\n|\r|\n))"
 )
+# month abbreviations ("Jan. 3"); the rules' sentence splitter reads them too
+MONTH_ABBREVIATIONS = frozenset(
+    ["jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"]
+)
 # titles and the like: never the end of a sentence
 _ABBR_NEVER = frozenset(
     [
@@ -61,34 +65,25 @@ _ABBR_NEVER = frozenset(
     ]
 )
 # only abbreviations when a number follows ("No. 5", "Jan. 3", "p. 12")
-_ABBR_NUMERIC = frozenset(
-    [
-        "no",
-        "nos",
-        "vol",
-        "vols",
-        "p",
-        "pp",
-        "fig",
-        "figs",
-        "ch",
-        "sec",
-        "art",
-        "op",
-        "ed",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
+_ABBR_NUMERIC = (
+    frozenset(
+        [
+            "no",
+            "nos",
+            "vol",
+            "vols",
+            "p",
+            "pp",
+            "fig",
+            "figs",
+            "ch",
+            "sec",
+            "art",
+            "op",
+            "ed",
+        ]
+    )
+    | MONTH_ABBREVIATIONS
 )
 # abbreviations that may also end a sentence: a boundary only when no lowercase word follows
 _ABBR_MAY_END = frozenset(
