@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from analyzers.text.buffers import _Buf
@@ -134,6 +134,46 @@ def _url_end(s: str, j: int, end: int) -> int:
             break
     head = 4 if s[j] in "wW" else s.index("//", j) + 2 - j
     return k if k - j > head else j
+
+
+# what a scanner's step read at a special character: the tokens it starts there (None: the
+# character is plain text after all) and where scanning goes on
+_Step = tuple[list[_Tok] | None, int]
+
+
+def _scan(
+    s: str,
+    start: int,
+    end: int,
+    special: re.Pattern[str],
+    step: Callable[[int], _Step],
+    *,
+    commonmark: bool,
+) -> list[_Tok]:
+    """The inline scanner both dialects share: find the next ``special`` character, let ``step``
+    read what starts there, keep the text between as text tokens, then resolve emphasis."""
+    toks: list[_Tok] = []
+    i = text_start = start
+    while mt := special.search(s, i, end):
+        j = mt.start()
+        found, nxt = step(j)
+        if found is None:
+            i = nxt
+            continue
+        if j > text_start:
+            toks.append(("t", text_start, j))
+        toks.extend(found)
+        i = text_start = nxt
+    if end > text_start:
+        toks.append(("t", text_start, end))
+    _resolve_emphasis(toks, commonmark=commonmark)
+    return toks
+
+
+def _bare_url(s: str, j: int, end: int) -> _Step:
+    """A bare URL at ``j`` (dropped from the prose), or plain text."""
+    k = _url_end(s, j, end)
+    return ([("l", [])], k) if k > j else (None, j + 1)
 
 
 def _code_spans(s: str, start: int, end: int, escapes: bool) -> dict[int, int]:

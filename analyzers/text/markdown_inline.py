@@ -10,11 +10,12 @@ from typing import Any
 
 from analyzers.text.inline import (
     _ENTITY_RE,
+    _bare_url,
     _code_spans,
     _Delim,
-    _resolve_emphasis,
+    _scan,
+    _Step,
     _Tok,
-    _url_end,
 )
 
 
@@ -165,102 +166,71 @@ def _parse_link(ctx: _MdCtx, j: int, end: int) -> tuple[int, int, int] | None:
 
 def _md_inline(ctx: _MdCtx, start: int, end: int) -> list[_Tok]:
     s = ctx.s
-    toks: list[_Tok] = []
-    i = text_start = start
-    while True:
-        mt = _MD_SPECIAL.search(s, i, end)
-        if not mt:
-            break
-        j = mt.start()
+
+    def step(j: int) -> _Step:
         c = s[j]
-        tok: _Tok | None = None
-        nxt = j + 1
         if c == "\\":
             if j + 1 < end and s[j + 1] in _ASCII_PUNCT:
-                tok = ("t", j + 1, j + 2)
-                nxt = j + 2
-            elif j + 1 < end and s[j + 1] in "\r\n":
-                tok = ("l", [])  # hard line break: the backslash goes, the newline stays
-        elif c == "`":
+                return [("t", j + 1, j + 2)], j + 2
+            if j + 1 < end and s[j + 1] in "\r\n":
+                return [("l", [])], j + 1  # hard line break: the backslash goes, the newline stays
+            return None, j + 1
+        if c == "`":
+            if j in ctx.code and ctx.code[j] <= end:
+                return [("l", [])], ctx.code[j]
             k = j
             while k < end and s[k] == "`":
                 k += 1
-            if j in ctx.code and ctx.code[j] <= end:
-                tok = ("l", [])
-                nxt = ctx.code[j]
-            else:
-                i = k
-                continue
-        elif c == "<":
+            return None, k
+        if c == "<":
             if am := _AUTOLINK_EMAIL.match(s, j, end):
-                tok = ("t", j + 1, am.end() - 1)
-                nxt = am.end()
-            elif am := (_AUTOLINK_URI.match(s, j, end) or _HTML_INLINE.match(s, j, end)):
-                tok = ("l", [])
-                nxt = am.end()
-        elif c == "&":
+                return [("t", j + 1, am.end() - 1)], am.end()
+            if am := (_AUTOLINK_URI.match(s, j, end) or _HTML_INLINE.match(s, j, end)):
+                return [("l", [])], am.end()
+            return None, j + 1
+        if c == "&":
             em = _ENTITY_RE.match(s, j, end)
-            if em:
-                decoded = html.unescape(em.group())
-                if decoded != em.group():
-                    tok = ("r", j, em.end(), decoded)
-                    nxt = em.end()
-        elif c == "!":  # image: dropped entirely (alt text is not part of the prose)
+            if em and (decoded := html.unescape(em.group())) != em.group():
+                return [("r", j, em.end(), decoded)], em.end()
+            return None, j + 1
+        if c == "!":  # image: dropped entirely (alt text is not part of the prose)
             link = _parse_link(ctx, j + 1, end)
-            if link:
-                tok = ("l", [])
-                nxt = link[2]
-        elif c == "[":
+            return ([("l", [])], link[2]) if link else (None, j + 1)
+        if c == "[":
             link = _parse_link(ctx, j, end)
             if link:
                 children = _md_inline(ctx, link[0], link[1])
                 if not any(len(t) > 2 and t[2] == "link" for t in children):  # no nested links
-                    tok = ("l", children, "link")
-                    nxt = link[2]
-        elif c in "*_~":
-            k = j
-            while k < end and s[k] == c:
-                k += 1
-            if c == "~" and k - j < 2:
-                i = k
-                continue
-            prev = s[j - 1] if j > 0 else " "
-            after = s[k] if k < len(s) else " "
-            p_ws, a_ws = prev.isspace(), after.isspace()
-            p_pu, a_pu = _is_punct(prev), _is_punct(after)
-            left = not a_ws and (not a_pu or p_ws or p_pu)
-            right = not p_ws and (not p_pu or a_ws or a_pu)
-            if c == "_":
-                can_open = left and (not right or p_pu)
-                can_close = right and (not left or a_pu)
-            else:
-                can_open, can_close = left, right
-            if c == "~":  # GFM strikethrough: a run is a string of "~~" pairs (markdown-it)
-                if j > text_start:
-                    toks.append(("t", text_start, j))
-                if (k - j) % 2:
-                    toks.append(("t", j, j + 1))
-                toks.extend(
-                    ("d", _Delim(c, q, q + 2, can_open, can_close, run=j))
-                    for q in range(j + (k - j) % 2, k, 2)
-                )
-                i = text_start = k
-                continue
-            tok = ("d", _Delim(c, j, k, can_open, can_close))
-            nxt = k
-        else:  # bare URL (GFM autolink extension)
-            k = _url_end(s, j, end)
-            if k > j:
-                tok = ("l", [])
-                nxt = k
-        if tok is None:
-            i = j + 1
-            continue
-        if j > text_start:
-            toks.append(("t", text_start, j))
-        toks.append(tok)
-        i = text_start = nxt
-    if end > text_start:
-        toks.append(("t", text_start, end))
-    _resolve_emphasis(toks, commonmark=True)
-    return toks
+                    return [("l", children, "link")], link[2]
+            return None, j + 1
+        if c in "*_~":
+            return _delimiter_run(s, j, end)
+        return _bare_url(s, j, end)  # GFM autolink extension
+
+    return _scan(s, start, end, _MD_SPECIAL, step, commonmark=True)
+
+
+def _delimiter_run(s: str, j: int, end: int) -> _Step:
+    """A run of ``*``, ``_`` or ``~`` at ``j``: CommonMark's left/right flanking rules."""
+    c = s[j]
+    k = j
+    while k < end and s[k] == c:
+        k += 1
+    if c == "~" and k - j < 2:
+        return None, k
+    prev = s[j - 1] if j > 0 else " "
+    after = s[k] if k < len(s) else " "
+    p_ws, a_ws = prev.isspace(), after.isspace()
+    p_pu, a_pu = _is_punct(prev), _is_punct(after)
+    left = not a_ws and (not a_pu or p_ws or p_pu)
+    right = not p_ws and (not p_pu or a_ws or a_pu)
+    if c == "_":
+        can_open = left and (not right or p_pu)
+        can_close = right and (not left or a_pu)
+    else:
+        can_open, can_close = left, right
+    if c == "~":  # GFM strikethrough: a run is a string of "~~" pairs (markdown-it)
+        odd: list[_Tok] = [("t", j, j + 1)] if (k - j) % 2 else []
+        pairs = range(j + (k - j) % 2, k, 2)
+        return odd + [("d", _Delim(c, q, q + 2, can_open, can_close, run=j)) for q in pairs], k
+    return [("d", _Delim(c, j, k, can_open, can_close))], k

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from analyzers.text.inline import _code_spans, _Delim, _resolve_emphasis, _Tok, _url_end
+from analyzers.text.inline import _bare_url, _code_spans, _Delim, _scan, _Step, _Tok
 from analyzers.text.plaintext import MENTION_PLACEHOLDERS
 
 _SLACK_ENTITY_RE = re.compile(r"&(?:amp|lt|gt);")
@@ -68,45 +68,34 @@ def _slack_angle(s: str, j: int, close: int) -> _Tok | None:
 
 
 def _slack_inline(s: str, start: int, end: int) -> list[_Tok]:
-    toks: list[_Tok] = []
     code = _code_spans(s, start, end, escapes=False) if "`" in s[start:end] else {}
-    i = text_start = start
-    while True:
-        mt = _SL_SPECIAL.search(s, i, end)
-        if not mt:
-            break
-        j = mt.start()
+
+    def step(j: int) -> _Step:
         c = s[j]
-        tok: _Tok | None = None
-        nxt = j + 1
         if c == "`":
+            if j in code:
+                return [("l", [])], code[j]
             k = j
             while k < end and s[k] == "`":
                 k += 1
-            if j in code:
-                nxt = code[j]
-                tok = ("l", [])
-            else:
-                i = k
-                continue
-        elif c == "<":
+            return None, k
+        if c == "<":
             am = _SL_ANGLE.match(s, j, end)
-            if am:
-                tok = _slack_angle(s, j, am.end() - 1)
-                nxt = am.end()
-        elif c == "&":
+            tok = _slack_angle(s, j, am.end() - 1) if am else None
+            return ([tok], am.end()) if am and tok is not None else (None, j + 1)
+        if c == "&":
             em = _SLACK_ENTITY_RE.match(s, j, end)
             if em:
-                tok = ("r", j, em.end(), _SLACK_ENTITIES[em.group()])
-                nxt = em.end()
-        elif c == ":":
+                return [("r", j, em.end(), _SLACK_ENTITIES[em.group()])], em.end()
+            return None, j + 1
+        if c == ":":
             em = _SL_EMOJI.match(s, j, end)
             if em and (j == start or not s[j - 1].isalnum()):
                 name = em.group(1)
                 if name in ("+1", "-1") or any(ch.isalpha() for ch in name):
-                    tok = ("l", [])
-                    nxt = em.end()
-        elif c in "*_~":
+                    return [("l", [])], em.end()
+            return None, j + 1
+        if c in "*_~":
             k = j
             while k < end and s[k] == c:
                 k += 1
@@ -114,21 +103,7 @@ def _slack_inline(s: str, start: int, end: int) -> list[_Tok]:
             after = s[k] if k < end else " "
             can_open = not prev.isalnum() and not after.isspace()
             can_close = not prev.isspace() and not after.isalnum()
-            tok = ("d", _Delim(c, j, k, can_open, can_close))
-            nxt = k
-        else:  # bare URL
-            k = _url_end(s, j, end)
-            if k > j:
-                tok = ("l", [])
-                nxt = k
-        if tok is None:
-            i = j + 1
-            continue
-        if j > text_start:
-            toks.append(("t", text_start, j))
-        toks.append(tok)
-        i = text_start = nxt
-    if end > text_start:
-        toks.append(("t", text_start, end))
-    _resolve_emphasis(toks, commonmark=False)
-    return toks
+            return [("d", _Delim(c, j, k, can_open, can_close))], k
+        return _bare_url(s, j, end)
+
+    return _scan(s, start, end, _SL_SPECIAL, step, commonmark=False)
