@@ -100,20 +100,9 @@ def adoc_to_html(text: str, attributes: Mapping[str, str] | None = None) -> str:
     for key, value in (attributes or {}).items():
         entry = key if value == "YES" else f"{key}!" if value == "NO" else f"{key}={value}"
         args += ["-a", entry]
-    try:
-        done = subprocess.run(
-            [*args, "--safe-mode", "secure", "-"],
-            input=_adoc_quotes(text),
-            capture_output=True,
-            text=True,
-            timeout=_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ConverterMissing(f"asciidoctor failed: {exc}") from None
-    if done.returncode != 0:
-        raise ConverterMissing(f"asciidoctor failed: {done.stderr.strip()[:300]}")
-    return _adoc_quotes(done.stdout)
+    return _adoc_quotes(
+        _convert("asciidoctor", [*args, "--safe-mode", "secure", "-"], _adoc_quotes(text))
+    )
 
 
 # Vale (internal/lint/org.go): keyword lines (``#+title: ...``) become verbatim paragraphs,
@@ -139,19 +128,20 @@ def org_to_html(text: str) -> str:
         lambda m: f"#+BEGIN_EXPORT html\n<!-- {m.group(1)} -->\n#+END_EXPORT", text
     )
     text = _ORG_SRC_HEADER.sub(lambda m: m.group(1) + " :exports both", text)
+    return _convert("pandoc", [exe, "--from=org", "--to=html", "--wrap=none", "--sandbox"], text)
+
+
+def _convert(name: str, argv: list[str], text: str) -> str:
+    """``argv``'s standard output for ``text`` on its standard input, within the time bound; a
+    converter that cannot run, times out or fails is :class:`ConverterMissing` with the reason."""
     try:
         done = subprocess.run(
-            [exe, "--from=org", "--to=html", "--wrap=none", "--sandbox"],
-            input=text,
-            capture_output=True,
-            text=True,
-            timeout=_TIMEOUT_S,
-            check=False,
+            argv, input=text, capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ConverterMissing(f"pandoc failed: {exc}") from None
+        raise ConverterMissing(f"{name} failed: {exc}") from None
     if done.returncode != 0:
-        raise ConverterMissing(f"pandoc failed: {done.stderr.strip()[:300]}")
+        raise ConverterMissing(f"{name} failed: {done.stderr.strip()[:300]}")
     return done.stdout
 
 
