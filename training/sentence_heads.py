@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -49,7 +50,13 @@ WEIGHTS = Path("analyzers/models/weights")
 
 
 def load(name: str) -> dict[str, np.ndarray]:
-    d = np.load(FEATS / f"{name}-{PRECISION}.npz", allow_pickle=False)
+    """A feature file (read once per process: the out-of-fold measures train many heads)."""
+    return _load(FEATS / f"{name}-{PRECISION}.npz")
+
+
+@functools.cache
+def _load(path: Path) -> dict[str, np.ndarray]:
+    d = np.load(path, allow_pickle=False)
     return {k: d[k] for k in d.files}
 
 
@@ -70,6 +77,7 @@ def has_devcopy() -> bool:
     return DEVCOPY.exists() and (FEATS / f"devcopy-{PRECISION}.npz").exists()
 
 
+@functools.cache
 def devcopy_folds(folds: int = 5) -> np.ndarray:
     """The fold of each devcopy row: a paragraph (``group``) goes whole to the fold its id hashes
     to, so adding paragraphs never moves the others (fold 0 stays held out of the encoder)."""
