@@ -16,6 +16,8 @@ that drove it and the model's confidence):
 * ``Sentiment.Blame`` — blaming, scolding or belittling the reader, users or customers.
 * ``Tone.Offensive`` — hostile, offensive or profane language.
 * ``Tone.Sarcasm`` — sarcasm or irony, which reads as contempt in brand copy.
+* ``Tone.Profanity`` — swearing, from a word list (:mod:`analyzers.profanity`), whatever the
+  models say.
 
 (``limits.sentiment_floor``, a draft-level expectation, lives in :mod:`analyzers.sentiment`.)
 
@@ -32,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from analyzers.profanity import profanity_findings
 from analyzers.types import Category, Entity, Finding, Severity, Span
 
 if TYPE_CHECKING:
@@ -163,6 +166,7 @@ def policy_findings(
             if score >= minimum:
                 add(rule, category, i, message, score)
 
+    out.extend(profanity_findings(text, [s.span for s in sentences], advice=custom, link=link))
     out.sort(key=lambda f: (f.span.start, f.rule_id))
     return out
 

@@ -1,0 +1,82 @@
+"""Profanity from a word list (``Tone.Profanity``): found whatever the safety head says, on whole
+words only, never on innocent look-alikes, and through the whole review."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from model_fakes import FakePredictor, doc, make_guide
+
+from analyzers.models.suite import EmbeddedModelSuite
+from analyzers.profanity import MAX_FINDINGS, RULE_PROFANITY, profane_words, profanity_findings
+from analyzers.types import Span
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Damn, we even got an incident that took us half an hour to notice 😅!", ["Damn"]),
+        ("Our release process was a damn mess.", ["damn"]),
+        ("What the hell happened to the build?", ["What the hell"]),
+        ("Rotating keys by hand is a pain in the ass.", ["pain in the ass"]),
+        ("This is bullshit, and the old runner was shitty.", ["bullshit", "shitty"]),
+        ("Goddamnit, the cache again.", ["Goddamnit"]),
+        ("WTF is this error?", ["WTF"]),
+        ("The on-call engineer was pissed, and rightly so.", ["pissed"]),
+        ("He wrote “crap” in the commit message, twice: crap.", ["crap"]),
+        ("Builds were f***ed for three days; a clusterf***.", ["f***ed", "clusterf***"]),
+        ("Sh*t happens, and that a**hole of a bug proved it.", ["Sh*t", "a**hole"]),
+        ("That was a hell of a week, and the fix was slow as hell.", ["a hell of a", "as hell"]),
+        ("We spent three bloody days on a missing comma.", ["bloody"]),
+    ],
+)
+def test_profanity_is_found(text: str, words: list[str]) -> None:
+    assert profane_words(text) == words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Welcome to dependency hell, where every upgrade breaks two others.",
+        "Our Scunthorpe office assesses the class of each request.",
+        "Kill the process with SIGKILL, then screw the bracket back in.",
+        "The cockpit view shows Dickens, Moby Dick and a peacock.",
+        "Hello! Shiitake, passed, classic, bass, Hellman, scrapbook.",
+        "They were hell-bent on shipping; 2 ** 8 is 256, and f** is not a word.",
+        "We're sorry: the import failed for 4% of teams between 14:02 and 14:47 UTC.",
+    ],
+)
+def test_innocent_words_are_not_profanity(text: str) -> None:
+    assert profane_words(text) == []
+
+
+def test_one_finding_per_sentence_on_its_first_profane_word() -> None:
+    text = "Damn, the build broke. Plain sentence here. Shit, again, what the hell."
+    spans = [Span(0, 22), Span(23, 43), Span(44, len(text))]
+    first, second = profanity_findings(text, spans)
+    assert (first.rule_id, first.category, first.matched) == (RULE_PROFANITY, "tone", "Damn")
+    assert text[first.span.start : first.span.end] == "Damn"
+    assert second.matched == "Shit" and text[second.span.start : second.span.end] == "Shit"
+    assert "“Shit”, “what the hell”" in second.message
+    assert second.message.endswith("Keep the language professional, even when the news is bad.")
+    many = " ".join(["Damn."] * (MAX_FINDINGS + 2))
+    assert len(profanity_findings(many, [Span(i * 6, i * 6 + 5) for i in range(5)])) == 3
+
+
+def test_the_review_finds_profanity_the_safety_head_misses() -> None:
+    # the fake safety head only knows a few trigger words; "crap" is not one of them
+    text = "The outage lasted two hours. Honestly, our alerting was crap that night."
+    guide = make_guide()
+    (out,) = EmbeddedModelSuite(FakePredictor()).analyze([doc(text)], guide)
+    found = [f for f in out.findings if f.rule_id == RULE_PROFANITY]
+    assert [f.matched for f in found] == ["crap"]
+    assert not [f for f in out.findings if f.rule_id == "Tone.Offensive"]
+    # the profile's advice replaces the default one, as for the other policy findings
+    incident = replace(guide, voice=replace(guide.voice, advice="Acknowledge, explain, say next"))
+    (out,) = EmbeddedModelSuite(FakePredictor()).analyze([doc(text)], incident)
+    (f,) = [f for f in out.findings if f.rule_id == RULE_PROFANITY]
+    assert f.message.endswith("Acknowledge, explain, say next.")
+    clean = "The outage lasted two hours. Our alerting missed it, and we have fixed that."
+    (out,) = EmbeddedModelSuite(FakePredictor()).analyze([doc(clean)], guide)
+    assert not [f for f in out.findings if f.rule_id == RULE_PROFANITY]
