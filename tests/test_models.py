@@ -146,6 +146,37 @@ def test_batching_does_not_change_results(predictor: EmbeddedPredictor) -> None:
     for k in SENTIMENT_LABELS:
         assert batched.sentiment[k] == pytest.approx(alone.sentiment[k], abs=1e-4)
     np.testing.assert_allclose(batched.embedding, alone.embedding, atol=1e-4)
+    # the safety head also reads the max-pooled vector: padding must never win the max
+    assert batched.safety is not None and alone.safety is not None
+    for k in alone.safety:
+        assert batched.safety[k] == pytest.approx(alone.safety[k], abs=1e-4)
+
+
+def test_safety_head_reads_the_mean_and_the_max_of_the_tokens(
+    predictor: EmbeddedPredictor,
+) -> None:
+    import torch
+
+    from analyzers.models.heads import Heads, max_pool
+    from analyzers.models.tokenize import CLS_ID, SEP_ID
+
+    heads = predictor.model.heads
+    assert heads.cfg.safety_max and heads.safety is not None
+    assert heads.safety.in_features == 2 * heads.cfg.hidden
+    text = "You are still stuck with their clunky dashboard."
+    (raw,) = predictor.raw([text])
+    ids = torch.tensor([[CLS_ID, *predictor.tokenizer.encode([text])[0].ids, SEP_ID]])
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        hidden = predictor.model.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+        both = torch.cat([hidden.mean(1), max_pool(hidden, mask)], dim=-1)
+        expected = torch.sigmoid(heads.safety(both))[0].numpy()
+        without_max = torch.sigmoid(heads.safety(torch.cat([hidden.mean(1)] * 2, -1)))[0]
+    assert raw.safety is not None
+    np.testing.assert_allclose(raw.safety, expected, atol=1e-4)
+    assert not np.allclose(raw.safety, without_max.numpy(), atol=1e-3)
+    with pytest.raises(ValueError, match="max-pooled"):
+        Heads(heads.cfg).sentence(hidden.mean(1), torch.zeros(1, 9))
 
 
 def test_missing_weights_raise_a_clear_error(tmp_path: Path) -> None:

@@ -3,10 +3,11 @@
     python -m training.features [--sets NAME,...] [--precision int8|fp32]
 
 Runs the shipped encoder exactly as the bot serves it (int8 W8A8 on CPU by default) and stores,
-per data set, the mean-pooled vector that every sentence head reads (captured at the heads'
-input), with the texts and labels: ``training/out/feats/<set>-<precision>.npz`` (never
-committed). The heads trained on these features (``training/sentence_heads.py``) therefore see
-at training time the same inputs they see in production.
+per data set, the mean-pooled vector that every sentence head reads and the max-pooled one that
+the brand-safety head reads too (both captured at the heads' input), with the texts and labels:
+``training/out/feats/<set>-<precision>.npz`` (never committed). The heads trained on these
+features (``training/sentence_heads.py``) therefore see at training time the same inputs they see
+in production.
 """
 
 from __future__ import annotations
@@ -161,19 +162,28 @@ def load_predictor(precision: str, weights: Path | None = None) -> object:
     return predictor
 
 
-def pooled_features(predictor: object, texts: list[str]) -> np.ndarray:
-    """The vector the sentence heads read, for every text (captured at the heads' input)."""
-    model = predictor.model  # type: ignore[attr-defined]
-    grabbed: list[torch.Tensor] = []
-    hook = model.heads.sentiment.register_forward_pre_hook(
-        lambda _m, inputs: grabbed.append(inputs[0].detach().float().cpu())
-    )
+def pooled_features(predictor: object, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The vectors the sentence heads read, for every text (captured at the heads' input): the
+    mean-pooled one and the max-pooled one (which a ``safety_max`` safety head reads too)."""
+    heads = predictor.model.heads  # type: ignore[attr-defined]
+    means: list[torch.Tensor] = []
+    maxes: list[torch.Tensor] = []
+    sentence = heads.sentence
+
+    def grab(pooled: torch.Tensor, shape_hist: torch.Tensor, maxed: torch.Tensor) -> object:
+        means.append(pooled.detach().float().cpu())
+        maxes.append(maxed.detach().float().cpu())
+        return sentence(pooled, shape_hist, maxed)
+
+    heads.sentence = grab
     try:
         for s in range(0, len(texts), 512):
             predictor.raw(texts[s : s + 512])  # type: ignore[attr-defined]
     finally:
-        hook.remove()
-    return torch.cat(grabbed).numpy() if grabbed else np.zeros((0, 384), np.float32)
+        del heads.sentence  # the class's method again
+    if not means:
+        return np.zeros((0, 384), np.float32), np.zeros((0, 384), np.float32)
+    return torch.cat(means).numpy(), torch.cat(maxes).numpy()
 
 
 def main() -> None:
@@ -195,8 +205,9 @@ def main() -> None:
             rows = random.Random(SEED).sample(rows, args.limit)
         t0 = time.time()
         texts = [t for t, _ in rows]
-        x = pooled_features(predictor, texts)
-        np.savez(path, x=x.astype(np.float32), y=np.array([y for _, y in rows]), text=texts)
+        x, x_max = pooled_features(predictor, texts)
+        y = np.array([y for _, y in rows])
+        np.savez(path, x=x.astype(np.float32), x_max=x_max.astype(np.float32), y=y, text=texts)
         print(f"{name}: {len(rows)} rows in {time.time() - t0:.0f}s -> {path}", flush=True)
 
 

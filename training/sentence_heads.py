@@ -47,6 +47,7 @@ SAFETY_LABELS = ("offensive", "sarcasm", "disparage", "scold")
 COMPANY = Path("training/data/companycopy.tsv")
 DEVCOPY = Path("training/data/devcopy.tsv")  # developer-tool and open-source blog copy
 WEIGHTS = Path("analyzers/models/weights")
+SAFETY_MAX = True  # the safety head reads [mean, max] pooled vectors (--safety-mean-only: mean)
 
 
 def load(name: str) -> dict[str, np.ndarray]:
@@ -58,6 +59,17 @@ def load(name: str) -> dict[str, np.ndarray]:
 def _load(path: Path) -> dict[str, np.ndarray]:
     d = np.load(path, allow_pickle=False)
     return {k: d[k] for k in d.files}
+
+
+def safety_x(d: dict[str, np.ndarray]) -> np.ndarray:
+    """What the safety head reads: the mean-pooled vector and the max-pooled one (a few sharp
+    words decide these labels, and the mean dilutes them), or the mean alone with
+    ``--safety-mean-only`` (the earlier heads, for comparison)."""
+    if not SAFETY_MAX:
+        return d["x"]
+    if "x_max" not in d:
+        raise SystemExit("feature files without x_max: run python -m training.features again")
+    return np.concatenate([d["x"], d["x_max"]], axis=1)
 
 
 def company_split(n: int, fold: int, folds: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -276,13 +288,13 @@ def safety_data(
     """(x, y, mask, weight): OLID teaches ``offensive``, irony ``sarcasm``, hand-written copy all
     (company copy, and the devcopy rows ``dev_rows`` when there is devcopy)."""
     off, ir, cc = load("te_off_train"), load("te_irony_train"), load("companycopy")
-    parts_x = [cc["x"][company_rows]]
+    parts_x = [safety_x(cc)[company_rows]]
     parts_y = [company_flags()[company_rows]]
     if dev_rows is not None:
-        parts_x.append(load("devcopy")["x"][dev_rows])
+        parts_x.append(safety_x(load("devcopy"))[dev_rows])
         parts_y.append(company_flags(DEVCOPY)[dev_rows])
     copy_x, flags = np.concatenate(parts_x), np.concatenate(parts_y)
-    x = np.concatenate([off["x"], ir["x"], copy_x])
+    x = np.concatenate([safety_x(off), safety_x(ir), copy_x])
     y = np.zeros((len(x), len(SAFETY_LABELS)), np.float32)
     m = np.zeros_like(y)
     a, b = len(off["y"]), len(off["y"]) + len(ir["y"])
@@ -300,7 +312,8 @@ def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
     cc = load("companycopy")
     flags = company_flags()
     dev = has_devcopy()
-    dev_x = load("devcopy")["x"] if dev else np.zeros((0, cc["x"].shape[1]), np.float32)
+    cc_x = safety_x(cc)
+    dev_x = safety_x(load("devcopy")) if dev else np.zeros((0, cc_x.shape[1]), np.float32)
     dev_flags = company_flags(DEVCOPY) if dev else np.zeros((0, len(SAFETY_LABELS)), np.float32)
     dev_fold = devcopy_folds() if dev else np.zeros(0, int)
     oof = np.zeros_like(flags)
@@ -310,7 +323,7 @@ def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
         dev_rows = np.flatnonzero(dev_fold != fold) if dev else None
         x, y, mask, w = safety_data(train_rows, dev_rows)
         m = fit_linear(x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
-        oof[test_rows] = 1 / (1 + np.exp(-logits_of(m, cc["x"][test_rows])))
+        oof[test_rows] = 1 / (1 + np.exp(-logits_of(m, cc_x[test_rows])))
         if dev:
             held = dev_fold == fold
             dev_oof[held] = 1 / (1 + np.exp(-logits_of(m, dev_x[held])))
@@ -335,7 +348,7 @@ def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
     model = fit_linear(x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
     for name, k, set_name in (("offensive", 0, "te_off_val"), ("sarcasm", 1, "te_irony_val")):
         d = load(set_name)
-        p = 1 / (1 + np.exp(-logits_of(model, d["x"])[:, k]))
+        p = 1 / (1 + np.exp(-logits_of(model, safety_x(d))[:, k]))
         report[name][f"{set_name}_macro_f1"] = round(
             macro_f1(d["y"], (p >= thresholds[k]).astype(int), (0, 1)), 3
         )
@@ -414,6 +427,11 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--hidden", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--tau", type=float, default=0.5, help="analyzers.sentiment.MIN_CONFIDENCE")
+    ap.add_argument(
+        "--safety-mean-only",
+        action="store_true",
+        help="the safety head reads the mean-pooled vector alone (as the earlier heads did)",
+    )
     ap.add_argument("--export", action="store_true")
     ap.add_argument(
         "--feats",
@@ -426,9 +444,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    global FEATS
+    global FEATS, SAFETY_MAX
     if args.feats is not None:
         FEATS = args.feats
+    SAFETY_MAX = not args.safety_mean_only
     random.seed(SEED)
     torch.manual_seed(SEED)
     model = train_sentiment(args)
@@ -492,6 +511,7 @@ def export(
     save_file(tensors, str(tensor_path))
     meta = json.loads(meta_path.read_text())
     meta["heads"]["safety"] = len(SAFETY_LABELS)
+    meta["heads"]["safety_max"] = SAFETY_MAX
     meta["labels"]["safety"] = list(SAFETY_LABELS)
     meta["sentence_heads"] = {
         "trained_by": "training/sentence_heads.py (frozen int8 encoder features)",

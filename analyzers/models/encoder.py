@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from analyzers.models.base import ModelLoadError as ModelLoadError
-from analyzers.models.heads import HeadOutputs, Heads, mean_pool, shape_histogram
+from analyzers.models.heads import HeadOutputs, Heads, max_pool, mean_pool, shape_histogram
 
 BASE_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -103,8 +103,9 @@ class MultiTaskModel(nn.Module):
         hidden = hidden.to(self.heads.dtype)
         total, count = mean_pool(hidden, batch.mask)
         pooled = total / count.clamp(min=1.0)
+        maxed = max_pool(hidden, batch.mask) if self.heads.cfg.safety_max else None
         sent, emo, form, *safety = self.heads.sentence(
-            pooled, shape_histogram(batch.shapes, batch.mask)
+            pooled, shape_histogram(batch.shapes, batch.mask), maxed
         )
         conll = wnut = None
         if tokens:

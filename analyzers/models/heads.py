@@ -1,6 +1,8 @@
 """Task heads that all read one encoder pass.
 
-Sentence heads read the mean-pooled vector; the two entity heads read each word piece's vector
+Sentence heads read the mean-pooled vector (the brand-safety head, when its weights say
+``safety_max``, also the max-pooled one: a few sharp words decide it, and the mean dilutes them);
+the two entity heads read each word piece's vector
 together with learned embeddings of its casing shapes (the encoder itself is uncased), through one
 shared BiLSTM.
 """
@@ -43,6 +45,7 @@ class HeadConfig:
     formality_hidden: int = 64
     dropout: float = 0.1
     safety: int = 0  # number of safety outputs (0: weights without the safety head)
+    safety_max: bool = False  # the safety head reads [mean-pooled, max-pooled] (2 * hidden)
 
 
 @dataclass
@@ -73,7 +76,8 @@ class Heads(nn.Module):
         self.wnut = nn.Linear(2 * cfg.rnn_hidden, len(WNUT_TAGS))
         self.sentiment = nn.Linear(cfg.hidden, len(SENTIMENT_LABELS))
         self.emotions = nn.Linear(cfg.hidden, len(GOEMOTIONS_LABELS))
-        self.safety = nn.Linear(cfg.hidden, cfg.safety) if cfg.safety else None
+        safety_in = 2 * cfg.hidden if cfg.safety_max else cfg.hidden
+        self.safety = nn.Linear(safety_in, cfg.safety) if cfg.safety else None
         # formality also sees the casing-shape histogram and the length: casual text is often
         # lower-case or shouty, and the uncased encoder cannot see that
         self.formality = nn.Sequential(
@@ -87,12 +91,21 @@ class Heads(nn.Module):
         """Float type of the heads (embeddings are never quantized, unlike Linear layers)."""
         return self.shape_emb.weight.dtype
 
-    def sentence(self, pooled: torch.Tensor, shape_hist: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """(sentiment, emotions, formality) logits, then safety logits when the head exists."""
+    def sentence(
+        self, pooled: torch.Tensor, shape_hist: torch.Tensor, maxed: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, ...]:
+        """(sentiment, emotions, formality) logits, then safety logits when the head exists.
+        ``maxed``: the max-pooled vector, which a ``safety_max`` head needs."""
         x = self.drop(pooled)
         form_in = torch.cat([x, shape_hist.to(x.dtype)], dim=-1)
         out = (self.sentiment(x), self.emotions(x), self.formality(form_in).squeeze(-1))
-        return out if self.safety is None else (*out, self.safety(x))
+        if self.safety is None:
+            return out
+        if self.cfg.safety_max:
+            if maxed is None:
+                raise ValueError("this safety head reads the max-pooled vector too")
+            return (*out, self.safety(torch.cat([x, self.drop(maxed).to(x.dtype)], dim=-1)))
+        return (*out, self.safety(x))
 
     def tokens(
         self,
@@ -128,6 +141,12 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, t
     """Masked sum of token vectors and the token count (sentence-transformers' mean pooling)."""
     m = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * m).sum(dim=1), m.sum(dim=1)
+
+
+def max_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The largest value of each dimension over the real tokens (padding never wins)."""
+    real = mask.unsqueeze(-1).bool()
+    return hidden.masked_fill(~real, torch.finfo(hidden.dtype).min).amax(dim=1)
 
 
 def shape_histogram(shapes: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

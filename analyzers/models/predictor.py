@@ -42,6 +42,7 @@ from analyzers.models.heads import (
     WNUT_TAGS,
     HeadConfig,
     Heads,
+    max_pool,
 )
 from analyzers.models.lora import merge_lora
 from analyzers.models.tokenize import (
@@ -229,6 +230,7 @@ class EmbeddedPredictor:
         hidden_dim = self.model.heads.cfg.hidden
         sums = np.zeros((len(encs), hidden_dim), dtype=np.float64)
         counts = np.zeros(len(encs), dtype=np.float64)
+        maxes = np.full((len(encs), hidden_dim), -np.inf, dtype=np.float32)  # over all windows
         conll = [np.zeros((len(e), len(CONLL_TAGS)), dtype=np.float32) for e in encs]
         wnut = [np.zeros((len(e), len(WNUT_TAGS)), dtype=np.float32) for e in encs]
         order = sorted(range(len(items)), key=lambda k: items[k][2] - items[k][1])
@@ -244,7 +246,7 @@ class EmbeddedPredictor:
                 take += 1
             chunk = [items[k] for k in order[pos : pos + take]]
             pos += take
-            self._run_windows(chunk, encs, sums, counts, conll, wnut)
+            self._run_windows(chunk, encs, sums, counts, maxes, conll, wnut)
         pooled = (sums / np.maximum(counts, 1.0)[:, None]).astype(np.float32)
         feats = np.stack([_shape_features(e) for e in encs]) if encs else np.zeros((0, 9))
         dtype = self.model.heads.dtype
@@ -252,7 +254,8 @@ class EmbeddedPredictor:
         for s in range(0, len(encs), 256):
             p = torch.from_numpy(pooled[s : s + 256]).to(self.device, dtype)
             f = torch.from_numpy(feats[s : s + 256]).to(self.device, dtype)
-            sent, emo, form, *safety = self.model.heads.sentence(p, f)
+            m = torch.from_numpy(maxes[s : s + 256]).to(self.device, dtype)
+            sent, emo, form, *safety = self.model.heads.sentence(p, f, m)
             sent_p = torch.softmax(sent.float(), -1).cpu().numpy()
             safe_p = torch.sigmoid(safety[0].float()).cpu().numpy() if safety else None
             emo_p = torch.sigmoid(emo.float()).cpu().numpy()
@@ -281,6 +284,7 @@ class EmbeddedPredictor:
         encs: Sequence[Encoded],
         sums: npt.NDArray[np.float64],
         counts: npt.NDArray[np.float64],
+        maxes: npt.NDArray[np.float32],
         conll: list[npt.NDArray[np.float32]],
         wnut: list[npt.NDArray[np.float32]],
     ) -> None:
@@ -302,6 +306,7 @@ class EmbeddedPredictor:
         m = batch.mask.unsqueeze(-1).to(hidden.dtype)
         win_sum = (hidden * m).sum(1).float().cpu().numpy()
         win_cnt = batch.mask.sum(1).cpu().numpy()
+        win_max = max_pool(hidden, batch.mask).float().cpu().numpy()
         c_logits, w_logits = self.model.heads.tokens(
             hidden, batch.shapes, batch.word_shapes, batch.mask.sum(dim=1)
         )
@@ -310,6 +315,7 @@ class EmbeddedPredictor:
         for r, (i, s, _e, cs, ce) in enumerate(chunk):
             sums[i] += win_sum[r]
             counts[i] += win_cnt[r]
+            np.maximum(maxes[i], win_max[r], out=maxes[i])
             if ce > cs:  # rows 1.. of the window are pieces s..e-1
                 conll[i][cs:ce] = c_prob[r, 1 + cs - s : 1 + ce - s]
                 wnut[i][cs:ce] = w_prob[r, 1 + cs - s : 1 + ce - s]
