@@ -71,6 +71,8 @@ PROFANE = re.compile(
 MESSAGE = "This sentence uses profanity"
 ADVICE = "Keep the language professional, even when the news is bad"
 MAX_FINDINGS = 3
+MAX_NAMED = 5  # words named in one finding's message
+MAX_WORD = 40  # characters of a named word ("f" and 10,000 stars is one "word")
 
 
 def profane_words(text: str) -> list[str]:
@@ -79,6 +81,10 @@ def profane_words(text: str) -> list[str]:
     for m in PROFANE.finditer(text):
         seen.setdefault(m.group(0).casefold(), m.group(0))
     return list(seen.values())
+
+
+def _short(word: str) -> str:
+    return word if len(word) <= MAX_WORD else word[: MAX_WORD - 1] + "…"
 
 
 def profanity_findings(
@@ -93,7 +99,7 @@ def profanity_findings(
         if first is None:
             continue
         words = profane_words(sentence.slice(text))
-        named = ", ".join(f"“{w}”" for w in words)
+        named = ", ".join(f"“{_short(w)}”" for w in words[:MAX_NAMED])
         out.append(
             Finding(
                 rule_id=RULE_PROFANITY,

@@ -60,6 +60,10 @@ def test_one_finding_per_sentence_on_its_first_profane_word() -> None:
     assert second.matched == "Shit" and text[second.span.start : second.span.end] == "Shit"
     assert "“Shit”, “what the hell”" in second.message
     assert second.message.endswith("Keep the language professional, even when the news is bad.")
+    # a hostile draft cannot make a huge message: words are shortened and few are named
+    huge = "f" + "*" * 10_000 + " damn shit crap piss bastard bloody wtf"
+    (f,) = profanity_findings(huge, [Span(0, len(huge))])
+    assert len(f.message) < 400 and "“f***" in f.message and "bloody" not in f.message
     many = " ".join(["Damn."] * (MAX_FINDINGS + 2))
     assert len(profanity_findings(many, [Span(i * 6, i * 6 + 5) for i in range(5)])) == 3
 
