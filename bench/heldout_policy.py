@@ -1,0 +1,153 @@
+"""Policy findings on developer-tool copy the heads never saw, paragraph by paragraph, as an
+editor meets them: the reviewer (rules + the embedded models, int8, the example guide) over each
+fold of ``training/data/devcopy.tsv`` with sentiment and safety heads trained without that fold.
+
+    PYTHONPATH=. python bench/heldout_policy.py [--safety-mean-only] [--train-without IJKL]
+                                                [--rounds ABCDEFGH,IJKL] [--folds 0,1,2,3,4]
+                                                [--json FILE]
+
+A paragraph "needs a change" when one of its sentences carries a safety flag (disparage, scold,
+hostile, profane, sarcasm); the others need none. Reported per round of the copy (the paragraph
+groups' first letters): flagged paragraphs with at least one sentiment or tone finding (the
+recall an editor cares about), and model findings (sentiment, tone, entities) per 1,000 words on
+the unflagged paragraphs (the false alarms), as ``bench/realcopy.py`` counts them on
+realcopy-dev. Heads: the shipped recipe (``training.sentence_heads.SHIPPED_FLAGS``), each fold
+trained without that fold's paragraphs (and without one fifth of the company copy); each safety
+label's operating threshold is the shipped one (a small leak: it was chosen on out-of-fold
+predictions that include this fold). The encoder is the shipped one. ``--train-without IJKL``
+keeps those rounds out of every fold's training (the heads before the flag round, scored on
+copy they never saw).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from analyzers import Draft, Reviewer, load_guide
+from analyzers.engine import default_threads
+from analyzers.paths import REPO_ROOT
+from analyzers.types import Category
+from training import sentence_heads as H
+from training.features import load_predictor
+
+MODEL_CATS = {Category.SENTIMENT.value, Category.TONE.value, Category.ENTITIES.value}
+EDITOR_CATS = {Category.SENTIMENT.value, Category.TONE.value}
+
+
+def fold_heads(args: argparse.Namespace, fold: int, out: Path, without: str = "") -> None:
+    """Heads trained without ``fold`` (nor the rounds in ``without``), exported into the
+    weights folder ``out``."""
+    real = H.devcopy_folds()
+    if without:
+        letters = np.array([r["group"][:1] for r in H._rows(H.DEVCOPY)])
+        kept_out = real.copy()
+        kept_out[np.isin(letters, list(without))] = fold  # "held out" with this fold
+        H.devcopy_folds = lambda folds=5: kept_out  # type: ignore[assignment]
+    try:
+        _train_and_export(args, fold, out)
+    finally:
+        H.devcopy_folds = _DEVCOPY_FOLDS  # type: ignore[assignment]
+
+
+_DEVCOPY_FOLDS = H.devcopy_folds
+
+
+def _train_and_export(args: argparse.Namespace, fold: int, out: Path) -> None:
+    random.seed(H.SEED)
+    torch.manual_seed(H.SEED)
+    sentiment = H.train_sentiment(args, held_out=fold)
+    cal = H.load("realcopy")
+    temp = H.fit_temperature(H.logits_of(sentiment, cal["x"]), cal["y"])
+    company = H.company_split(len(H.company_flags()), fold)[0]
+    dev = np.flatnonzero(H.devcopy_folds() != fold)
+    x, y, mask, w = H.safety_data(company, dev)
+    safety = H.fit_linear(x, y, w, len(H.SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
+    shipped = json.loads((H.WEIGHTS / "multitask.json").read_text())["sentence_heads"]
+    thresholds = [float(shipped["safety_thresholds"][k]) for k in H.SAFETY_LABELS]
+    assert isinstance(sentiment, torch.nn.Linear) and isinstance(safety, torch.nn.Linear)
+    H.export(sentiment, temp, safety, thresholds, {"held_out_fold": fold}, out)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--safety-mean-only", action="store_true")
+    ap.add_argument("--train-without", default="", help="rounds never trained on, e.g. IJKL")
+    ap.add_argument("--rounds", default="ABCDEFGH,IJKL")
+    ap.add_argument("--folds", default="0,1,2,3,4")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(default_threads())
+    H.SAFETY_MAX = not args.safety_mean_only
+    head_args = H.parser().parse_args(list(H.SHIPPED_FLAGS))
+    rows = H._rows(H.DEVCOPY)
+    folds = H.devcopy_folds()
+    paragraphs: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        paragraphs[r["group"]].append(i)
+    guide = load_guide(REPO_ROOT / "examples/brand-guide.yaml")
+    from analyzers.models.suite import EmbeddedModelSuite
+
+    tally: dict[str, dict[str, float]] = {
+        r: {"flagged": 0, "caught": 0, "words_ok": 0, "findings_ok": 0}
+        for r in args.rounds.split(",")
+    }
+    by_rule: dict[str, dict[str, int]] = {r: defaultdict(int) for r in tally}
+    for fold in (int(f) for f in args.folds.split(",")):
+        with tempfile.TemporaryDirectory() as tmp:
+            weights = Path(tmp) / "weights"
+            shutil.copytree(H.WEIGHTS, weights)
+            fold_heads(head_args, fold, weights, args.train_without)
+            predictor = load_predictor("int8", weights)
+        reviewer = Reviewer(guide, EmbeddedModelSuite(predictor))  # type: ignore[arg-type]
+        todo = [
+            (g, idx)
+            for g, idx in paragraphs.items()
+            if folds[idx[0]] == fold and any(g[0] in r for r in tally)
+        ]
+        reviews = reviewer.review(
+            [Draft(text=" ".join(rows[i]["text"] for i in idx)) for _, idx in todo]
+        )
+        for (group, idx), review in zip(todo, reviews, strict=True):
+            part = next(r for r in tally if group[0] in r)
+            flagged = any(rows[i]["flags"] != "-" for i in idx)
+            if flagged:
+                tally[part]["flagged"] += 1
+                tally[part]["caught"] += any(f.category in EDITOR_CATS for f in review.findings)
+            else:
+                model = [f for f in review.findings if f.category in MODEL_CATS]
+                tally[part]["words_ok"] += sum(len(rows[i]["text"].split()) for i in idx)
+                tally[part]["findings_ok"] += len(model)
+                for f in model:
+                    by_rule[part][f.rule_id] += 1
+        print(f"fold {fold}: {len(todo)} paragraphs", flush=True)
+    result = {
+        part: {
+            "flagged_paragraphs_with_finding": f"{int(t['caught'])}/{int(t['flagged'])}"
+            f" = {t['caught'] / max(t['flagged'], 1):.1%}",
+            "model_findings_per_1000_words_unflagged": round(
+                1000 * t["findings_ok"] / max(t["words_ok"], 1), 2
+            ),
+            "unflagged_findings_by_rule": dict(
+                sorted(by_rule[part].items(), key=lambda kv: -kv[1])
+            ),
+        }
+        for part, t in tally.items()
+    }
+    print(json.dumps(result, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()
