@@ -115,6 +115,8 @@ def test_quoted_hyphenated_and_masked_profanity_is_found(text: str, words: list[
         "She was bloody-minded about quality, and it shows.",
         "They were hell-bent on shipping; it was hell-ish; as hell-fire goes, mild.",
         "The form layer moved to Flask-WTF; see the wtf-forms guide.",
+        # three stars are a footnote mark after any word, and many words end in "f"
+        "Get 50% off*** your first order; free for staff*** and students.",
     ],
 )
 def test_innocent_senses_are_not_profanity(text: str) -> None:
