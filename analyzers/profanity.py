@@ -47,7 +47,8 @@ _WORDS = (
     r"crap(?:py|pier|piest|ped|ping)?",  # not "craps", the dice game
     r"bollocks",
     r"bloody(?! mary|-minded)",  # the cocktail and "obstinate" are not swearing
-    r"\w*f\*{3,}\w*",  # masked: "f***", "clusterf***", "f***ed"
+    # masked: "f***", "clusterf***", "f***ed"; not "off***" (three stars mark a footnote)
+    r"(?:cluster|mother)?f\*{3,}\w*",
     r"f(?:\*\*|\*c|u\*)k\w*",  # "f**king", "f*ck", "fu*k"
     r"(?:bull)?s(?:h[*!]|\*\*)t\w*",  # "sh*t", "sh!t", "s**t", "bullsh*t"
     r"a(?:ss|\*\*)holes?",
