@@ -121,3 +121,20 @@ def test_quoted_hyphenated_and_masked_profanity_is_found(text: str, words: list[
 )
 def test_innocent_senses_are_not_profanity(text: str) -> None:
     assert profane_words(text) == []
+
+
+def test_a_word_rule_and_the_profanity_list_on_the_same_word_are_one_finding() -> None:
+    # the example guide loads Vale's proselint style, whose Cursing rule lists "shit" too
+    from analyzers import Draft, Reviewer, load_guide
+    from analyzers.paths import REPO_ROOT
+
+    guide = load_guide(REPO_ROOT / "examples" / "brand-guide.yaml")
+    text = "Honestly, this shit broke the build. Our launch went fine."
+    review = Reviewer(guide, EmbeddedModelSuite(FakePredictor())).review_one(Draft(text))
+    on_word = [f for f in review.findings if f.span.slice(text) == "shit"]
+    assert len(on_word) == 1, [(f.rule_id, f.message) for f in on_word]
+    # without the models, the Vale rule alone still finds it
+    rules_only = Reviewer(guide, None).review_one(Draft(text))
+    assert [f.rule_id for f in rules_only.findings if f.span.slice(text) == "shit"] == [
+        "proselint.Cursing"
+    ]
