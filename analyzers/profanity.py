@@ -11,8 +11,10 @@ The list is brandbot's own and short on purpose: words that are profane in every
 that are profane only as a whole ("what the hell", "a hell of a", "fast as hell", "pain in the
 ass"). Words with an innocent everyday sense are left out ("hell" as in
 "dependency hell", "kill", "screw", "cock", "Dick"); matching needs whole words, so "Scunthorpe",
-"assess", "cockpit" and "shiitake" never match. The guide's banned terms remain the place for a
-brand's own list.
+"assess", "cockpit" and "shiitake" never match; a word next to an apostrophe or a hyphen still
+counts ("shit's", "‘crap’", "no-bullshit", "piss-poor"), a phrase or an acronym next to a hyphen
+does not ("hell-bent", "Flask-WTF"), nor do "Bloody Mary", "bloody-minded" and "craps". The
+guide's banned terms remain the place for a brand's own list.
 """
 
 from __future__ import annotations
@@ -42,16 +44,14 @@ _WORDS = (
     r"bitch(?:es|ing|y|ed)?",
     r"bastards?",
     r"piss(?:es|ed|ing)?",
-    r"crap(?:py|pier|piest|s)?",
+    r"crap(?:py|pier|piest|ped|ping)?",  # not "craps", the dice game
     r"bollocks",
-    r"bloody",
-    r"\w*f\*{3,}\w*|f\*\*k\w*",  # masked: "f***", "clusterf***", "f***ed", "f**king"
-    r"s(?:h[*!]|\*\*)t\w*",  # "sh*t", "sh!t", "s**t"
+    r"bloody(?! mary|-minded)",  # the cocktail and "obstinate" are not swearing
+    # masked: "f***", "clusterf***", "f***ed"; not "off***" (three stars mark a footnote)
+    r"(?:cluster|mother)?f\*{3,}\w*",
+    r"f(?:\*\*|\*c|u\*)k\w*",  # "f**king", "f*ck", "fu*k"
+    r"(?:bull)?s(?:h[*!]|\*\*)t\w*",  # "sh*t", "sh!t", "s**t", "bullsh*t"
     r"a(?:ss|\*\*)holes?",
-    r"wtf",
-    r"stfu",
-    r"omfg",
-    r"lmfao",
 )
 _PHRASES = (
     r"(?:what|who|where|why|how) the hell",
@@ -63,9 +63,17 @@ _PHRASES = (
     r"(?:as|like) hell",
     r"pain in the (?:ass|arse|butt)",
     r"kick(?:s|ed|ing)? (?:some )?ass",
+    # acronyms also live in identifiers: "Flask-WTF" is a library, not swearing
+    r"wtf",
+    r"stfu",
+    r"omfg",
+    r"lmfao",
 )
+# A word is bounded by anything but a word character, so "shit's", "‘crap’", "no-bullshit" and
+# "piss-poor" match; a phrase or an acronym must not touch a hyphen ("hell-bent", "Flask-WTF").
 PROFANE = re.compile(
-    r"(?<![\w'’-])(?:" + "|".join((*_PHRASES, *_WORDS)) + r")(?![\w'’-])",
+    r"(?<![\w-])(?:" + "|".join(_PHRASES) + r")(?![\w-])"
+    r"|(?<!\w)(?:" + "|".join(_WORDS) + r")(?!\w)",
     re.IGNORECASE,
 )
 MESSAGE = "This sentence uses profanity"

@@ -13,6 +13,7 @@ from analyzers.guide import BrandGuide
 from analyzers.incidents import incident
 from analyzers.language import detect_language, skip_reason
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
+from analyzers.profanity import RULE_PROFANITY
 from analyzers.prose import has_prose
 from analyzers.rules import Alert, Rule, RuleBudget, load_rule, load_style, run_rules
 from analyzers.rules.base import VocabRule
@@ -397,6 +398,9 @@ EQUIVALENT_RULES: dict[str, str] = {
 # guide bans "synergy", a Vale style calls it corporate speak) report one problem.
 WORD_RULE_TYPES = frozenset({"existence", "substitution", "brand-terms"})
 WORD_CHOICE = "word choice"
+# Built-in rules that flag a word as the wrong choice: the profanity list and a style's cursing
+# rule (or the guide's banned terms) on the same word report one problem.
+WORD_CHOICE_RULES = frozenset({RULE_PROFANITY})
 
 
 def word_rule_names(rules: Iterable[Rule]) -> frozenset[str]:
@@ -413,7 +417,7 @@ def finding_kind(f: Finding, word_rules: frozenset[str] = frozenset()) -> str:
     """What a finding is about: its rule, or the rule it is declared equivalent to; every
     word-choice rule in ``word_rules`` is one kind."""
     rule = EQUIVALENT_RULES.get(f.rule_id, f.rule_id)
-    return WORD_CHOICE if rule in word_rules else rule
+    return WORD_CHOICE if rule in word_rules or rule in WORD_CHOICE_RULES else rule
 
 
 def _dedupe(findings: Iterable[Finding], word_rules: frozenset[str] = frozenset()) -> list[Finding]:

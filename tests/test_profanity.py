@@ -84,3 +84,57 @@ def test_the_review_finds_profanity_the_safety_head_misses() -> None:
     clean = "The outage lasted two hours. Our alerting missed it, and we have fixed that."
     (out,) = EmbeddedModelSuite(FakePredictor()).analyze([doc(clean)], guide)
     assert not [f for f in out.findings if f.rule_id == RULE_PROFANITY]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        # apostrophes and single quotes, straight and curly, around a profane word
+        ("Shit's broken again, and the fix isn't shipping.", ["Shit"]),
+        ("He called the old runner ‘crap’ in the review.", ["crap"]),
+        ("He called the old runner 'crap' in the review.", ["crap"]),
+        ("That fuckin' build again.", ["fuckin"]),
+        # hyphenated compounds of words that are profane in every context
+        ("No-bullshit pricing for every team.", ["bullshit"]),
+        ("A piss-poor rollout and a shit-show of a launch.", ["piss", "shit"]),
+        # the commonest masked spellings
+        ("This f*ck-up cost us a f*cking week; fu*k.", ["f*ck", "f*cking", "fu*k"]),
+        ("That was bullsh*t.", ["bullsh*t"]),
+        ("We crapped out twice.", ["crapped"]),
+    ],
+)
+def test_quoted_hyphenated_and_masked_profanity_is_found(text: str, words: list[str]) -> None:
+    assert profane_words(text) == words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Join us for Bloody Mary brunch at the Middlesex office after the launch.",
+        "Casino night has blackjack, roulette and a craps table.",
+        "She was bloody-minded about quality, and it shows.",
+        "They were hell-bent on shipping; it was hell-ish; as hell-fire goes, mild.",
+        "The form layer moved to Flask-WTF; see the wtf-forms guide.",
+        # three stars are a footnote mark after any word, and many words end in "f"
+        "Get 50% off*** your first order; free for staff*** and students.",
+    ],
+)
+def test_innocent_senses_are_not_profanity(text: str) -> None:
+    assert profane_words(text) == []
+
+
+def test_a_word_rule_and_the_profanity_list_on_the_same_word_are_one_finding() -> None:
+    # the example guide loads Vale's proselint style, whose Cursing rule lists "shit" too
+    from analyzers import Draft, Reviewer, load_guide
+    from analyzers.paths import REPO_ROOT
+
+    guide = load_guide(REPO_ROOT / "examples" / "brand-guide.yaml")
+    text = "Honestly, this shit broke the build. Our launch went fine."
+    review = Reviewer(guide, EmbeddedModelSuite(FakePredictor())).review_one(Draft(text))
+    on_word = [f for f in review.findings if f.span.slice(text) == "shit"]
+    assert len(on_word) == 1, [(f.rule_id, f.message) for f in on_word]
+    # without the models, the Vale rule alone still finds it
+    rules_only = Reviewer(guide, None).review_one(Draft(text))
+    assert [f.rule_id for f in rules_only.findings if f.span.slice(text) == "shit"] == [
+        "proselint.Cursing"
+    ]
