@@ -36,12 +36,9 @@ import torch
 from analyzers import Draft, Reviewer, load_guide
 from analyzers.engine import default_threads
 from analyzers.paths import REPO_ROOT
-from analyzers.types import Category
+from bench.realcopy import EDITOR_CATS, MODEL_CATS  # counted the same way as on realcopy-dev
 from training import sentence_heads as H
 from training.features import load_predictor
-
-MODEL_CATS = {Category.SENTIMENT.value, Category.TONE.value, Category.ENTITIES.value}
-EDITOR_CATS = {Category.SENTIMENT.value, Category.TONE.value}
 
 
 def fold_heads(args: argparse.Namespace, fold: int, out: Path, without: str = "") -> None:
