@@ -25,7 +25,9 @@ def _numbers(text: str) -> list[float]:
 
 def test_deploy_doc_database_costs_are_the_measured_ones() -> None:
     bench = (ROOT / "docs" / "benchmarks.md").read_text()
-    section = bench[bench.index("## The database: cost per job") :]
+    start = bench.index("## The database: cost per job")
+    end = bench.find("\n## ", start + 1)
+    section = bench[start : end if end > 0 else len(bench)]  # up to the next section
     rows = [ln for ln in section.splitlines() if re.match(r"^\| (\d|cost only)", ln)]
     assert len(rows) == 3
     sqlite_med, pg_med, rates = [], [], []
