@@ -4,6 +4,7 @@ words only, never on innocent look-alikes, and through the whole review."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from model_fakes import FakePredictor, doc, make_guide
@@ -123,8 +124,28 @@ def test_innocent_senses_are_not_profanity(text: str) -> None:
     assert profane_words(text) == []
 
 
-def test_a_word_rule_and_the_profanity_list_on_the_same_word_are_one_finding() -> None:
-    # the example guide loads Vale's proselint style, whose Cursing rule lists "shit" too
+def test_a_banned_term_and_the_profanity_list_on_the_same_word_are_one_finding(
+    tmp_path: Path,
+) -> None:
+    from analyzers import Draft, Reviewer, load_guide
+
+    path = tmp_path / "guide.yaml"
+    path.write_text(
+        "version: 1\nname: Brightwave\n"
+        "banned:\n  - term: shit\n    reason: We do not swear in copy\n",
+        encoding="utf-8",
+    )
+    text = "Honestly, this shit broke the build. Our launch went fine."
+    review = Reviewer(load_guide(path), EmbeddedModelSuite(FakePredictor())).review_one(Draft(text))
+    on_word = [f for f in review.findings if f.span.slice(text) == "shit"]
+    assert len(on_word) == 1, [(f.rule_id, f.message) for f in on_word]
+
+
+def test_a_style_rule_and_the_profanity_list_on_the_same_word_are_one_finding(
+    shared: Path,
+) -> None:
+    # the example guide loads Vale's proselint style (from ../shared), whose Cursing rule lists
+    # "shit" too
     from analyzers import Draft, Reviewer, load_guide
     from analyzers.paths import REPO_ROOT
 
