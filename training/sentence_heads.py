@@ -46,6 +46,10 @@ SEED = 13
 SAFETY_LABELS = ("offensive", "sarcasm", "disparage", "scold")
 COMPANY = Path("training/data/companycopy.tsv")
 DEVCOPY = Path("training/data/devcopy.tsv")  # developer-tool and open-source blog copy
+# devcopy's flag round (paragraph groups I..L): written for the safety head, with flagged
+# paragraphs over-represented, so its sentiment mix is skewed negative; --w-flag weighs it in the
+# sentiment head (0 by default: it teaches the safety head only)
+FLAG_ROUND = "IJKL"
 WEIGHTS = Path("analyzers/models/weights")
 SAFETY_MAX = True  # the safety head reads [mean, max] pooled vectors (--safety-mean-only: mean)
 
@@ -264,14 +268,17 @@ def train_sentiment(args: argparse.Namespace, held_out: int | None = None) -> nn
         xs.append(d["x"][rows])
         ys.append(d["y"][rows])
         ws.append(np.full(len(rows), wgt, dtype=np.float32))
-    if args.w_dev > 0 and has_devcopy():
+    if (args.w_dev > 0 or args.w_flag > 0) and has_devcopy():
         d = load("devcopy")
-        rows = np.arange(len(d["y"]))
+        flag = np.isin([r["group"][:1] for r in _rows(DEVCOPY)], list(FLAG_ROUND))
+        weight = np.where(flag, args.w_flag, args.w_dev).astype(np.float32)
+        keep = weight > 0
         if held_out is not None:
-            rows = rows[devcopy_folds() != held_out]
+            keep &= devcopy_folds() != held_out
+        rows = np.flatnonzero(keep)
         xs.append(d["x"][rows])
         ys.append(d["y"][rows])
-        ws.append(np.full(len(rows), args.w_dev, dtype=np.float32))
+        ws.append(weight[rows])
     return fit_linear(
         np.concatenate(xs),
         np.concatenate(ys),
@@ -398,6 +405,11 @@ def copy_out_of_fold(args: argparse.Namespace) -> dict[str, Any]:
             **sentiment_scores(d["y"], preds[name]),
             "fold0": sentiment_scores(d["y"][zero], preds[name][zero]),
         }
+        if name == "devcopy":
+            flag = np.isin([r["group"][:1] for r in _rows(DEVCOPY)], list(FLAG_ROUND))
+            for part, rows in (("first_round", ~flag), ("flag_round", flag)):
+                if rows.any():
+                    out[name][part] = sentiment_scores(d["y"][rows], preds[name][rows])
     return out
 
 
@@ -418,6 +430,12 @@ def parser() -> argparse.ArgumentParser:
         default=0.0,
         help="weight of a devcopy row in the sentiment head (the safety head reads devcopy's "
         "flags whenever its features exist)",
+    )
+    ap.add_argument(
+        "--w-flag",
+        type=float,
+        default=0.0,
+        help="weight of a row of devcopy's flag round (groups I-L) in the sentiment head",
     )
     ap.add_argument(
         "--out-of-fold",
