@@ -20,7 +20,7 @@ guide's banned terms remain the place for a brand's own list.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from analyzers.types import Category, Finding, Severity, Span
 
@@ -85,8 +85,12 @@ MAX_WORD = 40  # characters of a named word ("f" and 10,000 stars is one "word")
 
 def profane_words(text: str) -> list[str]:
     """The profane words and phrases in ``text``, in order, each once (as written)."""
+    return _unique(PROFANE.finditer(text))
+
+
+def _unique(matches: Iterable[re.Match[str]]) -> list[str]:
     seen: dict[str, str] = {}
-    for m in PROFANE.finditer(text):
+    for m in matches:
         seen.setdefault(m.group(0).casefold(), m.group(0))
     return list(seen.values())
 
@@ -103,10 +107,11 @@ def profanity_findings(
     guide's ``voice.advice``, as for the other policy findings)."""
     out: list[Finding] = []
     for sentence in sentences:
-        first = PROFANE.search(text, sentence.start, sentence.end)
-        if first is None:
+        # one scan of the sentence, in the draft (a word's bounds may look past the sentence)
+        found = list(PROFANE.finditer(text, sentence.start, sentence.end))
+        if not found:
             continue
-        words = profane_words(sentence.slice(text))
+        first, words = found[0], _unique(found)
         named = ", ".join(f"“{_short(w)}”" for w in words[:MAX_NAMED])
         out.append(
             Finding(
