@@ -44,29 +44,14 @@ from training.features import load_predictor
 def fold_heads(args: argparse.Namespace, fold: int, out: Path, without: str = "") -> None:
     """Heads trained without ``fold`` (nor the rounds in ``without``), exported into the
     weights folder ``out``."""
-    real = H.devcopy_folds()
-    if without:
-        letters = np.array([r["group"][:1] for r in H._rows(H.DEVCOPY)])
-        kept_out = real.copy()
-        kept_out[np.isin(letters, list(without))] = fold  # "held out" with this fold
-        H.devcopy_folds = lambda folds=5: kept_out  # type: ignore[assignment]
-    try:
-        _train_and_export(args, fold, out)
-    finally:
-        H.devcopy_folds = _DEVCOPY_FOLDS  # type: ignore[assignment]
-
-
-_DEVCOPY_FOLDS = H.devcopy_folds
-
-
-def _train_and_export(args: argparse.Namespace, fold: int, out: Path) -> None:
     random.seed(H.SEED)
     torch.manual_seed(H.SEED)
-    sentiment = H.train_sentiment(args, held_out=fold)
+    never = H.devcopy_rounds(without)
+    sentiment = H.train_sentiment(args, held_out=fold, leave_out=never)
     cal = H.load("realcopy")
     temp = H.fit_temperature(H.logits_of(sentiment, cal["x"]), cal["y"])
     company = H.company_split(len(H.company_flags()), fold)[0]
-    dev = np.flatnonzero(H.devcopy_folds() != fold)
+    dev = np.flatnonzero((H.devcopy_folds() != fold) & ~never)
     x, y, mask, w = H.safety_data(company, dev)
     safety = H.fit_linear(x, y, w, len(H.SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
     shipped = json.loads((H.WEIGHTS / "multitask.json").read_text())["sentence_heads"]

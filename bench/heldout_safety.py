@@ -6,7 +6,8 @@ per label, on company copy and on each round of developer-tool copy, as docs/mod
 Five folds (company copy by row, developer-tool copy by paragraph, the folds of
 ``training.sentence_heads``); each fold is scored by a head trained without it, with the
 shipped recipe (TweetEval offensive and irony + both copy files). Each label's threshold is the
-one that maximises F1 on all the out-of-fold predictions, as the shipped head's is. Rounds of
+one that maximises F1 on all the out-of-fold predictions, as the shipped head's is
+(``training.sentence_heads.safety_out_of_fold`` and ``best_threshold``, which choose it). Rounds of
 developer-tool copy are the paragraph groups' first letters: ``A``-``H`` the first round,
 ``I``-``L`` the flag round (subtle sniping, blame, scolding).
 """
@@ -23,7 +24,7 @@ import torch
 
 from training import sentence_heads as H
 
-ROUNDS = {"first round (A-H)": "ABCDEFGH", "flag round (I-L)": "IJKL"}
+ROUNDS = {"first round (A-H)": "ABCDEFGH", "flag round (I-L)": H.FLAG_ROUND}
 
 
 def prf(pred: np.ndarray, gold: np.ndarray) -> dict[str, float]:
@@ -48,27 +49,17 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     H.SAFETY_MAX = not args.safety_mean_only
     random.seed(H.SEED)
     torch.manual_seed(H.SEED)
-    cc_x, flags = H.safety_x(H.load("companycopy")), H.company_flags()
-    dev_x, dev_flags = H.safety_x(H.load("devcopy")), H.company_flags(H.DEVCOPY)
-    fold = H.devcopy_folds()
-    letters = np.array([r["group"][:1] for r in H._rows(H.DEVCOPY)])
-    oof, dev_oof = np.zeros_like(flags), np.zeros_like(dev_flags)
-    for f in range(5):
-        train, test = H.company_split(len(flags), f)
-        x, y, mask, w = H.safety_data(train, np.flatnonzero(fold != f))
-        model = H.fit_linear(x, y, w, len(H.SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
-        oof[test] = 1 / (1 + np.exp(-H.logits_of(model, cc_x[test])))
-        dev_oof[fold == f] = 1 / (1 + np.exp(-H.logits_of(model, dev_x[fold == f])))
+    oof, flags, dev_oof, dev_flags = H.safety_out_of_fold()
     every, gold = np.concatenate([oof, dev_oof]), np.concatenate([flags, dev_flags]) == 1
     report: dict[str, object] = {}
     for k, name in enumerate(H.SAFETY_LABELS):
-        t = max(np.linspace(0.3, 0.9, 25), key=lambda t: H._f1(every[:, k] >= t, gold[:, k]))
+        t = H.best_threshold(every[:, k], gold[:, k])
         row: dict[str, object] = {
-            "threshold": round(float(t), 3),
+            "threshold": round(t, 3),
             "company copy": prf(oof[:, k] >= t, flags[:, k] == 1),
         }
         for label, first in ROUNDS.items():
-            part = np.isin(letters, list(first))
+            part = H.devcopy_rounds(first)
             row[label] = prf(dev_oof[part, k] >= t, dev_flags[part, k] == 1)
         report[name] = row
     print(json.dumps(report, indent=1))

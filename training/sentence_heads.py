@@ -65,11 +65,17 @@ def _load(path: Path) -> dict[str, np.ndarray]:
     return {k: d[k] for k in d.files}
 
 
-def safety_x(d: dict[str, np.ndarray]) -> np.ndarray:
-    """What the safety head reads: the mean-pooled vector and the max-pooled one (a few sharp
-    words decide these labels, and the mean dilutes them), or the mean alone with
-    ``--safety-mean-only`` (the earlier heads, for comparison)."""
-    if not SAFETY_MAX:
+def safety_x(name: str) -> np.ndarray:
+    """What the safety head reads of a feature set: the mean-pooled vector and the max-pooled
+    one (a few sharp words decide these labels, and the mean dilutes them), or the mean alone
+    with ``--safety-mean-only`` (the earlier heads, for comparison). Built once per process."""
+    return _safety_x(FEATS / f"{name}-{PRECISION}.npz", SAFETY_MAX)
+
+
+@functools.cache
+def _safety_x(path: Path, with_max: bool) -> np.ndarray:
+    d = _load(path)
+    if not with_max:
         return d["x"]
     if "x_max" not in d:
         raise SystemExit("feature files without x_max: run python -m training.features again")
@@ -102,6 +108,22 @@ def devcopy_folds(folds: int = 5) -> np.ndarray:
         return int.from_bytes(hashlib.sha256(group.encode()).digest()[:4], "big") % folds
 
     return np.array([fold(r["group"]) for r in _rows(DEVCOPY)])
+
+
+def devcopy_rounds(letters: str) -> np.ndarray:
+    """True for each devcopy row whose paragraph group starts with one of ``letters`` (a
+    round of writing: ``A``-``H`` the first, ``FLAG_ROUND`` the flag round)."""
+    return np.isin(_devcopy_letters(), list(letters))
+
+
+@functools.cache
+def _devcopy_letters() -> np.ndarray:
+    return np.array([r["group"][:1] for r in _rows(DEVCOPY)])
+
+
+def flag_round() -> np.ndarray:
+    """True for each devcopy row of the flag round (paragraph groups ``FLAG_ROUND``)."""
+    return devcopy_rounds(FLAG_ROUND)
 
 
 def company_flags(path: Path = COMPANY) -> np.ndarray:
@@ -245,9 +267,11 @@ def tweeteval_split() -> tuple[np.ndarray, np.ndarray]:
     return np.sort(idx[:cut]), np.sort(idx[cut:])
 
 
-def train_sentiment(args: argparse.Namespace, held_out: int | None = None) -> nn.Module:
+def train_sentiment(
+    args: argparse.Namespace, held_out: int | None = None, leave_out: np.ndarray | None = None
+) -> nn.Module:
     """The sentiment head; ``held_out``: leave that fold of the company copy and of devcopy out
-    (the out-of-fold measures)."""
+    (the out-of-fold measures); ``leave_out``: devcopy rows (a mask) never trained on."""
     xs, ys, ws = [], [], []
     per_source = {"sst2_train": args.w_sst2, "tw_train": args.w_tw, "ge_train": args.w_ge}
     for name, wgt in per_source.items():
@@ -270,11 +294,12 @@ def train_sentiment(args: argparse.Namespace, held_out: int | None = None) -> nn
         ws.append(np.full(len(rows), wgt, dtype=np.float32))
     if (args.w_dev > 0 or args.w_flag > 0) and has_devcopy():
         d = load("devcopy")
-        flag = np.isin([r["group"][:1] for r in _rows(DEVCOPY)], list(FLAG_ROUND))
-        weight = np.where(flag, args.w_flag, args.w_dev).astype(np.float32)
+        weight = np.where(flag_round(), args.w_flag, args.w_dev).astype(np.float32)
         keep = weight > 0
         if held_out is not None:
             keep &= devcopy_folds() != held_out
+        if leave_out is not None:
+            keep &= ~leave_out
         rows = np.flatnonzero(keep)
         xs.append(d["x"][rows])
         ys.append(d["y"][rows])
@@ -294,14 +319,14 @@ def safety_data(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(x, y, mask, weight): OLID teaches ``offensive``, irony ``sarcasm``, hand-written copy all
     (company copy, and the devcopy rows ``dev_rows`` when there is devcopy)."""
-    off, ir, cc = load("te_off_train"), load("te_irony_train"), load("companycopy")
-    parts_x = [safety_x(cc)[company_rows]]
+    off, ir = load("te_off_train"), load("te_irony_train")
+    parts_x = [safety_x("companycopy")[company_rows]]
     parts_y = [company_flags()[company_rows]]
     if dev_rows is not None:
-        parts_x.append(safety_x(load("devcopy"))[dev_rows])
+        parts_x.append(safety_x("devcopy")[dev_rows])
         parts_y.append(company_flags(DEVCOPY)[dev_rows])
     copy_x, flags = np.concatenate(parts_x), np.concatenate(parts_y)
-    x = np.concatenate([safety_x(off), safety_x(ir), copy_x])
+    x = np.concatenate([safety_x("te_off_train"), safety_x("te_irony_train"), copy_x])
     y = np.zeros((len(x), len(SAFETY_LABELS)), np.float32)
     m = np.zeros_like(y)
     a, b = len(off["y"]), len(off["y"]) + len(ir["y"])
@@ -313,14 +338,13 @@ def safety_data(
     return x, y, m, w
 
 
-def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
-    """The safety head, and each label's threshold: the one in [0.3, 0.9] that maximises F1 on
-    out-of-fold predictions on the hand-written copy (5 folds; devcopy by paragraph)."""
-    cc = load("companycopy")
+def safety_out_of_fold() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(company copy's out-of-fold probabilities, its flags, devcopy's, its flags): 5 folds,
+    each scored by a safety head trained without it (devcopy by paragraph)."""
     flags = company_flags()
     dev = has_devcopy()
-    cc_x = safety_x(cc)
-    dev_x = safety_x(load("devcopy")) if dev else np.zeros((0, cc_x.shape[1]), np.float32)
+    cc_x = safety_x("companycopy")
+    dev_x = safety_x("devcopy") if dev else np.zeros((0, cc_x.shape[1]), np.float32)
     dev_flags = company_flags(DEVCOPY) if dev else np.zeros((0, len(SAFETY_LABELS)), np.float32)
     dev_fold = devcopy_folds() if dev else np.zeros(0, int)
     oof = np.zeros_like(flags)
@@ -334,28 +358,40 @@ def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
         if dev:
             held = dev_fold == fold
             dev_oof[held] = 1 / (1 + np.exp(-logits_of(m, dev_x[held])))
+    return oof, flags, dev_oof, dev_flags
+
+
+def best_threshold(p: np.ndarray, gold: np.ndarray) -> float:
+    """The threshold in [0.3, 0.9] (25 steps) with the best F1 of ``p >= t`` against ``gold``."""
+    best = (0.0, 0.5)
+    for t in np.linspace(0.3, 0.9, 25):
+        f1 = _f1(p >= t, gold)
+        if f1 > best[0] + 1e-9:
+            best = (f1, float(t))
+    return best[1]
+
+
+def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
+    """The safety head, and each label's threshold: the one in [0.3, 0.9] that maximises F1 on
+    out-of-fold predictions on the hand-written copy (5 folds; devcopy by paragraph)."""
+    oof, flags, dev_oof, dev_flags = safety_out_of_fold()
+    dev = has_devcopy()
     all_oof, all_flags = np.concatenate([oof, dev_oof]), np.concatenate([flags, dev_flags])
     thresholds, report = [], {}
     for k, name in enumerate(SAFETY_LABELS):
-        best = (0.0, 0.5)
-        for t in np.linspace(0.3, 0.9, 25):
-            f1 = _f1(all_oof[:, k] >= t, all_flags[:, k] == 1)
-            if f1 > best[0] + 1e-9:
-                best = (f1, float(t))
-        thresholds.append(best[1])
+        t = best_threshold(all_oof[:, k], all_flags[:, k] == 1)
+        thresholds.append(t)
         report[name] = {
-            "threshold": round(best[1], 3),
-            "oof_f1_company_copy": round(_f1(oof[:, k] >= best[1], flags[:, k] == 1), 3),
+            "threshold": round(t, 3),
+            "oof_f1_company_copy": round(_f1(oof[:, k] >= t, flags[:, k] == 1), 3),
         }
         if dev:
-            report[name]["oof_f1_devcopy"] = round(
-                _f1(dev_oof[:, k] >= best[1], dev_flags[:, k] == 1), 3
-            )
+            report[name]["oof_f1_devcopy"] = round(_f1(dev_oof[:, k] >= t, dev_flags[:, k] == 1), 3)
     x, y, mask, w = safety_data(np.arange(len(flags)), np.arange(len(dev_flags)) if dev else None)
     model = fit_linear(x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
     for name, k, set_name in (("offensive", 0, "te_off_val"), ("sarcasm", 1, "te_irony_val")):
         d = load(set_name)
-        p = 1 / (1 + np.exp(-logits_of(model, safety_x(d))[:, k]))
+        p = 1 / (1 + np.exp(-logits_of(model, safety_x(set_name))[:, k]))
         report[name][f"{set_name}_macro_f1"] = round(
             macro_f1(d["y"], (p >= thresholds[k]).astype(int), (0, 1)), 3
         )
@@ -406,7 +442,7 @@ def copy_out_of_fold(args: argparse.Namespace) -> dict[str, Any]:
             "fold0": sentiment_scores(d["y"][zero], preds[name][zero]),
         }
         if name == "devcopy":
-            flag = np.isin([r["group"][:1] for r in _rows(DEVCOPY)], list(FLAG_ROUND))
+            flag = flag_round()
             for part, rows in (("first_round", ~flag), ("flag_round", flag)):
                 if rows.any():
                     out[name][part] = sentiment_scores(d["y"][rows], preds[name][rows])
