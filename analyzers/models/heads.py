@@ -2,18 +2,22 @@
 
 Sentence heads read the mean-pooled vector (the brand-safety head, when its weights say
 ``safety_max``, also the max-pooled one: a few sharp words decide it, and the mean dilutes them);
-the two entity heads read each word piece's vector
+the sentiment head, when its weights say ``sentiment_ngrams``, adds logits of the sentence's
+hashed word n-grams (:mod:`analyzers.models.ngrams`), which whoever holds the text adds
+(:meth:`Heads.ngram_sentiment`); the two entity heads read each word piece's vector
 together with learned embeddings of its casing shapes (the encoder itself is uncased), through one
 shared BiLSTM.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from analyzers.models.ngrams import NgramBag
 from analyzers.models.tokenize import SHAPES
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
@@ -46,6 +50,7 @@ class HeadConfig:
     dropout: float = 0.1
     safety: int = 0  # number of safety outputs (0: weights without the safety head)
     safety_max: bool = False  # the safety head reads [mean-pooled, max-pooled] (2 * hidden)
+    sentiment_ngrams: int = 0  # hashed word n-gram buckets added to the sentiment logits (0: none)
 
 
 @dataclass
@@ -75,6 +80,10 @@ class Heads(nn.Module):
         self.conll = nn.Linear(2 * cfg.rnn_hidden, len(CONLL_TAGS))
         self.wnut = nn.Linear(2 * cfg.rnn_hidden, len(WNUT_TAGS))
         self.sentiment = nn.Linear(cfg.hidden, len(SENTIMENT_LABELS))
+        # read from the sentence's words, not the encoder: see analyzers/models/ngrams.py
+        self.sentiment_ngrams = (
+            NgramBag(cfg.sentiment_ngrams, len(SENTIMENT_LABELS)) if cfg.sentiment_ngrams else None
+        )
         self.emotions = nn.Linear(cfg.hidden, len(GOEMOTIONS_LABELS))
         safety_in = 2 * cfg.hidden if cfg.safety_max else cfg.hidden
         self.safety = nn.Linear(safety_in, cfg.safety) if cfg.safety else None
@@ -106,6 +115,14 @@ class Heads(nn.Module):
                 raise ValueError("this safety head reads the max-pooled vector too")
             return (*out, self.safety(torch.cat([x, self.drop(maxed).to(x.dtype)], dim=-1)))
         return (*out, self.safety(x))
+
+    def ngram_sentiment(self, texts: Sequence[str]) -> torch.Tensor | None:
+        """The n-gram part of the sentiment logits of ``texts`` (None without that part):
+        :meth:`sentence` reads pooled vectors only, so the caller adds this to its logits."""
+        if self.sentiment_ngrams is None:
+            return None
+        out: torch.Tensor = self.sentiment_ngrams(texts)
+        return out
 
     def tokens(
         self,

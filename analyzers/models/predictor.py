@@ -256,6 +256,9 @@ class EmbeddedPredictor:
             f = torch.from_numpy(feats[s : s + 256]).to(self.device, dtype)
             m = torch.from_numpy(maxes[s : s + 256]).to(self.device, dtype)
             sent, emo, form, *safety = self.model.heads.sentence(p, f, m)
+            grams = self.model.heads.ngram_sentiment(texts[s : s + 256])
+            if grams is not None:
+                sent = sent + grams.to(sent.dtype)
             sent_p = torch.softmax(sent.float(), -1).cpu().numpy()
             safe_p = torch.sigmoid(safety[0].float()).cpu().numpy() if safety else None
             emo_p = torch.sigmoid(emo.float()).cpu().numpy()
