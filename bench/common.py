@@ -268,3 +268,40 @@ class Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.elapsed = time.perf_counter() - self.start
+
+
+# -- the cost of a part of the model ---------------------------------------------------------
+
+
+def predictor_cost(
+    variants: list[tuple[str, Callable[[object], None]]], repeats: int, sentences: int
+) -> None:
+    """Best-of-``repeats`` time of the int8 predictor's ``raw`` over ``sentences`` sentences of
+    developer-tool copy and over 8 windowed "sentences" of 12 each, for each variant (its callable
+    sets the predictor up), alternating in one process. Prints each time and the ratio of the
+    first variant (the shipped one) to the second (the baseline)."""
+    import csv
+
+    import torch
+
+    from analyzers.engine import default_threads
+    from analyzers.serving import load_predictor_backend
+
+    torch.set_num_threads(default_threads())
+    with (ROOT / "training/data/devcopy.tsv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    texts = [r["text"] for r in rows[:sentences]]
+    long = [" ".join(texts[i : i + 12]) for i in range(0, 96, 12)]
+    predictor = load_predictor_backend(precision="int8", device="cpu").predictor
+    (first, _), (second, _) = variants[0], variants[1]
+    for name, batch in (("sentences", texts), ("long", long)):
+        best = {label: float("inf") for label, _ in variants}
+        for _ in range(repeats):
+            for label, setup in variants:
+                setup(predictor)
+                t0 = time.perf_counter()
+                predictor.raw(batch)
+                best[label] = min(best[label], time.perf_counter() - t0)
+        variants[0][1](predictor)  # leave it as shipped
+        times = ", ".join(f"{label} {best[label] * 1000:.0f} ms" for label, _ in variants)
+        print(f"{name}: {len(batch)} texts, {times}, ratio {best[first] / best[second]:.3f}")

@@ -8,15 +8,18 @@ baseline), alternating in one process, best of N.
 from __future__ import annotations
 
 import argparse
-import csv
-import time
-from pathlib import Path
+from typing import Any
 
 import torch
 
 import analyzers.models.predictor as predictor_module
-from analyzers.engine import default_threads
-from analyzers.serving import load_predictor_backend
+from bench.common import predictor_cost
+
+SHIPPED = predictor_module.max_pool
+
+
+def _stub(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return hidden[:, 0]  # same shape, no reduction: the baseline's cost
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,32 +27,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--sentences", type=int, default=512)
     args = ap.parse_args(argv)
-    torch.set_num_threads(default_threads())
-    path = Path("training/data/devcopy.tsv")
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-    texts = [r["text"] for r in rows[: args.sentences]]
-    long = [" ".join(texts[i : i + 12]) for i in range(0, 96, 12)]  # 8 windowed "sentences"
-    predictor = load_predictor_backend(precision="int8", device="cpu").predictor
-    shipped = predictor_module.max_pool
 
-    def stub(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return hidden[:, 0]  # same shape, no reduction: the baseline's cost
+    def use(fn: Any) -> Any:
+        def setup(_: Any) -> None:
+            predictor_module.max_pool = fn  # type: ignore[assignment]
 
-    for name, batch in (("sentences", texts), ("long", long)):
-        best = {"shipped": float("inf"), "without max": float("inf")}
-        for _ in range(args.repeats):
-            for label, fn in (("shipped", shipped), ("without max", stub)):
-                predictor_module.max_pool = fn  # type: ignore[assignment]
-                t0 = time.perf_counter()
-                predictor.raw(batch)
-                best[label] = min(best[label], time.perf_counter() - t0)
-        predictor_module.max_pool = shipped
-        ratio = best["shipped"] / best["without max"]
-        print(
-            f"{name}: {len(batch)} texts, shipped {best['shipped'] * 1000:.0f} ms, "
-            f"without max {best['without max'] * 1000:.0f} ms, ratio {ratio:.3f}"
-        )
+        return setup
+
+    predictor_cost(
+        [("shipped", use(SHIPPED)), ("without max", use(_stub))], args.repeats, args.sentences
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import hashlib
 import json
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -168,28 +168,36 @@ def fit_linear(
     xt, yt, wt = torch.tensor(x), torch.tensor(y), torch.tensor(w, dtype=torch.float32)
     mt = torch.tensor(mask, dtype=torch.float32) if mask is not None else None
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=l2)
-    n = len(xt)
-    for _ in range(epochs):
-        perm = torch.randperm(n)
-        model.train()
-        for s in range(0, n, 256):
-            b = perm[s : s + 256]
-            out = model(xt[b])
-            if multilabel:
-                loss_el = nn.functional.binary_cross_entropy_with_logits(
-                    out, yt[b].float(), reduction="none"
-                )
-                if mt is not None:
-                    loss_el = loss_el * mt[b]
-                loss = (loss_el.sum(1) * wt[b]).sum() / wt[b].sum()
-            else:
-                loss_el = nn.functional.cross_entropy(out, yt[b].long(), reduction="none")
-                loss = (loss_el * wt[b]).sum() / wt[b].sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    model.train()
+    for b in _batches(len(xt), epochs):
+        out = model(xt[b])
+        if multilabel:
+            loss_el = nn.functional.binary_cross_entropy_with_logits(
+                out, yt[b].float(), reduction="none"
+            )
+            if mt is not None:
+                loss_el = loss_el * mt[b]
+            loss = (loss_el.sum(1) * wt[b]).sum() / wt[b].sum()
+        else:
+            loss_el = nn.functional.cross_entropy(out, yt[b].long(), reduction="none")
+            loss = (loss_el * wt[b]).sum() / wt[b].sum()
+        _step(opt, loss)
     model.eval()
     return model
+
+
+def _batches(n: int, epochs: int, size: int = 256) -> Iterator[torch.Tensor]:
+    """Row indices of each mini-batch: a fresh seeded permutation per epoch."""
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        for s in range(0, n, size):
+            yield perm[s : s + size]
+
+
+def _step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
 
 
 @torch.no_grad()
@@ -252,21 +260,15 @@ def fit_sentiment(
         ],
         lr=2e-3,
     )
-    n = len(xt)
-    for _ in range(epochs):
-        perm = torch.randperm(n)
-        model.train()
-        for s in range(0, n, 256):
-            b = perm[s : s + 256]
-            out = model(xt[b], [texts[i] for i in b.tolist()])
-            loss_el = nn.functional.cross_entropy(out, yt[b], reduction="none")
-            loss = (loss_el * wt[b]).sum() / wt[b].sum()
-            touched = sorted({j for i in b.tolist() for j in ids[i]})
-            if touched:
-                loss = loss + ngram_l2 * bag.weight[torch.tensor(touched)].pow(2).sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    model.train()
+    for b in _batches(len(xt), epochs):
+        out = model(xt[b], [texts[i] for i in b.tolist()])
+        loss_el = nn.functional.cross_entropy(out, yt[b], reduction="none")
+        loss = (loss_el * wt[b]).sum() / wt[b].sum()
+        touched = sorted({j for i in b.tolist() for j in ids[i]})
+        if touched:
+            loss = loss + ngram_l2 * bag.weight[torch.tensor(touched)].pow(2).sum()
+        _step(opt, loss)
     model.eval()
     return model
 
