@@ -30,6 +30,18 @@ from analyzers.types import Span
         ("Sh*t happens, and that a**hole of a bug proved it.", ["Sh*t", "a**hole"]),
         ("That was a hell of a week, and the fix was slow as hell.", ["a hell of a", "as hell"]),
         ("We spent three bloody days on a missing comma.", ["bloody"]),
+        # apostrophes and single quotes, straight and curly, around a profane word
+        ("Shit's broken again, and the fix isn't shipping.", ["Shit"]),
+        ("He called the old runner ‘crap’ in the review.", ["crap"]),
+        ("He called the old runner 'crap' in the review.", ["crap"]),
+        ("That fuckin' build again.", ["fuckin"]),
+        # hyphenated compounds of words that are profane in every context
+        ("No-bullshit pricing for every team.", ["bullshit"]),
+        ("A piss-poor rollout and a shit-show of a launch.", ["piss", "shit"]),
+        # the commonest masked spellings
+        ("This f*ck-up cost us a f*cking week; fu*k.", ["f*ck", "f*cking", "fu*k"]),
+        ("That was bullsh*t.", ["bullsh*t"]),
+        ("We crapped out twice.", ["crapped"]),
     ],
 )
 def test_profanity_is_found(text: str, words: list[str]) -> None:
@@ -46,6 +58,13 @@ def test_profanity_is_found(text: str, words: list[str]) -> None:
         "Hello! Shiitake, passed, classic, bass, Hellman, scrapbook.",
         "They were hell-bent on shipping; 2 ** 8 is 256, and f** is not a word.",
         "We're sorry: the import failed for 4% of teams between 14:02 and 14:47 UTC.",
+        "Join us for Bloody Mary brunch at the Middlesex office after the launch.",
+        "Casino night has blackjack, roulette and a craps table.",
+        "She was bloody-minded about quality, and it shows.",
+        "They were hell-bent on shipping; it was hell-ish; as hell-fire goes, mild.",
+        "The form layer moved to Flask-WTF; see the wtf-forms guide.",
+        # three stars are a footnote mark after any word, and many words end in "f"
+        "Get 50% off*** your first order; free for staff*** and students.",
     ],
 )
 def test_innocent_words_are_not_profanity(text: str) -> None:
@@ -85,43 +104,6 @@ def test_the_review_finds_profanity_the_safety_head_misses() -> None:
     clean = "The outage lasted two hours. Our alerting missed it, and we have fixed that."
     (out,) = EmbeddedModelSuite(FakePredictor()).analyze([doc(clean)], guide)
     assert not [f for f in out.findings if f.rule_id == RULE_PROFANITY]
-
-
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        # apostrophes and single quotes, straight and curly, around a profane word
-        ("Shit's broken again, and the fix isn't shipping.", ["Shit"]),
-        ("He called the old runner ‘crap’ in the review.", ["crap"]),
-        ("He called the old runner 'crap' in the review.", ["crap"]),
-        ("That fuckin' build again.", ["fuckin"]),
-        # hyphenated compounds of words that are profane in every context
-        ("No-bullshit pricing for every team.", ["bullshit"]),
-        ("A piss-poor rollout and a shit-show of a launch.", ["piss", "shit"]),
-        # the commonest masked spellings
-        ("This f*ck-up cost us a f*cking week; fu*k.", ["f*ck", "f*cking", "fu*k"]),
-        ("That was bullsh*t.", ["bullsh*t"]),
-        ("We crapped out twice.", ["crapped"]),
-    ],
-)
-def test_quoted_hyphenated_and_masked_profanity_is_found(text: str, words: list[str]) -> None:
-    assert profane_words(text) == words
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Join us for Bloody Mary brunch at the Middlesex office after the launch.",
-        "Casino night has blackjack, roulette and a craps table.",
-        "She was bloody-minded about quality, and it shows.",
-        "They were hell-bent on shipping; it was hell-ish; as hell-fire goes, mild.",
-        "The form layer moved to Flask-WTF; see the wtf-forms guide.",
-        # three stars are a footnote mark after any word, and many words end in "f"
-        "Get 50% off*** your first order; free for staff*** and students.",
-    ],
-)
-def test_innocent_senses_are_not_profanity(text: str) -> None:
-    assert profane_words(text) == []
 
 
 def test_a_banned_term_and_the_profanity_list_on_the_same_word_are_one_finding(
