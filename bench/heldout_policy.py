@@ -26,7 +26,7 @@ import json
 import random
 import shutil
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         r: {"flagged": 0, "caught": 0, "words_ok": 0, "findings_ok": 0}
         for r in args.rounds.split(",")
     }
-    by_rule: dict[str, dict[str, int]] = {r: defaultdict(int) for r in tally}
+    by_rule: dict[str, Counter[str]] = {r: Counter() for r in tally}
     for fold in (int(f) for f in args.folds.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             weights = Path(tmp) / "weights"
@@ -109,8 +109,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 model = [f for f in review.findings if f.category in MODEL_CATS]
                 tally[part]["words_ok"] += sum(len(rows[i]["text"].split()) for i in idx)
                 tally[part]["findings_ok"] += len(model)
-                for f in model:
-                    by_rule[part][f.rule_id] += 1
+                by_rule[part].update(f.rule_id for f in model)
         print(f"fold {fold}: {len(todo)} paragraphs", flush=True)
     result = {
         part: {
@@ -119,9 +118,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "model_findings_per_1000_words_unflagged": round(
                 1000 * t["findings_ok"] / max(t["words_ok"], 1), 2
             ),
-            "unflagged_findings_by_rule": dict(
-                sorted(by_rule[part].items(), key=lambda kv: -kv[1])
-            ),
+            "unflagged_findings_by_rule": dict(by_rule[part].most_common()),
         }
         for part, t in tally.items()
     }

@@ -248,24 +248,26 @@ def fit_sentiment(
     AdamW on the linear part (weight decay 1e-4, as :func:`fit_linear`), an L2 penalty of
     ``ngram_l2`` on the n-gram rows each batch touches."""
     torch.manual_seed(SEED)
-    model = SentimentModel(nn.Linear(x.shape[1], 3), NgramBag(buckets, 3))
-    assert model.ngrams is not None
-    bag = model.ngrams.bag
-    ids = [ngram_ids(t, buckets) for t in texts]
+    head = nn.Linear(x.shape[1], 3)
+    ngrams = NgramBag(buckets, 3)
+    model = SentimentModel(head, ngrams)
+    bag = ngrams.bag
+    ids = [ngram_ids(t, buckets) for t in texts]  # hashed once, read every epoch
     xt, yt, wt = torch.tensor(x), torch.tensor(y).long(), torch.tensor(w, dtype=torch.float32)
     opt = torch.optim.AdamW(
         [
-            {"params": model.head.parameters(), "weight_decay": 1e-4},
+            {"params": head.parameters(), "weight_decay": 1e-4},
             {"params": bag.parameters(), "weight_decay": 0.0},
         ],
         lr=2e-3,
     )
     model.train()
     for b in _batches(len(xt), epochs):
-        out = model(xt[b], [texts[i] for i in b.tolist()])
+        rows = b.tolist()
+        out = head(xt[b]) + ngrams.of_ids([ids[i] for i in rows])
         loss_el = nn.functional.cross_entropy(out, yt[b], reduction="none")
         loss = (loss_el * wt[b]).sum() / wt[b].sum()
-        touched = sorted({j for i in b.tolist() for j in ids[i]})
+        touched = sorted({j for i in rows for j in ids[i]})
         if touched:
             loss = loss + ngram_l2 * bag.weight[torch.tensor(touched)].pow(2).sum()
         _step(opt, loss)

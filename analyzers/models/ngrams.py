@@ -43,7 +43,10 @@ class NgramBag(nn.Module):
         nn.init.zeros_(self.bag.weight)
 
     def forward(self, texts: Sequence[str]) -> torch.Tensor:
-        ids = [ngram_ids(t, self.buckets) for t in texts]
+        return self.of_ids([ngram_ids(t, self.buckets) for t in texts])
+
+    def of_ids(self, ids: Sequence[Sequence[int]]) -> torch.Tensor:
+        """The logits of texts already hashed with :func:`ngram_ids` (training hashes once)."""
         device = self.bag.weight.device
         flat = torch.tensor([j for g in ids for j in g], dtype=torch.long, device=device)
         lengths = torch.tensor([len(g) for g in ids], dtype=torch.long, device=device)
