@@ -31,6 +31,7 @@ unchanged.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import time
@@ -76,6 +77,9 @@ EXAMPLES = {
     "wnut": 1500,
 }
 LOSS_WEIGHTS = {"goemotions": 10.0, "formality": 5.0}
+# the tasks a sentiment/safety branch trains on (``--branch``): every task whose loss reads the
+# sentiment or safety head; the others read the shared layers, which a branch leaves alone
+BRANCH_TASKS = ("company", "devcopy", "te_sent", "te_off", "te_irony", "sst2", "tweets")
 
 
 def tweeteval_train_rows(n: int) -> np.ndarray:
@@ -92,7 +96,9 @@ def company_train_rows(n: int) -> np.ndarray:
     return train
 
 
-def build_arrays(tok: PieceTokenizer, scale: float) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+def build_arrays(
+    tok: PieceTokenizer, scale: float, tasks: tuple[str, ...] = tuple(EXAMPLES)
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     rng = random.Random(SEED)
     data = shared_dir() / "data"
     arrays: dict[str, np.ndarray] = {}
@@ -103,6 +109,8 @@ def build_arrays(tok: PieceTokenizer, scale: float) -> tuple[dict[str, np.ndarra
         return rng.sample(rows, k) if k < len(rows) else rows
 
     def add_sent(name: str, texts: list[str], **labels: np.ndarray) -> None:
+        if name not in tasks:
+            return
         pack(name, sentence_split(tok, texts, **labels), SENT_MAX, arrays)
         sizes[name] = len(texts)
 
@@ -145,6 +153,8 @@ def build_arrays(tok: PieceTokenizer, scale: float) -> tuple[dict[str, np.ndarra
         ("conll", data / "conll2003" / "train.txt", CONLL_TAGS),
         ("wnut", data / "wnut17" / "train.conll", WNUT_TAGS),
     ):
+        if name not in tasks:
+            continue
         sents = sample(read_tagged(path), name)
         pack(name, tagged_split(tok, sents, tagset), TOKEN_MAX, arrays)
         sizes[name] = len(sents)
@@ -249,6 +259,40 @@ def save(model: MultiTaskModel, meta: dict[str, Any], out: Path) -> None:
     (out / f"{WEIGHTS_NAME}.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
+def layer_of(name: str) -> int:
+    """The encoder layer a parameter name belongs to (``...encoder.layer.N...``), else -1."""
+    parts = name.split(".")
+    for a, b in itertools.pairwise(parts):
+        if a == "layer" and b.isdigit():
+            return int(b)
+    return -1
+
+
+def branch_start(bert: nn.Module, layers: int) -> int:
+    total = len(bert.encoder.layer)
+    if not 0 < layers <= total:
+        raise SystemExit(f"--branch: 1..{total} layers, not {layers}")
+    return total - layers
+
+
+def save_branch(
+    model: MultiTaskModel, meta: dict[str, Any], start_from: Path, out: Path, first: int
+) -> None:
+    """The shipped layout plus ``branch.<layer>...lora_A/B`` for the branch's layers; the shared
+    adapter (``lora.*``) and the heads the branch does not train are copied as shipped."""
+    out.mkdir(parents=True, exist_ok=True)
+    shipped = load_file(str(start_from / f"{WEIGHTS_NAME}.safetensors"))
+    tensors = {k: v for k, v in shipped.items() if not k.startswith("branch.")}
+    for k, v in lora_state(model.bert).items():
+        if layer_of(k) >= first:
+            tensors[f"branch.{k}"] = v.half().contiguous()
+    for k, v in model.heads.state_dict().items():
+        if k.startswith(("sentiment.", "safety.")):
+            tensors[f"heads.{k}"] = v.detach().cpu().half().contiguous()
+    save_file(tensors, str(out / f"{WEIGHTS_NAME}.safetensors"))
+    (out / f"{WEIGHTS_NAME}.json").write_text(json.dumps(meta, indent=1) + "\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True)
@@ -261,6 +305,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-steps", type=int, default=0, help="stop after N steps (timing)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-tune", action="store_true", help="keep the emotion thresholds (timing)")
+    ap.add_argument(
+        "--branch",
+        type=int,
+        default=0,
+        help="train a sentiment/safety branch: the top K layers' adapter and those two heads "
+        "only, on their tasks only; the shared encoder is left as shipped",
+    )
     ap.add_argument(
         "--examples",
         default="",
@@ -276,7 +327,8 @@ def main(argv: list[str] | None = None) -> None:
     seed_all(SEED)
     t0 = time.time()
     tok = PieceTokenizer(base_model_dir() / "tokenizer.json")
-    arrays, sizes = build_arrays(tok, args.scale)
+    tasks = BRANCH_TASKS if args.branch else tuple(EXAMPLES)
+    arrays, sizes = build_arrays(tok, args.scale, tasks)
     splits = {name: Ragged(arrays, name) for name in sizes}
     print(f"data in {time.time() - t0:.0f}s: {sizes}", flush=True)
     model, meta = load_shipped(args.weights)
@@ -285,6 +337,17 @@ def main(argv: list[str] | None = None) -> None:
         batches = batches[: args.max_steps]
     lora_params = [p for n, p in model.named_parameters() if "lora_" in n]
     head_params = list(model.heads.parameters())
+    if args.branch:
+        first = branch_start(model.bert, args.branch)
+        lora_params = [
+            p for n, p in model.named_parameters() if "lora_" in n and layer_of(n) >= first
+        ]
+        head_params = [
+            p for n, p in model.heads.named_parameters() if n.startswith(("sentiment.", "safety."))
+        ]
+        keep = {id(p) for p in lora_params + head_params}
+        for p in model.parameters():
+            p.requires_grad_(id(p) in keep)
     opt = torch.optim.AdamW(
         [{"params": lora_params, "lr": args.lr_lora}, {"params": head_params, "lr": args.lr_heads}],
         weight_decay=0.01,
@@ -322,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
         for k in secs
     }
     print(f"trained in {train_s:.0f}s; ms per example: {per_example}", flush=True)
-    if args.no_tune:
+    if args.no_tune or args.branch:  # a branch leaves the emotion head's encoder as shipped
         thresholds, ge_f1 = list(meta["emotion_thresholds"].values()), float("nan")
     else:
         thresholds, ge_f1 = emotion_thresholds(model, tok)
@@ -339,7 +402,11 @@ def main(argv: list[str] | None = None) -> None:
         "ms_per_example": per_example,
         "goemotions_dev_macro_f1_fp32_tuned": round(ge_f1, 4),
     }
-    save(model, meta, args.out)
+    if args.branch:
+        meta["branch"] = {"layers": args.branch}
+        save_branch(model, meta, args.weights, args.out, branch_start(model.bert, args.branch))
+    else:
+        save(model, meta, args.out)
     print(f"wrote {args.out}", flush=True)
 
 

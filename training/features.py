@@ -144,6 +144,10 @@ SETS: dict[str, Callable[[], Rows]] = {
 }
 
 
+# the seeded samples the shipped heads were trained on (``--limit`` overrides; 0: every row)
+LIMITS = {"sst2_train": 15000, "ge_train": 15000}
+
+
 def load_predictor(precision: str, weights: Path | None = None) -> object:
     """The predictor as the bot serves it; ``weights``: another weights folder (a candidate),
     int8 with that folder's ``int8_calibration.safetensors`` (``python -m analyzers.models.int8
@@ -163,34 +167,30 @@ def load_predictor(precision: str, weights: Path | None = None) -> object:
 
 
 def pooled_features(predictor: object, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The vectors the sentence heads read, for every text (captured at the heads' input): the
-    mean-pooled one and the max-pooled one (which a ``safety_max`` safety head reads too)."""
-    heads = predictor.model.heads  # type: ignore[attr-defined]
-    means: list[torch.Tensor] = []
-    maxes: list[torch.Tensor] = []
-    sentence = heads.sentence
-
-    def grab(pooled: torch.Tensor, shape_hist: torch.Tensor, maxed: torch.Tensor) -> object:
-        means.append(pooled.detach().float().cpu())
-        maxes.append(maxed.detach().float().cpu())
-        return sentence(pooled, shape_hist, maxed)
-
-    heads.sentence = grab
-    try:
-        for s in range(0, len(texts), 512):
-            predictor.raw(texts[s : s + 512])  # type: ignore[attr-defined]
-    finally:
-        del heads.sentence  # the class's method again
+    """The vectors the sentiment and safety heads read, for every text: the mean-pooled one
+    and the max-pooled one (which a ``safety_max`` safety head reads too); the encoder branch's
+    when the weights have one."""
+    means: list[np.ndarray] = []
+    maxes: list[np.ndarray] = []
+    for s in range(0, len(texts), 512):
+        mean, top = predictor.polar_vectors(texts[s : s + 512])  # type: ignore[attr-defined]
+        means.append(mean)
+        maxes.append(top)
     if not means:
         return np.zeros((0, 384), np.float32), np.zeros((0, 384), np.float32)
-    return torch.cat(means).numpy(), torch.cat(maxes).numpy()
+    return np.concatenate(means), np.concatenate(maxes)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--precision", default="int8")
-    ap.add_argument("--limit", type=int, default=0, help="a seeded sample of at most N rows a set")
+    ap.add_argument(
+        "--limit",
+        type=int,
+        default=-1,
+        help="a seeded sample of at most N rows a set (default: LIMITS, the shipped heads' data)",
+    )
     ap.add_argument("--out", type=Path, default=OUT, help="where the feature files go")
     ap.add_argument("--weights", type=Path, help="a weights folder other than the shipped one")
     ap.add_argument("--threads", type=int, default=0)
@@ -201,8 +201,9 @@ def main() -> None:
     for name in args.sets.split(","):
         path = args.out / f"{name}-{args.precision}.npz"
         rows = SETS[name]()
-        if args.limit and len(rows) > args.limit:
-            rows = random.Random(SEED).sample(rows, args.limit)
+        limit = LIMITS.get(name, 0) if args.limit < 0 else args.limit
+        if limit and len(rows) > limit:
+            rows = random.Random(SEED).sample(rows, limit)
         t0 = time.time()
         texts = [t for t, _ in rows]
         x, x_max = pooled_features(predictor, texts)

@@ -10,6 +10,7 @@ transformers to 1e-5.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ class BertConfig:
 @dataclass
 class EncoderOutput:
     last_hidden_state: torch.Tensor
+    # the branch's token states (see :meth:`BertEncoder.add_branch`); None without a branch
+    branch_hidden_state: torch.Tensor | None = None
 
 
 class _Embeddings(nn.Module):
@@ -158,13 +161,39 @@ class _Encoder(nn.Module):
 
 
 class BertEncoder(nn.Module):
-    """``BertModel`` without the pooler: ``forward(input_ids, attention_mask)``."""
+    """``BertModel`` without the pooler: ``forward(input_ids, attention_mask)``.
+
+    An optional *branch* (:meth:`add_branch`) is a second copy of the top layers with weights of
+    its own: the pass runs the shared lower layers once, then both tops, and returns the
+    branch's token states beside the shared ones.
+    """
 
     def __init__(self, config: BertConfig) -> None:
         super().__init__()
         self.config = config
         self.embeddings = _Embeddings(config)
         self.encoder = _Encoder(config)
+        self.branch: nn.ModuleList | None = None
+        self.branch_from = config.num_hidden_layers
+
+    def add_branch(self, layers: int) -> None:
+        """Copy the top ``layers`` layers (as they are now) into the branch; its weights are
+        ``branch.<i>.…`` where ``i`` counts from the branch's first layer."""
+        total = len(self.encoder.layer)
+        if not 0 < layers <= total:
+            raise ValueError(f"a branch has 1..{total} layers, not {layers}")
+        self.branch_from = total - layers
+        self.branch = nn.ModuleList(
+            copy.deepcopy(layer) for layer in self.encoder.layer[self.branch_from :]
+        )
+
+    def branch_name(self, name: str) -> str:
+        """``encoder.layer.N.x`` of a layer the branch copies -> the branch copy's name."""
+        prefix, _, rest = name.partition("encoder.layer.")
+        index, _, tail = rest.partition(".")
+        if prefix or not index.isdigit() or int(index) < self.branch_from:
+            raise ValueError(f"{name} is not in a layer the branch copies")
+        return f"branch.{int(index) - self.branch_from}.{tail}"
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None
@@ -174,7 +203,16 @@ class BertEncoder(nn.Module):
             attention_mask = torch.ones_like(input_ids)
         dtype = x.dtype
         bias = (1.0 - attention_mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
-        return EncoderOutput(self.encoder(x, bias))
+        if self.branch is None:
+            return EncoderOutput(self.encoder(x, bias))
+        for layer in self.encoder.layer[: self.branch_from]:
+            x = layer(x, bias)
+        shared = branch = x
+        for layer in self.encoder.layer[self.branch_from :]:
+            shared = layer(shared, bias)
+        for layer in self.branch:
+            branch = layer(branch, bias)
+        return EncoderOutput(shared, branch)
 
 
 def load_bert_encoder(model_dir: Path) -> BertEncoder:

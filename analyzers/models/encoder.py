@@ -98,15 +98,27 @@ class MultiTaskModel(nn.Module):
         hidden: torch.Tensor = out.last_hidden_state
         return hidden
 
+    def encode_both(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """(shared token states, the token states the sentiment and safety heads read): the
+        encoder's branch when it has one (``BertEncoder.add_branch``), else the shared ones."""
+        out = self.bert(input_ids=batch.ids, attention_mask=batch.mask)
+        hidden: torch.Tensor = out.last_hidden_state
+        branch: torch.Tensor | None = getattr(out, "branch_hidden_state", None)
+        return hidden, hidden if branch is None else branch
+
     def forward(self, batch: Batch, *, tokens: bool = True) -> tuple[HeadOutputs, torch.Tensor]:
-        hidden = self.encode(batch)
+        hidden, polar = self.encode_both(batch)
         hidden = hidden.to(self.heads.dtype)
         total, count = mean_pool(hidden, batch.mask)
         pooled = total / count.clamp(min=1.0)
+        hist = shape_histogram(batch.shapes, batch.mask)
         maxed = max_pool(hidden, batch.mask) if self.heads.cfg.safety_max else None
-        sent, emo, form, *safety = self.heads.sentence(
-            pooled, shape_histogram(batch.shapes, batch.mask), maxed
-        )
+        sent, emo, form, *safety = self.heads.sentence(pooled, hist, maxed)
+        if polar is not hidden:  # sentiment and safety read the branch
+            polar = polar.to(self.heads.dtype)
+            total, count = mean_pool(polar, batch.mask)
+            maxed = max_pool(polar, batch.mask) if self.heads.cfg.safety_max else None
+            sent, _, _, *safety = self.heads.sentence(total / count.clamp(min=1.0), hist, maxed)
         conll = wnut = None
         if tokens:
             conll, wnut = self.heads.tokens(

@@ -352,6 +352,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=CALIBRATION_FILE)
     ap.add_argument("--per-set", type=int, default=120)
     ap.add_argument("--weights", type=Path, help="weights folder (default: the shipped weights)")
+    ap.add_argument(
+        "--reuse",
+        type=Path,
+        help="a calibration file whose shared layers are kept as they are (so that with a new "
+        "branch they compute bit for bit what they did); only the branch is calibrated",
+    )
     args = ap.parse_args(argv)
     from analyzers.models.predictor import load_embedded_predictor
 
@@ -359,9 +365,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     predictor = load_embedded_predictor(device="cpu", quantize=False, weights_dir=args.weights)
     _, encoder = find_encoder(predictor)
     sentences = calibration_sentences(shared_dir(), args.per_set)
-    amax = calibrate(encoder, lambda s: predictor.predict([s]), sentences)
+    kept: dict[str, torch.Tensor] = {}
+    if args.reuse is not None:
+        loaded = load_calibration(args.reuse) or {}
+        kept = {k: v for k, v in loaded.items() if not k.startswith("branch.")}
+        if not kept:
+            raise SystemExit(f"--reuse: {args.reuse} is not an int8 calibration file")
+    names = [n for n in linear_names(encoder) if n not in kept]
+    amax = calibrate(encoder, lambda s: predictor.predict([s]), sentences, names)
+    amax.update({k: v for k, v in kept.items() if k in set(linear_names(encoder))})
     save_calibration(args.out, amax, str(predictor.version))
-    print(f"wrote {args.out}: {len(amax)} layers from {len(sentences)} sentences")
+    print(
+        f"wrote {args.out}: {len(amax)} layers ({len(amax) - len(names)} kept from "
+        f"{args.reuse}) from {len(sentences)} sentences"
+    )
     return 0
 
 

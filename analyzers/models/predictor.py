@@ -27,6 +27,7 @@ import numpy.typing as npt
 import torch
 from torch import nn
 
+from analyzers.models.bert import BertEncoder
 from analyzers.models.encoder import (
     Batch,
     ModelLoadError,
@@ -44,7 +45,7 @@ from analyzers.models.heads import (
     Heads,
     max_pool,
 )
-from analyzers.models.lora import merge_lora
+from analyzers.models.lora import TARGETS, merge_lora
 from analyzers.models.tokenize import (
     CLS_ID,
     MAX_PIECES,
@@ -195,6 +196,33 @@ def merge_entities(
     return tuple(sorted(ents, key=lambda e: (e.start, e.end)))
 
 
+_Probs = npt.NDArray[np.float32]
+
+
+class _Pools:
+    """Running mean- and max-pools of each text's token vectors over all its windows."""
+
+    def __init__(self, n: int, dim: int) -> None:
+        self.counts = np.zeros(n, dtype=np.float64)
+        self.sums = np.zeros((n, dim), dtype=np.float64)
+        self.maxes = np.full((n, dim), -np.inf, dtype=np.float32)
+
+    def add(self, rows: Sequence[int], hidden: torch.Tensor, mask: torch.Tensor) -> None:
+        """Pool one batch of windows; ``rows[r]`` is the text window ``r`` belongs to."""
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        win_sum = (hidden * m).sum(1).float().cpu().numpy()
+        win_cnt = mask.sum(1).cpu().numpy()
+        win_max = max_pool(hidden, mask).float().cpu().numpy()
+        for r, i in enumerate(rows):
+            self.sums[i] += win_sum[r]
+            self.counts[i] += win_cnt[r]
+            np.maximum(self.maxes[i], win_max[r], out=self.maxes[i])
+
+    @property
+    def means(self) -> npt.NDArray[np.float32]:
+        return (self.sums / np.maximum(self.counts, 1.0)[:, None]).astype(np.float32)
+
+
 class EmbeddedPredictor:
     """MiniLM (LoRA merged) + heads; thread-compatible but not thread-safe (one owner thread)."""
 
@@ -211,6 +239,7 @@ class EmbeddedPredictor:
         self.meta = meta
         self.version = version
         self.device = device
+        self.has_branch = getattr(model.bert, "branch", None) is not None
         thresholds = meta.get("emotion_thresholds", {})
         self.emotion_thresholds: Mapping[str, float] = {
             label: float(thresholds.get(label, 0.5)) for label in GOEMOTIONS_LABELS
@@ -220,42 +249,21 @@ class EmbeddedPredictor:
     @torch.inference_mode()
     def raw(self, texts: Sequence[str]) -> list[RawPrediction]:
         """One encoder pass over ``texts`` (windowed when long), every head's output."""
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"sentence {i} is {type(t).__name__}, not str")
-        encs = self.tokenizer.encode(list(texts))
-        items: list[tuple[int, int, int, int, int]] = []  # (text, start, end, core_s, core_e)
-        for i, enc in enumerate(encs):
-            items.extend((i, *w) for w in windows(len(enc), MAX_PIECES))
-        hidden_dim = self.model.heads.cfg.hidden
-        sums = np.zeros((len(encs), hidden_dim), dtype=np.float64)
-        counts = np.zeros(len(encs), dtype=np.float64)
-        maxes = np.full((len(encs), hidden_dim), -np.inf, dtype=np.float32)  # over all windows
-        conll = [np.zeros((len(e), len(CONLL_TAGS)), dtype=np.float32) for e in encs]
-        wnut = [np.zeros((len(e), len(WNUT_TAGS)), dtype=np.float32) for e in encs]
-        order = sorted(range(len(items)), key=lambda k: items[k][2] - items[k][1])
-        pos = 0
-        while pos < len(order):
-            take = 1
-            while (
-                pos + take < len(order)
-                and take < _MAX_BATCH
-                and (take + 1) * (items[order[pos + take]][2] - items[order[pos + take]][1] + 2)
-                <= _TOKEN_BUDGET
-            ):
-                take += 1
-            chunk = [items[k] for k in order[pos : pos + take]]
-            pos += take
-            self._run_windows(chunk, encs, sums, counts, maxes, conll, wnut)
-        pooled = (sums / np.maximum(counts, 1.0)[:, None]).astype(np.float32)
+        encs, shared, polar, conll, wnut = self._encode(texts)
+        pooled = shared.means
+        polar_mean = polar.means
         feats = np.stack([_shape_features(e) for e in encs]) if encs else np.zeros((0, 9))
         dtype = self.model.heads.dtype
         out: list[RawPrediction] = []
         for s in range(0, len(encs), 256):
             p = torch.from_numpy(pooled[s : s + 256]).to(self.device, dtype)
             f = torch.from_numpy(feats[s : s + 256]).to(self.device, dtype)
-            m = torch.from_numpy(maxes[s : s + 256]).to(self.device, dtype)
+            m = torch.from_numpy(shared.maxes[s : s + 256]).to(self.device, dtype)
             sent, emo, form, *safety = self.model.heads.sentence(p, f, m)
+            if polar is not shared:  # the sentiment and safety heads read the branch's vectors
+                pb = torch.from_numpy(polar_mean[s : s + 256]).to(self.device, dtype)
+                mb = torch.from_numpy(polar.maxes[s : s + 256]).to(self.device, dtype)
+                sent, _, _, *safety = self.model.heads.sentence(pb, f, mb)
             grams = self.model.heads.ngram_sentiment(texts[s : s + 256])
             if grams is not None:
                 sent = sent + grams.to(sent.dtype)
@@ -281,13 +289,55 @@ class EmbeddedPredictor:
                 )
         return out
 
+    @torch.inference_mode()
+    def polar_vectors(
+        self, texts: Sequence[str]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """The mean- and max-pooled vectors the sentiment and safety heads read, per text (the
+        branch's when the encoder has one): what their training features are."""
+        _, _, polar, _, _ = self._encode(texts)
+        return polar.means, polar.maxes
+
+    def _encode(
+        self, texts: Sequence[str]
+    ) -> tuple[list[Encoded], _Pools, _Pools, list[_Probs], list[_Probs]]:
+        """Tokenize, run every window, pool: (encodings, shared pools, the sentiment and safety
+        heads' pools, CoNLL and WNUT tag probabilities per piece)."""
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"sentence {i} is {type(t).__name__}, not str")
+        encs = self.tokenizer.encode(list(texts))
+        items: list[tuple[int, int, int, int, int]] = []  # (text, start, end, core_s, core_e)
+        for i, enc in enumerate(encs):
+            items.extend((i, *w) for w in windows(len(enc), MAX_PIECES))
+        hidden_dim = self.model.heads.cfg.hidden
+        shared = _Pools(len(encs), hidden_dim)
+        # the token states the sentiment and safety heads read: the encoder's branch, if any
+        polar = _Pools(len(encs), hidden_dim) if self.has_branch else shared
+        conll = [np.zeros((len(e), len(CONLL_TAGS)), dtype=np.float32) for e in encs]
+        wnut = [np.zeros((len(e), len(WNUT_TAGS)), dtype=np.float32) for e in encs]
+        order = sorted(range(len(items)), key=lambda k: items[k][2] - items[k][1])
+        pos = 0
+        while pos < len(order):
+            take = 1
+            while (
+                pos + take < len(order)
+                and take < _MAX_BATCH
+                and (take + 1) * (items[order[pos + take]][2] - items[order[pos + take]][1] + 2)
+                <= _TOKEN_BUDGET
+            ):
+                take += 1
+            chunk = [items[k] for k in order[pos : pos + take]]
+            pos += take
+            self._run_windows(chunk, encs, shared, polar, conll, wnut)
+        return encs, shared, polar, conll, wnut
+
     def _run_windows(
         self,
         chunk: Sequence[tuple[int, int, int, int, int]],
         encs: Sequence[Encoded],
-        sums: npt.NDArray[np.float64],
-        counts: npt.NDArray[np.float64],
-        maxes: npt.NDArray[np.float32],
+        shared: _Pools,
+        polar: _Pools,
         conll: list[npt.NDArray[np.float32]],
         wnut: list[npt.NDArray[np.float32]],
     ) -> None:
@@ -305,20 +355,18 @@ class EmbeddedPredictor:
             wshapes[r, 1 : L + 1] = enc.word_shapes[s:e]
             mask[r, : L + 2] = 1
         batch = Batch(*(torch.from_numpy(a) for a in (ids, mask, shapes, wshapes))).to(self.device)
-        hidden = self.model.encode(batch).to(self.model.heads.dtype)
-        m = batch.mask.unsqueeze(-1).to(hidden.dtype)
-        win_sum = (hidden * m).sum(1).float().cpu().numpy()
-        win_cnt = batch.mask.sum(1).cpu().numpy()
-        win_max = max_pool(hidden, batch.mask).float().cpu().numpy()
+        hidden, branch = self.model.encode_both(batch)
+        hidden = hidden.to(self.model.heads.dtype)
+        rows = [i for i, *_ in chunk]
+        shared.add(rows, hidden, batch.mask)
+        if polar is not shared:
+            polar.add(rows, branch.to(self.model.heads.dtype), batch.mask)
         c_logits, w_logits = self.model.heads.tokens(
             hidden, batch.shapes, batch.word_shapes, batch.mask.sum(dim=1)
         )
         c_prob = torch.softmax(c_logits.float(), -1).cpu().numpy()
         w_prob = torch.softmax(w_logits.float(), -1).cpu().numpy()
         for r, (i, s, _e, cs, ce) in enumerate(chunk):
-            sums[i] += win_sum[r]
-            counts[i] += win_cnt[r]
-            np.maximum(maxes[i], win_max[r], out=maxes[i])
             if ce > cs:  # rows 1.. of the window are pieces s..e-1
                 conll[i][cs:ce] = c_prob[r, 1 + cs - s : 1 + ce - s]
                 wnut[i][cs:ce] = w_prob[r, 1 + cs - s : 1 + ce - s]
@@ -371,6 +419,28 @@ def _quantize(model: MultiTaskModel) -> MultiTaskModel:
     return q
 
 
+def add_branch(
+    bert: nn.Module, meta: Mapping[str, Any], tensors: Mapping[str, torch.Tensor]
+) -> int:
+    """Give ``bert`` the sentiment/safety branch the weights describe (``meta["branch"]``, its
+    adapter under ``branch.encoder.layer.N…``); returns its layer count (0: no branch)."""
+    layers = int(meta.get("branch", {}).get("layers", 0))
+    if not layers:
+        return 0
+    if not isinstance(bert, BertEncoder):
+        raise ModelLoadError("weights with a branch need MiniLM's model.safetensors folder")
+    bert.add_branch(layers)
+    state = {}
+    for key, value in tensors.items():
+        if key.startswith("branch."):
+            name, _, part = key[len("branch.") :].rpartition(".")
+            state[f"{bert.branch_name(name)}.{part}"] = value
+    merged = merge_lora(bert, state, float(meta["lora"]["scale"]))
+    if merged != layers * len(TARGETS):
+        raise ValueError(f"the branch has {merged} adapters, {layers * len(TARGETS)} expected")
+    return layers
+
+
 def load_embedded_predictor(
     *,
     device: str | None = None,
@@ -399,6 +469,7 @@ def load_embedded_predictor(
     bert = load_bert(model_dir)
     lora = {k[len("lora.") :]: v for k, v in tensors.items() if k.startswith("lora.")}
     try:
+        add_branch(bert, meta, tensors)  # before the shared adapter: the copies start as MiniLM
         merged = merge_lora(bert, lora, float(meta["lora"]["scale"]))
         heads = Heads(HeadConfig(**meta.get("heads", {})))
         heads.load_state_dict(
