@@ -8,34 +8,12 @@ best of N.
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
-
-from bench.common import predictor_cost
+from bench.common import predictor_cost_main, without_part
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--sentences", type=int, default=512)
-    args = ap.parse_args(argv)
-    kept: dict[str, Any] = {}
-
-    def shipped(predictor: Any) -> None:
-        bert = predictor.model.bert
-        kept.setdefault("branch", bert.branch)
-        if kept["branch"] is None:
-            raise SystemExit("these weights have no branch")
-        bert.branch = kept["branch"]
-        predictor.has_branch = True
-
-    def without(predictor: Any) -> None:
-        predictor.model.bert.branch = None
-        predictor.has_branch = False
-
-    predictor_cost(
-        [("shipped", shipped), ("without the branch", without)], args.repeats, args.sentences
-    )
+    variants = without_part(lambda p: p.model.bert, "branch", "without the branch")
+    predictor_cost_main(__doc__, variants, argv)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -305,3 +306,36 @@ def predictor_cost(
         variants[0][1](predictor)  # leave it as shipped
         times = ", ".join(f"{label} {best[label] * 1000:.0f} ms" for label, _ in variants)
         print(f"{name}: {len(batch)} texts, {times}, ratio {best[first] / best[second]:.3f}")
+
+
+def predictor_cost_main(
+    doc: str, variants: list[tuple[str, Callable[[object], None]]], argv: list[str] | None = None
+) -> None:
+    """A cost bench's command line (``--repeats``, ``--sentences``) around ``predictor_cost``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--sentences", type=int, default=512)
+    args = ap.parse_args(argv)
+    predictor_cost(variants, args.repeats, args.sentences)
+
+
+def without_part(
+    owner: Callable[[Any], Any], name: str, baseline: str
+) -> list[tuple[str, Callable[[object], None]]]:
+    """The two variants of a cost bench that takes one part out of the predictor: ``shipped``
+    (``owner(predictor).<name>`` as loaded) and ``baseline`` (that attribute set to None)."""
+    kept: dict[str, Any] = {}
+
+    def shipped(predictor: object) -> None:
+        obj = owner(predictor)
+        kept.setdefault("part", getattr(obj, name))
+        if kept["part"] is None:
+            raise SystemExit(f"these weights have no {name}")
+        setattr(obj, name, kept["part"])
+
+    def without(predictor: object) -> None:
+        setattr(owner(predictor), name, None)
+
+    return [("shipped", shipped), (baseline, without)]

@@ -7,13 +7,12 @@ baseline), alternating in one process, best of N.
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import torch
 
 import analyzers.models.predictor as predictor_module
-from bench.common import predictor_cost
+from bench.common import predictor_cost_main
 
 SHIPPED = predictor_module.max_pool
 
@@ -22,21 +21,15 @@ def _stub(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return hidden[:, 0]  # same shape, no reduction: the baseline's cost
 
 
+def use(fn: Any) -> Any:
+    def setup(_: Any) -> None:
+        predictor_module.max_pool = fn  # type: ignore[assignment]
+
+    return setup
+
+
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--sentences", type=int, default=512)
-    args = ap.parse_args(argv)
-
-    def use(fn: Any) -> Any:
-        def setup(_: Any) -> None:
-            predictor_module.max_pool = fn  # type: ignore[assignment]
-
-        return setup
-
-    predictor_cost(
-        [("shipped", use(SHIPPED)), ("without max", use(_stub))], args.repeats, args.sentences
-    )
+    predictor_cost_main(__doc__, [("shipped", use(SHIPPED)), ("without max", use(_stub))], argv)
 
 
 if __name__ == "__main__":

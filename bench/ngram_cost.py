@@ -7,32 +7,12 @@ baseline), alternating in one process, best of N.
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
-
-from bench.common import predictor_cost
+from bench.common import predictor_cost_main, without_part
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--sentences", type=int, default=512)
-    args = ap.parse_args(argv)
-    table: dict[str, Any] = {}
-
-    def shipped(predictor: Any) -> None:
-        heads = predictor.model.heads
-        table.setdefault("bag", heads.sentiment_ngrams)
-        if table["bag"] is None:
-            raise SystemExit("these weights have no n-gram table")
-        heads.sentiment_ngrams = table["bag"]
-
-    def without(predictor: Any) -> None:
-        predictor.model.heads.sentiment_ngrams = None
-
-    predictor_cost(
-        [("shipped", shipped), ("without n-grams", without)], args.repeats, args.sentences
-    )
+    variants = without_part(lambda p: p.model.heads, "sentiment_ngrams", "without n-grams")
+    predictor_cost_main(__doc__, variants, argv)
 
 
 if __name__ == "__main__":

@@ -90,3 +90,50 @@ def test_company_loss_trains_sentiment_and_safety() -> None:
     assert torch.isfinite(loss.detach()) and float(loss.detach()) > 0
     assert any(g is not None and float(g.abs().sum()) > 0 for g in grads)
     assert model.heads.safety is not None and model.heads.safety.weight.grad is not None
+
+
+SHARED_HEADS = ("heads.sentiment.", "heads.safety.")
+
+
+@pytest.mark.models
+def test_branch_training_moves_only_the_branch_and_its_two_heads(
+    tmp_path: Path, shared: Path
+) -> None:
+    """``--branch 2`` grows a branch from weights without one and continues the branch of
+    weights with one; either way the shared adapter and the other heads are saved as loaded."""
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+    from training.continue_lora import main
+
+    model, meta = load_shipped(WEIGHTS_DIR)
+    save(model, meta, tmp_path / "shipped")  # the shipped weights as they load
+    # the same weights without a branch (whether or not the shipped ones have one)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    start = load_file(str(tmp_path / "shipped" / "multitask.safetensors"))
+    shared_only = {k: v for k, v in start.items() if not k.startswith("branch.")}
+    save_file(shared_only, str(plain / "multitask.safetensors"))
+    meta.pop("branch", None)
+    (plain / "multitask.json").write_text(json.dumps(meta))
+
+    def run(start: Path, out: Path, layers: str = "2") -> dict[str, torch.Tensor]:
+        quick = ["--max-steps", "3", "--scale", "0.05"]
+        main(["--weights", str(start), "--out", str(out), "--branch", layers, *quick])
+        return load_file(str(out / "multitask.safetensors"))
+
+    grown = run(plain, tmp_path / "grown")
+    continued = run(tmp_path / "grown", tmp_path / "continued")
+    for after, origin in ((grown, shared_only), (continued, grown)):
+        branch = [k for k in after if k.startswith("branch.")]
+        assert len(branch) == 2 * 2 * 6  # A and B of 6 Linear layers in each of 2 layers
+        assert all(".layer.4." in k or ".layer.5." in k for k in branch)
+        for k, v in after.items():
+            if k.startswith("lora.") or (k.startswith("heads.") and not k.startswith(SHARED_HEADS)):
+                assert torch.equal(v, origin[k]), k
+        assert not torch.equal(after["heads.sentiment.weight"], origin["heads.sentiment.weight"])
+        was = {k: origin.get(k, origin[k.replace("branch.", "lora.", 1)]) for k in branch}
+        assert any(not torch.equal(after[k], was[k]) for k in branch)
+    with pytest.raises(SystemExit, match="branch has 2 layers"):
+        run(tmp_path / "grown", tmp_path / "x", layers="3")

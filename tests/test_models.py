@@ -168,7 +168,11 @@ def test_safety_head_reads_the_mean_and_the_max_of_the_tokens(
     ids = torch.tensor([[CLS_ID, *predictor.tokenizer.encode([text])[0].ids, SEP_ID]])
     mask = torch.ones_like(ids)
     with torch.no_grad():
-        hidden = predictor.model.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+        out = predictor.model.bert(input_ids=ids, attention_mask=mask)
+        # the token states the safety head reads: the encoder's branch when it has one
+        hidden = (
+            out.last_hidden_state if out.branch_hidden_state is None else out.branch_hidden_state
+        )
         both = torch.cat([hidden.mean(1), max_pool(hidden, mask)], dim=-1)
         expected = torch.sigmoid(heads.safety(both))[0].numpy()
         without_max = torch.sigmoid(heads.safety(torch.cat([hidden.mean(1)] * 2, -1)))[0]

@@ -165,12 +165,16 @@ def load_shipped(weights: Path) -> tuple[MultiTaskModel, dict[str, Any]]:
     meta = json.loads((weights / f"{WEIGHTS_NAME}.json").read_text())
     tensors = load_file(str(weights / f"{WEIGHTS_NAME}.safetensors"))
     bert = load_bert(base_model_dir())
+    branch = int(meta.get("branch", {}).get("layers", 0))
+    if branch:  # the weights' sentiment/safety branch, with its own adapter
+        bert.add_branch(branch)
     apply_lora(bert, int(meta["lora"]["r"]), float(meta["lora"]["alpha"]), 0.05)
     loaded = 0
     with torch.no_grad():
         for name, module in lora_modules(bert):
-            module.lora_A.copy_(tensors[f"lora.{name}.lora_A"].float())
-            module.lora_B.copy_(tensors[f"lora.{name}.lora_B"].float())
+            key = adapter_key(bert, name)
+            module.lora_A.copy_(tensors[f"{key}.lora_A"].float())
+            module.lora_B.copy_(tensors[f"{key}.lora_B"].float())
             loaded += 1
     if loaded == 0:
         raise SystemExit("no LoRA modules matched the shipped adapter")
@@ -250,9 +254,20 @@ def emotion_thresholds(model: MultiTaskModel, tok: PieceTokenizer) -> tuple[list
     return [float(t) for t in th], float(ml_macro_f1(gold, probs >= th))
 
 
+def adapter_key(bert: nn.Module, module: str) -> str:
+    """Where the weights file keeps a LoRA module's A/B: ``lora.<name>`` for the shared
+    encoder, ``branch.encoder.layer.N…`` for a branch's copy of layer N."""
+    if module.startswith("branch."):
+        return f"branch.{bert.shared_name(module)}"
+    return f"lora.{module}"
+
+
 def save(model: MultiTaskModel, meta: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    tensors = {f"lora.{k}": v.half().contiguous() for k, v in lora_state(model.bert).items()}
+    tensors = {}
+    for k, v in lora_state(model.bert).items():
+        module, _, part = k.rpartition(".")
+        tensors[f"{adapter_key(model.bert, module)}.{part}"] = v.half().contiguous()
     for k, v in model.heads.state_dict().items():
         tensors[f"heads.{k}"] = v.detach().cpu().half().contiguous()
     save_file(tensors, str(out / f"{WEIGHTS_NAME}.safetensors"))
@@ -310,7 +325,8 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         default=0,
         help="train a sentiment/safety branch: the top K layers' adapter and those two heads "
-        "only, on their tasks only; the shared encoder is left as shipped",
+        "only, on their tasks only; the shared encoder is left as shipped (weights without a "
+        "branch grow one; weights with a K-layer branch continue it)",
     )
     ap.add_argument(
         "--examples",
@@ -337,11 +353,23 @@ def main(argv: list[str] | None = None) -> None:
         batches = batches[: args.max_steps]
     lora_params = [p for n, p in model.named_parameters() if "lora_" in n]
     head_params = list(model.heads.parameters())
+    grown = args.branch and getattr(model.bert, "branch", None) is None
     if args.branch:
-        first = branch_start(model.bert, args.branch)
-        lora_params = [
-            p for n, p in model.named_parameters() if "lora_" in n and layer_of(n) >= first
-        ]
+        if grown:  # the top layers' adapter trains in place and is saved as the new branch's
+            first = branch_start(model.bert, args.branch)
+            lora_params = [
+                p for n, p in model.named_parameters() if "lora_" in n and layer_of(n) >= first
+            ]
+        elif len(model.bert.branch) != args.branch:
+            raise SystemExit(
+                f"--branch {args.branch}: the weights' branch has {len(model.bert.branch)} layers"
+            )
+        else:  # continue the weights' branch
+            lora_params = [
+                p
+                for n, p in model.named_parameters()
+                if "lora_" in n and n.startswith("bert.branch.")
+            ]
         head_params = [
             p for n, p in model.heads.named_parameters() if n.startswith(("sentiment.", "safety."))
         ]
@@ -400,9 +428,10 @@ def main(argv: list[str] | None = None) -> None:
         "steps": total,
         "train_seconds": round(train_s),
         "ms_per_example": per_example,
-        "goemotions_dev_macro_f1_fp32_tuned": round(ge_f1, 4),
+        # None when not re-tuned (--no-tune, --branch): JSON has no NaN
+        "goemotions_dev_macro_f1_fp32_tuned": None if np.isnan(ge_f1) else round(ge_f1, 4),
     }
-    if args.branch:
+    if grown:
         meta["branch"] = {"layers": args.branch}
         save_branch(model, meta, args.weights, args.out, branch_start(model.bert, args.branch))
     else:

@@ -187,6 +187,14 @@ class BertEncoder(nn.Module):
             copy.deepcopy(layer) for layer in self.encoder.layer[self.branch_from :]
         )
 
+    def shared_name(self, name: str) -> str:
+        """``branch.<i>.x`` -> the name of the shared layer it is a copy of (the inverse of
+        :meth:`branch_name`), as the weights file names a branch's adapter."""
+        head, index, tail = name.split(".", 2)
+        if head != "branch" or not index.isdigit():
+            raise ValueError(f"{name} is not in the branch")
+        return f"encoder.layer.{int(index) + self.branch_from}.{tail}"
+
     def branch_name(self, name: str) -> str:
         """``encoder.layer.N.x`` of a layer the branch copies -> the branch copy's name."""
         prefix, _, rest = name.partition("encoder.layer.")

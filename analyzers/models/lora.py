@@ -46,9 +46,8 @@ class LoRALinear(nn.Module):
 def _target_names(encoder: nn.Module) -> list[str]:
     names = []
     for name, module in encoder.named_modules():
-        if isinstance(module, nn.Linear) and any(
-            name.endswith(t) and ".layer." in f".{name}" for t in TARGETS
-        ):
+        in_layer = ".layer." in f".{name}" or name.startswith("branch.")  # a branch's copies too
+        if isinstance(module, nn.Linear) and in_layer and any(name.endswith(t) for t in TARGETS):
             names.append(name)
     return names
 

@@ -239,11 +239,15 @@ class EmbeddedPredictor:
         self.meta = meta
         self.version = version
         self.device = device
-        self.has_branch = getattr(model.bert, "branch", None) is not None
         thresholds = meta.get("emotion_thresholds", {})
         self.emotion_thresholds: Mapping[str, float] = {
             label: float(thresholds.get(label, 0.5)) for label in GOEMOTIONS_LABELS
         }
+
+    @property
+    def has_branch(self) -> bool:
+        """Whether the sentiment and safety heads read an encoder branch of their own."""
+        return getattr(self.model.bert, "branch", None) is not None
 
     # ---------------------------------------------------------------------------------- core
     @torch.inference_mode()
