@@ -26,6 +26,13 @@ are then refitted on frozen int8 features (``training.sentence_heads --weights-d
 also what retrains the sentiment head's word n-gram table: batches here carry word pieces, not
 text, so the sentiment loss reads the pooled-vector part alone and the table passes through
 unchanged.
+
+``--branch K`` trains a sentiment/safety branch instead (docs/models.md, *A sentiment and safety
+branch of the encoder*): only the adapter of the top K layers and the sentiment and safety heads,
+only on the tasks those heads read (``BRANCH_TASKS``), so the shared encoder and the other heads
+are saved as they were loaded. From weights without a branch the top layers' adapter trains in
+place and is saved as the new branch's (``branch.encoder.layer.N…``, ``"branch": {"layers": K}``);
+weights with a K-layer branch continue it.
 """
 
 from __future__ import annotations
@@ -264,12 +271,24 @@ def adapter_key(bert: nn.Module, module: str) -> str:
 
 def save(model: MultiTaskModel, meta: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    tensors = {}
+    tensors: dict[str, torch.Tensor] = {}
     for k, v in lora_state(model.bert).items():
         module, _, part = k.rpartition(".")
         tensors[f"{adapter_key(model.bert, module)}.{part}"] = v.half().contiguous()
+    _write(tensors, model, ("",), meta, out)
+
+
+def _write(
+    tensors: dict[str, torch.Tensor],
+    model: MultiTaskModel,
+    heads: tuple[str, ...],
+    meta: dict[str, Any],
+    out: Path,
+) -> None:
+    """Add the heads whose names start with one of ``heads`` (fp16) and write both files."""
     for k, v in model.heads.state_dict().items():
-        tensors[f"heads.{k}"] = v.detach().cpu().half().contiguous()
+        if k.startswith(heads):
+            tensors[f"heads.{k}"] = v.detach().cpu().half().contiguous()
     save_file(tensors, str(out / f"{WEIGHTS_NAME}.safetensors"))
     (out / f"{WEIGHTS_NAME}.json").write_text(json.dumps(meta, indent=1) + "\n")
 
@@ -301,11 +320,7 @@ def save_branch(
     for k, v in lora_state(model.bert).items():
         if layer_of(k) >= first:
             tensors[f"branch.{k}"] = v.half().contiguous()
-    for k, v in model.heads.state_dict().items():
-        if k.startswith(("sentiment.", "safety.")):
-            tensors[f"heads.{k}"] = v.detach().cpu().half().contiguous()
-    save_file(tensors, str(out / f"{WEIGHTS_NAME}.safetensors"))
-    (out / f"{WEIGHTS_NAME}.json").write_text(json.dumps(meta, indent=1) + "\n")
+    _write(tensors, model, ("sentiment.", "safety."), meta, out)
 
 
 def main(argv: list[str] | None = None) -> None:
