@@ -74,8 +74,13 @@ async def test_sigterm_in_socket_mode_does_not_wait_for_slack_to_close_the_socke
     try:
         await wait_ready(int(env["PORT"]), proc)
         await fake.wait_for_socket(timeout=10)
-        # the local review endpoint for `brandbot review`: a unix socket for this user only
+        # the local review endpoint for `brandbot review`: a unix socket for this user only,
+        # opened just after Socket Mode connects (so it may lag the fake's view by a moment)
         sock = Path(env["BRANDBOT_LOCAL_SOCKET"])
+        for _ in range(100):
+            if sock.exists():
+                break
+            await asyncio.sleep(0.05)
         assert stat.S_ISSOCK(sock.stat().st_mode) and stat.S_IMODE(sock.stat().st_mode) == 0o600
         # Docker sends SIGKILL 10 s after SIGTERM: the bot must be gone well before
         code = await proc.stop(signal.SIGTERM, timeout=8)
