@@ -27,33 +27,35 @@ def _tiny() -> BertEncoder:
     return BertEncoder(TINY).eval()
 
 
-def _ids() -> tuple[torch.Tensor, torch.Tensor]:
-    ids = torch.tensor([[1, 5, 9, 7, 2], [1, 4, 2, 0, 0]])
-    return ids, (ids != 0).long()
+IDS = torch.tensor([[1, 5, 9, 7, 2], [1, 4, 2, 0, 0]])
+MASK = (IDS != 0).long()
+
+
+def _branched() -> tuple[BertEncoder, torch.Tensor]:
+    """A tiny encoder's output without a branch, then the encoder with a 2-layer one added."""
+    enc = _tiny()
+    with torch.no_grad():
+        plain = enc(IDS, MASK).last_hidden_state
+    enc.add_branch(2)
+    return enc, plain
 
 
 def test_an_untouched_branch_computes_what_the_shared_layers_do() -> None:
-    enc = _tiny()
-    ids, mask = _ids()
+    enc, plain = _branched()
     with torch.no_grad():
-        plain = enc(ids, mask).last_hidden_state
-        enc.add_branch(2)
-        out = enc(ids, mask)
+        out = enc(IDS, MASK)
     assert out.branch_hidden_state is not None
     assert torch.equal(out.last_hidden_state, plain)
     assert torch.allclose(out.branch_hidden_state, plain, atol=1e-6)
 
 
 def test_changing_the_branch_leaves_the_shared_output_alone() -> None:
-    enc = _tiny()
-    ids, mask = _ids()
+    enc, plain = _branched()
+    assert enc.branch is not None
     with torch.no_grad():
-        plain = enc(ids, mask).last_hidden_state
-        enc.add_branch(2)
-        assert enc.branch is not None
         weight = enc.get_submodule(enc.branch_name("encoder.layer.3.intermediate.dense")).weight
         weight.add_(torch.randn_like(weight))
-        out = enc(ids, mask)
+        out = enc(IDS, MASK)
     assert torch.equal(out.last_hidden_state, plain)
     assert out.branch_hidden_state is not None
     assert not torch.allclose(out.branch_hidden_state, plain, atol=1e-3)

@@ -113,12 +113,13 @@ class MultiTaskModel(nn.Module):
         pooled = total / count.clamp(min=1.0)
         hist = shape_histogram(batch.shapes, batch.mask)
         maxed = max_pool(hidden, batch.mask) if self.heads.cfg.safety_max else None
-        sent, emo, form, *safety = self.heads.sentence(pooled, hist, maxed)
+        branch = None
         if polar is not hidden:  # sentiment and safety read the branch
             polar = polar.to(self.heads.dtype)
             total, count = mean_pool(polar, batch.mask)
-            maxed = max_pool(polar, batch.mask) if self.heads.cfg.safety_max else None
-            sent, _, _, *safety = self.heads.sentence(total / count.clamp(min=1.0), hist, maxed)
+            polar_max = max_pool(polar, batch.mask) if self.heads.cfg.safety_max else None
+            branch = (total / count.clamp(min=1.0), polar_max)
+        sent, emo, form, *safety = self.heads.sentence(pooled, hist, maxed, branch)
         conll = wnut = None
         if tokens:
             conll, wnut = self.heads.tokens(

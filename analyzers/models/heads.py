@@ -101,20 +101,27 @@ class Heads(nn.Module):
         return self.shape_emb.weight.dtype
 
     def sentence(
-        self, pooled: torch.Tensor, shape_hist: torch.Tensor, maxed: torch.Tensor | None = None
+        self,
+        pooled: torch.Tensor,
+        shape_hist: torch.Tensor,
+        maxed: torch.Tensor | None = None,
+        polar: tuple[torch.Tensor, torch.Tensor | None] | None = None,
     ) -> tuple[torch.Tensor, ...]:
         """(sentiment, emotions, formality) logits, then safety logits when the head exists.
-        ``maxed``: the max-pooled vector, which a ``safety_max`` head needs."""
+        ``maxed``: the max-pooled vector, which a ``safety_max`` head needs. ``polar``: the
+        (mean, max) pooled vectors the sentiment and safety heads read instead of ``pooled`` and
+        ``maxed`` (an encoder branch's, ``BertEncoder.add_branch``)."""
         x = self.drop(pooled)
+        p, p_max = (x, maxed) if polar is None else (self.drop(polar[0]), polar[1])
         form_in = torch.cat([x, shape_hist.to(x.dtype)], dim=-1)
-        out = (self.sentiment(x), self.emotions(x), self.formality(form_in).squeeze(-1))
+        out = (self.sentiment(p), self.emotions(x), self.formality(form_in).squeeze(-1))
         if self.safety is None:
             return out
         if self.cfg.safety_max:
-            if maxed is None:
+            if p_max is None:
                 raise ValueError("this safety head reads the max-pooled vector too")
-            return (*out, self.safety(torch.cat([x, self.drop(maxed).to(x.dtype)], dim=-1)))
-        return (*out, self.safety(x))
+            return (*out, self.safety(torch.cat([p, self.drop(p_max).to(p.dtype)], dim=-1)))
+        return (*out, self.safety(p))
 
     def ngram_sentiment(self, texts: Sequence[str]) -> torch.Tensor | None:
         """The n-gram part of the sentiment logits of ``texts`` (None without that part):

@@ -371,9 +371,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         kept = {k: v for k, v in loaded.items() if not k.startswith("branch.")}
         if not kept:
             raise SystemExit(f"--reuse: {args.reuse} is not an int8 calibration file")
-    names = [n for n in linear_names(encoder) if n not in kept]
+    layers = linear_names(encoder)
+    names = [n for n in layers if n not in kept]
     amax = calibrate(encoder, lambda s: predictor.predict([s]), sentences, names)
-    amax.update({k: v for k, v in kept.items() if k in set(linear_names(encoder))})
+    amax.update({k: kept[k] for k in layers if k in kept})
     save_calibration(args.out, amax, str(predictor.version))
     print(
         f"wrote {args.out}: {len(amax)} layers ({len(amax) - len(names)} kept from "

@@ -263,11 +263,12 @@ class EmbeddedPredictor:
             p = torch.from_numpy(pooled[s : s + 256]).to(self.device, dtype)
             f = torch.from_numpy(feats[s : s + 256]).to(self.device, dtype)
             m = torch.from_numpy(shared.maxes[s : s + 256]).to(self.device, dtype)
-            sent, emo, form, *safety = self.model.heads.sentence(p, f, m)
+            branch = None
             if polar is not shared:  # the sentiment and safety heads read the branch's vectors
                 pb = torch.from_numpy(polar_mean[s : s + 256]).to(self.device, dtype)
                 mb = torch.from_numpy(polar.maxes[s : s + 256]).to(self.device, dtype)
-                sent, _, _, *safety = self.model.heads.sentence(pb, f, mb)
+                branch = (pb, mb)
+            sent, emo, form, *safety = self.model.heads.sentence(p, f, m, branch)
             grams = self.model.heads.ngram_sentiment(texts[s : s + 256])
             if grams is not None:
                 sent = sent + grams.to(sent.dtype)
