@@ -94,9 +94,7 @@ class MultiTaskModel(nn.Module):
         self.heads = heads
 
     def encode(self, batch: Batch) -> torch.Tensor:
-        out = self.bert(input_ids=batch.ids, attention_mask=batch.mask)
-        hidden: torch.Tensor = out.last_hidden_state
-        return hidden
+        return self.encode_both(batch)[0]
 
     def encode_both(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         """(shared token states, the token states the sentiment and safety heads read): the
@@ -106,19 +104,22 @@ class MultiTaskModel(nn.Module):
         branch: torch.Tensor | None = getattr(out, "branch_hidden_state", None)
         return hidden, hidden if branch is None else branch
 
+    def _pools(
+        self, hidden: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(mean-pooled, max-pooled or None) token states: max only for a ``safety_max`` head."""
+        total, count = mean_pool(hidden, mask)
+        maxed = max_pool(hidden, mask) if self.heads.cfg.safety_max else None
+        return total / count.clamp(min=1.0), maxed
+
     def forward(self, batch: Batch, *, tokens: bool = True) -> tuple[HeadOutputs, torch.Tensor]:
         hidden, polar = self.encode_both(batch)
         hidden = hidden.to(self.heads.dtype)
-        total, count = mean_pool(hidden, batch.mask)
-        pooled = total / count.clamp(min=1.0)
+        pooled, maxed = self._pools(hidden, batch.mask)
         hist = shape_histogram(batch.shapes, batch.mask)
-        maxed = max_pool(hidden, batch.mask) if self.heads.cfg.safety_max else None
         branch = None
         if polar is not hidden:  # sentiment and safety read the branch
-            polar = polar.to(self.heads.dtype)
-            total, count = mean_pool(polar, batch.mask)
-            polar_max = max_pool(polar, batch.mask) if self.heads.cfg.safety_max else None
-            branch = (total / count.clamp(min=1.0), polar_max)
+            branch = self._pools(polar.to(self.heads.dtype), batch.mask)
         sent, emo, form, *safety = self.heads.sentence(pooled, hist, maxed, branch)
         conll = wnut = None
         if tokens:
