@@ -46,6 +46,7 @@ from analyzers.models.ngrams import NgramBag, ngram_ids
 FEATS = Path(os.environ.get("BRANDBOT_FEATS_DIR", "training/out/feats"))
 PRECISION = "int8"
 SEED = 13
+TORCH_SEED = SEED  # the heads' initialisation and batch order (``--seed``); data splits keep SEED
 SAFETY_LABELS = ("offensive", "sarcasm", "disparage", "scold")
 COMPANY = Path("training/data/companycopy.tsv")
 DEVCOPY = Path("training/data/devcopy.tsv")  # developer-tool and open-source blog copy
@@ -158,7 +159,7 @@ def fit_linear(
     hidden: int = 0,
 ) -> nn.Module:
     """Weighted (multinomial or multi-label) logistic regression, or a one-hidden-layer MLP."""
-    torch.manual_seed(SEED)
+    torch.manual_seed(TORCH_SEED)
     d = x.shape[1]
     model: nn.Module = (
         nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, n_out))
@@ -247,7 +248,7 @@ def fit_sentiment(
     """Weighted multinomial logistic regression on ``[pooled vector, hashed n-grams]``, jointly:
     AdamW on the linear part (weight decay 1e-4, as :func:`fit_linear`), an L2 penalty of
     ``ngram_l2`` on the n-gram rows each batch touches."""
-    torch.manual_seed(SEED)
+    torch.manual_seed(TORCH_SEED)
     head = nn.Linear(x.shape[1], 3)
     ngrams = NgramBag(buckets, 3)
     model = SentimentModel(head, ngrams)
@@ -583,6 +584,12 @@ def parser() -> argparse.ArgumentParser:
     )
     ap.add_argument("--export", action="store_true")
     ap.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help="torch seed of the heads' training (the shipped heads: 13); data splits keep theirs",
+    )
+    ap.add_argument(
         "--feats",
         type=Path,
         help="feature folder (default: $BRANDBOT_FEATS_DIR or training/out/feats)",
@@ -593,12 +600,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    global FEATS, SAFETY_MAX
+    global FEATS, SAFETY_MAX, TORCH_SEED
     if args.feats is not None:
         FEATS = args.feats
+    TORCH_SEED = args.seed
     SAFETY_MAX = not args.safety_mean_only
     random.seed(SEED)
-    torch.manual_seed(SEED)
+    torch.manual_seed(TORCH_SEED)
     model = train_sentiment(args)
     cal = load("realcopy")
     temp = fit_temperature(sentiment_logits(model, cal), cal["y"])
