@@ -4,7 +4,7 @@ fold of ``training/data/devcopy.tsv`` with sentiment and safety heads trained wi
 
     PYTHONPATH=. python bench/heldout_policy.py [--safety-mean-only] [--train-without IJKL]
                                                 [--rounds ABCDEFGH,IJKL] [--folds 0,1,2,3,4]
-                                                [--json FILE]
+                                                [--json FILE] [--policy JSON]
 
 A paragraph "needs a change" when one of its sentences carries a safety flag (disparage, scold,
 hostile, profane, sarcasm); the others need none. Reported per round of the copy (the paragraph
@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
+import analyzers.policy as policy
 from analyzers import Draft, Reviewer, load_guide
 from analyzers.engine import default_threads
 from analyzers.paths import REPO_ROOT
@@ -67,7 +68,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--rounds", default="ABCDEFGH,IJKL")
     ap.add_argument("--folds", default="0,1,2,3,4")
     ap.add_argument("--json", type=Path)
+    ap.add_argument(
+        "--policy",
+        type=json.loads,
+        default={},
+        help="a JSON object of analyzers.policy constants to use instead, e.g. "
+        "'{\"NAMED_DISPARAGE_MIN\": 0.2}' (as bench/policy_sweep.py takes on realcopy-dev)",
+    )
     args = ap.parse_args(argv)
+    unknown = [k for k in args.policy if not (k.isupper() and hasattr(policy, k))]
+    if unknown:
+        raise SystemExit(f"--policy: no such constant in analyzers.policy: {', '.join(unknown)}")
+    shipped = {k: getattr(policy, k) for k in args.policy}
+    for k, val in args.policy.items():
+        setattr(policy, k, val)
+    try:
+        return _measure(args)
+    finally:
+        for k, val in shipped.items():
+            setattr(policy, k, val)
+
+
+def _measure(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(default_threads())
     H.SAFETY_MAX = not args.safety_mean_only
     head_args = H.parser().parse_args(list(H.SHIPPED_FLAGS))
