@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.optim import swa_utils
 
 from analyzers.models.ngrams import NgramBag, ngram_ids
 
@@ -157,8 +158,10 @@ def fit_linear(
     l2: float = 1e-4,
     epochs: int = 30,
     hidden: int = 0,
+    average_from: int = 0,
 ) -> nn.Module:
-    """Weighted (multinomial or multi-label) logistic regression, or a one-hidden-layer MLP."""
+    """Weighted (multinomial or multi-label) logistic regression, or a one-hidden-layer MLP;
+    ``average_from``: see :class:`_Averager`."""
     torch.manual_seed(TORCH_SEED)
     d = x.shape[1]
     model: nn.Module = (
@@ -170,6 +173,7 @@ def fit_linear(
     mt = torch.tensor(mask, dtype=torch.float32) if mask is not None else None
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=l2)
     model.train()
+    avg = _Averager(model, len(xt), epochs, average_from)
     for b in _batches(len(xt), epochs):
         out = model(xt[b])
         if multilabel:
@@ -183,8 +187,37 @@ def fit_linear(
             loss_el = nn.functional.cross_entropy(out, yt[b].long(), reduction="none")
             loss = (loss_el * wt[b]).sum() / wt[b].sum()
         _step(opt, loss)
+        avg.update()
+    avg.finish()
     model.eval()
     return model
+
+
+class _Averager:
+    """Polyak averaging of the iterates from epoch ``average_from`` on (0, or not before the
+    last epoch: off, the last iterate is kept). The average moves far less with the batch order
+    than the last iterate does (docs/models.md, *Averaged sentiment head*)."""
+
+    def __init__(
+        self, model: nn.Module, n: int, epochs: int, average_from: int, size: int = 256
+    ) -> None:
+        self.model = model
+        self.start = average_from * -(-n // size) if 0 < average_from < epochs else None
+        self.steps = 0
+        self.avg = swa_utils.AveragedModel(model) if self.start is not None else None
+
+    def update(self) -> None:
+        self.steps += 1
+        if self.avg is not None and self.start is not None and self.steps > self.start:
+            self.avg.update_parameters(self.model)
+
+    def finish(self) -> None:
+        if self.avg is not None:
+            with torch.no_grad():
+                for mine, mean in zip(
+                    self.model.parameters(), self.avg.module.parameters(), strict=True
+                ):
+                    mine.copy_(mean)
 
 
 def _batches(n: int, epochs: int, size: int = 256) -> Iterator[torch.Tensor]:
@@ -244,10 +277,12 @@ def fit_sentiment(
     buckets: int,
     ngram_l2: float,
     epochs: int,
+    average_from: int = 0,
 ) -> SentimentModel:
     """Weighted multinomial logistic regression on ``[pooled vector, hashed n-grams]``, jointly:
     AdamW on the linear part (weight decay 1e-4, as :func:`fit_linear`), an L2 penalty of
-    ``ngram_l2`` on the n-gram rows each batch touches."""
+    ``ngram_l2`` on the n-gram rows each batch touches; ``average_from``: see
+    :class:`_Averager`."""
     torch.manual_seed(TORCH_SEED)
     head = nn.Linear(x.shape[1], 3)
     ngrams = NgramBag(buckets, 3)
@@ -263,6 +298,7 @@ def fit_sentiment(
         lr=2e-3,
     )
     model.train()
+    avg = _Averager(model, len(xt), epochs, average_from)
     for b in _batches(len(xt), epochs):
         rows = b.tolist()
         out = head(xt[b]) + ngrams.of_ids([ids[i] for i in rows])
@@ -272,6 +308,8 @@ def fit_sentiment(
         if touched:
             loss = loss + ngram_l2 * bag.weight[torch.tensor(touched)].pow(2).sum()
         _step(opt, loss)
+        avg.update()
+    avg.finish()
     model.eval()
     return model
 
@@ -395,9 +433,19 @@ def train_sentiment(
             raise SystemExit("--ngrams goes with a linear head (--hidden 0)")
         texts = [str(t) for t in np.concatenate(ts)]
         return fit_sentiment(
-            x, texts, y, w, buckets=args.ngrams, ngram_l2=args.ngram_l2, epochs=args.epochs
+            x,
+            texts,
+            y,
+            w,
+            buckets=args.ngrams,
+            ngram_l2=args.ngram_l2,
+            epochs=args.epochs,
+            average_from=args.average_from,
         )
-    return SentimentModel(fit_linear(x, y, w, 3, hidden=args.hidden, epochs=args.epochs))
+    head = fit_linear(
+        x, y, w, 3, hidden=args.hidden, epochs=args.epochs, average_from=args.average_from
+    )
+    return SentimentModel(head)
 
 
 def safety_data(
@@ -538,7 +586,7 @@ def copy_out_of_fold(args: argparse.Namespace) -> dict[str, Any]:
 # the flags of the shipped heads (docs/models.md)
 SHIPPED_FLAGS = (
     *("--w-sst2", "0.5", "--w-company", "2", "--w-dev", "2", "--w-te", "6"),
-    *("--ngrams", str(1 << 18)),
+    *("--ngrams", str(1 << 18), "--average-from", "4"),
 )
 
 
@@ -594,17 +642,34 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help="feature folder (default: $BRANDBOT_FEATS_DIR or training/out/feats)",
     )
+    ap.add_argument(
+        "--average-from",
+        type=int,
+        default=0,
+        help="average the sentiment head's iterates from this epoch on (0: keep the last "
+        "iterate); the safety head keeps its last iterate",
+    )
     ap.add_argument("--weights-dir", type=Path, default=WEIGHTS, help="--export writes here")
     return ap
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parser().parse_args(argv)
+SETTINGS = ("FEATS", "SAFETY_MAX", "TORCH_SEED")  # what configure() sets
+
+
+def configure(args: argparse.Namespace) -> None:
+    """Set this module's training settings from parsed flags (:func:`parser`): the feature
+    folder, the heads' torch seed and the safety head's input. The benches
+    that retrain heads call it with ``SHIPPED_FLAGS`` so they train what ships."""
     global FEATS, SAFETY_MAX, TORCH_SEED
     if args.feats is not None:
         FEATS = args.feats
     TORCH_SEED = args.seed
     SAFETY_MAX = not args.safety_mean_only
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    configure(args)
     random.seed(SEED)
     torch.manual_seed(TORCH_SEED)
     model = train_sentiment(args)
