@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if unknown:
         raise SystemExit(f"--policy: no such constant in analyzers.policy: {', '.join(unknown)}")
     shipped = {k: getattr(policy, k) for k in args.policy}
+    settings = {k: getattr(H, k) for k in H.SETTINGS}
     for k, val in args.policy.items():
         setattr(policy, k, val)
     try:
@@ -87,12 +88,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         for k, val in shipped.items():
             setattr(policy, k, val)
+        for k, val in settings.items():
+            setattr(H, k, val)
 
 
 def _measure(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(default_threads())
-    H.SAFETY_MAX = not args.safety_mean_only
-    head_args = H.parser().parse_args(list(H.SHIPPED_FLAGS))
+    mean_only = ["--safety-mean-only"] if args.safety_mean_only else []
+    head_args = H.parser().parse_args([*H.SHIPPED_FLAGS, *mean_only])
+    H.configure(head_args)
     rows = H._rows(H.DEVCOPY)
     folds = H.devcopy_folds()
     paragraphs: dict[str, list[int]] = defaultdict(list)

@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     ap.add_argument("--feats", type=Path, help="feature folder (default: training/out/feats)")
     ap.add_argument("--safety-mean-only", action="store_true")
     args = ap.parse_args(argv)
-    if args.feats is not None:
-        H.FEATS = args.feats
-    H.SAFETY_MAX = not args.safety_mean_only
+    feats = ["--feats", str(args.feats)] if args.feats is not None else []
+    mean_only = ["--safety-mean-only"] if args.safety_mean_only else []
+    H.configure(H.parser().parse_args([*H.SHIPPED_FLAGS, *feats, *mean_only]))
     random.seed(H.SEED)
     torch.manual_seed(H.SEED)
     oof, flags, dev_oof, dev_flags = H.safety_out_of_fold()

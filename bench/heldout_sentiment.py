@@ -13,7 +13,8 @@ fold of either set, so for such an encoder fold 0 is the only honest figure.
 import json
 import sys
 
-from training.sentence_heads import SHIPPED_FLAGS, copy_out_of_fold, parser
+from training.sentence_heads import SHIPPED_FLAGS, configure, copy_out_of_fold, parser
 
 args = parser().parse_args([*SHIPPED_FLAGS, *sys.argv[1:]])
+configure(args)
 print(json.dumps(copy_out_of_fold(args), indent=1))

@@ -34,3 +34,21 @@ def test_a_variant_applies_while_measuring_and_is_put_back(
 def test_a_name_the_policy_lacks_is_refused(name: str) -> None:
     with pytest.raises(SystemExit, match=f"no such constant in analyzers.policy: {name}"):
         heldout_policy.main(["--policy", f'{{"{name}": 1}}'])
+
+
+def test_the_training_settings_go_back_after_measuring(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_measure`` configures ``training.sentence_heads`` with the shipped flags (the seed,
+    the safety head's input); a test or script that runs after it sees the settings it had."""
+    from training import sentence_heads as H
+
+    monkeypatch.setattr(H, "SAFETY_MAX", False)
+    monkeypatch.setattr(H, "TORCH_SEED", 99)
+
+    def measure(args: argparse.Namespace) -> dict[str, Any]:
+        H.configure(H.parser().parse_args(list(H.SHIPPED_FLAGS)))
+        assert (H.SAFETY_MAX, H.TORCH_SEED) == (True, H.SEED)
+        return {}
+
+    monkeypatch.setattr(heldout_policy, "_measure", measure)
+    assert heldout_policy.main([]) == {}
+    assert (H.SAFETY_MAX, H.TORCH_SEED) == (False, 99)
