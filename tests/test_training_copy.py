@@ -116,3 +116,17 @@ def test_no_training_sentence_comes_from_realcopy_dev() -> None:
             r["text"] for r in _rows(DATA / name) if " ".join(r["text"].casefold().split()) in dev
         ]
         assert copied == [], name
+
+
+def test_no_training_sentence_comes_from_the_untuned_check() -> None:
+    """``bench/data/untuned-copy.tsv`` measures the heads on sentences nothing was chosen on; a
+    training row with the same words would turn it into a training measure."""
+    check = REPO_ROOT / "bench" / "data" / "untuned-copy.tsv"
+    lines = [x.split("\t") for x in check.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(lines) >= 50 and all(len(x) == 2 and x[1] in SENTIMENTS for x in lines)
+    held = {" ".join(x[0].casefold().split()) for x in lines}
+    for name in ("companycopy.tsv", "devcopy.tsv"):
+        copied = [
+            r["text"] for r in _rows(DATA / name) if " ".join(r["text"].casefold().split()) in held
+        ]
+        assert copied == [], name
