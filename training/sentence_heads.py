@@ -14,7 +14,8 @@ change. Training takes seconds on a CPU.
   (``training/data/companycopy.tsv``; see docs/models.md), each source weighted. Then
   **temperature scaling** (one scalar, fitted by NLL) calibrates the probabilities, and the
   decision rule labels a sentence positive or negative only when that class is confident
-  (``analyzers.sentiment.MIN_CONFIDENCE``), otherwise neutral.
+  (``analyzers.sentiment.MIN_CONFIDENCE``), otherwise neutral. With ``--average-from E`` the
+  head is the average of its iterates from epoch E on, which moves far less with the seed.
 * **Safety** (independent sigmoids): ``offensive`` (TweetEval/OLID), ``sarcasm`` (TweetEval
   irony), ``disparage`` and ``scold`` (company copy flags; ``hostile`` and ``profane`` flags count
   as offensive, ``sarcasm`` as sarcasm).
@@ -196,7 +197,7 @@ def fit_linear(
 class _Averager:
     """Polyak averaging of the iterates from epoch ``average_from`` on (0, or not before the
     last epoch: off, the last iterate is kept). The average moves far less with the batch order
-    than the last iterate does (docs/models.md, *Averaged sentiment head*)."""
+    than the last iterate does (docs/models.md, *An averaged sentiment head*)."""
 
     def __init__(
         self, model: nn.Module, n: int, epochs: int, average_from: int, size: int = 256
@@ -208,7 +209,7 @@ class _Averager:
 
     def update(self) -> None:
         self.steps += 1
-        if self.avg is not None and self.start is not None and self.steps > self.start:
+        if self.avg is not None and self.steps > (self.start or 0):
             self.avg.update_parameters(self.model)
 
     def finish(self) -> None:
