@@ -61,23 +61,36 @@ def load_int8(weights: Path) -> tuple[Any, str]:
 
 
 def sentiment3(predictor: Any, texts: list[str], gold: list[int]) -> dict[str, Any]:
-    from analyzers.models.evaluate import _batched, score_sentiment3
+    return scores3(probabilities(predictor, texts), gold)[0]
+
+
+def probabilities(predictor: Any, texts: list[str]) -> np.ndarray:
+    """The predictor's sentiment probabilities (negative, neutral, positive), one row a text."""
+    from analyzers.models.evaluate import _batched
+
+    raws = _batched(predictor, texts)
+    return np.stack([np.asarray(r.sentiment, dtype=np.float64) for r in raws])
+
+
+def scores3(probs: np.ndarray, gold: list[int]) -> tuple[dict[str, Any], np.ndarray]:
+    """(argmax and product-rule scores of ``probs`` against ``gold``, the rule's labels as
+    indices into LABELS)."""
+    from analyzers.models.evaluate import score_sentiment3
     from analyzers.sentiment import label_for
     from training.sentence_heads import macro_f1
 
-    raws = _batched(predictor, texts)
-    probs = np.stack([np.asarray(r.sentiment, dtype=np.float64) for r in raws])
     res = score_sentiment3(gold, probs)
-    rule = [LABELS.index(label_for(dict(zip(LABELS, p, strict=True)))[0]) for p in probs]
-    y = np.asarray(gold)
+    rule = np.asarray(
+        [LABELS.index(label_for(dict(zip(LABELS, p, strict=True)))[0]) for p in probs]
+    )
     out = {
         "n": len(gold),
         "argmax_macro_f1": round(res["macro_f1"], 4),
-        "rule_macro_f1": round(macro_f1(y, np.asarray(rule)), 4),
+        "rule_macro_f1": round(macro_f1(np.asarray(gold), rule), 4),
         "accuracy": round(res["accuracy"], 4),
         "ece": round(res["ece"], 4),
     }
-    return out
+    return out, rule
 
 
 def goemotions(predictor: Any, path: Path, limit: int) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from analyzers.paths import REPO_ROOT
-from bench.official_int8 import LABELS, SHIPPED, load_int8, sentiment3
+from bench.official_int8 import LABELS, SHIPPED, load_int8, probabilities, scores3
 
 DATA = REPO_ROOT / "bench" / "data" / "untuned-copy.tsv"
 
@@ -38,16 +38,11 @@ def read(path: Path = DATA) -> tuple[list[str], list[int]]:
 
 
 def measure(weights: Path) -> dict[str, Any]:
-    from analyzers.models.evaluate import _batched
-    from analyzers.sentiment import label_for
-
     predictor, _ = load_int8(weights)
     texts, gold = read()
-    out = sentiment3(predictor, texts, gold)
-    probs = [np.asarray(r.sentiment, dtype=np.float64) for r in _batched(predictor, texts)]
-    rule = [label_for(dict(zip(LABELS, p, strict=True)))[0] for p in probs]
-    neutral = [r for r, g in zip(rule, gold, strict=True) if g == 1]
-    out["neutral_to_negative"] = round(neutral.count("negative") / len(neutral), 4)
+    out, rule = scores3(probabilities(predictor, texts), gold)
+    neutral = rule[np.asarray(gold) == LABELS.index("neutral")]
+    out["neutral_to_negative"] = round(float((neutral == LABELS.index("negative")).mean()), 4)
     out["version"] = str(predictor.version)
     return out
 
