@@ -94,9 +94,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 def _measure(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(default_threads())
-    mean_only = ["--safety-mean-only"] if args.safety_mean_only else []
-    head_args = H.parser().parse_args([*H.SHIPPED_FLAGS, *mean_only])
-    H.configure(head_args)
+    head_args = H.shipped_recipe(*(["--safety-mean-only"] if args.safety_mean_only else []))
     rows = H._rows(H.DEVCOPY)
     folds = H.devcopy_folds()
     paragraphs: dict[str, list[int]] = defaultdict(list)

@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     ap.add_argument("--safety-mean-only", action="store_true")
     args = ap.parse_args(argv)
     feats = ["--feats", str(args.feats)] if args.feats is not None else []
-    mean_only = ["--safety-mean-only"] if args.safety_mean_only else []
-    H.configure(H.parser().parse_args([*H.SHIPPED_FLAGS, *feats, *mean_only]))
+    H.shipped_recipe(*feats, *(["--safety-mean-only"] if args.safety_mean_only else []))
     random.seed(H.SEED)
     torch.manual_seed(H.SEED)
     oof, flags, dev_oof, dev_flags = H.safety_out_of_fold()

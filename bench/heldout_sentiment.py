@@ -1,6 +1,6 @@
 """Sentiment on sentences the head never saw: the hand-written company copy and the developer-tool
 blog copy (``training/data/devcopy.tsv``), 5 folds each, every fold scored by a head trained
-without it with the shipped recipe (``training/sentence_heads.py``'s flags below).
+without it with the shipped recipe (``training.sentence_heads.SHIPPED_FLAGS``).
 
     python -m training.features      # once
     PYTHONPATH=. python bench/heldout_sentiment.py
@@ -13,8 +13,7 @@ fold of either set, so for such an encoder fold 0 is the only honest figure.
 import json
 import sys
 
-from training.sentence_heads import SHIPPED_FLAGS, configure, copy_out_of_fold, parser
+from training.sentence_heads import copy_out_of_fold, shipped_recipe
 
-args = parser().parse_args([*SHIPPED_FLAGS, *sys.argv[1:]])
-configure(args)
+args = shipped_recipe(*sys.argv[1:])
 print(json.dumps(copy_out_of_fold(args), indent=1))

@@ -203,13 +203,14 @@ class _Averager:
         self, model: nn.Module, n: int, epochs: int, average_from: int, size: int = 256
     ) -> None:
         self.model = model
-        self.start = average_from * -(-n // size) if 0 < average_from < epochs else None
+        self.start = average_from * -(-n // size)  # the steps before averaging begins
         self.steps = 0
-        self.avg = swa_utils.AveragedModel(model) if self.start is not None else None
+        on = 0 < average_from < epochs
+        self.avg = swa_utils.AveragedModel(model) if on else None
 
     def update(self) -> None:
         self.steps += 1
-        if self.avg is not None and self.steps > (self.start or 0):
+        if self.avg is not None and self.steps > self.start:
             self.avg.update_parameters(self.model)
 
     def finish(self) -> None:
@@ -666,6 +667,14 @@ def configure(args: argparse.Namespace) -> None:
         FEATS = args.feats
     TORCH_SEED = args.seed
     SAFETY_MAX = not args.safety_mean_only
+
+
+def shipped_recipe(*extra: str) -> argparse.Namespace:
+    """The shipped heads' flags (``SHIPPED_FLAGS``, then ``extra``), parsed and configured: what
+    the benches that retrain heads train."""
+    args = parser().parse_args([*SHIPPED_FLAGS, *extra])
+    configure(args)
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
