@@ -36,29 +36,35 @@ import torch
 import analyzers.policy as policy
 from analyzers import Draft, Reviewer, load_guide
 from analyzers.engine import default_threads
+from analyzers.models.heads import SAFETY_LABELS
 from analyzers.paths import REPO_ROOT
 from bench.realcopy import EDITOR_CATS, MODEL_CATS  # counted the same way as on realcopy-dev
+from training import handwritten as C
 from training import sentence_heads as H
 from training.features import load_predictor
+from training.fitting import fit_linear, fit_temperature, sentiment_logits
+from training.heads_export import WEIGHTS, export
 
 
 def fold_heads(args: argparse.Namespace, fold: int, out: Path, without: str = "") -> None:
     """Heads trained without ``fold`` (nor the rounds in ``without``), exported into the
     weights folder ``out``."""
-    random.seed(H.SEED)
-    torch.manual_seed(H.SEED)
-    never = H.devcopy_rounds(without)
+    random.seed(C.SEED)
+    torch.manual_seed(C.SEED)
+    never = C.devcopy_rounds(without)
     sentiment = H.train_sentiment(args, held_out=fold, leave_out=never)
     cal = H.load("realcopy")
-    temp = H.fit_temperature(H.sentiment_logits(sentiment, cal), cal["y"])
-    company = H.company_split(len(H.company_flags()), fold)[0]
-    dev = np.flatnonzero((H.devcopy_folds() != fold) & ~never)
+    temp = fit_temperature(sentiment_logits(sentiment, cal), cal["y"])
+    company = C.company_split(len(C.company_flags()), fold)[0]
+    dev = np.flatnonzero((C.devcopy_folds() != fold) & ~never)
     x, y, mask, w = H.safety_data(company, dev)
-    safety = H.fit_linear(x, y, w, len(H.SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
-    shipped = json.loads((H.WEIGHTS / "multitask.json").read_text())["sentence_heads"]
-    thresholds = [float(shipped["safety_thresholds"][k]) for k in H.SAFETY_LABELS]
+    safety = fit_linear(
+        x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15, seed=H.TORCH_SEED
+    )
+    shipped = json.loads((WEIGHTS / "multitask.json").read_text())["sentence_heads"]
+    thresholds = [float(shipped["safety_thresholds"][k]) for k in SAFETY_LABELS]
     assert isinstance(safety, torch.nn.Linear)
-    H.export(sentiment, temp, safety, thresholds, {"held_out_fold": fold}, out)
+    export(sentiment, temp, safety, thresholds, {"held_out_fold": fold}, out)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -95,8 +101,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def _measure(args: argparse.Namespace) -> dict[str, Any]:
     torch.set_num_threads(default_threads())
     head_args = H.shipped_recipe(*(["--safety-mean-only"] if args.safety_mean_only else []))
-    rows = H._rows(H.DEVCOPY)
-    folds = H.devcopy_folds()
+    rows = C.rows(C.DEVCOPY)
+    folds = C.devcopy_folds()
     paragraphs: dict[str, list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         paragraphs[r["group"]].append(i)
@@ -111,7 +117,7 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
     for fold in (int(f) for f in args.folds.split(",")):
         with tempfile.TemporaryDirectory() as tmp:
             weights = Path(tmp) / "weights"
-            shutil.copytree(H.WEIGHTS, weights)
+            shutil.copytree(WEIGHTS, weights)
             fold_heads(head_args, fold, weights, args.train_without)
             predictor = load_predictor("int8", weights)
         reviewer = Reviewer(guide, EmbeddedModelSuite(predictor))  # type: ignore[arg-type]

@@ -22,9 +22,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from analyzers.models.heads import SAFETY_LABELS
+from training import handwritten as C
 from training import sentence_heads as H
+from training.scores import best_threshold
 
-ROUNDS = {"first round (A-H)": "ABCDEFGH", "flag round (I-L)": H.FLAG_ROUND}
+ROUNDS = {"first round (A-H)": "ABCDEFGH", "flag round (I-L)": C.FLAG_ROUND}
 
 
 def prf(pred: np.ndarray, gold: np.ndarray) -> dict[str, float]:
@@ -46,19 +49,19 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     args = ap.parse_args(argv)
     feats = ["--feats", str(args.feats)] if args.feats is not None else []
     H.shipped_recipe(*feats, *(["--safety-mean-only"] if args.safety_mean_only else []))
-    random.seed(H.SEED)
-    torch.manual_seed(H.SEED)
+    random.seed(C.SEED)
+    torch.manual_seed(C.SEED)
     oof, flags, dev_oof, dev_flags = H.safety_out_of_fold()
     every, gold = np.concatenate([oof, dev_oof]), np.concatenate([flags, dev_flags]) == 1
     report: dict[str, object] = {}
-    for k, name in enumerate(H.SAFETY_LABELS):
-        t = H.best_threshold(every[:, k], gold[:, k])
+    for k, name in enumerate(SAFETY_LABELS):
+        t = best_threshold(every[:, k], gold[:, k])
         row: dict[str, object] = {
             "threshold": round(t, 3),
             "company copy": prf(oof[:, k] >= t, flags[:, k] == 1),
         }
         for label, first in ROUNDS.items():
-            part = H.devcopy_rounds(first)
+            part = C.devcopy_rounds(first)
             row[label] = prf(dev_oof[part, k] >= t, dev_flags[part, k] == 1)
         report[name] = row
     print(json.dumps(report, indent=1))

@@ -77,7 +77,7 @@ def scores3(probs: np.ndarray, gold: list[int]) -> tuple[dict[str, Any], np.ndar
     indices into LABELS)."""
     from analyzers.models.evaluate import score_sentiment3
     from analyzers.sentiment import label_for
-    from training.sentence_heads import macro_f1
+    from training.scores import macro_f1
 
     res = score_sentiment3(gold, probs)
     rule = np.asarray(

@@ -19,7 +19,7 @@ from training.continue_lora import (
     tweeteval_train_rows,
 )
 from training.data import pack, sentence_split
-from training.sentence_heads import company_split
+from training.handwritten import company_split
 from training.train import Ragged
 
 TEXTS = [

@@ -14,10 +14,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from training import fitting as F  # noqa: E402
 from training import sentence_heads as H  # noqa: E402
 
 
-def _walk(model: Any, avg: H._Averager, steps: int) -> None:
+def _walk(model: Any, avg: F.Averager, steps: int) -> None:
     """Set every parameter to the step number (bias to its negative), updating after each."""
     for step in range(steps):
         with torch.no_grad():
@@ -30,7 +31,7 @@ def _walk(model: Any, avg: H._Averager, steps: int) -> None:
 def test_the_average_is_the_mean_of_the_iterates_after_the_start() -> None:
     model = torch.nn.Linear(3, 2)
     _walk(
-        model, H._Averager(model, n=512, epochs=4, average_from=2, size=256), steps=8
+        model, F.Averager(model, n=512, epochs=4, average_from=2, size=256), steps=8
     )  # 2 steps an epoch
     assert torch.allclose(model.weight, torch.full_like(model.weight, 5.5))  # mean of 4..7
     assert torch.allclose(model.bias, torch.full_like(model.bias, -5.5))
@@ -39,7 +40,7 @@ def test_the_average_is_the_mean_of_the_iterates_after_the_start() -> None:
 @pytest.mark.parametrize("start", [0, 4, 9])
 def test_off_or_past_the_last_epoch_keeps_the_last_iterate(start: int) -> None:
     model = torch.nn.Linear(3, 2)
-    _walk(model, H._Averager(model, n=512, epochs=4, average_from=start, size=256), steps=8)
+    _walk(model, F.Averager(model, n=512, epochs=4, average_from=start, size=256), steps=8)
     assert torch.allclose(model.weight, torch.full_like(model.weight, 7.0))
 
 
@@ -52,7 +53,7 @@ def _fit(order: int, average_from: int) -> np.ndarray:
     y = ((x[:, :3].sum(1) * 0.3 + rng.normal(size=n)) > 0).astype(np.int64)
     perm = np.random.default_rng(order).permutation(n)
     w = np.ones(n, np.float32)
-    model = H.fit_linear(x[perm], y[perm], w, 2, epochs=8, average_from=average_from)
+    model = F.fit_linear(x[perm], y[perm], w, 2, epochs=8, average_from=average_from)
     assert isinstance(model, torch.nn.Linear)
     out: np.ndarray = torch.cat([model.weight.flatten(), model.bias]).detach().numpy()
     return out

@@ -89,7 +89,7 @@ def test_devcopy_names_no_source_of_the_evaluation_sets() -> None:
 
 def test_devcopy_folds_are_stable_and_by_paragraph() -> None:
     np = pytest.importorskip("numpy")
-    from training.sentence_heads import devcopy_folds
+    from training.handwritten import devcopy_folds
 
     rows = _rows(DATA / "devcopy.tsv")
     folds = devcopy_folds()

@@ -62,7 +62,7 @@ from analyzers.models.tokenize import PieceTokenizer
 from analyzers.paths import shared_dir
 from training.data import pack, sentence_split, tagged_split
 from training.features import _companycopy, _devcopy, _sst2, _tweeteval, _tweets
-from training.sentence_heads import DEVCOPY, company_flags, company_split, devcopy_folds
+from training.handwritten import DEVCOPY, company_flags, company_split, devcopy_folds
 from training.train import Ragged, collate, length_batches, seed_all
 
 SEED = 13

@@ -32,16 +32,10 @@ from torch import nn
 
 from analyzers.engine import default_threads
 from analyzers.models.heads import SAFETY_LABELS
-from training.sentence_heads import (
-    company_flags,
-    company_split,
-    decide,
-    ece,
-    fit_temperature,
-    macro_f1,
-    softmax,
-    tweeteval_split,
-)
+from training.fitting import fit_temperature
+from training.handwritten import company_flags, company_split
+from training.scores import decide, ece, macro_f1, softmax
+from training.sentence_heads import tweeteval_split
 
 TOKENS = Path("training/out/tokens")
 

@@ -22,41 +22,58 @@ change. Training takes seconds on a CPU.
 
 ``--export`` writes the heads into ``analyzers/models/weights/multitask.safetensors`` (+ json) and
 re-stamps the int8 calibration (the encoder it describes is unchanged).
+
+This module is the recipe: which data, weighted how, and what is measured. The pieces live
+beside it: ``training.handwritten`` (the hand-written copy and its folds), ``training.fitting``
+(the fits), ``training.scores`` (decisions and scores), ``training.heads_export`` (the export).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import functools
-import hashlib
 import json
 import os
 import random
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
-from torch.optim import swa_utils
 
-from analyzers.models.ngrams import NgramBag, ngram_ids
+from analyzers.models.heads import SAFETY_LABELS
+from training.fitting import (
+    SentimentModel,
+    fit_linear,
+    fit_sentiment,
+    fit_temperature,
+    logits_of,
+    sentiment_logits,
+)
+from training.handwritten import (
+    DEVCOPY,
+    SEED,
+    company_flags,
+    company_split,
+    devcopy_folds,
+    flag_round,
+)
+from training.heads_export import WEIGHTS, export
+from training.scores import (
+    best_threshold,
+    decide,
+    ece,
+    f1_of,
+    macro_f1,
+    sentiment_scores,
+    softmax,
+)
 
 # the feature files (``training.features --out``); BRANDBOT_FEATS_DIR or --feats overrides
 FEATS = Path(os.environ.get("BRANDBOT_FEATS_DIR", "training/out/feats"))
 PRECISION = "int8"
-SEED = 13
 TORCH_SEED = SEED  # the heads' initialisation and batch order (``--seed``); data splits keep SEED
-SAFETY_LABELS = ("offensive", "sarcasm", "disparage", "scold")
-COMPANY = Path("training/data/companycopy.tsv")
-DEVCOPY = Path("training/data/devcopy.tsv")  # developer-tool and open-source blog copy
-# devcopy's flag round (paragraph groups I..L): written for the safety head, with flagged
-# paragraphs over-represented, so its sentiment mix is skewed negative; --w-flag weighs it in the
-# sentiment head (0 by default: it teaches the safety head only)
-FLAG_ROUND = "IJKL"
-WEIGHTS = Path("analyzers/models/weights")
 SAFETY_MAX = True  # the safety head reads [mean, max] pooled vectors (--safety-mean-only: mean)
 
 
@@ -88,276 +105,8 @@ def _safety_x(path: Path, with_max: bool) -> np.ndarray:
     return np.concatenate([d["x"], d["x_max"]], axis=1)
 
 
-def company_split(n: int, fold: int, folds: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    idx = np.arange(n)
-    rng = np.random.default_rng(SEED)
-    rng.shuffle(idx)
-    test = np.sort(idx[fold::folds])
-    return np.setdiff1d(np.arange(n), test), test
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
 def has_devcopy() -> bool:
     return DEVCOPY.exists() and (FEATS / f"devcopy-{PRECISION}.npz").exists()
-
-
-@functools.cache
-def devcopy_folds(folds: int = 5) -> np.ndarray:
-    """The fold of each devcopy row: a paragraph (``group``) goes whole to the fold its id hashes
-    to, so adding paragraphs never moves the others (fold 0 stays held out of the encoder)."""
-
-    def fold(group: str) -> int:
-        return int.from_bytes(hashlib.sha256(group.encode()).digest()[:4], "big") % folds
-
-    return np.array([fold(r["group"]) for r in _rows(DEVCOPY)])
-
-
-def devcopy_rounds(letters: str) -> np.ndarray:
-    """True for each devcopy row whose paragraph group starts with one of ``letters`` (a
-    round of writing: ``A``-``H`` the first, ``FLAG_ROUND`` the flag round)."""
-    return np.isin(_devcopy_letters(), list(letters))
-
-
-@functools.cache
-def _devcopy_letters() -> np.ndarray:
-    return np.array([r["group"][:1] for r in _rows(DEVCOPY)])
-
-
-def flag_round() -> np.ndarray:
-    """True for each devcopy row of the flag round (paragraph groups ``FLAG_ROUND``)."""
-    return devcopy_rounds(FLAG_ROUND)
-
-
-def company_flags(path: Path = COMPANY) -> np.ndarray:
-    """(n, len(SAFETY_LABELS)) 0/1 from the flags column of a hand-written copy file."""
-    rows = _rows(path)
-    y = np.zeros((len(rows), len(SAFETY_LABELS)), dtype=np.float32)
-    for i, r in enumerate(rows):
-        flags = {f.strip() for f in r["flags"].split(",")} - {"-", ""}
-        y[i, 0] = bool(flags & {"hostile", "profane"})
-        y[i, 1] = "sarcasm" in flags
-        y[i, 2] = "disparage" in flags
-        y[i, 3] = "scold" in flags
-    return y
-
-
-# ------------------------------------------------------------------------------- training
-
-
-def fit_linear(
-    x: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    n_out: int,
-    *,
-    multilabel: bool = False,
-    mask: np.ndarray | None = None,
-    l2: float = 1e-4,
-    epochs: int = 30,
-    hidden: int = 0,
-    average_from: int = 0,
-) -> nn.Module:
-    """Weighted (multinomial or multi-label) logistic regression, or a one-hidden-layer MLP;
-    ``average_from``: see :class:`_Averager`."""
-    torch.manual_seed(TORCH_SEED)
-    d = x.shape[1]
-    model: nn.Module = (
-        nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Dropout(0.1), nn.Linear(hidden, n_out))
-        if hidden
-        else nn.Linear(d, n_out)
-    )
-    xt, yt, wt = torch.tensor(x), torch.tensor(y), torch.tensor(w, dtype=torch.float32)
-    mt = torch.tensor(mask, dtype=torch.float32) if mask is not None else None
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=l2)
-    model.train()
-    avg = _Averager(model, len(xt), epochs, average_from)
-    for b in _batches(len(xt), epochs):
-        out = model(xt[b])
-        if multilabel:
-            loss_el = nn.functional.binary_cross_entropy_with_logits(
-                out, yt[b].float(), reduction="none"
-            )
-            if mt is not None:
-                loss_el = loss_el * mt[b]
-            loss = (loss_el.sum(1) * wt[b]).sum() / wt[b].sum()
-        else:
-            loss_el = nn.functional.cross_entropy(out, yt[b].long(), reduction="none")
-            loss = (loss_el * wt[b]).sum() / wt[b].sum()
-        _step(opt, loss)
-        avg.update()
-    avg.finish()
-    model.eval()
-    return model
-
-
-class _Averager:
-    """Polyak averaging of the iterates from epoch ``average_from`` on (0, or not before the
-    last epoch: off, the last iterate is kept). The average moves far less with the batch order
-    than the last iterate does (docs/models.md, *An averaged sentiment head*)."""
-
-    def __init__(
-        self, model: nn.Module, n: int, epochs: int, average_from: int, size: int = 256
-    ) -> None:
-        self.model = model
-        self.start = average_from * -(-n // size)  # the steps before averaging begins
-        self.steps = 0
-        on = 0 < average_from < epochs
-        self.avg = swa_utils.AveragedModel(model) if on else None
-
-    def update(self) -> None:
-        self.steps += 1
-        if self.avg is not None and self.steps > self.start:
-            self.avg.update_parameters(self.model)
-
-    def finish(self) -> None:
-        if self.avg is not None:
-            with torch.no_grad():
-                for mine, mean in zip(
-                    self.model.parameters(), self.avg.module.parameters(), strict=True
-                ):
-                    mine.copy_(mean)
-
-
-def _batches(n: int, epochs: int, size: int = 256) -> Iterator[torch.Tensor]:
-    """Row indices of each mini-batch: a fresh seeded permutation per epoch."""
-    for _ in range(epochs):
-        perm = torch.randperm(n)
-        for s in range(0, n, size):
-            yield perm[s : s + size]
-
-
-def _step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-
-
-@torch.no_grad()
-def logits_of(model: nn.Module, x: np.ndarray) -> np.ndarray:
-    return model(torch.tensor(x)).numpy()
-
-
-class SentimentModel(nn.Module):
-    """The sentiment head: a linear layer (or MLP) on the pooled vector, plus, with ``--ngrams``,
-    the hashed word n-grams of the sentence (:class:`analyzers.models.ngrams.NgramBag`)."""
-
-    def __init__(self, head: nn.Module, ngrams: NgramBag | None = None) -> None:
-        super().__init__()
-        self.head = head
-        self.ngrams = ngrams
-
-    def forward(self, x: torch.Tensor, texts: Sequence[str]) -> torch.Tensor:
-        out: torch.Tensor = self.head(x)
-        return out if self.ngrams is None else out + self.ngrams(texts)
-
-
-@torch.no_grad()
-def sentiment_logits(
-    model: SentimentModel, d: dict[str, np.ndarray], rows: np.ndarray | None = None
-) -> np.ndarray:
-    """Sentiment logits of a feature set ``d`` (its ``x`` and ``text``), or of its ``rows``."""
-    x, texts = d["x"], d["text"]
-    if rows is not None:
-        x, texts = x[rows], texts[rows]
-    out = [
-        model(torch.tensor(x[s : s + 4096]), [str(t) for t in texts[s : s + 4096]]).numpy()
-        for s in range(0, len(x), 4096)
-    ]
-    return np.concatenate(out) if out else np.zeros((0, 3), np.float32)
-
-
-def fit_sentiment(
-    x: np.ndarray,
-    texts: Sequence[str],
-    y: np.ndarray,
-    w: np.ndarray,
-    *,
-    buckets: int,
-    ngram_l2: float,
-    epochs: int,
-    average_from: int = 0,
-) -> SentimentModel:
-    """Weighted multinomial logistic regression on ``[pooled vector, hashed n-grams]``, jointly:
-    AdamW on the linear part (weight decay 1e-4, as :func:`fit_linear`), an L2 penalty of
-    ``ngram_l2`` on the n-gram rows each batch touches; ``average_from``: see
-    :class:`_Averager`."""
-    torch.manual_seed(TORCH_SEED)
-    head = nn.Linear(x.shape[1], 3)
-    ngrams = NgramBag(buckets, 3)
-    model = SentimentModel(head, ngrams)
-    bag = ngrams.bag
-    ids = [ngram_ids(t, buckets) for t in texts]  # hashed once, read every epoch
-    xt, yt, wt = torch.tensor(x), torch.tensor(y).long(), torch.tensor(w, dtype=torch.float32)
-    opt = torch.optim.AdamW(
-        [
-            {"params": head.parameters(), "weight_decay": 1e-4},
-            {"params": bag.parameters(), "weight_decay": 0.0},
-        ],
-        lr=2e-3,
-    )
-    model.train()
-    avg = _Averager(model, len(xt), epochs, average_from)
-    for b in _batches(len(xt), epochs):
-        rows = b.tolist()
-        out = head(xt[b]) + ngrams.of_ids([ids[i] for i in rows])
-        loss_el = nn.functional.cross_entropy(out, yt[b], reduction="none")
-        loss = (loss_el * wt[b]).sum() / wt[b].sum()
-        touched = sorted({j for i in rows for j in ids[i]})
-        if touched:
-            loss = loss + ngram_l2 * bag.weight[torch.tensor(touched)].pow(2).sum()
-        _step(opt, loss)
-        avg.update()
-    avg.finish()
-    model.eval()
-    return model
-
-
-def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    lt, yt = torch.tensor(logits), torch.tensor(y).long()
-    best, best_t = float("inf"), 1.0
-    for t in np.exp(np.linspace(np.log(0.3), np.log(5.0), 120)):
-        nll = float(nn.functional.cross_entropy(lt / float(t), yt))
-        if nll < best:
-            best, best_t = nll, float(t)
-    return best_t
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
-
-
-def decide(p: np.ndarray, tau: float) -> np.ndarray:
-    """The product's rule: positive / negative only when confident, otherwise neutral."""
-    pred = np.full(len(p), 1)
-    pos = (p[:, 2] >= tau) & (p[:, 2] > p[:, 0])
-    neg = (p[:, 0] >= tau) & (p[:, 0] > p[:, 2])
-    pred[pos], pred[neg] = 2, 0
-    return pred
-
-
-def macro_f1(y: np.ndarray, pred: np.ndarray, labels: Sequence[int] = (0, 1, 2)) -> float:
-    f = []
-    for c in labels:
-        tp = int(((pred == c) & (y == c)).sum())
-        fp = int(((pred == c) & (y != c)).sum())
-        fn = int(((pred != c) & (y == c)).sum())
-        f.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(f))
-
-
-def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
-    conf, pred = p.max(1), p.argmax(1)
-    total = 0.0
-    for lo in np.linspace(0, 1, bins, endpoint=False):
-        m = (conf > lo) & (conf <= lo + 1 / bins)
-        if m.any():
-            total += m.mean() * abs(float((pred[m] == y[m]).mean()) - float(conf[m].mean()))
-    return total
 
 
 def sentiment_report(model: SentimentModel, temp: float, tau: float) -> dict[str, Any]:
@@ -443,9 +192,17 @@ def train_sentiment(
             ngram_l2=args.ngram_l2,
             epochs=args.epochs,
             average_from=args.average_from,
+            seed=TORCH_SEED,
         )
     head = fit_linear(
-        x, y, w, 3, hidden=args.hidden, epochs=args.epochs, average_from=args.average_from
+        x,
+        y,
+        w,
+        3,
+        hidden=args.hidden,
+        epochs=args.epochs,
+        average_from=args.average_from,
+        seed=TORCH_SEED,
     )
     return SentimentModel(head)
 
@@ -489,22 +246,14 @@ def safety_out_of_fold() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
         train_rows, test_rows = company_split(len(flags), fold)
         dev_rows = np.flatnonzero(dev_fold != fold) if dev else None
         x, y, mask, w = safety_data(train_rows, dev_rows)
-        m = fit_linear(x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
+        m = fit_linear(
+            x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15, seed=TORCH_SEED
+        )
         oof[test_rows] = 1 / (1 + np.exp(-logits_of(m, cc_x[test_rows])))
         if dev:
             held = dev_fold == fold
             dev_oof[held] = 1 / (1 + np.exp(-logits_of(m, dev_x[held])))
     return oof, flags, dev_oof, dev_flags
-
-
-def best_threshold(p: np.ndarray, gold: np.ndarray) -> float:
-    """The threshold in [0.3, 0.9] (25 steps) with the best F1 of ``p >= t`` against ``gold``."""
-    best = (0.0, 0.5)
-    for t in np.linspace(0.3, 0.9, 25):
-        f1 = _f1(p >= t, gold)
-        if f1 > best[0] + 1e-9:
-            best = (f1, float(t))
-    return best[1]
 
 
 def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
@@ -519,12 +268,16 @@ def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
         thresholds.append(t)
         report[name] = {
             "threshold": round(t, 3),
-            "oof_f1_company_copy": round(_f1(oof[:, k] >= t, flags[:, k] == 1), 3),
+            "oof_f1_company_copy": round(f1_of(oof[:, k] >= t, flags[:, k] == 1), 3),
         }
         if dev:
-            report[name]["oof_f1_devcopy"] = round(_f1(dev_oof[:, k] >= t, dev_flags[:, k] == 1), 3)
+            report[name]["oof_f1_devcopy"] = round(
+                f1_of(dev_oof[:, k] >= t, dev_flags[:, k] == 1), 3
+            )
     x, y, mask, w = safety_data(np.arange(len(flags)), np.arange(len(dev_flags)) if dev else None)
-    model = fit_linear(x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15)
+    model = fit_linear(
+        x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15, seed=TORCH_SEED
+    )
     for name, k, set_name in (("offensive", 0, "te_off_val"), ("sarcasm", 1, "te_irony_val")):
         d = load(set_name)
         p = 1 / (1 + np.exp(-logits_of(model, safety_x(set_name))[:, k]))
@@ -532,23 +285,6 @@ def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
             macro_f1(d["y"], (p >= thresholds[k]).astype(int), (0, 1)), 3
         )
     return model, thresholds, report
-
-
-def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
-    tp = int((pred & gold).sum())
-    fp = int((pred & ~gold).sum())
-    fn = int((~pred & gold).sum())
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
-def sentiment_scores(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
-    return {
-        "sentences": len(y),
-        "macro_f1": round(macro_f1(y, pred), 3),
-        "acc": round(float((pred == y).mean()), 3),
-        "neutral_to_negative": round(float((pred[y == 1] == 0).mean()), 3),
-        "positive_to_neutral": round(float((pred[y == 2] == 1).mean()), 3),
-    }
 
 
 def copy_out_of_fold(args: argparse.Namespace) -> dict[str, Any]:
@@ -704,74 +440,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.export:
         assert isinstance(safety, nn.Linear)
         export(model, temp, safety, thresholds, report, args.weights_dir)
-
-
-# --------------------------------------------------------------------------------- export
-
-
-def export(
-    sentiment: SentimentModel,
-    temperature: float,
-    safety: nn.Linear,
-    thresholds: Sequence[float],
-    report: dict[str, Any],
-    weights: Path = WEIGHTS,
-) -> None:
-    """Write the heads into the weights in ``weights`` (the shipped ones by default) and re-stamp
-    the int8 calibration there.
-
-    The temperature is folded into the sentiment weights (``W / T``, ``b / T``) and each safety
-    label's operating threshold into its bias (``b - logit(t)``), so the shipped model emits
-    calibrated sentiment probabilities and safety probabilities whose decision point is 0.5.
-    """
-    import hashlib
-
-    from safetensors import safe_open
-    from safetensors.torch import save_file
-
-    tensor_path = weights / "multitask.safetensors"
-    meta_path = weights / "multitask.json"
-    with safe_open(str(tensor_path), framework="pt") as f:
-        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
-    dtype = tensors["heads.sentiment.weight"].dtype
-    head = sentiment.head
-    if not isinstance(head, nn.Linear):
-        raise SystemExit("only a linear sentiment head can be exported (--hidden 0)")
-    ngram_key = "heads.sentiment_ngrams.bag.weight"
-    tensors.pop(ngram_key, None)
-    with torch.no_grad():
-        tensors["heads.sentiment.weight"] = (head.weight / temperature).to(dtype).contiguous()
-        tensors["heads.sentiment.bias"] = (head.bias / temperature).to(dtype).contiguous()
-        if sentiment.ngrams is not None:
-            bag = sentiment.ngrams.bag.weight / temperature
-            tensors[ngram_key] = bag.detach().to(dtype).contiguous()
-        t = torch.tensor([float(np.log(v / (1 - v))) for v in thresholds])
-        tensors["heads.safety.weight"] = safety.weight.detach().to(dtype).contiguous()
-        tensors["heads.safety.bias"] = (safety.bias - t).detach().to(dtype).contiguous()
-    save_file(tensors, str(tensor_path))
-    meta = json.loads(meta_path.read_text())
-    meta["heads"]["safety"] = len(SAFETY_LABELS)
-    meta["heads"]["safety_max"] = SAFETY_MAX
-    meta["heads"]["sentiment_ngrams"] = sentiment.ngrams.buckets if sentiment.ngrams else 0
-    meta["labels"]["safety"] = list(SAFETY_LABELS)
-    meta["sentence_heads"] = {
-        "trained_by": "training/sentence_heads.py (frozen int8 encoder features)",
-        "sentiment_temperature": round(temperature, 4),
-        "safety_thresholds": {
-            k: round(v, 4) for k, v in zip(SAFETY_LABELS, thresholds, strict=True)
-        },
-        "report": report,
-    }
-    meta_path.write_text(json.dumps(meta, indent=1) + "\n")
-    digest = hashlib.sha256(tensor_path.read_bytes()).hexdigest()[:12]
-    version = f"{meta.get('name', 'multitask')}-{digest}"
-    cal = weights / "int8_calibration.safetensors"
-    with safe_open(str(cal), framework="pt") as f:
-        amax = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
-        cal_meta = dict(f.metadata() or {})
-    cal_meta["version"] = version
-    save_file(amax, str(cal), metadata=cal_meta)
-    print(f"exported {tensor_path} ({version}); calibration re-stamped")
 
 
 if __name__ == "__main__":
