@@ -688,6 +688,26 @@ def test_product_casing_rule(rules: dict[str, dict[str, Any]]) -> None:
     )
 
 
+def test_product_casing_leaves_handles_hashtags_and_addresses_alone(
+    rules: dict[str, dict[str, Any]],
+) -> None:
+    """An @handle, a #hashtag, an e-mail address or a web address is an identifier its owner
+    spelled; the casing rule speaks only to names in prose (the real rule, as the reviewer runs
+    it)."""
+    from analyzers.rules import load_rule, run_rules
+    from analyzers.text import to_plain
+
+    rule = load_rule("Brand.Products", rules["Brand.Products"])
+    text = (
+        "Tag @northwindlumen, follow #lumasync, mail dana@northwind.example or visit "
+        "https://lumasync.example/northwind and lumasync.example today."
+    )
+    assert run_rules([rule], to_plain(text)) == []
+    prose = "Our lumasync app. The northwind-branded hub, lumasync. Try luma sync!"
+    hits = [a.matched for a in run_rules([rule], to_plain(prose))]
+    assert hits == ["lumasync", "northwind", "lumasync", "luma sync"]
+
+
 def test_claim_rules_match_non_word_terms(rules: dict[str, dict[str, Any]]) -> None:
     from analyzers.rules import load_rule, run_rules
     from analyzers.text import to_plain

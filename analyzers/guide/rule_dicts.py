@@ -51,10 +51,17 @@ def _link(guide: BrandGuide, *keys: str) -> dict[str, str]:
     return {}
 
 
+# A name inside an identifier is not prose: an @handle, a #hashtag, an e-mail address, a domain
+# or a URL path keeps the casing its owner chose ("@northwindlumen", "dana@northwind.example").
+_NOT_AFTER = r"(?<![@#./:])"
+_NOT_BEFORE = r"(?![@]|[./:][^\W_])"
+
+
 def _name_pattern(name: str) -> str:
-    """A case-insensitive pattern for every spacing/casing of ``name`` ("Luma Sync", "lumasync")."""
+    """A case-insensitive pattern for every spacing/casing of ``name`` ("Luma Sync", "lumasync"),
+    outside handles, hashtags, e-mail addresses and web addresses."""
     parts = [p for chunk in re.split(r"[\s-]+", name) for p in _camel_parts(chunk) if p]
-    return "(?i:" + "[ -]?".join(_escape(p) for p in parts) + ")"
+    return _NOT_AFTER + "(?i:" + "[ -]?".join(_escape(p) for p in parts) + ")" + _NOT_BEFORE
 
 
 def _camel_parts(word: str) -> list[str]:
