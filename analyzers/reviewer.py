@@ -42,6 +42,7 @@ MODEL_CATEGORIES = (Category.SENTIMENT.value, Category.TONE.value, Category.ENTI
 # styles are English too; the guide's own terms and the vocabularies are language-neutral.
 ENGLISH_ONLY_RULES = frozenset({"metric", "readability", "brand-claims", "spelling"})
 
+NO_PROSE_DRAFT = "no prose (only markup, emoji or symbols)"
 MAX_REVIEW_WORDS = 5_000  # a longer draft is reviewed up to here, and the review says so
 RULES_BUDGET_S = 10.0  # per draft: no rule is started after this (regexes have their own limit)
 
@@ -242,19 +243,18 @@ class Reviewer:
         scores = category_scores(findings, words, analysed)
         # a finding in a category the guide does not weight still lowers that category's score
         score = overall_score(scores, guide.weights)
-        if not doc.text.strip():
-            score, result = 0.0, Verdict.NEEDS_WORK
-        else:
-            result = verdict(
-                score,
-                findings,
-                guide.thresholds.pass_score,
-                guide.thresholds.alert_score,
-                scores,
-            )
-            if language is not None and not language.english and result is Verdict.PASS:
-                # never a Pass on what could not be read; rule problems still need work
-                result = Verdict.NOT_REVIEWED
+        skipped = dict(out.skipped)
+        result = verdict(
+            score, findings, guide.thresholds.pass_score, guide.thresholds.alert_score, scores
+        )
+        if language is not None and not language.english and result is Verdict.PASS:
+            # never a Pass on what could not be read; rule problems still need work
+            result = Verdict.NOT_REVIEWED
+        if words == 0 and result is Verdict.PASS:
+            # only markup, emoji or symbols (a comment, an image, a code block): nothing was
+            # read, so neither a Pass nor a failing score; what a rule found is still listed
+            result = Verdict.NOT_REVIEWED
+            skipped.setdefault("review", NO_PROSE_DRAFT)
         return Review(
             draft=draft,
             findings=tuple(findings),
@@ -267,7 +267,7 @@ class Reviewer:
             tone=_remap_tone(out.tone, doc),
             entities=tuple(_remap_entity(e, doc) for e in out.entities),
             timings={k: round(v, 6) for k, v in timings.items()},
-            skipped=dict(out.skipped),
+            skipped=skipped,
             language=language,
             backends=dict(out.backends),
         )

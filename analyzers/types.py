@@ -47,7 +47,7 @@ class Verdict(StrEnum):
     PASS = "pass"
     NEEDS_WORK = "needs_work"
     FAIL = "fail"
-    NOT_REVIEWED = "not_reviewed"  # not English: not reviewed for tone and sentiment
+    NOT_REVIEWED = "not_reviewed"  # not English, or no prose: not reviewed for tone and sentiment
 
     @property
     def label(self) -> str:

@@ -237,3 +237,30 @@ def test_short_drafts_get_no_readability_grade(guide: BrandGuide) -> None:
     assert [f.rule_id for f in long.findings if f.rule_id == "Brand.Readability"] == [
         "Brand.Readability"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ("<!-- a comment only -->\n", SourceFormat.MARKDOWN),
+        ("# \n\n```\nmake build\n```\n\n![](hero.png)\n", SourceFormat.MARKDOWN),
+        ("🎉🔥💡 🚀🚀", SourceFormat.PLAIN),
+    ],
+)
+def test_a_draft_without_prose_is_not_reviewed_rather_than_scored(
+    guide: BrandGuide, text: str, fmt: SourceFormat
+) -> None:
+    """Nothing was read, so neither a failing score (it used to be 0/100 Needs work, which
+    failed ``--fail-under``) nor a Pass: "not reviewed", and the review says why."""
+    review = Reviewer(guide, FakeSuite()).review_one(Draft(text, "d", fmt))
+    assert review.word_count == 0 and review.findings == ()
+    assert review.verdict is Verdict.NOT_REVIEWED
+    assert review.score == 100.0
+    assert "no prose" in review.skipped["review"]
+
+
+def test_a_rule_finding_without_prose_is_kept(guide: BrandGuide) -> None:
+    review = Reviewer(guide).review_one(Draft("🚀!!! 🚀!!!", "d"))
+    assert review.word_count == 0
+    assert [f.rule_id for f in review.findings] == ["Brand.Exclamation"]
+    assert review.verdict is Verdict.NOT_REVIEWED
