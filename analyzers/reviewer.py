@@ -426,16 +426,23 @@ def _dedupe(findings: Iterable[Finding], word_rules: frozenset[str] = frozenset(
     When two analyzers report the same problem on the same words (the terminology rule and the
     entity gazetteer both catch product casing) the most severe one is kept, the guide's own
     rules win ties, and the suggestions of the others are carried over so no fix is lost.
-    Findings of different kinds never replace each other: a tone finding survives a sentiment
-    finding on the same sentence."""
+    A word the guide itself bans or replaces keeps the guide's finding (its reason and link are
+    the company's words), at the most severe level any rule gave it. Findings of different
+    kinds never replace each other: a tone finding survives a sentiment finding on the same
+    sentence."""
     groups: dict[tuple[Span, str], list[Finding]] = {}
     for f in findings:
         groups.setdefault((f.span, finding_kind(f, word_rules)), []).append(f)
     kept: list[Finding] = []
-    for group in groups.values():
+    for (_, kind), group in groups.items():
         group.sort(key=lambda f: (-f.severity.rank, not f.rule_id.startswith("Brand."), f.rule_id))
-        best = group[0]
-        extra = [s for f in group[1:] for s in f.suggestions if s not in best.suggestions]
+        source = group[0]
+        guide_own = [f for f in group if f.rule_id.startswith("Brand.")]
+        if kind == WORD_CHOICE and guide_own:
+            source = guide_own[0]
+        best = dataclasses.replace(source, severity=group[0].severity)
+        others = [f for f in group if f is not source]
+        extra = [s for f in others for s in f.suggestions if s not in best.suggestions]
         if extra:
             best = dataclasses.replace(best, suggestions=(*best.suggestions, *dict.fromkeys(extra)))
         kept.append(best)

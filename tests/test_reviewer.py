@@ -125,8 +125,12 @@ def test_a_vale_style_and_the_guide_on_the_same_word_are_one_finding(guide: Bran
     reviewer._rules[(None, True)] = (*compile_rules(guide), style)
     review = reviewer.review_one(Draft("Our synergy shows."))
     on_word = [f for f in review.findings if f.matched == "synergy"]
-    assert [f.rule_id for f in on_word] == ["House.Jargon"]  # the more severe of the two
-    assert on_word[0].suggestions == ("teamwork",)
+    # one finding: the guide's own (its reason), at the more severe level of the two, with the
+    # style's fix carried over
+    assert [f.rule_id for f in on_word] == ["Brand.Banned_Synergy"]
+    assert "Jargon that says nothing" in on_word[0].message
+    assert on_word[0].severity is Severity.ERROR
+    assert "teamwork" in on_word[0].suggestions
     names = word_rule_names(reviewer.rules())
     assert {"Brand.Banned_Synergy", "House.Jargon", "Brand.Products"} <= names
     assert "Brand.Readability" not in names
