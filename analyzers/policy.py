@@ -11,8 +11,10 @@ that drove it and the model's confidence):
   both at least 0.5, or it is at least 0.5 and the sentence names another organisation or
   product (the head alone false-alarms on enthusiastic copy; a factual negative sentence about
   another company is not enough), or the sentence names another organisation or product, reads
-  negative at 0.6+ and the head leans that way (0.3+). The finding names the other
-  organisation or product when the entity analysis found one.
+  negative at 0.6+ and the head leans that way (0.3+), or it names a competitor the guide
+  lists and reads negative at 0.6+ (the issue's own definition: a negative sentence about a
+  competitor; a vendor named in our own incident report is not a listed competitor). The
+  finding names the other organisation or product when the entity analysis found one.
 * ``Sentiment.Blame`` — blaming, scolding or belittling the reader, users or customers.
 * ``Tone.Offensive`` — hostile, offensive or profane language.
 * ``Tone.Sarcasm`` — sarcasm or irony, which reads as contempt in brand copy.
@@ -143,6 +145,7 @@ def policy_findings(
             and e.label in OTHER_KINDS
             and e.text.casefold() not in own
         ]
+        rivals = [e for e in others if e.label == "COMPETITOR"]  # the guide's competitors
         neg = float(s.sentiment.get("negative", 0.0))
         dis = float(s.safety.get("disparage", 0.0))
         # disparaging needs someone to disparage: a named organisation or product that is not
@@ -152,8 +155,10 @@ def policy_findings(
             dis >= DISPARAGE_CLEAR
             or (dis >= DISPARAGE_MIN and (neg >= DISPARAGE_NEGATIVE_MIN or bool(others)))
             or (bool(others) and dis >= NAMED_DISPARAGE_MIN and neg >= NAMED_NEGATIVE_MIN)
+            or (bool(rivals) and neg >= NAMED_NEGATIVE_MIN)
         ):
-            who = f"“{others[0].text}”" if others else "another company"
+            named = rivals or others
+            who = f"“{named[0].text}”" if named else "another company"
             add(
                 RULE_DISPARAGING,
                 Category.SENTIMENT,

@@ -68,11 +68,17 @@ def test_disparaging_needs_the_head_and_a_negative_reading() -> None:
     text = "Acme had an outage."
     span = Span(0, len(text))
     acme = Entity("Acme", "COMPETITOR", Span(0, 4), source="guide")
+    vendor = Entity("Acme", "ORG", Span(0, 4))
     factual = SentenceEvidence(span, NEG, {"disparage": 0.1})
-    assert policy_findings(text, [factual], [acme], guide) == []  # bad news about a company
+    assert policy_findings(text, [factual], [vendor], guide) == []  # bad news about a company
+    # ... but a negative sentence about a competitor the guide lists is disparaging
+    (f,) = policy_findings(text, [factual], [acme], guide)
+    assert "“Acme”" in f.message and "confidence 0.90" in f.message
+    mild = SentenceEvidence(span, {"negative": 0.5, "neutral": 0.4, "positive": 0.1}, {})
+    assert policy_findings(text, [mild], [acme], guide) == []  # not clearly negative
     upbeat = SentenceEvidence(span, CALM, {"disparage": 0.7})
     assert policy_findings(text, [upbeat], [], guide) == []  # the head alone is not enough ...
-    (f,) = policy_findings(text, [upbeat], [acme], guide)  # ... unless it names someone
+    (f,) = policy_findings(text, [upbeat], [vendor], guide)  # ... unless it names someone
     assert "“Acme”" in f.message and "confidence 0.70" in f.message
     # even a sure head needs someone to disparage: our own promo names no one ...
     sure = SentenceEvidence(span, CALM, {"disparage": 0.9})

@@ -154,8 +154,14 @@ async def test_queued_drafts_are_reviewed_as_one_batch() -> None:
         done = await asyncio.wait_for(asyncio.gather(first, *later), WAIT)
         assert all(r.sentiment is not None for (r,) in done[:3])
         assert service.batches == [1, 6]  # the six queued drafts went through in one batch
-        # ...and their sentences reached the predictor in one call
-        assert len(fake.calls) == 2
+        # ...and their sentences reached the predictor in one call; the one call after it
+        # explains a finding ("Acme Corp is gonna hate it" disparages a listed competitor)
+        assert len(fake.calls) == 3
+        assert sorted(fake.calls[1]) == sorted(
+            s.strip() for d in DRAFTS[1:3] for s in d.text.replace(". ", ".|").split("|")
+        )
+        taunt = {"Acme", "Corp", "is", "gonna", "hate", "it", "lol"}
+        assert all(set(v.split()) < taunt for v in fake.calls[2])  # that sentence, words left out
     finally:
         await service.aclose()
 
