@@ -13,7 +13,8 @@ name. :func:`candidate_spans` turns the model's spans into whole names, in this 
 4. **merge** spans that touch or are separated only by spaces or a contracted "'s" ("Let" +
    "'s " + "Encrypt"; never a possessive: "Cloudflare's UI" stays apart), and close a gap of
    one lower-case connector ("Windows Subsystem" + "for" + "Linux") when both sides are
-   capitalised;
+   capitalised; a capitalised span right after "Let's" takes it in ("Encrypt" alone at the
+   start of a sentence → "Let's Encrypt"; "Let's get started" names no one);
 5. **attach** a version written right after the name ("Node.js 22", "Go 1.18", "Prometheus 2.x"),
    never a year, a percentage or a count ("Node.js 22 million"), and a following "team", "WG",
    "Foundation", "Inc." … ("the Go team" is an organisation);
@@ -244,6 +245,19 @@ def _merge(text: str, spans: list[list[int | str | float]]) -> list[list[int | s
     return out
 
 
+# "Let's" right before a capitalised name: a name that opens with the contraction
+_LETS = re.compile(r"(?<![\w'’])Let['’]s\s+$")
+
+
+def _lets_start(text: str, start: int) -> int:
+    """The start of "Let's" when a name span begins right after it with a capital, else
+    ``start`` (the model often tags "Encrypt" alone at the start of a sentence)."""
+    if not text[start : start + 1].isupper():
+        return start
+    m = _LETS.search(text, max(0, start - 12), start)
+    return m.start() if m is not None else start
+
+
 def attach_version(text: str, end: int) -> int:
     """The end of a version number written right after a name ("Go 1.18"), else ``end``."""
     m = _VERSION.match(text, end)
@@ -307,6 +321,8 @@ def candidate_spans(
             continue
         dedup.append(sp)
     merged = _merge(text, dedup)
+    for sp in merged:
+        sp[0] = _lets_start(text, int(sp[0]))
     taken = bytearray(len(text))
     for a, b in claimed:
         taken[a:b] = b"\x01" * (b - a)

@@ -310,6 +310,11 @@ def names(text: str, pieces: list[tuple[str, str, float]]) -> list[tuple[str, st
             [("Let", "ORG", 0.6), ("Grow Labs", "ORG", 0.8)],
             "Let's Grow Labs",
         ),
+        (  # at the start of a sentence the heads tag the second word alone
+            "Let's Grow Labs certificates now renew on their own.",
+            [("Grow Labs", "ORG", 0.8)],
+            "Let's Grow Labs",
+        ),
         (
             "Thanks to the Node.js Technical Steering Committee for the review.",
             [("Node.", "ORG", 0.5), ("js Technical Steering Committee", "ORG", 0.8)],
@@ -320,6 +325,11 @@ def names(text: str, pieces: list[tuple[str, str, float]]) -> list[tuple[str, st
 def test_multi_word_names_stay_whole(text: str, pieces: list, whole: str) -> None:
     got = names(text, pieces)
     assert [t for t, _ in got] == [whole]
+
+
+def test_lets_before_a_lower_case_verb_names_no_one() -> None:
+    text = "Let's get Grow Labs certificates on every host."
+    assert [t for t, _ in names(text, [("Grow Labs", "ORG", 0.8)])] == ["Grow Labs"]
 
 
 def test_committee_is_an_organisation_and_a_versioned_runtime_a_product() -> None:
