@@ -88,7 +88,12 @@ GENERIC_ACRONYMS = _set(
     "TBD TODO ETA ASAP AKA FYI IMO TL;DR RFC RFCs SHA SHA1 SHA256 SHA-1 SHA-256 MD5 AES RSA "
     "JWT CORS CSRF XSS DDoS CVE CVEs PII GDPR SOC SOC2 ISO UTC GMT EST PST CET AM PM USD EUR "
     "ID IDs OK N/A DB DBs TSDB RPC REST SPA PWA SEO CMS CRM ERP HR PM OKR OKRs MVP POC "
-    "x86 x86_64 x64 amd64 AMD64 arm64 ARM64 aarch64 i386 IPv4 IPv6 UTF-8 ASCII"
+    "x86 x86_64 x64 amd64 AMD64 arm64 ARM64 aarch64 i386 IPv4 IPv6 UTF-8 ASCII "
+    # protocols, standards and shorthands that are written like product names
+    "OAuth OAuth2 OIDC SAML LDAP SCIM SMTP IMAP POP3 FTP SFTP NTP MQTT AMQP UUID UUIDs "
+    "HTTP/2 HTTP/3 HTTP2 HTTP3 TLS1.3 WebSocket WebSockets WebRTC WebGL WebAuthn Wasm "
+    "K8s k8s PoE PoE+ WPA WPA2 WPA3 Wi-Fi WiFi BLE NFC RFID LTE 4G 5G IoT USB USB-C HDMI "
+    "PCIe NVMe SATA DDR4 DDR5 DALI DALI-2 DMX LED LEDs RGB RGBW"
 )
 # verbs that open instructions and calls to action ("Install Kubernetes", "Meet Dana")
 IMPERATIVES = _set(

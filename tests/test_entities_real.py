@@ -22,6 +22,8 @@ TEXTS = {
     "whole": "You can now run the agent under Windows Subsystem for Linux and OS X Mountain Lion.",
     "product": "Install Kubernetes 1.29 and deploy the Helm chart to your cluster.",
     "acronyms": "We replaced SHA1 with SHA256 in the CLI and the JSON API.",
+    "standards": "The bridge supports IPv6, WPA3 and OAuth2, and runs on K8s or over PoE+.",
+    "lets": "Let's Encrypt certificates now renew automatically in Lumen Cloud.",
     "mentions": "Thanks to @dana_w and everyone at #launchweek for the feedback!",
     "orgs": "The Apache Software Foundation and the Node.js Technical Steering Committee met.",
 }
@@ -71,6 +73,18 @@ def test_technical_acronyms_are_neither_entities_nor_unknown_products(results: d
     entities, findings = results["acronyms"]
     assert entities == []
     assert findings == []
+
+
+def test_protocols_and_standards_are_neither_entities_nor_unknown_products(results: dict) -> None:
+    entities, findings = results["standards"]
+    assert entities == []
+    assert findings == []
+
+
+def test_lets_encrypt_stays_whole_at_the_start_of_a_sentence(results: dict) -> None:
+    got = labels(results, "lets")
+    assert "Let's Encrypt" in got
+    assert "Encrypt" not in got
 
 
 def test_mentions_and_hashtags(results: dict) -> None:
