@@ -19,12 +19,21 @@ Decision (:func:`detect_language`):
   model entities are not judged, English-only rules (readability formula, claim checks, Vale
   styles) are skipped, and the verdict says the draft was not reviewed for tone and sentiment;
 * otherwise: unclear; reviewed as English with a note.
+
+A draft that mixes languages (:func:`split_languages`) is decided sentence by sentence: each
+sentence of at least ``SENTENCE_MIN_WORDS`` words is identified on its own, and one the
+identifier gives to another language with at least ``SENTENCE_CONFIDENCE`` (0.9) is *foreign*.
+When the sentences surely in English hold at least half the words, the draft is reviewed as
+English and its foreign sentences are left out of the models and of the English-only rules
+(a French line in an English launch post got "Installez" typed as a product); otherwise the
+draft-level decision stands. Either way the note names what was not reviewed.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from analyzers.types import Language
@@ -63,6 +72,8 @@ LANGUAGES = tuple(NAMES)
 MIN_LETTERS = 12
 MIN_WORDS = 2
 MIN_CONFIDENCE = 0.75
+SENTENCE_MIN_WORDS = 4  # shorter sentences are not identified on their own
+SENTENCE_CONFIDENCE = 0.9  # a sentence in another language: this sure (short text misleads)
 SAMPLE_CHARS = 20_000
 
 _EMOJI_CODE = re.compile(r":[a-z0-9_+\-]+:")
@@ -129,3 +140,35 @@ def non_english_reason(text: str) -> str | None:
         f"the text looks like {name_of(lang.code)}, not English; "
         "the embedded models read English only"
     )
+
+
+def sentence_language(sentence: str) -> str | None:
+    """The language of one sentence when the identifier is sure of it (see the module), else
+    ``None``: too short, or not sure."""
+    sample = _EMOJI_CODE.sub(" ", sentence[:SAMPLE_CHARS])
+    words, letters = len(_WORD.findall(sample)), len(_LETTER.findall(sample))
+    if words < SENTENCE_MIN_WORDS or letters < MIN_LETTERS:
+        return None
+    code, probability = _model().classify(sample)
+    return str(code) if float(probability) >= SENTENCE_CONFIDENCE else None
+
+
+def split_languages(
+    text: str, sentences: Sequence[tuple[int, int]], draft: Language
+) -> tuple[Language, tuple[tuple[int, int], ...]]:
+    """(the language the draft is reviewed in, its foreign sentences): see the module."""
+    if len(sentences) < 2:
+        return draft, ()
+    codes = [sentence_language(text[s:e]) for s, e in sentences]
+    words = [len(_WORD.findall(text[s:e])) for s, e in sentences]
+    english = sum(n for n, c in zip(words, codes, strict=True) if c == "en")
+    foreign = tuple(r for r, c in zip(sentences, codes, strict=True) if c not in (None, "en"))
+    if not foreign or english * 2 < sum(words) or english == 0:
+        return draft, ()
+    others = sorted({name_of(c) for c in codes if c not in (None, "en")})
+    count = f"{len(foreign)} sentence{'s' if len(foreign) > 1 else ''}"
+    note = (
+        f"mostly English; {count} in {' and '.join(others)} "
+        "not reviewed for tone, sentiment, entities or English-only rules"
+    )
+    return Language("en", draft.confidence if draft.english else 0.0, True, note), foreign

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from analyzers.entities import analyze_entities
 from analyzers.guide import BrandGuide
 from analyzers.incidents import incident
-from analyzers.language import detect_language, skip_reason
+from analyzers.language import detect_language, skip_reason, split_languages
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
 from analyzers.profanity import RULE_PROFANITY
 from analyzers.prose import has_prose
@@ -116,15 +116,28 @@ class Reviewer:
 
         t0 = time.perf_counter()
         languages = [detect_language(doc.text) if has_prose(doc.text) else None for doc in docs]
+        # a draft that mixes languages: its foreign sentences are left out (analyzers.language)
+        foreign: list[tuple[tuple[int, int], ...]] = [() for _ in docs]
+        for k, (doc, lang) in enumerate(zip(docs, languages, strict=True)):
+            if lang is not None:
+                languages[k], foreign[k] = split_languages(doc.text, sentences[k], lang)
         language_s = (time.perf_counter() - t0) / max(len(drafts), 1)
 
         t0 = time.perf_counter()
         neutral = self.rules(profile, english=False)
+        english_only = {r.name for r in rules} - {r.name for r in neutral}
         alerts = []
-        for doc, note, lang in zip(docs, notes, languages, strict=True):
+        for doc, note, lang, away in zip(docs, notes, languages, foreign, strict=True):
             chosen = rules if lang is None or lang.english else neutral
             budget = RuleBudget(self.rules_budget_s)
-            alerts.append(run_rules(chosen, doc, budget))
+            found_alerts = run_rules(chosen, doc, budget)
+            if away:  # an English-only rule says nothing about a sentence in another language
+                found_alerts = [
+                    a
+                    for a in found_alerts
+                    if a.check not in english_only or not _inside(away, a.start, a.end)
+                ]
+            alerts.append(found_alerts)
             if budget.timed_out:
                 note["rules that timed out"] = (
                     f"{', '.join(budget.timed_out)}: a pattern took too long on this draft"
@@ -136,7 +149,13 @@ class Reviewer:
                 )
         rules_s = (time.perf_counter() - t0) / max(len(drafts), 1)
 
-        outputs = self._run_models(docs, sentences, guide, languages, [d.id for d in drafts])
+        english_sentences = [
+            tuple(r for r in sents if r not in away) if away else sents
+            for sents, away in zip(sentences, foreign, strict=True)
+        ]
+        outputs = self._run_models(
+            docs, english_sentences, guide, languages, [d.id for d in drafts]
+        )
         total_s = (time.perf_counter() - start) / max(len(drafts), 1)
 
         reviews = []
@@ -271,6 +290,10 @@ class Reviewer:
             language=language,
             backends=dict(out.backends),
         )
+
+
+def _inside(ranges: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in ranges)
 
 
 def language_neutral(rules: Sequence[Rule]) -> tuple[Rule, ...]:

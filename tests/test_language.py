@@ -105,6 +105,63 @@ def test_english_only_rules_are_skipped_but_guide_terms_and_errors_still_count(
     assert review.verdict is Verdict.NEEDS_WORK
 
 
+class SentenceSuite(CountingSuite):
+    """Records the sentences each draft sends to the models."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sentences: list[list[str]] = []
+
+    def analyze(self, docs: Sequence[ModelInput], guide: BrandGuide) -> list[ModelOutput]:
+        self.sentences += [[d.plain.text[s:e] for s, e in d.sentences] for d in docs]
+        return super().analyze(docs, guide)
+
+
+MIXED = (
+    "Our new hub ships today and works with every light you own. "
+    "Nos clients adorent la lumière douce du matin. "
+    "Schedules now sync in under a second across all your offices."
+)
+
+
+def test_split_languages_finds_the_foreign_sentence_of_an_english_draft() -> None:
+    from analyzers.language import split_languages
+    from analyzers.text import split_sentences
+
+    sentences = split_sentences(MIXED)
+    lang, foreign = split_languages(MIXED, sentences, detect_language(MIXED))
+    assert lang.english and lang.code == "en"
+    assert [MIXED[s:e] for s, e in foreign] == ["Nos clients adorent la lumière douce du matin."]
+    assert "1 sentence in French" in lang.note
+    # a French draft with one English line stays French; one sentence is never split
+    french = FRENCH + " Set up takes ten minutes."
+    draft = detect_language(french)
+    assert split_languages(french, split_sentences(french), draft) == (draft, ())
+    one = "Nos clients adorent la lumière douce du matin."
+    assert split_languages(one, [(0, len(one))], detect_language(one))[1] == ()
+
+
+def test_a_foreign_sentence_reaches_neither_the_models_nor_english_rules(
+    guide: BrandGuide,
+) -> None:
+    """Before, the French line of an English draft got "Nos" typed as a product and spelling
+    warnings on "adorent", "lumière" and "du"."""
+    suite = SentenceSuite()
+    review = Reviewer(guide, suite).review_one(Draft(MIXED))
+    assert suite.sentences == [
+        [
+            "Our new hub ships today and works with every light you own.",
+            "Schedules now sync in under a second across all your offices.",
+        ]
+    ]
+    assert review.language is not None and review.language.english
+    assert "French" in review.language.note
+    assert [f.rule_id for f in review.findings] == []
+    # the guide's own rules still read every sentence
+    banned = Reviewer(guide).review_one(Draft(MIXED.replace("douce", "synergy")))
+    assert [f.rule_id for f in banned.findings] == ["Brand.Banned_Synergy"]
+
+
 def test_language_round_trips_through_json(guide: BrandGuide) -> None:
     review = Reviewer(guide).review_one(Draft(FRENCH))
     again = Review.from_dict(json.loads(json.dumps(review.to_dict())))
