@@ -91,6 +91,19 @@ KNOWN_CAMELCASE = frozenset(
     )
 )
 
+# nationalities and languages: the tag heads call them MISC (as CoNLL does); never a product
+DEMONYMS = frozenset(
+    _split(
+        "English French German Spanish Italian Portuguese Dutch Flemish Swedish Norwegian "
+        "Danish Finnish Icelandic Polish Czech Slovak Hungarian Romanian Bulgarian Greek Turkish "
+        "Russian Ukrainian Arabic Hebrew Persian Hindi Bengali Urdu Chinese Mandarin Cantonese "
+        "Japanese Korean Vietnamese Thai Indonesian Malay Filipino Tagalog Swahili Latin "
+        "American Canadian Mexican Brazilian Argentinian Chilean Colombian British Irish "
+        "Scottish Welsh Australian Zealander Indian Pakistani Nigerian Kenyan Egyptian "
+        "European Asian African Nordic Scandinavian Swiss Austrian Belgian Luxembourgish "
+        "Israeli Saudi Emirati Singaporean Taiwanese Québécois Quebecois Catalan Basque"
+    )
+)
 _TOKEN = re.compile(r"[^\W_]+")
 _PRODUCT_SHAPE = re.compile(r"[a-z][A-Z]|[A-Za-z]\S*\d|\d\S*[A-Za-z]")
 _VERSION_TAIL = re.compile(r"\s+[vV]?\d+(?:\.(?:\d+|x|X))*\S*$")
@@ -405,6 +418,8 @@ def _typed_model_entities(
             and not _PRODUCT_SHAPE.search(name)
         ):
             label, prob = c.label, c.score  # "Europe", "Dana": the heads are sure; no product shape
+        if label == "PRODUCT" and name in DEMONYMS:
+            label = "MISC"  # "Canadian customers", "in English and French"
         out.append(
             Entity(
                 text=text[c.start : c.end],

@@ -483,3 +483,13 @@ def test_a_place_the_heads_are_sure_of_stays_a_place() -> None:
     model = [Entity("Europe", "LOC", Span(at("Europe"), at("Europe") + 6), score=0.97)]
     entities, _ = run(text, model)
     assert {e.text: e.label for e in entities}["Europe"] == "LOC"
+
+
+def test_nationalities_and_languages_are_never_products() -> None:
+    text = "Lumen Cloud now serves Canadian customers from Montreal, in English and French."
+    pieces = [("Lumen Cloud", "ORG", 0.8), ("Canadian", "MISC", 0.9), ("Montreal", "LOC", 0.9),
+              ("English", "MISC", 0.9), ("French", "MISC", 0.9)]  # fmt: skip
+    got = dict(names(text, pieces))
+    assert got["Canadian"] == got["English"] == got["French"] == "MISC"
+    _, findings = analyze_entities(text, ents(text, pieces), EMPTY)
+    assert not any("Canadian" in f.message or "English" in f.message for f in findings)
