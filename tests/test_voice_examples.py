@@ -53,3 +53,27 @@ def test_no_on_voice_example_gets_a_tone_finding(reviewer: Reviewer) -> None:
         for r in reviews
     }
     assert {t: rules for t, rules in flagged.items() if rules} == {}
+
+
+INCIDENT = GUIDE.with_profile("incident")
+
+
+def test_the_incident_profile_has_voice_examples_of_its_own() -> None:
+    """Bad news told plainly is the voice of an incident report; the launch-copy examples
+    called it off-voice ("Tone.VoiceMatch" on two of eight plain incident notes)."""
+    assert INCIDENT.voice.on_voice and INCIDENT.voice.on_voice != GUIDE.voice.on_voice
+    assert INCIDENT.voice.off_voice and INCIDENT.voice.off_voice != GUIDE.voice.off_voice
+
+
+def test_incident_examples_through_the_reviewer(reviewer: Reviewer) -> None:
+    def tone(texts: tuple[str, ...]) -> dict[str, list[str]]:
+        reviews = reviewer.review([Draft(t) for t in texts], profile="incident")
+        return {
+            r.draft.text: [f.rule_id for f in r.findings if f.category == Category.TONE]
+            for r in reviews
+        }
+
+    on = tone(INCIDENT.voice.on_voice)
+    assert {t: rules for t, rules in on.items() if rules} == {}
+    off = tone(INCIDENT.voice.off_voice)
+    assert [t for t, rules in off.items() if not rules] == []
