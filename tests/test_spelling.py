@@ -222,6 +222,18 @@ def test_brand_spelling_leaves_other_peoples_names_alone(
     assert [a.matched for a in alerts] == ["Zentriks", "Dashbord"]
 
 
+def test_brand_spelling_knows_everyday_software_and_business_words(
+    default_dict: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "vocab").mkdir()
+    (tmp_path / "vocab" / "accept.txt").write_text("flooberg\n", encoding="utf-8")
+    guide_file = tmp_path / "guide.yml"
+    guide_file.write_text(GUIDE, encoding="utf-8")
+    rules = [r for r in compile_rules(load_guide(guide_file)) if r.name == "Brand.Spelling"]
+    text = "Our roadmap and the rollout, the backend and the uptime. Onboarding. Teh rollut."
+    assert [a.matched for a in run_rules(rules, to_plain(text))] == ["Teh", "rollut"]
+
+
 def test_lower_case_words_get_no_acronym_or_abbreviation_suggestions(tmp_path: Path) -> None:
     words = ["TB", "Th", "tb", "tech", "teth", "Paris", "parish", "NASA", "nasal", "IMO", "Tbilisi"]
     (tmp_path / "x.aff").write_text("SET UTF-8\n", encoding="utf-8")

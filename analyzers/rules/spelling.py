@@ -330,10 +330,28 @@ class Spelling(BaseRule):
         return out
 
 
+# Words of everyday software and business copy that en_US Hunspell lacks: flagging "roadmap" or
+# "rollout" in a launch post is noise (an independent pass found "rollout" and "config")
+WORKPLACE_WORDS = tuple(
+    str.split(
+        "autoscale autoscaling backend backends changelog changelogs checkboxes codebase "
+        "codebases config configs cybersecurity datacenter datacenters dogfood dogfooding "
+        "dropdown dropdowns edtech failover failovers fintech frontend frontends fullscreen "
+        "geolocation healthtech hotfix hotfixes livestream livestreaming livestreams "
+        "microservice microservices multicloud offboarding onboarding postmortem postmortems "
+        "prebuild prebuilds preorder preorders pushback rebrand rebranding repo repos reskill "
+        "roadmap roadmaps rollout rollouts runtimes serverless signup signups standup standups "
+        "subreddit teardown toolchain toolchains upskill upskilling uptime walkthrough "
+        "walkthroughs webhook webhooks"
+    )
+)
+
+
 def brand_spelling_rule(
     names: Sequence[str], accepted: Sequence[str], *, source: str = "<guide>"
 ) -> Spelling | None:
-    """``Brand.Spelling``: en_US plus the guide's names and accepted vocabulary.
+    """``Brand.Spelling``: en_US plus ``WORKPLACE_WORDS`` and the guide's names and accepted
+    vocabulary.
 
     Brand / product / competitor names (each word of a multi-word name, in any casing and with
     ``'s``) and preferred terms are dictionary words; the vocabulary's accepted terms are
@@ -358,7 +376,7 @@ def brand_spelling_rule(
     words = {w for n in names for w in regex.findall(r"[\p{L}\p{M}_'’]+", n)}
     # any casing (Brand.Products owns casing) and the possessive are spelled right too
     forms = {f for w in words for f in (w, w.lower(), f"{w}'s", f"{w.lower()}'s")}
-    rule.add_words(sorted(forms))
+    rule.add_words(sorted(forms | set(WORKPLACE_WORDS)))
     rule.accept(list(accepted))
     rule.suggest = True
     # real copy names other companies' products, people and places: the dictionary cannot
