@@ -50,7 +50,9 @@ dominates a sentence; one finding per such sentence, at most ``MAX_AVOID_FINDING
 
 A finding fires only when the draft is clearly off target: more than ``CLEAR_MARGIN`` (0.1)
 beyond the tolerance (or under ``min_voice_match``, unless a sentence all but repeats one of the
-guide's off-voice examples: cosine ``ECHOES_OFF_VOICE``), so estimates near the edge do not nag; and
+guide's off-voice examples: cosine ``ECHOES_OFF_VOICE``), so estimates near the edge do not nag;
+a sentence that all but repeats an off-voice example gets ``Tone.VoiceMatch`` even when the rest
+of the draft keeps the draft's match up (the guide itself calls that sentence off voice); and
 "too little" of an emotion is shown in the tone profile but raises no finding (an editor asks to
 tone excess down, rarely to add joy to a postmortem). Measured on realcopy-dev: docs/models.md.
 
@@ -588,11 +590,26 @@ def _findings(
 
     minimum = voice.min_voice_match
     echoes = any((r.signals.off_voice or 0.0) >= ECHOES_OFF_VOICE for r in rows)
-    if (
+    draft_off = (
         minimum is not None
         and profile.voice_match is not None
         and profile.voice_match < minimum - (0.0 if echoes else CLEAR_MARGIN)
-    ):
+    )
+    if minimum is not None and not draft_off:
+        # the draft as a whole reads on voice, but a sentence all but repeats one of the
+        # guide's off-voice examples: the guide itself says that sentence is off voice
+        echoing = [
+            (i, r) for i, r in enumerate(rows) if (r.signals.off_voice or 0.0) >= ECHOES_OFF_VOICE
+        ]
+        for i, r in echoing[:MAX_AVOID_FINDINGS]:
+            add(
+                RULE_VOICE,
+                Severity.WARNING,
+                r,
+                f"Off brand voice: this sentence reads like the guide's off-voice example "
+                f"“{nearest[i]}” (similarity {r.signals.off_voice or 0.0:.2f}).",
+            )
+    if draft_off and minimum is not None and profile.voice_match is not None:
         idx = _culprit(rows, lambda r: r.signals.voice or 0.0, minimum, True)
         if idx is not None:
             row = rows[idx]

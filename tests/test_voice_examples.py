@@ -38,6 +38,20 @@ def test_every_off_voice_example_gets_a_tone_finding(reviewer: Reviewer) -> None
         assert r.category_scores["tone"] < 100
 
 
+def test_an_off_voice_example_inside_an_on_voice_draft_is_still_found(reviewer: Reviewer) -> None:
+    """A draft that reads on voice on the whole used to hide an off-voice sentence: "Buy now or
+    regret it forever …" between two plain sentences scored 100 Pass with no finding."""
+    before = "Our spring update is live for every office."
+    after = "Schedules now sync in under a second."
+    texts = [f"{before} {off} {after}" for off in GUIDE.voice.off_voice]
+    reviews = reviewer.review([Draft(t) for t in texts])
+    for off, review in zip(GUIDE.voice.off_voice, reviews, strict=True):
+        on_it = [f for f in review.findings if f.category == Category.TONE and f.matched == off]
+        assert on_it, off
+    plain = reviewer.review_one(Draft(f"{before} {GUIDE.voice.on_voice[0]} {after}"))
+    assert [f.rule_id for f in plain.findings if f.category == Category.TONE] == []
+
+
 def test_the_disparaging_example_no_longer_passes(reviewer: Reviewer) -> None:
     text = "Honestly, other lighting brands are garbage and their customers are suckers."
     review = reviewer.review_one(Draft(text))
