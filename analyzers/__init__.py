@@ -26,7 +26,7 @@ from analyzers.remote import (
     check_token,
 )
 from analyzers.reviewer import Reviewer
-from analyzers.serving import EngineReviewService, load_engine
+from analyzers.serving import EngineReviewService, is_long_draft, load_engine
 from analyzers.text import word_count
 from analyzers.types import (
     Category,
@@ -84,6 +84,7 @@ __all__ = [
     "extract_document",
     "guide_fingerprint",
     "is_alert_worthy",
+    "is_long_draft",
     "load_engine",
     "load_guide",
     "load_models",

@@ -307,11 +307,22 @@ class EngineReviewService:
 
 
 LONG_DRAFT_WORDS = 1_000
+# ... or this many characters per word allowed: the rules' work grows with characters, and 999
+# words followed by 35,000 "!" is not a short draft
+LONG_DRAFT_CHARS_PER_WORD = 12
+
+
+def is_long_draft(text: str, long_words: int = LONG_DRAFT_WORDS) -> bool:
+    """Does ``text`` go to the long lane: over ``long_words`` words, or over
+    ``LONG_DRAFT_CHARS_PER_WORD`` characters for each of them?"""
+    if len(text) > long_words * LONG_DRAFT_CHARS_PER_WORD:
+        return True
+    # a cheap upper bound first: a draft of few characters cannot have many words
+    return len(text) > long_words * 2 and word_count(text) > long_words
 
 
 def _is_long(draft: Draft) -> bool:
-    text = draft.text
-    return len(text) > LONG_DRAFT_WORDS * 2 and word_count(text) > LONG_DRAFT_WORDS
+    return is_long_draft(draft.text)
 
 
 def _call_soon(job: _Job, review: Review | None, exc: BaseException | None) -> None:

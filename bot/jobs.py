@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from analyzers import Draft, Review, word_count
+from analyzers import Draft, Review, is_long_draft
 from bot.ack_budget import off_loop
 from bot.store import Job, Store
 
@@ -122,8 +122,7 @@ class ExecutorReviewService:
         return self._wakeup
 
     def _is_long(self, draft: Draft) -> bool:
-        # a cheap upper bound first: a draft of few characters cannot have many words
-        return len(draft.text) > self.long_words * 2 and word_count(draft.text) > self.long_words
+        return is_long_draft(draft.text, self.long_words)
 
     async def review(self, drafts: Sequence[Draft], profile: str | None = None) -> list[Review]:
         if not drafts:

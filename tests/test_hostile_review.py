@@ -126,6 +126,27 @@ async def test_a_long_draft_never_holds_up_short_ones() -> None:
         await service.aclose()
 
 
+async def test_few_words_with_a_flood_of_characters_go_to_the_long_lane() -> None:
+    """999 words and 35,000 "!" counted as short (a lane of its own only over 1,000 words), so
+    it shared the short drafts' runner; characters count too now."""
+    from analyzers import is_long_draft
+
+    flood = " ".join(["word"] * 999) + "!" * 35_000
+    assert is_long_draft(flood) and not is_long_draft(" ".join(["word"] * 999))
+    reviewer = _GatedReviewer()
+    service = ExecutorReviewService(reviewer, threads=1, long_words=1_000)
+    try:
+        long_task = asyncio.create_task(service.review([Draft(flood)]))
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(service.review([Draft("A calm short draft.")]), 5)
+        reviewer.short_done.set()
+        await asyncio.wait_for(long_task, 15)
+        assert reviewer.order == ["short", "long"]
+    finally:
+        reviewer.short_done.set()
+        await service.aclose()
+
+
 def test_raw_scope_spans_map_to_the_markup_they_matched() -> None:
     text = "Hi <!subteam^S1|@team> there"
     rule = load_rule(
