@@ -21,11 +21,14 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.internals import build_headers
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -229,7 +232,7 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
                 # error handler (which would otherwise answer the body's response_url)
                 log.warning("unverified request to %s refused: %s", request.path, check.reason)
                 return web.json_response({"error": "invalid request"}, status=401)
-            bolt_req = await to_bolt_request(request)
+            bolt_req = form_fixed(await to_bolt_request(request))
             with delivery() as outcome:
                 bolt_resp = await bot.app.async_dispatch(bolt_req)
             if bolt_resp.status in (401, 403):
@@ -267,6 +270,22 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     return web_app
+
+
+def form_fixed(req: AsyncBoltRequest) -> AsyncBoltRequest:
+    """``req`` with a form body parsed right: slack_bolt reads any form body that merely
+    contains the word "payload" as an interactivity payload, finds no ``payload=`` field and
+    gives ``{}``, so "/brandcheck … payload capacity …" (or a command from #payload-team) was
+    dropped without a word in HTTP mode. JSON bodies and real ``payload=`` forms are untouched."""
+    raw = req.raw_body
+    if req.body or not raw or raw.startswith("{") or req.content_type == "application/json":
+        return req
+    params = dict(parse_qsl(raw, keep_blank_values=True))
+    if "payload" in params:
+        return req  # bolt read it as it should (an empty payload stays empty)
+    req.body = params
+    req.context = build_async_context(AsyncBoltContext(dict(req.context)), params)
+    return req
 
 
 async def start_http(
