@@ -35,7 +35,7 @@ from bot.alerts import Alerter
 from bot.channels import ChannelDirectory, channel_key, is_channel_id, split_channels
 from bot.clients import is_slack_url, trusted_hosts, webhook
 from bot.errors import ErrorReporter
-from bot.files import FileFetcher, FileProblem, is_supported_name
+from bot.files import SUPPORTED, FileFetcher, FileProblem, is_supported_name
 from bot.jobs import AckGate, JobQueue, RetryableError, ReviewService, Submit
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions, reopened_note
 from bot.posting import api_error, post_once
@@ -469,12 +469,26 @@ class Workflows:
             return
         version = (message.get("edited") or {}).get("ts") or message.get("ts") or ts
         thread_ts = message.get("thread_ts") or ts
-        files = [f for f in message.get("files") or [] if isinstance(f, Mapping)]
+        attached = [f for f in message.get("files") or [] if isinstance(f, Mapping)]
+        files = [f for f in attached if is_supported_name(_file_name(f))]
         text = str(message.get("text") or "")
         # "@brandbot check this" with a file attached: the words ask for a review of the file,
         # they are not a draft of their own (one reply, for the file)
         asks_for_files = bool(files) and self._mentions_bot(text)
-        if text.strip() and strip_mentions(text) and not asks_for_files:
+        words = bool(text.strip() and strip_mentions(text))
+        if attached and not files and not words:
+            # asked for a review of files it cannot read (a screenshot, a .doc): say so
+            names = ", ".join(_file_name(f) for f in attached[:3])
+            await self._post_problem(
+                job,
+                channel,
+                ts,
+                thread_ts,
+                str(attached[0].get("id") or "files"),
+                f":page_facing_up: {names}: only {', '.join(SUPPORTED)} files are reviewed",
+            )
+            return
+        if words and not asks_for_files:
             draft = Draft(text=text, id=f"{channel}/{ts}", format=SourceFormat.MRKDWN)
             await self._review_into_thread(
                 job,
@@ -505,7 +519,7 @@ class Workflows:
         author: str | None,
     ) -> None:
         file_id = str(file.get("id") or file.get("name") or "file")
-        name = str(file.get("name") or file.get("title") or file_id)
+        name = _file_name(file)
         if not is_supported_name(name):
             return
         if not (file.get("url_private_download") or file.get("url_private")) and file.get("id"):
@@ -860,3 +874,7 @@ class Workflows:
                     if is_retryable(exc):
                         raise
                     log.info("could not replace reply %s: %s", record.reply_ts, exc)
+
+
+def _file_name(file: Mapping[str, Any]) -> str:
+    return str(file.get("name") or file.get("title") or file.get("id") or "file")

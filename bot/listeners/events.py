@@ -113,11 +113,10 @@ async def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
     thread_ts = event.get("thread_ts") if is_ts(event.get("thread_ts")) else None
     raw_files = event.get("files")
     files = [f for f in raw_files if isinstance(f, Mapping)] if isinstance(raw_files, list) else []
+    # files the bot reads are the draft; with none of those (a screenshot), the text is
+    files = [f for f in files if is_supported_name(str(f.get("name") or f.get("title") or ""))]
     if files:
         for f in files:
-            name = str(f.get("name") or f.get("title") or "")
-            if not is_supported_name(name):
-                continue
             payload = {
                 "channel": channel,
                 "ts": ts,
