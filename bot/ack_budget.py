@@ -12,15 +12,23 @@ nothing is lost and nothing is doubled.
 
 ``best_effort(wait_s, fn, ...)`` is the same for calls whose failure loses nothing (the event-id
 mark after the job is journalled): bounded, logged, never raised.
+
+Inside a delivery these calls run on a thread pool of their own (``ACK_THREADS``), never on
+asyncio's default pool: jobs use that one for slow work (parsing an upload waits up to 20 s), and
+an acknowledgement queued behind them missed its budget, so every delivery got a 503 while one
+member's PDFs were being read (an independent hostile pass).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
@@ -31,6 +39,8 @@ log = logging.getLogger(__name__)
 
 ACK_BUDGET_S = 2.5  # Slack waits 3 s for an acknowledgement
 MIN_WAIT_S = 0.05
+ACK_THREADS = 8  # the acknowledgement path's own threads (store calls of a few ms each)
+_ack_pool = ThreadPoolExecutor(max_workers=ACK_THREADS, thread_name_prefix="brandbot-ack")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -79,7 +89,7 @@ async def off_loop(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
     wait_s = current.remaining()
     try:
-        return await asyncio.wait_for(asyncio.to_thread(fn, *args, **kwargs), wait_s)
+        return await asyncio.wait_for(_on_ack_pool(fn, *args, **kwargs), wait_s)
     except TimeoutError:
         current.unjournalled = True
         name = getattr(fn, "__name__", "a store call")
@@ -100,8 +110,17 @@ async def best_effort(
     current = _current.get()
     if current is not None:
         wait_s = min(wait_s, current.remaining())
+    call = _on_ack_pool if current is not None else asyncio.to_thread
     try:
-        return await asyncio.wait_for(asyncio.to_thread(fn, *args, **kwargs), wait_s)
+        return await asyncio.wait_for(call(fn, *args, **kwargs), wait_s)
     except Exception as exc:
         log.warning("%s skipped: %s", getattr(fn, "__name__", "a store call"), type(exc).__name__)
         return None
+
+
+async def _on_ack_pool(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``asyncio.to_thread`` on the acknowledgement path's own pool (the context is copied, as
+    ``to_thread`` copies it)."""
+    ctx = contextvars.copy_context()
+    call = functools.partial(ctx.run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_ack_pool, call)

@@ -17,7 +17,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -27,6 +29,10 @@ from analyzers import DocumentLimits, Draft, read_document
 
 SLACK_FILE_HOSTS = frozenset({"files.slack.com", "files-edu.slack.com", "files-gov.slack.com"})
 SUPPORTED = (".txt", ".md", ".markdown", ".mrkdwn", ".docx", ".pdf")
+# uploads are parsed on threads of their own, as many as the document sandbox runs at once:
+# a parse may wait up to 20 s, and on asyncio's default pool ten of them starved everything else
+PARSE_THREADS = 2
+_parse_pool = ThreadPoolExecutor(max_workers=PARSE_THREADS, thread_name_prefix="brandbot-parse")
 MAX_REDIRECTS = 3
 
 
@@ -148,7 +154,8 @@ class FileFetcher:
         # parsing runs in a worker thread waiting on a killable worker process (time, memory,
         # decompressed size, pages and characters bounded): never on the event loop
         limits = DocumentLimits(max_bytes=self.max_bytes)
-        return await asyncio.to_thread(read_document, data, name, limits=limits)
+        call = functools.partial(read_document, data, name, limits=limits)
+        return await asyncio.get_running_loop().run_in_executor(_parse_pool, call)
 
 
 def _login_page(name: str) -> str:

@@ -130,3 +130,49 @@ async def test_the_channel_policy_read_never_blocks_the_loop(
         finally:
             release.set()
             ctx.policy.all = real_all
+
+
+async def test_the_ack_path_does_not_wait_behind_the_default_thread_pool() -> None:
+    """Uploads parse on threads (up to 20 s each); when they shared asyncio's default pool with
+    the acknowledgement path's store calls, those calls missed their budget and every delivery
+    got a 503 (an independent hostile pass). The ack path has threads of its own now."""
+    import threading
+
+    from bot.ack_budget import best_effort, delivery, off_loop
+
+    release = threading.Event()
+    busy = [
+        asyncio.ensure_future(asyncio.to_thread(release.wait, 10))
+        for _ in range(64)  # more than any default pool has threads
+    ]
+    try:
+        await asyncio.sleep(0.05)
+        with delivery() as outcome:
+            assert await off_loop(lambda: "journalled") == "journalled"
+            assert await best_effort(1.0, lambda: "marked") == "marked"
+        assert not outcome.unjournalled
+    finally:
+        release.set()
+        await asyncio.gather(*busy)
+
+
+async def test_uploads_parse_on_threads_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from bot import files
+
+    seen: list[str] = []
+
+    def read(data: bytes, name: str, **kw: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        from analyzers import Draft
+
+        return Draft(data.decode())
+
+    async def download(self: Any, file: Any) -> bytes:
+        return b"Our draft."
+
+    monkeypatch.setattr(files, "read_document", read)
+    monkeypatch.setattr(files.FileFetcher, "download", download)
+    draft = await files.FileFetcher("xoxb-test").fetch_draft({"name": "draft.txt"})
+    assert draft.text == "Our draft." and seen[0].startswith("brandbot-parse")
