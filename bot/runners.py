@@ -219,19 +219,28 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
 
     async def slack_events(request: web.Request) -> web.Response:
+        # the body is read and verified before the request counts as a delivery: an unsigned
+        # client trickling a body must not hold the background work back (the gate)
+        try:
+            body = await asyncio.wait_for(request.read(), BODY_READ_S)
+        except TimeoutError:
+            log.warning("request to %s: body not received within %gs", request.path, BODY_READ_S)
+            return web.Response(status=408, text="")
+        except (ConnectionError, aiohttp.ClientPayloadError) as exc:
+            log.info("request to %s: client went away (%s)", request.path, type(exc).__name__)
+            return web.Response(status=400, text="")
+        headers = {k.lower(): request.headers.getall(k) for k in request.headers}
+        check = verify_request(bot.ctx.settings.signing_secret, headers, body)
+        if not check:
+            # nothing of an unverified request reaches bolt: no middleware, no listener, no
+            # error handler (which would otherwise answer the body's response_url)
+            log.warning("unverified request to %s refused: %s", request.path, check.reason)
+            return web.json_response({"error": "invalid request"}, status=401)
         with bot.ctx.gate.request():
             return await _answer(request)
 
     async def _answer(request: web.Request) -> web.Response:
         try:
-            body = await request.read()
-            headers = {k.lower(): request.headers.getall(k) for k in request.headers}
-            check = verify_request(bot.ctx.settings.signing_secret, headers, body)
-            if not check:
-                # nothing of an unverified request reaches bolt: no middleware, no listener, no
-                # error handler (which would otherwise answer the body's response_url)
-                log.warning("unverified request to %s refused: %s", request.path, check.reason)
-                return web.json_response({"error": "invalid request"}, status=401)
             bolt_req = form_fixed(await to_bolt_request(request))
             with delivery() as outcome:
                 bolt_resp = await bot.app.async_dispatch(bolt_req)
@@ -270,6 +279,9 @@ def http_app(bot: BrandBot, *, slack_path: str | None = "/slack/events") -> web.
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     return web_app
+
+
+BODY_READ_S = 10.0  # a request body that takes longer to arrive is refused (408)
 
 
 def form_fixed(req: AsyncBoltRequest) -> AsyncBoltRequest:

@@ -256,3 +256,30 @@ def test_verify_request_never_raises_and_accepts_only_exact_headers() -> None:
         for k, v in pairs:
             headers.setdefault(k.lower(), []).append(v)
         assert not verify_request(secret, headers, body), label
+
+
+async def test_a_trickled_unsigned_body_never_counts_as_a_delivery(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """An unsigned client that announces 1 MB and sends one byte held the acknowledgement gate
+    open for as long as it liked, and every background step waited on it (reviews 5x slower,
+    an independent hostile pass). The body is read and verified before the gate now."""
+    import asyncio
+
+    fake = fake_slack
+    async with running(fake, tmp_path, "http", FakeReviewer()) as h:
+        port = int(h.url.rsplit(":", 1)[1])
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000000\r\n\r\n{"
+        )
+        await writer.drain()
+        await asyncio.sleep(0.3)  # the server is reading the body
+        assert h.bot.ctx.gate.in_flight == 0
+        writer.close()
+        await writer.wait_closed()
+        await asyncio.sleep(0.2)
+        assert h.bot.ctx.gate.in_flight == 0
+        await h.idle()
