@@ -35,6 +35,7 @@ from bot.ack_budget import JournalUnavailable, off_loop
 from bot.alerts import Alerter
 from bot.channels import ChannelDirectory
 from bot.clients import trusted_hosts, web_client
+from bot.context import BotContext
 from bot.digest import DigestScheduler, send_digest
 from bot.errors import ErrorReporter, install_log_masking
 from bot.files import FileFetcher
@@ -56,7 +57,7 @@ from bot.storage.history import ReviewHistory
 from bot.storage.signoffs import Signoffs
 from bot.storage.votes import Votes
 from bot.store import Store
-from bot.workflows import BotContext, Workflows, is_retryable
+from bot.workflows import Workflows, is_retryable
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.context import BotContext
 from bot.jobs import Submit
 from bot.lifecycle_blocks import (
     ACCEPT_SUGGESTION,
@@ -23,7 +24,6 @@ from bot.lifecycle_blocks import (
     VOTE_DISMISS,
     VOTE_HELPFUL,
 )
-from bot.workflows import BotContext
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]

@@ -12,8 +12,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot import blocks
+from bot.context import BotContext
 from bot.jobs import Submit
-from bot.workflows import BotContext
 
 COMMAND = "/brandcheck"
 Ack = Callable[..., Awaitable[None]]

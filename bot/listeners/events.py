@@ -15,9 +15,10 @@ from slack_bolt.async_app import AsyncApp
 
 from analyzers import word_count
 from bot.ack_budget import ACK_BUDGET_S, best_effort, off_loop
+from bot.context import BotContext
 from bot.files import is_supported_name
 from bot.jobs import Submit
-from bot.workflows import BotContext, strip_mentions
+from bot.workflows import strip_mentions
 
 log = logging.getLogger(__name__)
 

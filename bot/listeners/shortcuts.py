@@ -9,8 +9,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.context import BotContext
 from bot.jobs import Submit
-from bot.workflows import BotContext
 
 CALLBACK_ID = "check_brand_voice"
 Ack = Callable[..., Awaitable[None]]
