@@ -287,6 +287,8 @@ class EngineReviewService:
             if not batch:
                 continue
             self.batches.append(len(batch))
+            if len(self.batches) > 20_000:  # metrics: keep the newest, never grow unbounded
+                del self.batches[:-10_000]
             try:
                 reviews = self.reviewer.review([j.draft for j in batch], profile=batch[0].profile)
             except Exception as exc:  # e.g. an unknown profile: every caller of the batch hears

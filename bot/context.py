@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,7 +61,11 @@ class BotContext:
     _policy_read: asyncio.Future[None] | None = None
     reviewer: Any = None  # what reviews (for reloading the guide)
     guide_watcher: Any = None  # bot.guide_reload.GuideWatcher, when the guide is a file
-    _locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
+    # a draft's lock lives while someone holds or awaits it (one per message ever seen grew
+    # without bound)
+    _locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     gate: AckGate = field(default_factory=AckGate)
 

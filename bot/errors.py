@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import blocks
 from bot.clients import is_slack_url, webhook
+from bot.samples import record
 
 log = logging.getLogger("bot.errors")
 
@@ -150,7 +151,7 @@ class ErrorReporter:
     ) -> str:
         """Log ``error`` with a fresh reference id and tell the user (best effort)."""
         ref = new_reference()
-        self.reported.append((ref, type(error).__name__))
+        record(self.reported, (ref, type(error).__name__))
         log.error(
             "error %s in %s: %s: %s",
             ref,

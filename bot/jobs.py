@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from analyzers import Draft, Review, is_long_draft
 from bot.ack_budget import off_loop
+from bot.samples import record
 from bot.store import Job, Store
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ class ExecutorReviewService:
             item = self._long.popleft()
             if item.future.done():
                 continue
-            self.batches.append(1)
+            record(self.batches, 1)
             try:
                 [review] = await loop.run_in_executor(
                     self._executor, _review_call, self.reviewer, [item.draft], item.profile
@@ -184,7 +185,7 @@ class ExecutorReviewService:
             if not batch:
                 continue
             drafts = [p.draft for p in batch]
-            self.batches.append(len(batch))
+            record(self.batches, len(batch))
             try:
                 reviews = await loop.run_in_executor(
                     self._executor, _review_call, self.reviewer, drafts, batch[0].profile
@@ -573,7 +574,7 @@ class JobQueue:
         self._release(job.id)
         await asyncio.to_thread(self.store.finish_job, job.id)
         self.stats.done += 1
-        self.stats.latencies.append(time.monotonic() - queued_at)
+        record(self.stats.latencies, time.monotonic() - queued_at)
         self._local.discard(job.id)
         self._done()
 

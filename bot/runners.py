@@ -40,6 +40,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from bot.ack_budget import JournalUnavailable, best_effort, delivery
 from bot.app import BrandBot
 from bot.readiness import Readiness
+from bot.samples import record
 from bot.signing import verify_request
 from bot.storage.database import is_database_outage
 
@@ -174,7 +175,7 @@ class SocketModeRunner:
                     )
                 except Exception:
                     log.exception("could not acknowledge envelope %s", req.envelope_id)
-            self.ack_latencies.append(time.perf_counter() - started)
+            record(self.ack_latencies, time.perf_counter() - started)
 
     async def _dispatch(self, req: SocketModeRequest) -> tuple[dict[str, Any] | None, bool]:
         """(the ack's payload, whether the app failed on it)."""
