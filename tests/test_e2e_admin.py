@@ -181,3 +181,34 @@ async def test_help_lists_stats_and_admin_and_admin_only_lines_for_admins(
         assert "/brandcheck stats" in said and "/brandcheck admin list" in said
         assert "admin watch #channel [profile]* — watch a channel (admins only)" in said
         assert "admin unwatch #channel* — stop watching a channel (admins only)" in said
+
+
+async def test_a_replayed_admin_command_changes_nothing(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A signed request replayed byte for byte within the signature's five minutes re-applied
+    `admin watch` after an `unwatch` (an independent hostile pass)."""
+    from fakeslack import payloads
+
+    fake = fake_slack
+    fake.add_channel("C0PRESS", "press")
+    async with running(fake, tmp_path, "http", FakeReviewer(), BRANDBOT_ADMIN_IDS=ADMIN) as h:
+        ctx = h.bot.ctx
+
+        def command(text: str, trigger: str) -> dict[str, str]:
+            return payloads.slash_command(
+                text, user=ADMIN, response_url=fake.new_response_url(), trigger_id=trigger
+            )
+
+        watch = command("admin watch <#C0PRESS|press>", "7.7.watch")
+        d = await sc.acked(await fake.send_envelope("slash_commands", watch))
+        assert "Now watching" in ack_text(d)
+        d = await sc.acked(
+            await fake.send_envelope("slash_commands", command("admin unwatch C0PRESS", "7.8"))
+        )
+        assert "No longer watching" in ack_text(d)
+        replay = await sc.acked(await fake.send_envelope("slash_commands", watch))
+        assert "already applied" in ack_text(replay)
+        assert not {r.channel: r for r in ctx.policy.all()}["C0PRESS"].watched
+        assert [a.action for a in ctx.audit.entries()] == ["admin.watch", "admin.unwatch"]

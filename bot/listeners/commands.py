@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot import blocks
+from bot.ack_budget import JournalUnavailable, off_loop
 from bot.context import BotContext
 from bot.jobs import Submit
 
@@ -48,6 +49,19 @@ async def handle_command(ack: Ack, command: dict[str, Any], ctx: BotContext) -> 
     if word == "admin":
         from bot.admin import run_admin
 
+        trigger = command.get("trigger_id")
+        writes = rest.split()[:1] in (["watch"], ["unwatch"])
+        if writes and isinstance(trigger, str) and trigger:
+            # a signed request replayed within the signature's 5 minutes must not apply the
+            # change again (review commands are deduplicated by their job key the same way)
+            try:
+                first = await off_loop(ctx.store.claim, f"admin:{trigger}")
+            except JournalUnavailable:
+                first = True  # run_admin meets the same database and says so
+            if not first:
+                note = "This admin command was already applied; nothing changed."
+                await ack(response_type="ephemeral", **blocks.notice_message(note))
+                return
         answer = await run_admin(rest, _user(command), ctx)
         await ack(response_type="ephemeral", **answer)
         return
