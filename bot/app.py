@@ -336,6 +336,7 @@ def build_bot(
         gate=ctx.gate,
         lease_s=lease_s,
         poll_s=poll_s,
+        slow_kinds=frozenset({"file"}),  # an upload may wait up to 20 s for its parse
     )
     ctx.alerts = JobQueue(
         store,

@@ -45,9 +45,11 @@ class SecretMasker:
         )
 
     def mask(self, text: str) -> str:
+        # whole tokens first: a known secret that is a prefix of another token ("xapp-1" of
+        # "xapp-1-A1-2-ffff") would otherwise leave the rest of that token behind
+        text = _TOKEN_RE.sub(lambda m: m.group(1) + "-***", text)
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        text = _TOKEN_RE.sub(lambda m: m.group(1) + "-***", text)
         return _BEARER_RE.sub(lambda m: m.group(1) + "***", text)
 
 

@@ -280,8 +280,15 @@ class JobQueue:
         gate: AckGate | None = None,
         lease_s: float = 60.0,
         poll_s: float = 1.0,
+        slow_kinds: frozenset[str] = frozenset(),
     ) -> None:
         self.gate = gate
+        # jobs that may wait long on something else (an upload being parsed): at most
+        # workers - 1 of them run at once, so one worker always serves the other jobs
+        self.slow_kinds = slow_kinds
+        self.slow_limit = max(1, workers - 1)
+        self._slow_running = 0
+        self._slow_freed = asyncio.Event()
         self.store = store
         self.handler = handler
         self.lane = lane
@@ -497,7 +504,19 @@ class JobQueue:
                 # shutting down: leave it journalled as queued for the next start
                 self._queue.task_done()
                 continue
+            slow = job.kind in self.slow_kinds
+            if slow and self._slow_running >= self.slow_limit:
+                # enough slow jobs run already: to the back of the queue; this worker takes
+                # the next job, or waits for a slot when only slow jobs are queued
+                self._queue.put_nowait((job, queued_at))
+                self._queue.task_done()
+                if self._only_slow_queued():
+                    self._slow_freed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._slow_freed.wait(), 1.0)
+                continue
             self._running += 1
+            self._slow_running += slow
             try:
                 await self._run_one(job, queued_at)
             except Exception as exc:
@@ -510,7 +529,14 @@ class JobQueue:
                 self._done()
             finally:
                 self._running -= 1
+                if slow:
+                    self._slow_running -= 1
+                    self._slow_freed.set()
                 self._queue.task_done()
+
+    def _only_slow_queued(self) -> bool:
+        waiting = list(self._queue._queue)  # type: ignore[attr-defined]  # a deque: a look only
+        return all(j.kind in self.slow_kinds for j, _ in waiting)
 
     async def _run_one(self, job: Job, queued_at: float) -> None:
         if self.gate is not None:

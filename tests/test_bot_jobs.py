@@ -160,6 +160,8 @@ async def test_secrets_never_reach_the_log(caplog: pytest.LogCaptureFixture) -> 
         assert secret not in text, secret
     assert "xoxb-***" in text and ref in text
     assert SecretMasker(["abcd"]).mask("x abcd y") == "x *** y"
+    # a known secret that is the start of another token masks no less of that token
+    assert SecretMasker(["xapp-1"]).mask("t xapp-1-A1-2-ffff") == "t xapp-***"
 
 
 async def test_ack_gate_holds_workers_while_deliveries_are_answered() -> None:
@@ -187,3 +189,40 @@ async def test_ack_gate_holds_workers_while_deliveries_are_answered() -> None:
     with gate.request():
         await asyncio.wait_for(gate.quiet(), 1.0)
     assert gate.in_flight == 0
+
+
+async def test_slow_jobs_never_take_every_worker(tmp_path: Path) -> None:
+    """Ten uploads that each wait 20 s for a parse held every review worker, so other people's
+    drafts waited 19–80 s (an independent hostile pass): slow kinds get workers - 1 at most."""
+    store = Store(tmp_path / "q.sqlite3")
+    release = asyncio.Event()
+    running: list[str] = []
+    peak = 0
+
+    async def handler(job: Job) -> None:
+        nonlocal peak
+        if job.kind == "file":
+            running.append(job.key)
+            peak = max(peak, len(running))
+            await release.wait()
+            running.remove(job.key)
+
+    q = JobQueue(store, handler, workers=3, capacity=50, slow_kinds=frozenset({"file"}))
+    await q.start()
+    try:
+        for i in range(6):
+            q.submit(f"file{i}", "file", {})
+        q.submit("draft", "thread", {})
+        await asyncio.wait_for(_until_done(store, "draft"), 5)  # not behind the uploads
+        assert peak == 2 and len(running) == 2
+        release.set()
+        await q.join(10)
+        assert peak == 2 and store.unfinished_jobs() == []
+    finally:
+        release.set()
+        await q.stop()
+
+
+async def _until_done(store: Store, key: str) -> None:
+    while store.job_exists(key) and any(j.key == key for j in store.unfinished_jobs()):
+        await asyncio.sleep(0.01)
