@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -206,14 +207,19 @@ def test_brand_guide_spell_checks_names_and_vocabulary(default_dict: Path, tmp_p
     assert not any(r.name == "Brand.Spelling" for r in compile_rules(load_guide(guide_file)))
 
 
+def _guide_rules(folder: Path) -> list[Any]:
+    """The rules of ``GUIDE`` written into ``folder`` with its vocabulary (accepts "flooberg")."""
+    (folder / "vocab").mkdir()
+    (folder / "vocab" / "accept.txt").write_text("flooberg\n", encoding="utf-8")
+    guide_file = folder / "guide.yml"
+    guide_file.write_text(GUIDE, encoding="utf-8")
+    return list(compile_rules(load_guide(guide_file)))
+
+
 def test_brand_spelling_leaves_other_peoples_names_alone(
     default_dict: Path, tmp_path: Path
 ) -> None:
-    (tmp_path / "vocab").mkdir()
-    (tmp_path / "vocab" / "accept.txt").write_text("flooberg\n", encoding="utf-8")
-    guide_file = tmp_path / "guide.yml"
-    guide_file.write_text(GUIDE, encoding="utf-8")
-    rules = compile_rules(load_guide(guide_file))
+    rules = _guide_rules(tmp_path)
     text = (
         "Clouds walked Kubernetes Mesos stories. Dashboards walked APIs iOS. "
         "Zentriks walked. Dashbord."
@@ -227,11 +233,7 @@ def test_brand_spelling_leaves_other_peoples_names_alone(
 def test_brand_spelling_knows_everyday_software_and_business_words(
     default_dict: Path, tmp_path: Path
 ) -> None:
-    (tmp_path / "vocab").mkdir()
-    (tmp_path / "vocab" / "accept.txt").write_text("flooberg\n", encoding="utf-8")
-    guide_file = tmp_path / "guide.yml"
-    guide_file.write_text(GUIDE, encoding="utf-8")
-    rules = [r for r in compile_rules(load_guide(guide_file)) if r.name == "Brand.Spelling"]
+    rules = [r for r in _guide_rules(tmp_path) if r.name == "Brand.Spelling"]
     text = "Our roadmap and the rollout, the backend and the uptime. Onboarding. Teh rollut."
     assert [a.matched for a in run_rules(rules, to_plain(text))] == ["Teh", "rollut"]
 
