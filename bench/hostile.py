@@ -6,7 +6,9 @@ pathological inputs (issue 8) against normal prose of the same length.
 
 Prints one row per input: seconds for the whole review (rules only, the example guide; the
 review cap of ``MAX_REVIEW_WORDS`` words applies as in production), seconds for the two sentence
-splitters alone, and ms per kB. Results are in docs/benchmarks.md ("Hostile input").
+splitters alone, and ms per kB; then the spelling check's word split of one "word!!!…" token,
+Vale's one-character-a-step loop (the code before) against the linear split, in this process.
+Results are in docs/benchmarks.md ("Hostile input").
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ INPUTS: dict[str, Callable[[int], str]] = {
     "emoji run": lambda n: "🎉" * n,
     "emoji + skin tone": lambda n: "👍🏽" * (n // 2),
     "one 40k-char word": lambda n: "x" * (n - 1) + ".",
+    "999 words, then !!!…": hi.punctuation_flood,
+    "made-up words": hi.garbage_words,
 }
 
 
@@ -70,15 +74,24 @@ def main(argv: list[str] | None = None) -> int:
                 "split_s": round(split_s, 4),
             }
         )
+    # the spelling split of the "!" run: Vale's loop (the code before) against the linear split
+    token = "word" + "!" * (args.chars - 4)
+    from analyzers.rules.spelling import _split
+
+    split = {
+        "vale_loop_s": round(timed(lambda: hi.vale_split(token)), 3),
+        "linear_split_s": round(timed(lambda: _split(token)), 5),
+    }
     if args.json:
-        print(json.dumps(rows, indent=1))
-    else:
-        print(f"{'input':<22}{'chars':>8}{'kB':>8}{'review s':>10}{'ms/kB':>9}{'split s':>10}")
-        for r in rows:
-            print(
-                f"{r['input']:<22}{r['chars']:>8}{r['kB']:>8}{r['review_s']:>10}"
-                f"{r['review_ms_per_kB']:>9}{r['split_s']:>10}"
-            )
+        print(json.dumps({"rows": rows, "spelling_split": split}, indent=1))
+        return 0
+    print(f"{'input':<22}{'chars':>8}{'kB':>8}{'review s':>10}{'ms/kB':>9}{'split s':>10}")
+    for r in rows:
+        print(
+            f"{r['input']:<22}{r['chars']:>8}{r['kB']:>8}{r['review_s']:>10}"
+            f"{r['review_ms_per_kB']:>9}{r['split_s']:>10}"
+        )
+    print(f"spelling split of a {len(token):,}-character token: {split}")
     return 0
 
 

@@ -38,6 +38,45 @@ def a_dot(chars: int) -> str:
     return ("a. " * (chars // 3 + 1))[:chars]
 
 
+def punctuation_flood(chars: int) -> str:
+    """999 words, then a run of "!" (the Slack pass's 35,000: Vale's split loop is quadratic)."""
+    words = " ".join(["word"] * 999)
+    return words + "!" * max(chars - len(words), 0)
+
+
+def garbage_words(chars: int) -> str:
+    """Distinct made-up words of 10 letters (each one a misspelling, each one a suggestion)."""
+    letters = "bcdfghjklmnpqrstvwxz"
+    out, i = [], 0
+    while sum(len(w) + 1 for w in out) < chars:
+        n = i * 2654435761
+        out.append("".join(letters[(n >> (3 * k)) % 20] for k in range(10)))
+        i += 1
+    return " ".join(out)[:chars]
+
+
+def vale_split(token: str) -> list[str]:
+    """Vale's IterTokenizer loop as Vale writes it (one character a step): the reference that
+    ``analyzers.rules.spelling._split`` must equal, and the baseline it is timed against."""
+    from analyzers.rules.spelling import _PREFIXES, _SPECIAL, _SUFFIXES, _has_letter
+
+    out: list[str] = []
+    last = -1
+    while token and len(token) != last:
+        if _SPECIAL.search(token):
+            if _has_letter(token):
+                out.append(token)
+            break
+        last = len(token)
+        if token.startswith(_PREFIXES):
+            token = token[1:]
+        elif token.endswith(_SUFFIXES):
+            token = token[:-1]
+        elif _has_letter(token):
+            out.append(token)
+    return out
+
+
 def pdf(content: bytes, *, compress: bool = True) -> bytes:
     """A one-page PDF whose page content stream is ``content`` (FlateDecode when ``compress``)."""
     stream = zlib.compress(content, 9) if compress else content

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import hostile_inputs as hi
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -263,33 +264,12 @@ def test_tbh_with_the_system_en_us_dictionary() -> None:
     assert "receive" in checker.suggest("recieve")
 
 
-def _vale_split(token: str) -> list[str]:
-    """Vale's IterTokenizer loop as Vale writes it (one character a step): the reference."""
-    from analyzers.rules.spelling import _PREFIXES, _SPECIAL, _SUFFIXES, _has_letter
-
-    out: list[str] = []
-    last = -1
-    while token and len(token) != last:
-        if _SPECIAL.search(token):
-            if _has_letter(token):
-                out.append(token)
-            break
-        last = len(token)
-        if token.startswith(_PREFIXES):
-            token = token[1:]
-        elif token.endswith(_SUFFIXES):
-            token = token[:-1]
-        elif _has_letter(token):
-            out.append(token)
-    return out
-
-
 @settings(max_examples=3000, deadline=None)
 @given(st.text(alphabet="$(\")[],!;.?:'aZMrUSe-x1 ", max_size=12))
 def test_token_split_is_vales_loop(token: str) -> None:
     from analyzers.rules.spelling import _split
 
-    assert _split(token) == _vale_split(token)
+    assert _split(token) == hi.vale_split(token)
 
 
 def test_a_long_run_of_punctuation_is_split_in_one_pass() -> None:
