@@ -163,7 +163,7 @@ def split_languages(
     words = [len(_WORD.findall(text[s:e])) for s, e in sentences]
     english = sum(n for n, c in zip(words, codes, strict=True) if c == "en")
     foreign = tuple(r for r, c in zip(sentences, codes, strict=True) if c not in (None, "en"))
-    if not foreign or english * 2 < sum(words) or english == 0:
+    if not foreign or english * 2 < sum(words):
         return draft, ()
     others = sorted({name_of(c) for c in codes if c not in (None, "en")})
     count = f"{len(foreign)} sentence{'s' if len(foreign) > 1 else ''}"

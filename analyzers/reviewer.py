@@ -16,7 +16,7 @@ from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
 from analyzers.profanity import RULE_PROFANITY
 from analyzers.prose import has_prose
 from analyzers.rules import Alert, Rule, RuleBudget, load_rule, load_style, run_rules
-from analyzers.rules.base import VocabRule
+from analyzers.rules.base import VocabRule, within
 from analyzers.rules.registry import avoid_rule, read_terms, terms_rule
 from analyzers.rules.spelling import brand_spelling_rule
 from analyzers.scoring import category_scores, overall_score, verdict
@@ -135,7 +135,7 @@ class Reviewer:
                 found_alerts = [
                     a
                     for a in found_alerts
-                    if a.check not in english_only or not _inside(away, a.start, a.end)
+                    if a.check not in english_only or not within(away, a.start, a.end)
                 ]
             alerts.append(found_alerts)
             if budget.timed_out:
@@ -290,10 +290,6 @@ class Reviewer:
             language=language,
             backends=dict(out.backends),
         )
-
-
-def _inside(ranges: Sequence[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s <= start and end <= e for s, e in ranges)
 
 
 def language_neutral(rules: Sequence[Rule]) -> tuple[Rule, ...]:

@@ -595,20 +595,6 @@ def _findings(
         and profile.voice_match is not None
         and profile.voice_match < minimum - (0.0 if echoes else CLEAR_MARGIN)
     )
-    if minimum is not None and not draft_off:
-        # the draft as a whole reads on voice, but a sentence all but repeats one of the
-        # guide's off-voice examples: the guide itself says that sentence is off voice
-        echoing = [
-            (i, r) for i, r in enumerate(rows) if (r.signals.off_voice or 0.0) >= ECHOES_OFF_VOICE
-        ]
-        for i, r in echoing[:MAX_AVOID_FINDINGS]:
-            add(
-                RULE_VOICE,
-                Severity.WARNING,
-                r,
-                f"Off brand voice: this sentence reads like the guide's off-voice example "
-                f"“{nearest[i]}” (similarity {r.signals.off_voice or 0.0:.2f}).",
-            )
     if draft_off and minimum is not None and profile.voice_match is not None:
         idx = _culprit(rows, lambda r: r.signals.voice or 0.0, minimum, True)
         if idx is not None:
@@ -622,6 +608,20 @@ def _findings(
                 f"Off brand voice: match {profile.voice_match:.2f}, under the guide's minimum "
                 f"{minimum:.2f}; this sentence is furthest from the on-voice examples "
                 f"({row.signals.voice or 0.0:.2f}){extra}.",
+            )
+    elif minimum is not None:
+        # the draft as a whole reads on voice, but a sentence all but repeats one of the
+        # guide's off-voice examples: the guide itself says that sentence is off voice
+        echoing = [
+            (i, r) for i, r in enumerate(rows) if (r.signals.off_voice or 0.0) >= ECHOES_OFF_VOICE
+        ]
+        for i, r in echoing[:MAX_AVOID_FINDINGS]:
+            add(
+                RULE_VOICE,
+                Severity.WARNING,
+                r,
+                f"Off brand voice: this sentence reads like the guide's off-voice example "
+                f"“{nearest[i]}” (similarity {r.signals.off_voice or 0.0:.2f}).",
             )
     out.sort(key=lambda f: (f.span.start, f.rule_id))
     return out

@@ -44,6 +44,11 @@ class PermissionProblem(FileProblem):
     pass
 
 
+def file_name(file: Mapping[str, Any]) -> str:
+    """What a Slack file object is called: its name, else its title, else its id."""
+    return str(file.get("name") or file.get("title") or file.get("id") or "file")
+
+
 def is_supported_name(name: str) -> bool:
     return name.lower().endswith(SUPPORTED)
 

@@ -29,7 +29,7 @@ from analyzers import (
 )
 from bot import blocks
 from bot.context import BotContext
-from bot.files import SUPPORTED, FileProblem, is_supported_name
+from bot.files import SUPPORTED, FileProblem, file_name, is_supported_name
 from bot.jobs import RetryableError
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions, reopened_note
 from bot.posting import api_error, post_once
@@ -182,7 +182,7 @@ class Workflows:
         version = (message.get("edited") or {}).get("ts") or message.get("ts") or ts
         thread_ts = message.get("thread_ts") or ts
         attached = [f for f in message.get("files") or [] if isinstance(f, Mapping)]
-        files = [f for f in attached if is_supported_name(_file_name(f))]
+        files = [f for f in attached if is_supported_name(file_name(f))]
         text = str(message.get("text") or "")
         # "@brandbot check this" with a file attached: the words ask for a review of the file,
         # they are not a draft of their own (one reply, for the file)
@@ -190,7 +190,7 @@ class Workflows:
         words = bool(text.strip() and strip_mentions(text))
         if attached and not files and not words:
             # asked for a review of files it cannot read (a screenshot, a .doc): say so
-            names = ", ".join(_file_name(f) for f in attached[:3])
+            names = ", ".join(file_name(f) for f in attached[:3])
             await self._post_problem(
                 job,
                 channel,
@@ -231,7 +231,7 @@ class Workflows:
         author: str | None,
     ) -> None:
         file_id = str(file.get("id") or file.get("name") or "file")
-        name = _file_name(file)
+        name = file_name(file)
         if not is_supported_name(name):
             return
         if not (file.get("url_private_download") or file.get("url_private")) and file.get("id"):
@@ -586,7 +586,3 @@ class Workflows:
                     if is_retryable(exc):
                         raise
                     log.info("could not replace reply %s: %s", record.reply_ts, exc)
-
-
-def _file_name(file: Mapping[str, Any]) -> str:
-    return str(file.get("name") or file.get("title") or file.get("id") or "file")

@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from analyzers import word_count
 from bot.ack_budget import ACK_BUDGET_S, best_effort, off_loop
 from bot.context import BotContext
-from bot.files import is_supported_name
+from bot.files import file_name, is_supported_name
 from bot.jobs import Submit
 from bot.workflows import strip_mentions
 
@@ -115,7 +115,7 @@ async def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
     raw_files = event.get("files")
     files = [f for f in raw_files if isinstance(f, Mapping)] if isinstance(raw_files, list) else []
     # files the bot reads are the draft; with none of those (a screenshot), the text is
-    files = [f for f in files if is_supported_name(str(f.get("name") or f.get("title") or ""))]
+    files = [f for f in files if is_supported_name(file_name(f))]
     if files:
         for f in files:
             payload = {
