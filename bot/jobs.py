@@ -303,6 +303,7 @@ class JobQueue:
         self.poll_s = poll_s
         self.stats = QueueStats()
         self._queue: asyncio.Queue[tuple[Job, float]] = asyncio.Queue()
+        self._fast_queued = 0  # queued jobs not of a slow kind (so a worker knows to go on)
         self._tasks: list[asyncio.Task[None]] = []
         self._delayed: set[asyncio.Task[None]] = set()
         self._local: set[int] = set()  # job ids queued, running or waiting to retry here
@@ -368,7 +369,16 @@ class JobQueue:
         self._unfinished += 1
         self._local.add(job.id)
         self._idle.clear()
-        self._queue.put_nowait((job, time.monotonic()))
+        self._put(job, time.monotonic())
+
+    def _put(self, job: Job, queued_at: float) -> None:
+        self._fast_queued += job.kind not in self.slow_kinds
+        self._queue.put_nowait((job, queued_at))
+
+    async def _take(self) -> tuple[Job, float]:
+        job, queued_at = await self._queue.get()
+        self._fast_queued -= job.kind not in self.slow_kinds
+        return job, queued_at
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -499,7 +509,7 @@ class JobQueue:
 
     async def _worker(self, index: int) -> None:
         while True:
-            job, queued_at = await self._queue.get()
+            job, queued_at = await self._take()
             if not self._accepting:
                 # shutting down: leave it journalled as queued for the next start
                 self._queue.task_done()
@@ -508,9 +518,9 @@ class JobQueue:
             if slow and self._slow_running >= self.slow_limit:
                 # enough slow jobs run already: to the back of the queue; this worker takes
                 # the next job, or waits for a slot when only slow jobs are queued
-                self._queue.put_nowait((job, queued_at))
+                self._put(job, queued_at)
                 self._queue.task_done()
-                if self._only_slow_queued():
+                if not self._fast_queued:
                     self._slow_freed.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._slow_freed.wait(), 1.0)
@@ -533,10 +543,6 @@ class JobQueue:
                     self._slow_running -= 1
                     self._slow_freed.set()
                 self._queue.task_done()
-
-    def _only_slow_queued(self) -> bool:
-        waiting = list(self._queue._queue)  # type: ignore[attr-defined]  # a deque: a look only
-        return all(j.kind in self.slow_kinds for j, _ in waiting)
 
     async def _run_one(self, job: Job, queued_at: float) -> None:
         if self.gate is not None:
@@ -610,7 +616,7 @@ class JobQueue:
     def _schedule_retry(self, job: Job, queued_at: float, delay: float) -> None:
         async def later() -> None:
             await asyncio.sleep(delay)
-            self._queue.put_nowait((job, queued_at))
+            self._put(job, queued_at)
 
         task = asyncio.create_task(later())
         self._delayed.add(task)
