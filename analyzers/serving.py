@@ -215,7 +215,8 @@ class EngineReviewService:
         self.max_batch = max(1, max_batch)
         self.suite = EmbeddedModelSuite(EnginePredictor(engine), name="embedded (engine)")
         self.reviewer = Reviewer(guide, self.suite)
-        self.batches: list[int] = []  # sizes of the batches reviewed (for tests and metrics)
+        # sizes of the newest batches reviewed (for tests and metrics; bounded)
+        self.batches: deque[int] = deque(maxlen=10_000)
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=self.threads, thread_name_prefix="brandbot-review"
         )
@@ -287,8 +288,6 @@ class EngineReviewService:
             if not batch:
                 continue
             self.batches.append(len(batch))
-            if len(self.batches) > 20_000:  # metrics: keep the newest, never grow unbounded
-                del self.batches[:-10_000]
             try:
                 reviews = self.reviewer.review([j.draft for j in batch], profile=batch[0].profile)
             except Exception as exc:  # e.g. an unknown profile: every caller of the batch hears

@@ -153,7 +153,7 @@ async def test_queued_drafts_are_reviewed_as_one_batch() -> None:
         release.set()
         done = await asyncio.wait_for(asyncio.gather(first, *later), WAIT)
         assert all(r.sentiment is not None for (r,) in done[:3])
-        assert service.batches == [1, 6]  # the six queued drafts went through in one batch
+        assert list(service.batches) == [1, 6]  # the six queued drafts went through in one batch
         # ...and their sentences reached the predictor in one call; the one call after it
         # explains a finding ("Acme Corp is gonna hate it" disparages a listed competitor)
         assert len(fake.calls) == 3
@@ -195,6 +195,6 @@ async def test_a_long_draft_is_never_batched_with_short_ones() -> None:
         await asyncio.sleep(0.05)  # let every review enqueue (no timing is asserted)
         release.set()
         await asyncio.wait_for(asyncio.gather(first, *queued), WAIT)
-        assert service.batches == [1, 3, 1]  # the short ones together, the long one alone
+        assert list(service.batches) == [1, 3, 1]  # the short ones together, the long one alone
     finally:
         await service.aclose()
