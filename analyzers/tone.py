@@ -52,8 +52,8 @@ A finding fires only when the draft is clearly off target: more than ``CLEAR_MAR
 beyond the tolerance (or under ``min_voice_match``, unless a sentence all but repeats one of the
 guide's off-voice examples: cosine ``ECHOES_OFF_VOICE``), so estimates near the edge do not nag;
 a sentence that repeats or paraphrases an off-voice example (cosine ``REPEATS_OFF_VOICE``) gets
-``Tone.VoiceMatch`` even when the rest of the draft keeps the draft's match up (the guide itself
-calls that sentence off voice); and
+``Tone.VoiceMatch`` even when the rest of the draft keeps the draft's match up, as an error, so
+the draft cannot pass (the guide itself calls that sentence off voice); and
 "too little" of an emotion is shown in the tone profile but raises no finding (an editor asks to
 tone excess down, rarely to add joy to a postmortem). Measured on realcopy-dev: docs/models.md.
 
@@ -471,6 +471,14 @@ def _culprit(
     return best
 
 
+def _echo_severity(row: _Row) -> Severity:
+    """A sentence that all but repeats one of the guide's off-voice examples is an error: the
+    guide itself says not to write it, so the draft cannot pass however well the rest reads."""
+    return (
+        Severity.ERROR if (row.signals.off_voice or 0.0) >= REPEATS_OFF_VOICE else Severity.WARNING
+    )
+
+
 def _fmt_target(t: ToneTarget) -> str:
     return f"{t.target:.2f}±{t.tolerance:.2f}"
 
@@ -608,7 +616,7 @@ def _findings(
             extra = f"; it is closest to the off-voice example “{near}”" if near else ""
             add(
                 RULE_VOICE,
-                Severity.WARNING,
+                _echo_severity(row),
                 row,
                 f"Off brand voice: match {profile.voice_match:.2f}, under the guide's minimum "
                 f"{minimum:.2f}; this sentence is furthest from the on-voice examples "
@@ -623,7 +631,7 @@ def _findings(
         for i, r in echoing[:MAX_AVOID_FINDINGS]:
             add(
                 RULE_VOICE,
-                Severity.WARNING,
+                _echo_severity(r),
                 r,
                 f"Off brand voice: this sentence reads like the guide's off-voice example "
                 f"“{nearest[i]}” (similarity {r.signals.off_voice or 0.0:.2f}).",

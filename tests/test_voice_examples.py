@@ -11,7 +11,7 @@ import pytest
 
 from analyzers.guide import default_guide_path, load_guide
 from analyzers.reviewer import Reviewer
-from analyzers.types import Category, Draft, Verdict
+from analyzers.types import Category, Draft, Severity, Verdict
 
 pytestmark = pytest.mark.models
 pytest.importorskip("analyzers.models.predictor", reason="the embedded predictor is not built yet")
@@ -36,6 +36,10 @@ def test_every_off_voice_example_gets_a_tone_finding(reviewer: Reviewer) -> None
     assert missing == []
     for r in reviews:
         assert r.category_scores["tone"] < 100
+        # the guide's own off-voice example is an error, never a pass (one used to score 84
+        # Pass with a warning: a single warning halves a short draft's tone score, no more)
+        assert r.verdict is not Verdict.PASS, r.draft.text
+        assert any(f.severity is Severity.ERROR for f in r.findings if f.category == Category.TONE)
 
 
 def test_an_off_voice_example_inside_an_on_voice_draft_is_still_found(reviewer: Reviewer) -> None:
@@ -48,6 +52,7 @@ def test_an_off_voice_example_inside_an_on_voice_draft_is_still_found(reviewer: 
     for off, review in zip(GUIDE.voice.off_voice, reviews, strict=True):
         on_it = [f for f in review.findings if f.category == Category.TONE and f.matched == off]
         assert on_it, off
+        assert review.verdict is not Verdict.PASS, off
     plain = reviewer.review_one(Draft(f"{before} {GUIDE.voice.on_voice[0]} {after}"))
     assert [f.rule_id for f in plain.findings if f.category == Category.TONE] == []
     # plain copy the encoder still puts close (cosine 0.86-0.88) to an off-voice example is no
@@ -99,3 +104,5 @@ def test_incident_examples_through_the_reviewer(reviewer: Reviewer) -> None:
     assert {t: rules for t, rules in on.items() if rules} == {}
     off = tone(INCIDENT.voice.off_voice)
     assert [t for t, rules in off.items() if not rules] == []
+    verdicts = reviewer.review([Draft(t) for t in INCIDENT.voice.off_voice], profile="incident")
+    assert [r.draft.text for r in verdicts if r.verdict is Verdict.PASS] == []
