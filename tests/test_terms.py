@@ -95,6 +95,8 @@ def test_vale_styles_keep_vales_exact_semantics() -> None:
         ("Every fixture comes guaranteed.", "guaranteed"),
         ("Enjoy zero downtime.", "zero downtime"),
         ("An unbeatable price.", "unbeatable"),
+        ("The best hub in this price range.", "The best"),  # not "in this release"
+        ("Our fastest release yet.", "Our fastest"),
     ],
 )
 def test_superlative_and_absolute_claims_are_found_by_default(text: str, claim: str) -> None:
@@ -107,7 +109,8 @@ def test_ordinary_words_are_not_claims() -> None:
     text = (
         "We follow best practice, at least most customers do. Our latest release is honest "
         "about its interest rates. Most people never notice. Do your best, best regards. Most "
-        "importantly, pick the least risky option: there is no risk to your data."
+        "importantly, pick the least risky option: there is no risk to your data. The biggest "
+        "change in this release is the scheduler; the most requested fix of this update ships too."
     )
     assert [h for h in hits(guide, text) if h[0] == "Brand.ClaimCheck"] == []
 

@@ -7,7 +7,8 @@ The guide compiles its ``claim_checks`` section into one rule of this type (``Br
   efficient"), rankings ("#1", "number one", "No. 1") and words such as "unbeatable",
   "unmatched", "world-class", "industry-leading" (not "least" + adjective: "the least risky
   option" is advice, not a claim); a leading "hands down" / "by far" / "the" and a
-  trailing "in the world" / "on the market" / "ever" / "of all time" belong to the claim;
+  trailing "in the world" / "on the market" / "ever" / "of all time" belong to the claim; a
+  superlative ranked only within our own text ("the biggest change in this release") is none;
 * absolutes: "100%", "100 percent", "guarantee(d)", "never fails / breaks / crashes / goes down /
   lets you down", "always works", "zero downtime", "risk-free", "foolproof", "flawless";
 * ``extra``: more claim patterns (regular expressions, case-insensitive);
@@ -94,6 +95,15 @@ _ABSOLUTE = regex.compile(
 )
 
 
+# a superlative ranked only within our own text is no market claim: "the biggest change in this
+# release", "the most requested fix of this update" (a few words may sit between them)
+_OWN_SCOPE = regex.compile(
+    r"(?i)(?:\s+[\w'’-]+){0,3}?\s+(?:in|of|from)\s+(?:this|these|today's|today’s)\s+"
+    r"(?:release|update|version|post|article|list|changelog|newsletter|issue|edition|round"
+    r"|batch|sprint|cycle|roadmap|build|patch)(?:es|s)?(?!\w)"
+)
+
+
 def _phrases(items: list[str]) -> regex.Pattern[str] | None:
     words = sorted({" ".join(i.split()) for i in items if i.strip()}, key=len, reverse=True)
     if not words:
@@ -139,6 +149,8 @@ class ClaimCheck(BaseRule):
                     continue
                 if est and est.lower() == "most":
                     continue  # "most" alone is a quantifier ("most customers")
+                if m.group("rank") is None and _OWN_SCOPE.match(text, m.end(), m.end() + 80):
+                    continue
                 out.append(m.span())
         if self.absolutes:
             out += [m.span() for m in _ABSOLUTE.finditer(text)]
