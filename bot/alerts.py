@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from analyzers import Review, is_alert_worthy
 from bot import blocks
+from bot.fanout import to_each
 from bot.jobs import JobQueue, SharedTokenBucket, Submit, TokenBucket
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions
 from bot.posting import api_error, post_once
@@ -143,14 +144,16 @@ class Alerter:
         )
 
     async def _deliver(self, job: Job, text: str, body: list[Any]) -> list[str]:
-        """Post to every manager and the alert channel, each at most once per job."""
+        """Post to every manager and the alert channel, each at most once per job; one that
+        Slack refuses for good (a deactivated manager) is skipped (``bot.fanout``)."""
         targets = list(self.settings.manager_ids)
         if self.settings.alert_channel:
             targets.append(self.settings.alert_channel)
-        for target in targets:
+
+        async def send(target: str) -> None:
             sent_key = f"{job.key}:to:{target}"
             if await asyncio.to_thread(self.store.seen, sent_key):
-                continue
+                return
             await self.bucket.acquire()
             dest = await self._destination(target)
             await post_once(
@@ -165,7 +168,8 @@ class Alerter:
                 unfurl_links=False,
             )
             await asyncio.to_thread(self.store.claim, sent_key)
-        return targets
+
+        return await to_each(targets, send, f"alert {job.key}")
 
     async def destination(self, target: str) -> str:
         return await self._destination(target)

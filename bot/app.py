@@ -49,6 +49,7 @@ from bot.jobs import (
     TokenBucket,
 )
 from bot.listeners import actions, commands, events, shortcuts
+from bot.retry import is_retryable
 from bot.settings import Settings
 from bot.storage.audit import AuditLog
 from bot.storage.channel_policy import ChannelPolicy
@@ -57,7 +58,7 @@ from bot.storage.history import ReviewHistory
 from bot.storage.signoffs import Signoffs
 from bot.storage.votes import Votes
 from bot.store import Store
-from bot.workflows import Workflows, is_retryable
+from bot.workflows import Workflows
 
 log = logging.getLogger(__name__)
 

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from bot import blocks, lifecycle_blocks
 from bot.charts import chart_alt_text, render_chart
+from bot.fanout import to_each
 from bot.insights import compute_insights, tone_targets
 from bot.posting import post_once
 from bot.stats import upload_chart
@@ -123,11 +124,9 @@ async def send_digest(ctx: Any, job: Job) -> None:
         compute_insights, ctx.history, ctx.votes, days=7, targets=targets_g, now=until
     )
     await ctx.refresh_policy()
-    channels = watched_channel_ids(ctx)
-    for ch, _n, _mean in overall.channels:
-        if ch not in channels:
-            channels.append(ch)
-    channels = channels[:MAX_CHANNEL_CHARTS]
+    # charts for the watched channels only: a private channel or a DM someone reviewed a draft
+    # in (a mention, the review reaction) is counted in the overall figures, never named
+    channels = watched_channel_ids(ctx)[:MAX_CHANNEL_CHARTS]
     per_channel = []
     for ch in channels:
         ins = await asyncio.to_thread(
@@ -140,7 +139,8 @@ async def send_digest(ctx: Any, job: Job) -> None:
     head = f":bar_chart: *Weekly brand digest* ({blocks.escape(period)})\n" + (
         lifecycle_blocks.insights_text(overall, "All channels")
     )
-    for target in targets:
+
+    async def send(target: str) -> None:
         dest = await ctx.alerter.destination(target)
         key = f"{job.key}:to:{target}"
         if not await asyncio.to_thread(ctx.store.seen, key):
@@ -170,4 +170,6 @@ async def send_digest(ctx: Any, job: Job) -> None:
                 comment=lifecycle_blocks.insights_text(ins, f"<#{ch}>"),
             )
             await asyncio.to_thread(ctx.store.claim, ckey)
-    log.info("weekly digest %s sent to %d target(s)", period, len(targets))
+
+    reached = await to_each(targets, send, f"digest {period}")
+    log.info("weekly digest %s sent to %d target(s)", period, len(reached))

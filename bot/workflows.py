@@ -15,7 +15,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from analyzers import (
@@ -30,10 +29,9 @@ from analyzers import (
 from bot import blocks
 from bot.context import BotContext
 from bot.files import SUPPORTED, FileProblem, file_name, is_supported_name
-from bot.jobs import RetryableError
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions, reopened_note
 from bot.posting import api_error, post_once
-from bot.storage.database import is_database_outage
+from bot.retry import is_retryable
 from bot.storage.history import entry_from_review, review_key
 from bot.store import Job
 
@@ -43,14 +41,6 @@ METADATA_TYPE = "brandbot_review"
 LIFECYCLE_KINDS = frozenset({"signoff", "vote", "accept", "stats", "home"})
 # Slack's answers for a message that no longer exists
 _GONE_ERRORS = frozenset({"message_not_found", "thread_not_found"})
-_TRANSIENT_SLACK_ERRORS = {
-    "ratelimited",
-    "rate_limited",
-    "internal_error",
-    "fatal_error",
-    "service_unavailable",
-    "request_timeout",
-}
 _MENTION_RE = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -61,20 +51,6 @@ def ts_key(ts: str) -> tuple[int, int]:
         return int(whole or 0), int((frac + "000000")[:6])
     except ValueError:
         return (0, 0)
-
-
-def is_retryable(exc: BaseException) -> bool:
-    if isinstance(exc, RetryableError | aiohttp.ClientError | asyncio.TimeoutError):
-        return True
-    if is_database_outage(exc):
-        return True
-    if isinstance(exc, SlackApiError):
-        status = getattr(exc.response, "status_code", 200)
-        data = getattr(exc.response, "data", None)
-        # a 5xx from a proxy or Slack's edge has a text body, not a JSON object
-        error = data.get("error") if isinstance(data, dict) else None
-        return status == 429 or status >= 500 or error in _TRANSIENT_SLACK_ERRORS
-    return isinstance(exc, ConnectionError)
 
 
 def strip_mentions(text: str) -> str:

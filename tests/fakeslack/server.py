@@ -6,6 +6,7 @@ import asyncio
 import bisect
 import collections
 import contextlib
+import dataclasses
 import hashlib
 import json
 import time
@@ -69,6 +70,14 @@ class _Fault:
         self.opts = opts
 
 
+@dataclasses.dataclass
+class _Refusal:
+    method: str
+    error: str
+    when: Callable[[dict[str, Any]], bool]
+    times: int | None
+
+
 class FakeSlack:
     """A local Slack for end-to-end tests. See ``tests/fakeslack/README.md``."""
 
@@ -128,6 +137,7 @@ class FakeSlack:
         self._send_lock = asyncio.Lock()
         self._pending: dict[str, Delivery] = {}
         self._faults: dict[str, list[_Fault]] = collections.defaultdict(list)
+        self._refusals: list[_Refusal] = []
         self._duplicates_next = 0
         self.ignore_socket_close = False  # True: a Slack that never answers a websocket close
         self._stopping = asyncio.Event()
@@ -278,11 +288,24 @@ class FakeSlack:
         without an answer (the client cannot tell whether the call happened)."""
         self._faults[method].append(_Fault("after_drop", times))
 
+    def refuse(
+        self,
+        method: str,
+        error: str,
+        when: Callable[[dict[str, Any]], bool] = lambda params: True,
+        times: int | None = None,
+    ) -> None:
+        """Calls of ``method`` whose parameters satisfy ``when`` answer ``{"ok": false,
+        "error": error}`` (``user_disabled`` for a deactivated user, ``message_not_found``...),
+        the next ``times`` of them or all."""
+        self._refusals.append(_Refusal(method, error, when, times))
+
     def duplicate_next_envelope(self, n: int = 1) -> None:
         self._duplicates_next += n
 
     def clear_faults(self) -> None:
         self._faults.clear()
+        self._refusals.clear()
         self._duplicates_next = 0
 
     def _take_faults(self, key: str) -> list[_Fault]:
@@ -400,6 +423,11 @@ class FakeSlack:
                     "error": problems[0].error,
                     "response_metadata": {"messages": [p.detail for p in problems]},
                 }
+        for refusal in self._refusals:
+            if refusal.method == method and refusal.times != 0 and refusal.when(params):
+                if refusal.times is not None:
+                    refusal.times -= 1
+                return {"ok": False, "error": refusal.error}
         handler = self._handlers.get(method)
         if handler is None:
             self._violate("unimplemented", method, "the fake does not implement this method", safe)
