@@ -177,7 +177,7 @@ def review_title(review: Review, title: str | None = None) -> str:
 
 def fallback_text(review: Review, *, title: str | None = None, limit: int = 5) -> str:
     """Plain text for notifications and clients without Block Kit (user text escaped)."""
-    lines = [f"{title or 'Brand check'}: {score_line(review)}"]
+    lines = [f"{escape(title or 'Brand check')}: {score_line(review)}"]  # a file's name
     if review.language is not None and not review.language.english:
         lines.append(escape(review.language.note))
     if review.findings:

@@ -29,6 +29,7 @@ from analyzers import (
 from bot import blocks
 from bot.context import BotContext
 from bot.files import SUPPORTED, FileProblem, file_name, is_supported_name
+from bot.jobs import Submit
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions, reopened_note
 from bot.posting import api_error, post_once
 from bot.retry import is_retryable
@@ -40,7 +41,9 @@ log = logging.getLogger(__name__)
 METADATA_TYPE = "brandbot_review"
 LIFECYCLE_KINDS = frozenset({"signoff", "vote", "accept", "stats", "home"})
 # Slack's answers for a message that no longer exists
-_GONE_ERRORS = frozenset({"message_not_found", "thread_not_found"})
+_GONE_ERRORS = frozenset({"message_not_found", "thread_not_found", "cant_update_message"})
+# Slack's answers for a message it will not take as built (its own limits on blocks and size)
+_REJECTED_ERRORS = frozenset({"invalid_blocks", "msg_too_long", "invalid_blocks_format"})
 _MENTION_RE = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -51,6 +54,18 @@ def ts_key(ts: str) -> tuple[int, int]:
         return int(whole or 0), int((frac + "000000")[:6])
     except ValueError:
         return (0, 0)
+
+
+def post_key(job: Job, part: str) -> str:
+    """The key a job's post is made once under: one per part, since a job that reviews a
+    message's text and its files posts one reply for each."""
+    return f"{job.key}#{part}" if part else job.key
+
+
+def plain(msg: blocks.Message) -> dict[str, Any]:
+    """The message as plain text only (Slack's limit on ``text`` is 40,000 characters; the
+    fallback is far shorter), for when Slack will not take its blocks."""
+    return {"text": blocks.truncate(msg["text"], 3_000), "blocks": []}
 
 
 def strip_mentions(text: str) -> str:
@@ -189,7 +204,32 @@ class Workflows:
                 draft=draft,
             )
         for f in files:
-            await self._file_into_thread(job, channel, ts, thread_ts, f, message.get("user"))
+            await self._queue_file(job, channel, ts, thread_ts, f, message.get("user"))
+
+    async def _queue_file(
+        self,
+        job: Job,
+        channel: str,
+        ts: str,
+        thread_ts: str,
+        file: Mapping[str, Any],
+        author: str | None,
+    ) -> None:
+        """A file of a message someone asked about becomes a job of its own, in the upload
+        lane's share of the workers (``JobQueue.slow_kinds``), so many files behind one mention
+        or reaction never hold every worker; a full queue reviews it here instead."""
+        payload = {
+            "channel": channel,
+            "ts": ts,
+            "thread_ts": thread_ts,
+            "file": dict(file),
+            "user": author,
+        }
+        key = f"{job.key}|file:{file.get('id') or file_name(file)}"
+        reviews = self.ctx.reviews
+        if reviews is not None and await reviews.asubmit(key, "file", payload) is not Submit.FULL:
+            return
+        await self._file_into_thread(job, channel, ts, thread_ts, file, author)
 
     async def file_review(self, job: Job) -> None:
         p = job.payload
@@ -210,6 +250,9 @@ class Workflows:
         name = file_name(file)
         if not is_supported_name(name):
             return
+        version = str(file.get("updated") or file.get("timestamp") or ts)
+        if job.attempts == 0 and await self._has_reply(channel, ts, file_id, version):
+            return  # asked again (a reaction toggled): this version has its reply; no download
         if not (file.get("url_private_download") or file.get("url_private")) and file.get("id"):
             info = await self.ctx.client.files_info(file=file_id)
             file = dict(info.get("file") or file)
@@ -226,10 +269,19 @@ class Workflows:
             ts=ts,
             thread_ts=thread_ts,
             part=file_id,
-            version=str(file.get("updated") or file.get("timestamp") or ts),
+            version=version,
             author=author,
             draft=draft,
             title=f"Brand check: {name}",
+        )
+
+    async def _has_reply(self, channel: str, ts: str, part: str, version: str) -> bool:
+        record = await asyncio.to_thread(self.ctx.store.get_review, channel, ts, part)
+        return (
+            record is not None
+            and bool(record.reply_ts)
+            and record.version != "problem"
+            and ts_key(record.version) >= ts_key(version)
         )
 
     async def _post_problem(
@@ -244,7 +296,7 @@ class Workflows:
             msg = blocks.notice_message(blocks.escape(text))
             reply_ts = await post_once(
                 self.ctx.client,
-                job_key=job.key,
+                job_key=post_key(job, part),
                 channel=channel,
                 thread_ts=thread_ts,
                 event_type=METADATA_TYPE,
@@ -385,24 +437,12 @@ class Workflows:
                 msg = blocks.review_message(review, title=title, tail=tail)
             if reply_ts is None and job.attempts > 0:
                 reply_ts = await self._find_existing_reply(channel, thread_ts, ts, part)
+            if reply_ts is not None and not await self._updated(channel, reply_ts, msg):
+                # our reply is gone (deleted by someone): this version gets a new one
+                reply_ts = None
+                msg = blocks.review_message(review, title=title, tail=tail)
             if reply_ts is None:
-                reply_ts = await post_once(
-                    ctx.client,
-                    job_key=job.key,
-                    channel=channel,
-                    thread_ts=thread_ts,
-                    event_type=METADATA_TYPE,
-                    intents=self.ctx.store,
-                    payload={"draft_ts": ts, "part": part, "version": version},
-                    text=msg["text"],
-                    blocks=msg["blocks"],
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-            else:
-                await ctx.client.chat_update(
-                    channel=channel, ts=reply_ts, text=msg["text"], blocks=msg["blocks"]
-                )
+                reply_ts = await self._post_reply(job, channel, thread_ts, ts, part, version, msg)
             await asyncio.to_thread(
                 ctx.store.save_review,
                 channel,
@@ -420,6 +460,59 @@ class Workflows:
         await ctx.alerter.consider(
             review, channel=channel, ts=ts, part=part, version=version, author=author
         )
+
+    async def _updated(self, channel: str, reply_ts: str, msg: blocks.Message) -> bool:
+        """``chat.update`` our reply; False when it no longer exists."""
+        try:
+            await self.ctx.client.chat_update(
+                channel=channel, ts=reply_ts, text=msg["text"], blocks=msg["blocks"]
+            )
+        except SlackApiError as exc:
+            if api_error(exc) in _GONE_ERRORS:
+                log.info(
+                    "reply %s/%s is gone (%s); posting a new one", channel, reply_ts, api_error(exc)
+                )
+                return False
+            if api_error(exc) in _REJECTED_ERRORS:
+                await self.ctx.client.chat_update(channel=channel, ts=reply_ts, **plain(msg))
+                return True
+            raise
+        return True
+
+    async def _post_reply(
+        self,
+        job: Job,
+        channel: str,
+        thread_ts: str,
+        ts: str,
+        part: str,
+        version: str,
+        msg: blocks.Message,
+    ) -> str:
+        """Post the review in the draft's thread, once per job and part; when Slack rejects the
+        blocks (limits of its own), the plain-text version instead: never no review."""
+        args: dict[str, Any] = {
+            "job_key": post_key(job, part),
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "event_type": METADATA_TYPE,
+            "intents": self.ctx.store,
+            "payload": {"draft_ts": ts, "part": part, "version": version},
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        try:
+            return await post_once(self.ctx.client, **args, text=msg["text"], blocks=msg["blocks"])
+        except SlackApiError as exc:
+            if api_error(exc) not in _REJECTED_ERRORS:
+                raise
+            log.warning(
+                "Slack rejected the review of %s/%s (%s); posting it as plain text",
+                channel,
+                ts,
+                api_error(exc),
+            )
+            return await post_once(self.ctx.client, **args, **plain(msg))
 
     async def _reopened_note(self, channel: str, ts: str, part: str, version: str) -> str | None:
         """ "Re-opened: ..." when a decision was made on an earlier version of this draft."""

@@ -112,10 +112,8 @@ async def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
     if not is_ts(ts):
         return
     thread_ts = event.get("thread_ts") if is_ts(event.get("thread_ts")) else None
-    raw_files = event.get("files")
-    files = [f for f in raw_files if isinstance(f, Mapping)] if isinstance(raw_files, list) else []
     # files the bot reads are the draft; with none of those (a screenshot), the text is
-    files = [f for f in files if is_supported_name(file_name(f))]
+    files = _readable_files(event)
     if files:
         for f in files:
             payload = {
@@ -163,6 +161,12 @@ async def _submit_thread(
     return result
 
 
+def _readable_files(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    raw = message.get("files")
+    files = [f for f in raw if isinstance(f, Mapping)] if isinstance(raw, list) else []
+    return [f for f in files if is_supported_name(file_name(f))]
+
+
 async def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
     channel = str(event["channel"])
     message = event.get("message")
@@ -188,6 +192,8 @@ async def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
     if not reviewed:
         if not (ctx.is_watched(channel) and top_level):
             return
+        if _readable_files(message):
+            return  # its files were the draft: the caption is not a draft of its own
         if word_count(strip_mentions(text)) < ctx.settings.min_words:
             return
     edited = message.get("edited")

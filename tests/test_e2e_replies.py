@@ -1,0 +1,165 @@
+"""Every part of a draft gets its own reply, and a reply Slack lost or refused is posted again
+(end to end, Socket Mode, the real bolt app against the fake Slack).
+
+A hostile pass found: a mention or the review reaction on a message with several files posted
+one reply (every post shared the job's once-key); those files were downloaded and parsed inside
+one worker, one after another, so a few such requests held every worker; a file named
+``<@U…> launch.txt`` pinged that person; a review reply someone deleted made every later edit of
+the draft fail; a reply Slack refused (``invalid_blocks``, ``msg_too_long``) was lost; and an
+edit of an uploaded file's caption started a second, unrequested review of the caption.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import bot_scenarios as sc
+from botkit import BAD, GOOD, FakeReviewer, running
+from fakeslack.fixtures import fake_slack  # noqa: F401
+
+MODE = "socket"
+
+
+def _files(fake: Any, n: int) -> list[dict[str, Any]]:
+    return [
+        fake.add_file(f"part{i}.txt", f"{GOOD} Draft {i} with synergy.\n".encode())
+        for i in range(n)
+    ]
+
+
+async def test_a_request_about_several_files_gets_a_reply_for_each(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        files = _files(fake, 3)
+        ev = fake.post_as_user(
+            sc.GENERAL, f"{GOOD} The caption.", files=files, subtype="file_share"
+        )
+        react = fake.react_as_user(sc.GENERAL, ev["ts"], h.settings.review_reaction)
+        await sc.acked(await fake.send_event(react))
+        replies = await fake.wait_for_messages(sc.GENERAL, 4, thread_ts=ev["ts"], timeout=20)
+        await h.idle()
+        assert len(fake.bot_messages(sc.GENERAL, thread_ts=ev["ts"])) == 4  # caption + 3 files
+        texts = " ".join(sc.all_text(r) for r in replies)
+        assert all(f["name"] in texts for f in files)
+        store = h.bot.ctx.store
+        stored = {store.get_review(sc.GENERAL, ev["ts"], f["id"]).reply_ts for f in files}
+        assert len(stored) == 3 and None not in stored  # each file its own reply
+        # asked again: nothing new, and no file is downloaded again
+        downloads = len(fake.downloads)
+        fake.unreact_as_user(sc.GENERAL, ev["ts"], h.settings.review_reaction)
+        again = fake.react_as_user(sc.GENERAL, ev["ts"], h.settings.review_reaction)
+        await sc.acked(await fake.send_event(again))
+        await h.idle()
+        assert len(fake.bot_messages(sc.GENERAL, thread_ts=ev["ts"])) == 4
+        assert len(fake.downloads) == downloads
+        # a mention asking about two files: two replies
+        two = _files(fake, 2)
+        ask = fake.post_as_user(
+            sc.GENERAL, f"<@{fake.bot_user_id}> check these", files=two, subtype="file_share"
+        )
+        await sc.acked(await fake.send_event(fake.app_mention_for(ask)))
+        await fake.wait_for_messages(sc.GENERAL, 2, thread_ts=ask["ts"], timeout=20)
+        await h.idle()
+        assert len(fake.bot_messages(sc.GENERAL, thread_ts=ask["ts"])) == 2
+
+
+async def test_slow_files_behind_reactions_leave_a_worker_for_other_drafts(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer(), BRANDBOT_WORKERS="3") as h:
+        fake.slow("files.download", 6.0)
+        for _ in range(4):
+            ev = fake.post_as_user(sc.GENERAL, "", files=_files(fake, 2), subtype="file_share")
+            react = fake.react_as_user(sc.GENERAL, ev["ts"], h.settings.review_reaction)
+            await sc.acked(await fake.send_event(react))
+        await asyncio.sleep(0.5)  # the reactions' jobs (and their files') are under way
+        start = time.monotonic()
+        draft = fake.post_as_user(sc.DRAFTS, GOOD)
+        await sc.acked(await fake.send_event(draft))
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=draft["ts"], timeout=30)
+        waited = time.monotonic() - start
+        fake.clear_faults()
+        await h.idle(60)
+    # the uploads' share is workers - 1: the draft never waits for a download (6 s each)
+    assert waited < 5.0, waited
+
+
+async def test_a_file_name_never_mentions_anyone(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        ev = fake.upload_as_user(sc.DRAFTS, "<@U0CEO> <#C0SECRET> launch.txt", BAD.encode())
+        await sc.acked(await fake.send_event(ev))
+        [reply] = await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+        text = str(reply.get("text"))
+        assert "launch.txt" in text
+        assert "<@U0CEO>" not in text and "<#C0SECRET>" not in text
+        assert "&lt;@U0CEO&gt;" in text
+
+
+async def test_a_deleted_reply_is_posted_again_when_the_draft_changes(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        ev = fake.post_as_user(sc.DRAFTS, GOOD)
+        await sc.acked(await fake.send_event(ev))
+        [reply] = await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+        fake.delete_as_user(sc.DRAFTS, reply["ts"])  # someone removed the bot's reply
+        await sc.acked(await fake.send_event(fake.edit_as_user(sc.DRAFTS, ev["ts"], BAD)))
+        [new] = await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"], timeout=20)
+        await h.idle()
+        assert new["ts"] != reply["ts"] and "synergy" in sc.all_text(new)
+        assert h.bot.ctx.store.get_review(sc.DRAFTS, ev["ts"], "").reply_ts == new["ts"]
+        assert h.bot.reviews.stats.failed == 0
+        # and the next edit updates that new reply
+        await sc.acked(await fake.send_event(fake.edit_as_user(sc.DRAFTS, ev["ts"], GOOD)))
+        await h.idle()
+        assert [m["ts"] for m in fake.bot_messages(sc.DRAFTS, thread_ts=ev["ts"])] == [new["ts"]]
+
+
+async def test_a_reply_slack_refuses_is_posted_as_plain_text(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        for code in ("invalid_blocks", "msg_too_long"):
+            fake.refuse("chat.postMessage", code, when=lambda p: bool(p.get("thread_ts")), times=1)
+            ev = fake.post_as_user(sc.DRAFTS, f"{BAD} ({code})")
+            await sc.acked(await fake.send_event(ev))
+            [reply] = await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"], timeout=20)
+            await h.idle()
+            assert "/100" in str(reply.get("text")) and not reply.get("blocks")
+        assert h.bot.reviews.stats.failed == 0
+
+
+async def test_editing_an_uploads_caption_starts_no_second_review(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        ev = fake.upload_as_user(sc.DRAFTS, "brief.txt", BAD.encode(), text=GOOD)
+        await sc.acked(await fake.send_event(ev))
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+        calls = len(h.reviewer.calls)
+        edit = fake.edit_as_user(sc.DRAFTS, ev["ts"], f"{GOOD} We leverage it.")
+        await sc.acked(await fake.send_event(edit))
+        await h.idle()
+        assert len(fake.bot_messages(sc.DRAFTS, thread_ts=ev["ts"])) == 1
+        assert len(h.reviewer.calls) == calls
