@@ -23,7 +23,8 @@ Decision (:func:`detect_language`):
 A draft that mixes languages (:func:`split_languages`) is decided sentence by sentence: each
 sentence of at least ``SENTENCE_MIN_WORDS`` words is identified on its own, and one the
 identifier gives to another language with at least ``SENTENCE_CONFIDENCE`` (0.9) is *foreign*.
-When the sentences surely in English hold at least half the words, the draft is reviewed as
+When the sentences in English hold at least half the words (surely in English, or, when the
+draft as a whole reads English, not surely in another language), the draft is reviewed as
 English and its foreign sentences are left out of the models and of the English-only rules
 (a French line in an English launch post got "Installez" typed as a product); otherwise the
 draft-level decision stands. Either way the note names what was not reviewed.
@@ -161,7 +162,10 @@ def split_languages(
         return draft, ()
     codes = [sentence_language(text[s:e]) for s, e in sentences]
     words = [len(_WORD.findall(text[s:e])) for s, e in sentences]
-    english = sum(n for n, c in zip(words, codes, strict=True) if c == "en")
+    # the draft as a whole reads English: its sentences the identifier is unsure of (a product
+    # name, a short line) count for English too; otherwise only the ones surely in English
+    counted = ("en", None) if draft.english else ("en",)
+    english = sum(n for n, c in zip(words, codes, strict=True) if c in counted)
     foreign = tuple(r for r, c in zip(sentences, codes, strict=True) if c not in (None, "en"))
     if not foreign or english * 2 < sum(words):
         return draft, ()

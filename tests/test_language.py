@@ -187,3 +187,40 @@ def test_cli_and_blocks_show_the_language(
     assert "written in French" in blocks.fallback_text(review)
     english = dataclasses.replace(review, language=Language("en", 0.99, True))
     assert "*Language*" not in json.dumps(blocks.review_message(english)["blocks"])
+
+
+def test_a_foreign_sentence_among_unsure_english_ones_is_still_left_out(
+    guide: BrandGuide,
+) -> None:
+    """The identifier is not sure of "LumaSync is now available in Spain." in English: the
+    Spanish line was spell-checked as English (six warnings) because only sentences surely in
+    English counted for the draft."""
+    text = (
+        "LumaSync is now available in Spain. Vuestra red es un desastre, leed el manual de una "
+        "vez. Schedules sync in under a second."
+    )
+    suite = SentenceSuite()
+    review = Reviewer(guide, suite).review_one(Draft(text))
+    assert suite.sentences == [
+        ["LumaSync is now available in Spain.", "Schedules sync in under a second."]
+    ]
+    assert review.language is not None and "Spanish" in review.language.note
+    assert [f.rule_id for f in review.findings if f.rule_id == "Brand.Spelling"] == []
+
+
+@pytest.mark.models
+def test_one_foreign_sentence_does_not_switch_off_the_english_review(guide: BrandGuide) -> None:
+    """The model suite judged the whole text's language again: one German sentence made it
+    skip tone and sentiment for the English insult beside it, while the note said only the
+    German sentence was left out."""
+    pytest.importorskip("analyzers.models.predictor")
+    from analyzers.models.suite import load_default_suite
+
+    text = (
+        "Brightline sucks and its customers are idiots. Die neue App ist ab heute verfügbar "
+        "und funktioniert mit allen Leuchten. Schedules now sync in under a second."
+    )
+    review = Reviewer(guide, load_default_suite()).review_one(Draft(text))
+    assert "sentiment" not in review.skipped and "tone" not in review.skipped
+    rules = {f.rule_id for f in review.findings}
+    assert {"Sentiment.Disparaging", "Tone.Offensive"} <= rules

@@ -199,7 +199,10 @@ class EmbeddedModelSuite:
         batch: list[str] = []
         for doc in docs:
             text = doc.plain.text
-            plan = _Plan(sentence_ranges(doc), prose_gate(text))
+            ranges = sentence_ranges(doc)
+            # the sentences given (a mixed draft's foreign ones are already left out), not the
+            # whole text: one German sentence must not switch off the English ones' review
+            plan = _Plan(ranges, prose_gate(" ".join(text[s:e] for s, e in ranges)))
             plan.first = len(batch)
             batch.extend(text[s:e] for s, e in plan.ranges)
             plans.append(plan)
