@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from analyzers.profanity import profanity_findings
+from analyzers.scolding import scolding_findings
 from analyzers.types import Category, Entity, Finding, Severity, Span
 
 if TYPE_CHECKING:
@@ -75,6 +76,13 @@ _SAFETY_CHECKS = (
     ("sarcasm", SARCASM_MIN, RULE_SARCASM, Category.TONE, "This sentence reads as sarcastic"),
 )
 MAX_PER_RULE = 3
+# what an editor asks to rewrite stops a pass: disparaging, blaming and hostile sentences are
+# errors (as naming a competitor the guide lists is); sarcasm, the weakest head, warns
+SEVERITY = {
+    RULE_DISPARAGING: Severity.ERROR,
+    RULE_BLAME: Severity.ERROR,
+    RULE_OFFENSIVE: Severity.ERROR,
+}
 
 OTHER_KINDS = ("ORG", "PRODUCT", "COMPETITOR", "CORPORATION", "MISC")
 # words that point at other parties when no organisation is named ("other apps", "their team")
@@ -127,7 +135,7 @@ def policy_findings(
             Finding(
                 rule_id=rule,
                 category=category.value,
-                severity=Severity.WARNING,
+                severity=SEVERITY.get(rule, Severity.WARNING),
                 message=f"{what} (confidence {conf:.2f}). {tip}.",
                 span=s.span,
                 matched=s.span.slice(text),
@@ -171,7 +179,10 @@ def policy_findings(
             if score >= minimum:
                 add(rule, category, i, message, score)
 
-    out.extend(profanity_findings(text, [s.span for s in sentences], advice=custom, link=link))
+    spans = [s.span for s in sentences]
+    out.extend(profanity_findings(text, spans, advice=custom, link=link))
+    blamed = [f.span for f in out if f.rule_id == RULE_BLAME]
+    out.extend(scolding_findings(text, spans, skip=blamed, advice=custom, link=link))
     out.sort(key=lambda f: (f.span.start, f.rule_id))
     return out
 

@@ -117,7 +117,7 @@ def profanity_findings(
             Finding(
                 rule_id=RULE_PROFANITY,
                 category=Category.TONE.value,
-                severity=Severity.WARNING,
+                severity=Severity.ERROR,
                 message=f"{MESSAGE}: {named}. {advice or ADVICE}.",
                 span=Span(first.start(), first.end()),
                 matched=first.group(0),

@@ -18,7 +18,7 @@ from analyzers.policy import (
     SentenceEvidence,
     policy_findings,
 )
-from analyzers.types import Entity, Span
+from analyzers.types import Entity, Severity, Span
 
 CALM = {"negative": 0.1, "neutral": 0.8, "positive": 0.1}
 NEG = {"negative": 0.9, "neutral": 0.08, "positive": 0.02}
@@ -61,6 +61,24 @@ def test_each_policy_fires_with_words_and_confidence() -> None:
     assert by_rule[RULE_SARCASM].category == "tone"
     for f in found:
         assert text[f.span.start : f.span.end] == f.matched
+    # what an editor asks to rewrite stops a pass; sarcasm, the weakest head, only warns
+    assert {r: f.severity for r, f in by_rule.items()} == {
+        RULE_DISPARAGING: Severity.ERROR,
+        RULE_BLAME: Severity.ERROR,
+        RULE_OFFENSIVE: Severity.ERROR,
+        RULE_SARCASM: Severity.WARNING,
+    }
+
+
+def test_blame_from_the_phrase_list_names_its_words_and_no_drivers() -> None:
+    text = "The hub went offline because you ignored the update. Schedules sync in a second."
+    (blame,) = run(text)
+    assert blame.rule_id == RULE_BLAME and blame.matched == "because you ignored"
+    assert "“because you ignored”" in blame.message and "driven by" not in blame.message
+    # a sentence the head flagged already gets no second finding from the list
+    lazy = "You are so lazy, you simply ignored the update. Fine."
+    blamed = [f for f in run(lazy) if f.rule_id == RULE_BLAME]
+    assert len(blamed) == 1 and "driven by “lazy”" in blamed[0].message
 
 
 def test_disparaging_needs_the_head_and_a_negative_reading() -> None:

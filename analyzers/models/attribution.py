@@ -12,6 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from analyzers.profanity import MESSAGE as PROFANITY_MESSAGE
+from analyzers.scolding import MESSAGE as SCOLDING_MESSAGE
+
 if TYPE_CHECKING:
     from analyzers.models.suite import SentencePrediction
 
@@ -81,6 +84,7 @@ def occlusion_batch(
     return out
 
 
+LIST_MESSAGES = (SCOLDING_MESSAGE, PROFANITY_MESSAGE)
 POLICY_SCORES = {
     "Sentiment.Disparaging": "disparage",
     "Sentiment.Blame": "scold",
@@ -91,7 +95,10 @@ POLICY_SCORES = {
 
 
 def finding_score_name(rule_id: str, message: str) -> str | None:
-    """The model score behind a finding that words can explain, or None."""
+    """The model score behind a finding that words can explain, or None (a finding from a
+    phrase list names its words already)."""
+    if message.startswith(LIST_MESSAGES):
+        return None
     return POLICY_SCORES.get(rule_id) or tone_score_name(rule_id, message)
 
 
