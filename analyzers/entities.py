@@ -8,8 +8,10 @@ The **gazetteer** is built from the guide: ``products`` (name and aliases, label
   (never inside another word: "Brightwavelength" does not match), across any whitespace between
   its words, followed by an optional possessive or plural ("Brightwave's", "Brightwaves'",
   "Brightwaves"). Short all-capital aliases (≤ 5 characters, e.g. tickers like "ACME" or "NOW")
-  match case-sensitively only, so they do not fire on ordinary words. Web addresses and handles
-  ("brightwave.com", "@brightwave", "#brightwave") are not mentions.
+  match case-sensitively only, so they do not fire on ordinary words; nor does a competitor's
+  name of several words written all in lower case ("we draw a bright line" is not the
+  competitor "Bright Line"). Web addresses and handles ("brightwave.com", "@brightwave",
+  "#brightwave") are not mentions.
 * **a near miss** — optimal-string-alignment edit distance 1 (one insertion, deletion,
   substitution or swap of neighbouring letters: "Brigthwave", "Brightwav") or a different
   spacing ("Bright wave"), for terms of at least 5 letters, when the candidate starts with the
@@ -200,6 +202,8 @@ def find_terms(text: str, terms: Sequence[Term]) -> list[Match]:
     for term in terms:
         for m in term.pattern.finditer(text):
             name = m.group("name")
+            if term.label == "COMPETITOR" and " " in term.surface.strip() and name.islower():
+                continue  # "a bright line" is an idiom, not the competitor "Bright Line"
             exact = " ".join(name.split()) == " ".join(term.surface.split())
             candidates.append(
                 Match(m.start("name"), m.end("name"), term, "exact" if exact else "case")

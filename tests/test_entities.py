@@ -156,6 +156,16 @@ def test_short_ticker_alias_is_case_sensitive() -> None:
     assert len(findings) == 1
 
 
+def test_a_competitor_name_of_everyday_words_in_lower_case_is_an_idiom() -> None:
+    guide = make_guide(
+        competitors=[Competitor("Brightline Systems", ("Brightline", "Bright Line"))]
+    )
+    text = "We draw a bright line around data. Bright Line and brightline make lamps."
+    entities, findings = analyze_entities(text, [], guide)
+    assert [e.text for e in entities] == ["Bright Line", "brightline"]
+    assert len(findings) == 2
+
+
 def test_competitor_severity_comes_from_the_guide() -> None:
     _, findings = run("Lumina makes lamps.")
     assert [(f.rule_id, f.severity) for f in findings] == [(RULE_COMPETITOR, Severity.WARNING)]

@@ -156,3 +156,14 @@ def test_many_terms_are_one_rule_and_keep_their_own_messages() -> None:
     ]
     assert "reason 7" in alerts[0].message and alerts[0].suggestions == ("better",)
     assert "reason 9999" in alerts[1].message and alerts[1].suggestions == ()
+
+
+def test_the_example_guide_leaves_the_unit_and_its_own_domain_alone(example: BrandGuide) -> None:
+    """"lumen" is the unit of light and part of the company's domain: the example vocabulary
+    accepted "Lumen" alone, which made both (and "lumen Cloud", twice) errors."""
+    text = (
+        "The lumen output stays constant. See https://brand.northwind-lumen.example/guide or "
+        "write to press@northwind-lumen.example. Open the lumen Cloud app."
+    )
+    found = hits(example, text)
+    assert found == [("Brand.Products", "lumen Cloud")]
