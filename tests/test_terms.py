@@ -97,6 +97,11 @@ def test_vale_styles_keep_vales_exact_semantics() -> None:
         ("An unbeatable price.", "unbeatable"),
         ("The best hub in this price range.", "The best"),  # not "in this release"
         ("Our fastest release yet.", "Our fastest"),
+        ("Our best-selling fixture.", "Our best-selling"),
+        ("It offers 100-percent coverage.", "100-percent"),
+        ("It works faster than every other hub on the market.", "faster than every other"),
+        ("It is brighter than any fixture we tested.", "brighter than any"),
+        ("Only LumaSync can do this.", "Only LumaSync can"),
     ],
 )
 def test_superlative_and_absolute_claims_are_found_by_default(text: str, claim: str) -> None:
@@ -110,7 +115,9 @@ def test_ordinary_words_are_not_claims() -> None:
         "We follow best practice, at least most customers do. Our latest release is honest "
         "about its interest rates. Most people never notice. Do your best, best regards. Most "
         "importantly, pick the least risky option: there is no risk to your data. The biggest "
-        "change in this release is the scheduler; the most requested fix of this update ships too."
+        "change in this release is the scheduler; the most requested fix of this update ships too. "
+        "Visit the nearest showroom and pick the plan that suits you best; it works best on Wi-Fi. "
+        "It is faster than before and better than ever, and only the admin can change it."
     )
     assert [h for h in hits(guide, text) if h[0] == "Brand.ClaimCheck"] == []
 
@@ -158,8 +165,20 @@ def test_many_terms_are_one_rule_and_keep_their_own_messages() -> None:
     assert "reason 9999" in alerts[1].message and alerts[1].suggestions == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["100% uptime", "100 % uptime", "100% up-time", "100-percent uptime", "100 percent uptime"],
+)
+def test_the_example_guides_uptime_claim_catches_its_spellings(
+    example: BrandGuide, text: str
+) -> None:
+    review = Reviewer(example).review_one(Draft(f"Lumen Cloud has {text}."))
+    (claim,) = [f for f in review.findings if f.rule_id == "Brand.Claims_100Uptime"]
+    assert claim.matched == text and claim.severity is Severity.ERROR
+
+
 def test_the_example_guide_leaves_the_unit_and_its_own_domain_alone(example: BrandGuide) -> None:
-    """"lumen" is the unit of light and part of the company's domain: the example vocabulary
+    """ "lumen" is the unit of light and part of the company's domain: the example vocabulary
     accepted "Lumen" alone, which made both (and "lumen Cloud", twice) errors."""
     text = (
         "The lumen output stays constant. See https://brand.northwind-lumen.example/guide or "

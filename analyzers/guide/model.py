@@ -44,6 +44,7 @@ class BannedTerm:
     suggestions: tuple[str, ...] = ()
     regex: bool = False  # term is a Vale regular expression instead of a literal phrase
     inflect: bool = True  # the term also matches its inflections ("cheap" -> "cheapest")
+    name: str = ""  # the rule's name (``Brand.Claims_<name>``); default: from the term
 
 
 @dataclass(frozen=True)

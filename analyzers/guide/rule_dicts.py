@@ -254,7 +254,7 @@ def _terms(
     at = len(rules)
     for t in terms:
         rule = _existence(t, lead, category, link)
-        name = name_for(prefix, t.term)
+        name = name_for(prefix, t.name or t.term)
         if t.regex:
             if t.inflect:
                 rule["tokens"] = [inflect_regex(t.term)]

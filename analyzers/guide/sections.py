@@ -140,6 +140,7 @@ def _banned_terms(ctx: _Ctx, node: _Node, default: Severity) -> tuple[BannedTerm
             suggestions=_strs(ctx, c, "suggestions"),
             regex=regex_,
             inflect=_opt(c, "inflect", lambda n: _expect_bool(ctx, n), True),
+            name=_opt(c, "name", lambda n: _expect_str(ctx, n), ""),
         )
         ctx.origin[id(banned)] = c["term"]
         out.append(banned)

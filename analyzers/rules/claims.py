@@ -11,6 +11,8 @@ The guide compiles its ``claim_checks`` section into one rule of this type (``Br
   superlative ranked only within our own text ("the biggest change in this release") is none;
 * absolutes: "100%", "100 percent", "guarantee(d)", "never fails / breaks / crashes / goes down /
   lets you down", "always works", "zero downtime", "risk-free", "foolproof", "flawless";
+  comparisons with everyone ("faster than every other", "better than any") and exclusivity
+  ("Only LumaSync can");
 * ``extra``: more claim patterns (regular expressions, case-insensitive);
 * ``exceptions``: phrases that are never claims (case-insensitive, whole words): a candidate that
   overlaps one is dropped. ``DEFAULT_EXCEPTIONS`` ("best practice", "at least", "latest", ...)
@@ -67,6 +69,18 @@ DEFAULT_EXCEPTIONS = (
     "trying our best",
     "our best guess",
     "best guess",
+    "nearest",
+    "suits you best",
+    "suit you best",
+    "fits you best",
+    "fit you best",
+    "works best",
+    "work best",
+    "best suited",
+    "best suits",
+    "as best",
+    "what you do best",
+    "what we do best",
 )
 
 _PREFIX = r"(?:(?:hands\s+down|by\s+far)\s+)?(?:(?:the|our|its)\s+)?"
@@ -75,7 +89,9 @@ _SUFFIX = (
     r"|\s+of\s+all\s+time|\s+ever|\s+anywhere)?"
 )
 _SUPERLATIVE = regex.compile(
-    r"(?i)(?<![\w#])" + _PREFIX + r"(?:(?P<most>most\s+(?P<adj>[a-z]+(?:-[a-z]+)?))"
+    r"(?i)(?<![\w#])" + _PREFIX + r"(?:(?P<compound>best-(?:selling|sellers?|rated|reviewed|loved)"
+    r"|top-(?:rated|selling))"
+    r"|(?P<most>most\s+(?P<adj>[a-z]+(?:-[a-z]+)?))"
     r"|(?P<est>[a-z]{2,}(?:est)|best|worst|most)"
     r"|(?P<rank>\#\s?1|number[- ]one|no\.\s?1)"
     r"|(?P<word>unbeatable|unmatched|unrivall?ed|unparalleled|second\s+to\s+none"
@@ -84,7 +100,7 @@ _SUPERLATIVE = regex.compile(
     + r"(?!\w)"
 )
 _ABSOLUTE = regex.compile(
-    r"(?i)(?<!\w)(?:100\s?%|100\s+percent|one\s+hundred\s+percent"
+    r"(?i)(?<!\w)(?:100\s?%|100(?:\s+|-)percent|one\s+hundred\s+percent"
     r"|guarantee[sd]?|guaranteeing"
     r"|never\s+(?:fail(?:s|ed)?|break(?:s)?|broke|crash(?:es|ed)?|goes\s+down|go\s+down"
     r"|stops?|lets?\s+you\s+down|misses|miss)"
@@ -101,6 +117,18 @@ _OWN_SCOPE = regex.compile(
     r"(?i)(?:\s+[\w'’-]+){0,3}?\s+(?:in|of|from)\s+(?:this|these|today's|today’s)\s+"
     r"(?:release|update|version|post|article|list|changelog|newsletter|issue|edition|round"
     r"|batch|sprint|cycle|roadmap|build|patch)(?:es|s)?(?!\w)"
+)
+
+
+# better than everyone: "faster than every other hub", "brighter than any fixture", "more
+# reliable than all the others"; not "faster than before" nor "better than ever"
+_COMPARATIVE = regex.compile(
+    r"(?i)(?<!\w)(?:[a-z]{2,}er|more\s+[a-z]+|better)\s+than\s+(?:any|every|all)"
+    r"(?:one|thing|body)?(?:\s+(?:other|the\s+others?|else))?(?!\w)"
+)
+# only we can: "Only LumaSync can do this", "only Northwind Lumen offers ..."
+_EXCLUSIVE = regex.compile(
+    r"(?<!\w)[Oo]nly\s+(?:[A-Z][\w-]*\s+){1,3}(?:can|does|lets|gives|offers|delivers)(?!\w)"
 )
 
 
@@ -154,6 +182,8 @@ class ClaimCheck(BaseRule):
                 out.append(m.span())
         if self.absolutes:
             out += [m.span() for m in _ABSOLUTE.finditer(text)]
+            out += [m.span() for m in _COMPARATIVE.finditer(text)]
+            out += [m.span() for m in _EXCLUSIVE.finditer(text)]
         for pattern in self.extra:
             out += [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
         return out
