@@ -110,3 +110,21 @@ def test_latin1_guide_says_line_and_what_to_do(
     assert code == 2
     assert "guide.yaml:2" in err and "column" in err and "UTF-8" in err
     assert "iconv" in err
+
+
+def test_an_html_file_is_read_for_its_text_not_its_markup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A .html page was reviewed as raw text: a script's `var users = "cheap"` got two findings."""
+    page = tmp_path / "launch.html"
+    page.write_text(
+        '<!doctype html>\n<html>\n<head><script>\nvar users = "cheap";\n</script>\n'
+        "<style>p { color: red }</style>\n</head>\n<body>\n<p>Our lumasync app &amp; hub.</p>\n"
+        "</body>\n</html>\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "--format", "json", str(page))
+    (review,) = json.loads(out)["reviews"]
+    found = [(f["rule_id"], f["matched"]) for f in review["findings"]]
+    assert found == [("Brand.Products", "lumasync")]
+    assert code == 0

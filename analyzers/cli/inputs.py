@@ -22,11 +22,28 @@ from pathlib import Path
 
 from analyzers.types import Draft, SourceFormat
 
-TEXT_SUFFIXES = {".md": SourceFormat.MARKDOWN, ".markdown": SourceFormat.MARKDOWN}
+# HTML reads as Markdown does its raw HTML: tags, comments, script and style dropped
+TEXT_SUFFIXES = {
+    ".md": SourceFormat.MARKDOWN,
+    ".markdown": SourceFormat.MARKDOWN,
+    ".html": SourceFormat.MARKDOWN,
+    ".htm": SourceFormat.MARKDOWN,
+}
 MRKDWN_SUFFIXES = (".mrkdwn", ".mrkdwn.txt", ".slack", ".slack.txt")
 PLAIN_SUFFIXES = (".txt", ".text")
 DOCUMENT_SUFFIXES = (".docx", ".pdf")
-PATH_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".mrkdwn", ".slack", ".docx", ".pdf"}
+PATH_SUFFIXES = {
+    ".md",
+    ".markdown",
+    ".html",
+    ".htm",
+    ".txt",
+    ".text",
+    ".mrkdwn",
+    ".slack",
+    ".docx",
+    ".pdf",
+}
 MAX_BYTES = 2_000_000
 # longest argument still tried as a path (Linux PATH_MAX); a longer one is always text
 MAX_PATH_CHARS = 4096
