@@ -65,6 +65,7 @@ there is no finding.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -471,6 +472,11 @@ def _culprit(
     return best
 
 
+def _down(value: float) -> str:
+    """Two decimals rounded down: 0.548 under a minimum of 0.55 reads "0.54", not "0.55"."""
+    return f"{math.floor(value * 100 + 1e-9) / 100:.2f}"
+
+
 def _echo_severity(row: _Row) -> Severity:
     """A sentence that all but repeats one of the guide's off-voice examples is an error: the
     guide itself says not to write it, so the draft cannot pass however well the rest reads."""
@@ -618,7 +624,7 @@ def _findings(
                 RULE_VOICE,
                 _echo_severity(row),
                 row,
-                f"Off brand voice: match {profile.voice_match:.2f}, under the guide's minimum "
+                f"Off brand voice: match {_down(profile.voice_match)}, under the guide's minimum "
                 f"{minimum:.2f}; this sentence is furthest from the on-voice examples "
                 f"({row.signals.voice or 0.0:.2f}){extra}.",
             )

@@ -20,6 +20,8 @@ from analyzers.guide import (
     load_guide,
     parse_guide,
 )
+from analyzers.rules import load_rule, run_rules
+from analyzers.text import to_plain
 from analyzers.types import Category, Severity
 
 EXAMPLE = default_guide_path()
@@ -731,6 +733,13 @@ def test_limit_rules(rules: dict[str, dict[str, Any]], example: BrandGuide) -> N
     )
     length = rules["Brand.SentenceLength"]
     assert (length["extends"], length["scope"], length["max"]) == ("occurrence", "sentence", 25)
+    # the long sentence is underlined whole, and the message counts its words
+    sentence = "Then " + " ".join(["word"] * 29) + "."
+    (alert,) = run_rules(
+        [load_rule("Brand.SentenceLength", length)], to_plain(f"Hi. {sentence} Bye.")
+    )
+    assert alert.matched == sentence
+    assert alert.message.endswith("(this one has 30).")
     assert regex.findall(length["token"], "Five words in this sentence.") == [
         "Five",
         "words",

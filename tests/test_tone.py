@@ -222,3 +222,9 @@ def test_mismatched_signals_raise_and_empty_returns_none() -> None:
     with pytest.raises(ValueError, match="must match"):
         analyze_tone("A.", [(0, 2)], [], make_guide())
     assert analyze_tone("", [], [], make_guide()) == (None, [])
+
+
+def test_a_match_under_the_minimum_never_prints_as_the_minimum() -> None:
+    from analyzers.tone import _down
+
+    assert (_down(0.548), _down(0.55), _down(0.1)) == ("0.54", "0.55", "0.10")

@@ -178,8 +178,10 @@ def _compile_rules(guide: BrandGuide) -> list[tuple[str, dict[str, Any]]]:
             "",
             {
                 "extends": "occurrence",
-                "message": f"Keep sentences to {lim.max_sentence_words} words or fewer.",
+                "message": f"Keep sentences to {lim.max_sentence_words} words or fewer "
+                "(this one has %s).",
                 "scope": "sentence",
+                "span": "scope",
                 "token": r"\b\w+\b",
                 "max": lim.max_sentence_words,
                 "level": Severity.WARNING.value,

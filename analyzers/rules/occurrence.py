@@ -1,4 +1,8 @@
-"""``extends: occurrence`` — too many (``max``) or too few (``min``) matches of ``token``."""
+"""``extends: occurrence`` — too many (``max``) or too few (``min``) matches of ``token``.
+
+Vale reports the first match. ``span: scope`` (a brandbot extension, which only the guide's own
+``Brand.SentenceLength`` uses) reports the whole scope instead: the long sentence is underlined,
+not its first word."""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ def _is_code(matched: str) -> bool:
 
 class Occurrence(BaseRule):
     extends = "occurrence"
-    keys = frozenset({"ignorecase", "max", "min", "token"})
+    keys = frozenset({"ignorecase", "max", "min", "token", "span"})
 
     def __init__(self, name: str, data: Mapping[str, Any], *, source: str = "") -> None:
         super().__init__(name, data, source=source)
@@ -34,6 +38,9 @@ class Occurrence(BaseRule):
             raise f.error("token", "an occurrence rule needs a 'token' pattern")
         if self.max <= 0 and self.min <= 0:
             raise f.error("max", "an occurrence rule needs 'max' or 'min' above 0")
+        self.whole_scope = f.text("span") == "scope"
+        if f.text("span") not in ("", "scope", "match"):
+            raise f.error("span", "expected 'match' (the default) or 'scope'")
         self.ignorecase = f.flag("ignorecase")
         pattern = ("(?i)" if self.ignorecase else "") + f"(?:{self.token})"
         self.pattern = compile_pattern(pattern, source=source, rule=name, key="token")
@@ -43,6 +50,12 @@ class Occurrence(BaseRule):
         locs = [m.span() for m in self.pattern.finditer(text)]
         n = len(locs)
         if (self.max > 0 and n > self.max) or (self.min > 0 and n < self.min):
+            if self.whole_scope:
+                start = len(text) - len(text.lstrip())
+                end = len(text.rstrip())
+                return [
+                    Match(start, end, text[start:end], format_message(self.message, str(n)), ())
+                ]
             start, end = locs[0] if locs else (0, 0)
             # Vale reports the first match that is not (masked) inline code.
             for s, e in locs:

@@ -347,10 +347,11 @@ class Spelling(BaseRule):
 WORKPLACE_WORDS = tuple(
     str.split(
         "autoscale autoscaling backend backends changelog changelogs checkboxes codebase "
-        "codebases config configs cybersecurity datacenter datacenters dogfood dogfooding "
+        "codebases config configs cron crons crontab cybersecurity datacenter datacenters dogfood dogfooding "
         "dropdown dropdowns edtech failover failovers fintech frontend frontends fullscreen "
         "geolocation healthtech hotfix hotfixes livestream livestreaming livestreams "
-        "microservice microservices multicloud offboarding onboarding postmortem postmortems "
+        "microservice microservices misconfigure misconfigured misconfiguration "
+        "misconfigurations multicloud offboarding onboarding postmortem postmortems "
         "prebuild prebuilds preorder preorders pushback rebrand rebranding repo repos reskill "
         "roadmap roadmaps rollout rollouts runtimes serverless signup signups standup standups "
         "subreddit teardown toolchain toolchains upskill upskilling uptime walkthrough "
