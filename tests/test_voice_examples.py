@@ -106,3 +106,21 @@ def test_incident_examples_through_the_reviewer(reviewer: Reviewer) -> None:
     assert [t for t, rules in off.items() if not rules] == []
     verdicts = reviewer.review([Draft(t) for t in INCIDENT.voice.off_voice], profile="incident")
     assert [r.draft.text for r in verdicts if r.verdict is Verdict.PASS] == []
+
+
+def test_plain_limits_and_apologies_are_on_voice(reviewer: Reviewer) -> None:
+    """The on-voice examples were all upbeat launch copy, so a one-line apology or a limit said
+    plainly read closer to the off-voice "Sorry, we're not really sure ..." and got
+    ``Tone.VoiceMatch``. The example guide now has two plain examples of its own."""
+    texts = (
+        "We missed our shipping date, and we are sorry.",
+        "Unfortunately, the hub will not work without a network connection.",
+        "Dimming does not work on fixtures older than 2019.",
+        "Our support line is closed on public holidays.",
+    )
+    reviews = reviewer.review([Draft(t) for t in texts])
+    flagged = {
+        r.draft.text: [f.rule_id for f in r.findings if f.category == Category.TONE]
+        for r in reviews
+    }
+    assert {t: rules for t, rules in flagged.items() if rules} == {}
