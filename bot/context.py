@@ -27,6 +27,7 @@ from bot.storage.history import ReviewHistory
 from bot.storage.signoffs import Signoffs
 from bot.storage.votes import Votes
 from bot.store import Store
+from bot.versions import NewestVersions
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class BotContext:
     )
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
     gate: AckGate = field(default_factory=AckGate)
+    newest: NewestVersions = field(default_factory=NewestVersions)  # edit storms: bot.versions
 
     # -- helpers used by listeners -----------------------------------------------------------
 

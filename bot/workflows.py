@@ -33,6 +33,7 @@ from bot.jobs import Submit
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions, reopened_note
 from bot.posting import api_error, post_once
 from bot.retry import is_retryable
+from bot.slack_ts import ts_key
 from bot.storage.history import entry_from_review, review_key
 from bot.store import Job
 
@@ -45,15 +46,6 @@ _GONE_ERRORS = frozenset({"message_not_found", "thread_not_found", "cant_update_
 # Slack's answers for a message it will not take as built (its own limits on blocks and size)
 _REJECTED_ERRORS = frozenset({"invalid_blocks", "msg_too_long", "invalid_blocks_format"})
 _MENTION_RE = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-
-
-def ts_key(ts: str) -> tuple[int, int]:
-    """Slack timestamps compared exactly (``"1700000000.000100"``), not as floats."""
-    whole, _, frac = str(ts).partition(".")
-    try:
-        return int(whole or 0), int((frac + "000000")[:6])
-    except ValueError:
-        return (0, 0)
 
 
 def post_key(job: Job, part: str) -> str:
@@ -393,6 +385,9 @@ class Workflows:
         title: str | None = None,
     ) -> None:
         ctx = self.ctx
+        if ctx.newest.superseded(channel, ts, part, version):
+            log.info("%s/%s version %s: a newer edit is queued; not reviewed", channel, ts, version)
+            return
         profile = await ctx.resolve_profile(channel)
         # inference first, outside the per-draft lock (it is the slow part)
         if await asyncio.to_thread(ctx.store.is_deleted, channel, ts):
@@ -415,6 +410,8 @@ class Workflows:
         await ctx.gate.quiet()  # acknowledgements first: rendering and posting can wait
 
         async with ctx.lock_for(channel, ts):
+            if ctx.newest.superseded(channel, ts, part, version):
+                return  # edited again while this version was reviewed: the newer one posts
             if await asyncio.to_thread(ctx.store.is_deleted, channel, ts):
                 return
             record = await asyncio.to_thread(ctx.store.get_review, channel, ts, part)

@@ -163,3 +163,26 @@ async def test_editing_an_uploads_caption_starts_no_second_review(
         await h.idle()
         assert len(fake.bot_messages(sc.DRAFTS, thread_ts=ev["ts"])) == 1
         assert len(h.reviewer.calls) == calls
+
+
+async def test_an_edit_storm_updates_the_reply_a_few_times_ending_on_the_newest(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    reviewer = FakeReviewer(delay_s=0.2)
+    async with running(fake, tmp_path, MODE, reviewer) as h:
+        ev = fake.post_as_user(sc.DRAFTS, GOOD)
+        await sc.acked(await fake.send_event(ev))
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+        reviews, updates = len(reviewer.calls), len(fake.updates)
+        for i in range(15):
+            text = f"{GOOD} Edit {i}." + (" We leverage synergy." if i == 14 else "")
+            await sc.acked(await fake.send_event(fake.edit_as_user(sc.DRAFTS, ev["ts"], text)))
+        await h.idle(60)
+        [reply] = fake.bot_messages(sc.DRAFTS, thread_ts=ev["ts"])
+        assert "synergy" in sc.all_text(reply)  # the newest text
+        # was one review and one chat.update per edit (14 updates for 15 edits)
+        assert len(fake.updates) - updates <= 5
+        assert len(reviewer.calls) - reviews <= 6

@@ -158,6 +158,8 @@ async def _submit_thread(
     result = await ctx.submit_review(f"thread:{channel}:{ts}::{version}", "thread", payload)
     if result is Submit.FULL:
         _busy(ctx, channel, thread_ts)
+    elif result is Submit.ACCEPTED:
+        ctx.newest.note(channel, ts, "", version)
     return result
 
 
