@@ -410,7 +410,8 @@ def _typed_model_entities(
     for c, t in zip(cands, typed, strict=True):
         label, prob = t.label, t.prob
         words = text[c.start : c.end].split()
-        if words[-1].lower().strip(".,") in ORG_WORDS and len(words) > 1:
+        if len(words) > 1 and (words[-1].lower().strip(".,") in ORG_WORDS or "&" in words):
+            # "Verhoef Architects", "Kamp & Lee": a firm's name
             label, prob = "ORG", max(prob, t.probs[CLASSES.index("ORG")])
         if not c.label and (label != "PRODUCT" or prob < SHAPE_MIN_SCORE):
             continue  # a shape-only name that the typer does not read as a product

@@ -223,7 +223,8 @@ def _is_capitalised(text: str, start: int, end: int) -> bool:
 
 
 def _merge(text: str, spans: list[list[int | str | float]]) -> list[list[int | str | float]]:
-    """Merge neighbours separated by spaces, an in-word apostrophe or one connector word."""
+    """Merge neighbours separated by spaces, an in-word apostrophe, one connector word or an
+    ampersand between capitalised words ("Kamp & Lee" is one firm, not two products)."""
     out: list[list[int | str | float]] = []
     for sp in spans:
         if out:
@@ -238,6 +239,11 @@ def _merge(text: str, spans: list[list[int | str | float]]) -> list[list[int | s
                 or (
                     re.fullmatch(r"\s+(\w+)\s+", gap) is not None
                     and gap.strip() in CONNECTORS
+                    and _is_capitalised(text, int(sp[0]), int(sp[1]))
+                )
+                or (
+                    re.fullmatch(r" ?& ?", gap) is not None
+                    and _is_capitalised(text, int(prev[0]), int(prev[1]))
                     and _is_capitalised(text, int(sp[0]), int(sp[1]))
                 )
             )

@@ -337,6 +337,13 @@ def test_multi_word_names_stay_whole(text: str, pieces: list, whole: str) -> Non
     assert [t for t, _ in got] == [whole]
 
 
+def test_names_joined_by_an_ampersand_are_one_firm() -> None:
+    text = "Thanks to our partners at Kamp & Lee for the plans."
+    assert names(text, [("Kamp", "ORG", 0.6), ("Lee", "PER", 0.7)]) == [("Kamp & Lee", "ORG")]
+    # a lower-case word after the ampersand is not part of a name
+    assert [t for t, _ in names("We met Dana & friends.", [("Dana", "PER", 0.9)])] == ["Dana"]
+
+
 def test_lets_before_a_lower_case_verb_names_no_one() -> None:
     text = "Let's get Grow Labs certificates on every host."
     assert [t for t, _ in names(text, [("Grow Labs", "ORG", 0.8)])] == ["Grow Labs"]
