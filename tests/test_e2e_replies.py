@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import bot_scenarios as sc
-from botkit import BAD, GOOD, FakeReviewer, running
+from botkit import BAD, GOOD, FakeReviewer, running, wait_until
 from fakeslack.fixtures import fake_slack  # noqa: F401
 
 MODE = "socket"
@@ -186,3 +186,27 @@ async def test_an_edit_storm_updates_the_reply_a_few_times_ending_on_the_newest(
         # was one review and one chat.update per edit (14 updates for 15 edits)
         assert len(fake.updates) - updates <= 5
         assert len(reviewer.calls) - reviews <= 6
+
+
+async def test_a_broadcast_reply_is_answered_in_its_thread_under_the_parent(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Slack's chat.postMessage: "avoid using a reply's ts value; use its parent instead"."""
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        parent = fake.post_as_user(sc.DRAFTS, "Short note.")
+        await sc.acked(await fake.send_event(parent))
+        await h.idle()
+        reply = fake.post_as_user(
+            sc.DRAFTS, BAD, thread_ts=parent["ts"], subtype="thread_broadcast"
+        )
+        await sc.acked(await fake.send_event(reply))
+        await wait_until(lambda: bool(fake.calls_to("chat.postMessage")), timeout=10)
+        await h.idle()
+        posts = [
+            c.params
+            for c in fake.calls_to("chat.postMessage")
+            if c.params.get("channel") == sc.DRAFTS and "/100" in str(c.params.get("text"))
+        ]
+        assert [p.get("thread_ts") for p in posts] == [parent["ts"]]

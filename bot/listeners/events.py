@@ -134,7 +134,8 @@ async def handle_message(event: Mapping[str, Any], ctx: BotContext) -> None:
     text = str(event.get("text") or "")
     if word_count(strip_mentions(text)) < ctx.settings.min_words:
         return
-    await _submit_thread(ctx, channel, ts, ts, text, event.get("user"), version=ts)
+    # a reply also sent to the channel is answered in its thread: Slack asks for the parent ts
+    await _submit_thread(ctx, channel, ts, thread_ts or ts, text, event.get("user"), version=ts)
 
 
 async def _submit_thread(
