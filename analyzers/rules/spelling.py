@@ -347,7 +347,8 @@ class Spelling(BaseRule):
 WORKPLACE_WORDS = tuple(
     str.split(
         "autoscale autoscaling backend backends changelog changelogs checkboxes codebase "
-        "codebases config configs cron crons crontab cybersecurity datacenter datacenters dogfood dogfooding "
+        "codebases config configs cron crons crontab cybersecurity datacenter datacenters "
+        "dogfood dogfooding "
         "dropdown dropdowns edtech failover failovers fintech frontend frontends fullscreen "
         "geolocation healthtech hotfix hotfixes livestream livestreaming livestreams "
         "microservice microservices misconfigure misconfigured misconfiguration "
