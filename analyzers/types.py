@@ -41,6 +41,7 @@ class SourceFormat(StrEnum):
     PLAIN = "plain"
     MRKDWN = "mrkdwn"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 class Verdict(StrEnum):

@@ -119,7 +119,9 @@ def test_an_html_file_is_read_for_its_text_not_its_markup(
     page = tmp_path / "launch.html"
     page.write_text(
         '<!doctype html>\n<html>\n<head><script>\nvar users = "cheap";\n</script>\n'
-        "<style>p { color: red }</style>\n</head>\n<body>\n<p>Our lumasync app &amp; hub.</p>\n"
+        "<style>p { color: red }</style>\n</head>\n<body>\n\n"
+        # indented after a blank line (Markdown's code block) and block tags back to back
+        "    <p>Our lumasync app &amp; hub.</p><p>Pairing</p><p>Larger rooms</p>\n"
         "</body>\n</html>\n",
         encoding="utf-8",
     )
@@ -127,4 +129,7 @@ def test_an_html_file_is_read_for_its_text_not_its_markup(
     (review,) = json.loads(out)["reviews"]
     found = [(f["rule_id"], f["matched"]) for f in review["findings"]]
     assert found == [("Brand.Products", "lumasync")]
+    (finding,) = review["findings"]
+    span = finding["span"]
+    assert page.read_text(encoding="utf-8")[span["start"] : span["end"]] == "lumasync"
     assert code == 0

@@ -605,3 +605,24 @@ def test_markdown_prose_agrees_with_commonmark_renderer(parts: list[str]) -> Non
         return " ".join(s.split())
 
     assert norm(to_plain(text, MARKDOWN).text) == norm(expected)
+
+
+def test_an_html_page_reads_as_its_blocks() -> None:
+    page = (
+        "<html><head><title>T</title><script>var users = 'cheap';</script></head>\n<body>\n\n"
+        "    <h2>Big news</h2>\n    <p>Kamp &amp; Lee love it.</p><p>Pairing</p><p>Larger</p>\n"
+        "</body></html>"
+    )
+    p = to_plain(page, SourceFormat.HTML)
+    check_map(p)
+    # the title is copy people read; the script is not
+    assert p.text == "T\n\nBig news\n\nKamp & Lee love it.\n\nPairing\n\nLarger"
+    assert [(b.kind, b.level) for b in p.blocks] == [
+        ("paragraph", 0),
+        ("heading", 2),
+        ("paragraph", 0),
+        ("paragraph", 0),
+        ("paragraph", 0),
+    ]
+    assert orig(p, "Kamp & Lee") == "Kamp &amp; Lee"
+    assert orig(p, "Big news") == "Big news"

@@ -22,12 +22,11 @@ from pathlib import Path
 
 from analyzers.types import Draft, SourceFormat
 
-# HTML reads as Markdown does its raw HTML: tags, comments, script and style dropped
 TEXT_SUFFIXES = {
     ".md": SourceFormat.MARKDOWN,
     ".markdown": SourceFormat.MARKDOWN,
-    ".html": SourceFormat.MARKDOWN,
-    ".htm": SourceFormat.MARKDOWN,
+    ".html": SourceFormat.HTML,
+    ".htm": SourceFormat.HTML,
 }
 MRKDWN_SUFFIXES = (".mrkdwn", ".mrkdwn.txt", ".slack", ".slack.txt")
 PLAIN_SUFFIXES = (".txt", ".text")

@@ -1,9 +1,10 @@
-"""The entry point :func:`to_plain`: plain text, Slack mrkdwn or Markdown -> :class:`PlainText`."""
+"""The entry point :func:`to_plain`: plain text, Slack mrkdwn, Markdown or HTML -> PlainText."""
 
 from __future__ import annotations
 
 import re
 
+from analyzers.text.html_page import html_page
 from analyzers.text.markdown import _markdown
 from analyzers.text.mrkdwn import _mrkdwn
 from analyzers.text.plaintext import Block, PlainText
@@ -33,7 +34,7 @@ def _plain(text: str) -> PlainText:
 
 
 def to_plain(text: str, fmt: SourceFormat | str = SourceFormat.PLAIN) -> PlainText:
-    """Plain prose of ``text`` (Slack mrkdwn, Markdown or plain) with its offset map."""
+    """Plain prose of ``text`` (Slack mrkdwn, Markdown, HTML or plain) with its offset map."""
     if not isinstance(text, str):
         raise TypeError(f"to_plain() needs a str, got {type(text).__name__}")
     try:
@@ -45,4 +46,6 @@ def to_plain(text: str, fmt: SourceFormat | str = SourceFormat.PLAIN) -> PlainTe
         return _mrkdwn(text)
     if source is SourceFormat.MARKDOWN:
         return _markdown(text)
+    if source is SourceFormat.HTML:
+        return html_page(text)
     return _plain(text)
