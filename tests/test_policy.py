@@ -3,6 +3,7 @@ is not a finding; every finding names the words that drove it and the model's co
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from model_fakes import FakePredictor, doc, make_guide
@@ -61,22 +62,23 @@ def test_each_policy_fires_with_words_and_confidence() -> None:
     assert by_rule[RULE_SARCASM].category == "tone"
     for f in found:
         assert text[f.span.start : f.span.end] == f.matched
-    # what an editor asks to rewrite stops a pass; sarcasm, the weakest head, only warns
-    assert {r: f.severity for r, f in by_rule.items()} == {
-        RULE_DISPARAGING: Severity.ERROR,
-        RULE_BLAME: Severity.ERROR,
-        RULE_OFFENSIVE: Severity.ERROR,
-        RULE_SARCASM: Severity.WARNING,
-    }
+    # what an editor asks to rewrite stops a pass when the model is sure of it (0.8+); sarcasm,
+    # the weakest head, only warns
+    for rule, f in by_rule.items():
+        conf = float(re.search(r"confidence (\d\.\d\d)", f.message).group(1))  # type: ignore[union-attr]
+        sure = rule != RULE_SARCASM and conf >= 0.8
+        assert f.severity is (Severity.ERROR if sure else Severity.WARNING), (rule, conf)
+    assert by_rule[RULE_DISPARAGING].severity is Severity.ERROR  # 0.90
 
 
 def test_blame_from_the_phrase_list_names_its_words_and_no_drivers() -> None:
-    text = "The hub went offline because you ignored the update. Schedules sync in a second."
+    text = "The hub went offline: your own fault. Schedules sync in a second."
     (blame,) = run(text)
-    assert blame.rule_id == RULE_BLAME and blame.matched == "because you ignored"
-    assert "“because you ignored”" in blame.message and "driven by" not in blame.message
+    assert blame.rule_id == RULE_BLAME and blame.matched == "your own fault"
+    assert "“your own fault”" in blame.message and "driven by" not in blame.message
+    assert blame.severity is Severity.WARNING  # a phrase list warns
     # a sentence the head flagged already gets no second finding from the list
-    lazy = "You are so lazy, you simply ignored the update. Fine."
+    lazy = "You are so lazy, you simply ignored the update. Fine."  # head and list alike
     blamed = [f for f in run(lazy) if f.rule_id == RULE_BLAME]
     assert len(blamed) == 1 and "driven by “lazy”" in blamed[0].message
 

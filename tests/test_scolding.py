@@ -16,37 +16,34 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize(
     "text, phrase",
     [
+        ("Honestly, that outage was your own fault.", "your own fault"),
+        ("You simply ignored the firmware update we sent three times.", "You simply ignored"),
         (
-            "Your lights went offline because you ignored the firmware update.",
-            "because you ignored",
+            "Users who skip updates have nobody to blame but themselves.",
+            "nobody to blame but themselves",
         ),
+        (
+            "If you had actually read the docs, none of this would have happened.",
+            "If you had actually read",
+        ),
+        ("We told you so.", "We told you so"),
+        ("We've told you three times: the button is on the right.", "We've told you three times"),
+        ("Read the manual for once.", "Read the manual for once"),
         (
             "Next time, please read the instructions before contacting support.",
-            "Next time, please read",
-        ),
-        ("Read the manual before contacting support.", "Read the manual before contacting"),
-        ("If you had read the docs, none of this would have happened.", "If you had read"),
-        ("If you'd bothered to check the status page, you'd know.", "If you'd bothered"),
-        ("Customers should have known better.", "Customers should have known"),
-        ("That was entirely your fault.", "That was entirely your fault"),
-        ("Honestly, that one is on you.", "that one is on you"),
-        (
-            "As we've already told you three times, it is in the menu.",
-            "As we've already told you three times",
+            "Next time, please read the instructions",
         ),
         ("To everyone who left a one-star review: grow up.", "grow up"),
         ("Grow up.", "Grow up"),
+        ("Stop whining about the new limits.", "Stop whining"),
+        ("Prices went up. Just deal with it.", "Just deal with it"),
         (
             "The rules are online, which apparently some people cannot read.",
             "apparently some people cannot read",
         ),
         ("If you need hand-holding, do not bother applying.", "do not bother applying"),
-        ("We are not here to babysit anyone.", "not here to babysit"),
-        ("Stop complaining about the limits.", "Stop complaining"),
-        (
-            "Some of you clearly never bothered to test your backups.",
-            "Some of you clearly never bothered",
-        ),
+        ("We are not here to babysit anyone.", "We are not here to babysit"),
+        ("RTFM.", "RTFM"),
     ],
 )
 def test_blame_and_condescension_are_found(text: str, phrase: str) -> None:
@@ -67,6 +64,34 @@ def test_blame_and_condescension_are_found(text: str, phrase: str) -> None:
         "It isn't rocket science: plug it in and it works.",
         "Don't be surprised if the app asks you to sign in again.",
         "The API returns a user error code for bad input.",
+        "It's not your fault, and it is not your job to fix it.",
+        # everyday copy an independent pass wrote to use the first list's words innocently
+        "Subscription revenue dipped in March as customers skipped the annual plan.",
+        "Since you chose not to share analytics, this page shows only the data on your device.",
+        "Did the import fail because you forgot to map a column? The importer now warns you.",
+        "Last month we told you about our new Leeds showroom.",
+        "As I told you on the phone, your refund is on its way.",
+        "Read the instructions before opening the driver housing.",
+        "The new roof terrace is entirely their own doing. Thank you, facilities team!",
+        "We first assumed it was user error, but it was our bug, and we are sorry.",
+        "Take care not to hold your hand over the vent while the lamp is on.",
+        "Use your head torch on its lowest setting for map reading.",
+        "A curious cat cannot knock it off the counter.",
+        "Grow up with music. Tinbox runs group lessons for ages four to twelve.",
+        "Don't bother writing a long cover letter.",
+        "If you'd checked the box at sign-up, your welcome credit is already in your account.",
+        "Please check the FAQ before contacting support.",
+        "By the end of your first week you should have read the handbook.",
+        "Next time, make sure to check out our stand.",
+        "The projector helps many babies stop crying at night.",
+        "Parents tell us their toddlers stop whining at bedtime.",
+        "Friday's pizza? It's on you, quiz champion.",
+        "If you had read the earlier draft of this policy, note that section 4 changed.",
+        "Clearly some customers could not read the old grey-on-white labels.",
+        "If you can't be bothered with cables, the battery pack is for you.",
+        "Because people ignored the old banner, we replaced it.",
+        "Busy? Just deal with it later: snooze any alert.",
+        "Read the manual before contacting support? No need: we walk you through setup.",
     ],
 )
 def test_everyday_uses_of_the_same_words_are_not(text: str) -> None:
@@ -83,17 +108,17 @@ def test_no_match_on_labelled_copy_without_the_scold_flag(name: str) -> None:
     alarms = [r["text"] for r in rows if "scold" not in r["flags"] and scolding_words(r["text"])]
     found = [r for r in rows if "scold" in r["flags"] and scolding_words(r["text"])]
     assert alarms == []
-    assert len(found) >= 10
+    assert found  # recall is low on purpose: bench/scolding.py
 
 
 def test_one_finding_per_sentence_naming_its_phrases_skipping_flagged_ones() -> None:
-    text = "Grow up. You simply ignored the warning, and you know it. Thanks for reading."
-    spans = [Span(0, 8), Span(9, 57), Span(58, 77)]
+    text = "Grow up. You simply ignored the warning: your own fault. Thanks for reading."
+    spans = [Span(0, 8), Span(9, 56), Span(57, 76)]
     found = scolding_findings(text, spans)
     assert [(f.rule_id, f.matched, f.severity) for f in found] == [
-        (RULE_BLAME, "Grow up", Severity.ERROR),
-        (RULE_BLAME, "You simply ignored", Severity.ERROR),
+        (RULE_BLAME, "Grow up", Severity.WARNING),
+        (RULE_BLAME, "You simply ignored", Severity.WARNING),
     ]
-    assert "“You simply ignored”, “and you know it”" in found[1].message
+    assert "“You simply ignored”, “your own fault”" in found[1].message
     assert all(text[f.span.start : f.span.end] == f.matched for f in found)
     assert scolding_findings(text, spans, skip=[spans[1]])[1:] == []
