@@ -9,9 +9,9 @@ The **gazetteer** is built from the guide: ``products`` (name and aliases, label
   its words, followed by an optional possessive or plural ("Brightwave's", "Brightwaves'",
   "Brightwaves"). Short all-capital aliases (≤ 5 characters, e.g. tickers like "ACME" or "NOW")
   match case-sensitively only, so they do not fire on ordinary words; nor does a competitor's
-  name of several words written all in lower case ("we draw a bright line" is not the
-  competitor "Bright Line"). Web addresses and handles ("brightwave.com", "@brightwave",
-  "#brightwave") are not mentions.
+  name of several words whose later words are written in lower case ("we draw a bright line",
+  "Bright line rules" are not the competitor "Bright Line"). Web addresses and handles
+  ("brightwave.com", "@brightwave", "#brightwave") are not mentions.
 * **a near miss** — optimal-string-alignment edit distance 1 (one insertion, deletion,
   substitution or swap of neighbouring letters: "Brigthwave", "Brightwav") or a different
   spacing ("Bright wave"), for terms of at least 5 letters, when the candidate starts with the
@@ -196,13 +196,23 @@ class _Cover:
         return self._mask.find(1, start, end) >= 0
 
 
+def _idiom(name: str, surface: str) -> bool:
+    """A competitor's name of several words written with its later words in lower case where
+    the name capitalises them: "a bright line", "Bright line rules" (a sentence's first capital
+    says nothing) are not "Bright Line"."""
+    said, named = name.split(), surface.split()
+    if len(said) < 2 or len(said) != len(named):
+        return False
+    return any(s.islower() and not n.islower() for s, n in zip(said[1:], named[1:], strict=True))
+
+
 def find_terms(text: str, terms: Sequence[Term]) -> list[Match]:
     """Every gazetteer mention in ``text``, non-overlapping, in text order."""
     candidates: list[Match] = []
     for term in terms:
         for m in term.pattern.finditer(text):
             name = m.group("name")
-            if term.label == "COMPETITOR" and " " in term.surface.strip() and name.islower():
+            if term.label == "COMPETITOR" and _idiom(name, term.surface):
                 continue  # "a bright line" is an idiom, not the competitor "Bright Line"
             exact = " ".join(name.split()) == " ".join(term.surface.split())
             candidates.append(

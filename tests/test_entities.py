@@ -160,10 +160,13 @@ def test_a_competitor_name_of_everyday_words_in_lower_case_is_an_idiom() -> None
     guide = make_guide(
         competitors=[Competitor("Brightline Systems", ("Brightline", "Bright Line"))]
     )
-    text = "We draw a bright line around data. Bright Line and brightline make lamps."
+    text = (
+        "We draw a bright line around data. Bright line rules are easy. Bright Line, BRIGHT LINE "
+        "and brightline make lamps."
+    )
     entities, findings = analyze_entities(text, [], guide)
-    assert [e.text for e in entities] == ["Bright Line", "brightline"]
-    assert len(findings) == 2
+    assert [e.text for e in entities] == ["Bright Line", "BRIGHT LINE", "brightline"]
+    assert len(findings) == 3
 
 
 def test_competitor_severity_comes_from_the_guide() -> None:

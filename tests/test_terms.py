@@ -102,6 +102,8 @@ def test_vale_styles_keep_vales_exact_semantics() -> None:
         ("It works faster than every other hub on the market.", "faster than every other"),
         ("It is brighter than any fixture we tested.", "brighter than any"),
         ("Only LumaSync can do this.", "Only LumaSync can"),
+        ("Only the LumaSync app can do this.", "Only the LumaSync app can"),
+        ("No other hub can do this.", "No other hub can"),
     ],
 )
 def test_superlative_and_absolute_claims_are_found_by_default(text: str, claim: str) -> None:
@@ -117,7 +119,10 @@ def test_ordinary_words_are_not_claims() -> None:
         "importantly, pick the least risky option: there is no risk to your data. The biggest "
         "change in this release is the scheduler; the most requested fix of this update ships too. "
         "Visit the nearest showroom and pick the plan that suits you best; it works best on Wi-Fi. "
-        "It is faster than before and better than ever, and only the admin can change it."
+        "It is faster than before and better than ever, and only the admin can change it. Only "
+        "Admins can change billing; pick a colour rather than everyone's favourite. The ID is "
+        "greater than any existing ID. The biggest change in version 4.3 is speed. Pick the plan "
+        "that suits your team best, at your earliest convenience."
     )
     assert [h for h in hits(guide, text) if h[0] == "Brand.ClaimCheck"] == []
 

@@ -81,6 +81,7 @@ DEFAULT_EXCEPTIONS = (
     "as best",
     "what you do best",
     "what we do best",
+    "earliest convenience",
 )
 
 _PREFIX = r"(?:(?:hands\s+down|by\s+far)\s+)?(?:(?:the|our|its)\s+)?"
@@ -117,19 +118,25 @@ _OWN_SCOPE = regex.compile(
     r"(?i)(?:\s+[\w'’-]+){0,3}?\s+(?:in|of|from)\s+(?:this|these|today's|today’s)\s+"
     r"(?:release|update|version|post|article|list|changelog|newsletter|issue|edition|round"
     r"|batch|sprint|cycle|roadmap|build|patch)(?:es|s)?(?!\w)"
+    r"|(?:\s+[\w'’-]+){0,3}?\s+(?:in|of|from)\s+(?:version|release|v)\s?\d"
 )
 
 
 # better than everyone: "faster than every other hub", "brighter than any fixture", "more
 # reliable than all the others"; not "faster than before" nor "better than ever"
 _COMPARATIVE = regex.compile(
-    r"(?i)(?<!\w)(?:[a-z]{2,}er|more\s+[a-z]+|better)\s+than\s+(?:any|every|all)"
+    r"(?i)(?<!\w)(?!(?:rather|other|whether|either|neither|together|ever|never|over|under|after"
+    r"|greater|less|fewer)\s)(?:[a-z]{2,}er|more\s+[a-z]+|better)\s+than\s+(?:any|every|all)"
     r"(?:one|thing|body)?(?:\s+(?:other|the\s+others?|else))?(?!\w)"
 )
 # only we can: "Only LumaSync can do this", "only Northwind Lumen offers ..."
 _EXCLUSIVE = regex.compile(
-    r"(?<!\w)[Oo]nly\s+(?:[A-Z][\w-]*\s+){1,3}(?:can|does|lets|gives|offers|delivers)(?!\w)"
+    r"(?<!\w)(?:[Oo]nly\s+(?:the\s+)?(?!(?:Admins?|Administrators?|Owners?|Members?|Users?"
+    r"|Editors?|Managers?|Guests?|Staff|Employees?)\s)(?:[A-Z][\w-]*\s+){1,3}(?:[a-z]+\s+)?"
+    r"|[Nn]o\s+other\s+(?:[\w-]+\s+){0,2})(?:can|does|lets|gives|offers|delivers)(?!\w)"
 )
+# "best" as an adverb after fit / suit / work: "the plan that suits your team best"
+_ADVERB_BEST = regex.compile(r"(?i)(?:suits?|fits?|works?|suited)(?:\s+[\w'’-]+){0,3}\s+$")
 
 
 def _phrases(items: list[str]) -> regex.Pattern[str] | None:
@@ -178,6 +185,8 @@ class ClaimCheck(BaseRule):
                 if est and est.lower() == "most":
                     continue  # "most" alone is a quantifier ("most customers")
                 if m.group("rank") is None and _OWN_SCOPE.match(text, m.end(), m.end() + 80):
+                    continue
+                if est and est.lower() == "best" and _ADVERB_BEST.search(text, 0, m.start()):
                     continue
                 out.append(m.span())
         if self.absolutes:
