@@ -124,9 +124,18 @@ async def send_digest(ctx: Any, job: Job) -> None:
         compute_insights, ctx.history, ctx.votes, days=7, targets=targets_g, now=until
     )
     await ctx.refresh_policy()
-    # charts for the watched channels only: a private channel or a DM someone reviewed a draft
-    # in (a mention, the review reaction) is counted in the overall figures, never named
-    channels = watched_channel_ids(ctx)[:MAX_CHANNEL_CHARTS]
+    # charts for the watched channels only (by id, by name, or all with "*"): a channel or a DM
+    # someone reviewed a draft in with a mention or the review reaction is counted in the
+    # overall figures, never named
+    channels = watched_channel_ids(ctx)
+    for ch, _n, _mean in overall.channels:
+        if ch in channels or ch.startswith("D") or len(channels) >= MAX_CHANNEL_CHARTS:
+            continue
+        if ctx.channels is not None and not ctx.is_watched(ch):
+            await ctx.channels.name_of(ch, wait_s=2.0)  # a channel watched by its name
+        if ctx.is_watched(ch):
+            channels.append(ch)
+    channels = channels[:MAX_CHANNEL_CHARTS]
     per_channel = []
     for ch in channels:
         ins = await asyncio.to_thread(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import bot_scenarios as sc
+import pytest
 from botkit import BAD, FakeReviewer, Harness, running, wait_until
 from fakeslack.fixtures import fake_slack  # noqa: F401
 from test_e2e_digest import DAYS, digest_posts
@@ -52,13 +53,19 @@ async def test_a_manager_slack_refuses_does_not_stop_the_alert(
         assert h.bot.ctx.store.alert_sent(sc.DRAFTS, ev["ts"], "", ev["ts"])
 
 
+@pytest.mark.parametrize("watched", [sc.DRAFTS, "#drafts", "*"])
 async def test_the_digest_skips_a_refused_manager_and_names_only_watched_channels(
     fake_slack: Any,  # noqa: F811
     tmp_path: Path,
+    watched: str,
 ) -> None:
+    """Watched by id, by name (as docs/slack-setup.md shows) or all: the watched channel is
+    charted; a DM someone asked the bot in never is, nor an unwatched private channel."""
     fake = fake_slack
+    fake.add_channel(sc.DRAFTS, "drafts")
     fake.refuse("conversations.open", "user_disabled", when=_disabled)
     env = {
+        "BRANDBOT_WATCHED_CHANNELS": watched,
         "BRANDBOT_MANAGER_IDS": f"{GONE},{sc.MANAGER}",
         "BRANDBOT_DIGEST_TO": "dm,channel",
         "BRANDBOT_DIGEST_DAY": DAYS[datetime.now(UTC).weekday()],
@@ -69,7 +76,8 @@ async def test_the_digest_skips_a_refused_manager_and_names_only_watched_channel
     db = open_database(f"sqlite:///{h.db}")
     history = ReviewHistory(db)
     seed_history(history)  # the watched channel's week
-    private = "G0SECRET"  # a private channel someone asked the bot about with the reaction
+    # a private channel someone asked the bot about with the reaction (a DM with "*")
+    private = "D0SECRET" if watched == "*" else "G0SECRET"
     for i in range(3):
         history.record(
             HistoryEntry(
