@@ -209,7 +209,10 @@ class Workflows:
     ) -> None:
         """A file of a message someone asked about becomes a job of its own, in the upload
         lane's share of the workers (``JobQueue.slow_kinds``), so many files behind one mention
-        or reaction never hold every worker; a full queue reviews it here instead."""
+        or reaction never hold every worker; a full queue reviews it here instead. The job's key
+        is the one a watched upload of the file gets: asked again (a reaction toggled forty
+        times, a mention and a reaction at once, the upload itself), the file is one job, never
+        one per request filling the queue for everyone."""
         payload = {
             "channel": channel,
             "ts": ts,
@@ -217,7 +220,8 @@ class Workflows:
             "file": dict(file),
             "user": author,
         }
-        key = f"{job.key}|file:{file.get('id') or file_name(file)}"
+        fid = file.get("id")
+        key = f"file:{channel}:{ts}:{fid}" if fid else f"{job.key}|file:{file_name(file)}"
         reviews = self.ctx.reviews
         if reviews is not None and await reviews.asubmit(key, "file", payload) is not Submit.FULL:
             return

@@ -210,3 +210,27 @@ async def test_a_broadcast_reply_is_answered_in_its_thread_under_the_parent(
             if c.params.get("channel") == sc.DRAFTS and "/100" in str(c.params.get("text"))
         ]
         assert [p.get("thread_ts") for p in posts] == [parent["ts"]]
+
+
+async def test_asking_again_and_again_about_files_queues_each_file_once(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Each reaction queued a job per file (its key held the reaction's): 40 reactions on a
+    10-file message filled the queue, and another author's draft got "busy"."""
+    fake = fake_slack
+    reviewer = FakeReviewer()
+    async with running(fake, tmp_path, MODE, reviewer) as h:
+        files = _files(fake, 4)
+        ev = fake.post_as_user(sc.DRAFTS, "", files=files, subtype="file_share")  # watched
+        await sc.acked(await fake.send_event(ev))
+        for _ in range(12):
+            react = fake.react_as_user(sc.DRAFTS, ev["ts"], h.settings.review_reaction)
+            await sc.acked(await fake.send_event(react))
+            fake.unreact_as_user(sc.DRAFTS, ev["ts"], h.settings.review_reaction)
+        await sc.acked(await fake.send_event(fake.app_mention_for(ev)))
+        await h.idle(60)
+        assert len(fake.bot_messages(sc.DRAFTS, thread_ts=ev["ts"])) == 4
+        assert len(fake.downloads) == 4 and sum(n for n, _, _ in reviewer.calls) == 4
+        # the upload queued each file; every request after it found the same job
+        assert h.bot.reviews.stats.duplicates >= 4 * 12
