@@ -234,3 +234,22 @@ async def test_asking_again_and_again_about_files_queues_each_file_once(
         assert len(fake.downloads) == 4 and sum(n for n, _, _ in reviewer.calls) == 4
         # the upload queued each file; every request after it found the same job
         assert h.bot.reviews.stats.duplicates >= 4 * 12
+
+
+async def test_a_message_deleted_while_its_requested_review_runs_gets_no_reply(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """In a channel nobody watches the deletion was not recorded, so the reviews of a message
+    someone asked about were posted under it after it was deleted."""
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        fake.slow("files.download", 1.5)
+        ev = fake.post_as_user(sc.GENERAL, "", files=_files(fake, 3), subtype="file_share")
+        react = fake.react_as_user(sc.GENERAL, ev["ts"], h.settings.review_reaction)
+        await sc.acked(await fake.send_event(react))
+        await asyncio.sleep(0.3)  # the request is under way
+        await sc.acked(await fake.send_event(fake.delete_as_user(sc.GENERAL, ev["ts"])))
+        await h.idle(30)
+        fake.clear_faults()
+        assert fake.bot_messages(sc.GENERAL, thread_ts=ev["ts"]) == []

@@ -218,7 +218,18 @@ async def _handle_delete(channel: str, ts: str, ctx: BotContext) -> None:
 
 
 def _maybe_pending(ctx: BotContext, channel: str, ts: str) -> bool:
-    return ctx.is_watched(channel)
+    return ctx.is_watched(channel) or ctx.newest.knows(channel, ts)
+
+
+async def _submit_fetch(
+    ctx: BotContext, key: str, payload: Mapping[str, Any], channel: str, ts: str
+) -> None:
+    """A mention or the review reaction asks about message ``ts``: one ``fetch`` job."""
+    result = await ctx.submit_review(key, "fetch", payload)
+    if result is Submit.FULL:
+        _busy(ctx, channel, ts)
+    elif result is Submit.ACCEPTED:
+        ctx.newest.note(channel, ts, "", "0")
 
 
 async def handle_mention(event: Mapping[str, Any], ctx: BotContext) -> None:
@@ -234,15 +245,12 @@ async def handle_mention(event: Mapping[str, Any], ctx: BotContext) -> None:
             "trigger": "mention",
             "by": event.get("user"),
         }
-        key = f"fetch:{channel}:{thread_ts}:{ts}"
-        if await ctx.submit_review(key, "fetch", payload) is Submit.FULL:
-            _busy(ctx, channel, thread_ts)
+        await _submit_fetch(ctx, f"fetch:{channel}:{thread_ts}:{ts}", payload, channel, thread_ts)
         return
     text = str(event.get("text") or "")
     if event.get("files"):
         payload = {"channel": channel, "ts": ts, "trigger": "mention", "by": event.get("user")}
-        if await ctx.submit_review(f"fetch:{channel}:{ts}:{ts}", "fetch", payload) is Submit.FULL:
-            _busy(ctx, channel, ts)
+        await _submit_fetch(ctx, f"fetch:{channel}:{ts}:{ts}", payload, channel, ts)
         return
     if not strip_mentions(text):
         return
@@ -273,5 +281,4 @@ async def handle_reaction(event: Mapping[str, Any], ctx: BotContext) -> None:
         return
     payload = {"channel": channel, "ts": ts, "trigger": "reaction", "by": event.get("user")}
     key = f"fetch:{channel}:{ts}:{event.get('user')}:{event.get('event_ts')}"
-    if await ctx.submit_review(key, "fetch", payload) is Submit.FULL:
-        _busy(ctx, channel, ts)
+    await _submit_fetch(ctx, key, payload, channel, ts)
