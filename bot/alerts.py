@@ -22,7 +22,7 @@ from bot import blocks
 from bot.fanout import to_each
 from bot.jobs import JobQueue, SharedTokenBucket, Submit, TokenBucket
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions
-from bot.posting import api_error, post_once
+from bot.posting import api_error, post_once_or_plain
 from bot.settings import Settings
 from bot.store import Job, Store
 
@@ -156,7 +156,7 @@ class Alerter:
                 return
             await self.bucket.acquire()
             dest = await self._destination(target)
-            await post_once(
+            await post_once_or_plain(
                 self.client,
                 job_key=sent_key,
                 channel=dest,

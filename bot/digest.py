@@ -31,7 +31,7 @@ from bot import blocks, lifecycle_blocks
 from bot.charts import chart_alt_text, render_chart
 from bot.fanout import to_each
 from bot.insights import compute_insights, tone_targets
-from bot.posting import post_once
+from bot.posting import post_once_or_plain
 from bot.stats import upload_chart
 from bot.storage.digests import DigestClaims
 from bot.store import Job
@@ -154,7 +154,7 @@ async def send_digest(ctx: Any, job: Job) -> None:
         key = f"{job.key}:to:{target}"
         if not await asyncio.to_thread(ctx.store.seen, key):
             msg = blocks.message(head, [blocks.section(head)])
-            await post_once(
+            await post_once_or_plain(
                 ctx.client,
                 job_key=key,
                 channel=dest,

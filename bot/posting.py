@@ -197,3 +197,33 @@ async def _post_once(
         return found
     assert last is not None
     raise last
+
+
+# Slack's answers for a message it will not take as built (its own limits on blocks and size)
+REFUSED_MESSAGE = frozenset({"invalid_blocks", "msg_too_long", "invalid_blocks_format"})
+PLAIN_LIMIT = 3_000  # characters of the plain-text fallback (Slack takes up to 40,000)
+
+
+def plain_text(text: str) -> str:
+    if len(text) <= PLAIN_LIMIT:
+        return text
+    return text[: PLAIN_LIMIT - 1] + "…"
+
+
+async def post_once_or_plain(
+    client: AsyncWebClient, *, text: str, blocks: list[Any], **kwargs: Any
+) -> str:
+    """``post_once`` the message; when Slack refuses it as built (``invalid_blocks``,
+    ``msg_too_long``: limits of its own), its plain-text fallback instead, under the same key:
+    a review or an alert is never lost to its formatting."""
+    try:
+        return await post_once(client, text=text, blocks=blocks, **kwargs)
+    except SlackApiError as exc:
+        if api_error(exc) not in REFUSED_MESSAGE:
+            raise
+        log.warning(
+            "Slack refused the message for %s (%s); posting it as plain text",
+            kwargs.get("job_key"),
+            api_error(exc),
+        )
+        return await post_once(client, text=plain_text(text), blocks=[], **kwargs)

@@ -31,7 +31,7 @@ from bot.context import BotContext
 from bot.files import SUPPORTED, FileProblem, file_name, is_supported_name
 from bot.jobs import Submit
 from bot.lifecycle_blocks import DraftRef, lifecycle_actions, reopened_note
-from bot.posting import api_error, post_once
+from bot.posting import REFUSED_MESSAGE, api_error, plain_text, post_once, post_once_or_plain
 from bot.retry import is_retryable
 from bot.slack_ts import ts_key
 from bot.storage.history import entry_from_review, review_key
@@ -43,8 +43,6 @@ METADATA_TYPE = "brandbot_review"
 LIFECYCLE_KINDS = frozenset({"signoff", "vote", "accept", "stats", "home"})
 # Slack's answers for a message that no longer exists
 _GONE_ERRORS = frozenset({"message_not_found", "thread_not_found", "cant_update_message"})
-# Slack's answers for a message it will not take as built (its own limits on blocks and size)
-_REJECTED_ERRORS = frozenset({"invalid_blocks", "msg_too_long", "invalid_blocks_format"})
 _MENTION_RE = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -52,12 +50,6 @@ def post_key(job: Job, part: str) -> str:
     """The key a job's post is made once under: one per part, since a job that reviews a
     message's text and its files posts one reply for each."""
     return f"{job.key}#{part}" if part else job.key
-
-
-def plain(msg: blocks.Message) -> dict[str, Any]:
-    """The message as plain text only (Slack's limit on ``text`` is 40,000 characters; the
-    fallback is far shorter), for when Slack will not take its blocks."""
-    return {"text": blocks.truncate(msg["text"], 3_000), "blocks": []}
 
 
 def strip_mentions(text: str) -> str:
@@ -474,8 +466,10 @@ class Workflows:
                     "reply %s/%s is gone (%s); posting a new one", channel, reply_ts, api_error(exc)
                 )
                 return False
-            if api_error(exc) in _REJECTED_ERRORS:
-                await self.ctx.client.chat_update(channel=channel, ts=reply_ts, **plain(msg))
+            if api_error(exc) in REFUSED_MESSAGE:
+                await self.ctx.client.chat_update(
+                    channel=channel, ts=reply_ts, text=plain_text(msg["text"]), blocks=[]
+                )
                 return True
             raise
         return True
@@ -492,28 +486,19 @@ class Workflows:
     ) -> str:
         """Post the review in the draft's thread, once per job and part; when Slack rejects the
         blocks (limits of its own), the plain-text version instead: never no review."""
-        args: dict[str, Any] = {
-            "job_key": post_key(job, part),
-            "channel": channel,
-            "thread_ts": thread_ts,
-            "event_type": METADATA_TYPE,
-            "intents": self.ctx.store,
-            "payload": {"draft_ts": ts, "part": part, "version": version},
-            "unfurl_links": False,
-            "unfurl_media": False,
-        }
-        try:
-            return await post_once(self.ctx.client, **args, text=msg["text"], blocks=msg["blocks"])
-        except SlackApiError as exc:
-            if api_error(exc) not in _REJECTED_ERRORS:
-                raise
-            log.warning(
-                "Slack rejected the review of %s/%s (%s); posting it as plain text",
-                channel,
-                ts,
-                api_error(exc),
-            )
-            return await post_once(self.ctx.client, **args, **plain(msg))
+        return await post_once_or_plain(
+            self.ctx.client,
+            job_key=post_key(job, part),
+            channel=channel,
+            thread_ts=thread_ts,
+            event_type=METADATA_TYPE,
+            intents=self.ctx.store,
+            payload={"draft_ts": ts, "part": part, "version": version},
+            text=msg["text"],
+            blocks=msg["blocks"],
+            unfurl_links=False,
+            unfurl_media=False,
+        )
 
     async def _reopened_note(self, channel: str, ts: str, part: str, version: str) -> str | None:
         """ "Re-opened: ..." when a decision was made on an earlier version of this draft."""

@@ -253,3 +253,51 @@ async def test_a_message_deleted_while_its_requested_review_runs_gets_no_reply(
         await h.idle(30)
         fake.clear_faults()
         assert fake.bot_messages(sc.GENERAL, thread_ts=ev["ts"]) == []
+
+
+async def test_an_alert_slack_refuses_as_built_goes_out_as_plain_text(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    fake.add_channel(sc.ALERTS, "brand-alerts")
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        fake.refuse(
+            "chat.postMessage",
+            "invalid_blocks",
+            when=lambda p: (
+                p.get("channel") == sc.ALERTS and p.get("blocks") not in (None, "", "[]", [])
+            ),
+        )
+        ev = fake.post_as_user(sc.DRAFTS, BAD)
+        await sc.acked(await fake.send_event(ev))
+        await wait_until(lambda: len(fake.channel_messages(sc.ALERTS)) >= 1, timeout=20)
+        fake.clear_faults()
+        await h.idle()
+        [alert] = fake.channel_messages(sc.ALERTS)
+        assert not alert.get("blocks") and "/100" in str(alert.get("text"))
+        assert h.bot.alerts.stats.failed == 0
+
+
+async def test_a_broadcast_reply_edited_into_a_draft_is_reviewed(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        parent = fake.post_as_user(sc.DRAFTS, "Short note.")
+        await sc.acked(await fake.send_event(parent))
+        reply = fake.post_as_user(
+            sc.DRAFTS, "ok", thread_ts=parent["ts"], subtype="thread_broadcast"
+        )
+        await sc.acked(await fake.send_event(reply))
+        await h.idle()
+        edit = fake.edit_as_user(sc.DRAFTS, reply["ts"], BAD)
+        await sc.acked(await fake.send_event(edit))
+        await h.idle()
+        posts = [
+            c.params
+            for c in fake.calls_to("chat.postMessage")
+            if c.params.get("channel") == sc.DRAFTS
+        ]
+        assert [p.get("thread_ts") for p in posts] == [parent["ts"]]

@@ -191,7 +191,8 @@ async def _handle_edit(event: Mapping[str, Any], ctx: BotContext) -> None:
         return  # a thread reply count or an unfurl changed, not the words
     reviewed = await off_loop(ctx.store.get_review, channel, ts, "") is not None
     thread_ts = message.get("thread_ts") if is_ts(message.get("thread_ts")) else None
-    top_level = not thread_ts or thread_ts == ts
+    # a reply also sent to the channel is a draft, as when it was posted
+    top_level = not thread_ts or thread_ts == ts or message.get("subtype") == "thread_broadcast"
     if not reviewed:
         if not (ctx.is_watched(channel) and top_level):
             return
