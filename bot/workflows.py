@@ -35,7 +35,7 @@ from bot.posting import REFUSED_MESSAGE, api_error, plain_text, post_once, post_
 from bot.retry import is_retryable
 from bot.slack_ts import ts_key
 from bot.storage.history import entry_from_review, review_key
-from bot.store import Job
+from bot.store import Job, ReviewRecord
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,16 @@ def post_key(job: Job, part: str) -> str:
     """The key a job's post is made once under: one per part, since a job that reviews a
     message's text and its files posts one reply for each."""
     return f"{job.key}#{part}" if part else job.key
+
+
+def has_review_reply(record: ReviewRecord | None, version: str) -> bool:
+    """This version of the part (or a newer one) has its review reply (a problem note is none)."""
+    return (
+        record is not None
+        and bool(record.reply_ts)
+        and record.version != "problem"
+        and ts_key(record.version) >= ts_key(version)
+    )
 
 
 def strip_mentions(text: str) -> str:
@@ -265,12 +275,7 @@ class Workflows:
 
     async def _has_reply(self, channel: str, ts: str, part: str, version: str) -> bool:
         record = await asyncio.to_thread(self.ctx.store.get_review, channel, ts, part)
-        return (
-            record is not None
-            and bool(record.reply_ts)
-            and record.version != "problem"
-            and ts_key(record.version) >= ts_key(version)
-        )
+        return has_review_reply(record, version)
 
     async def _post_problem(
         self, job: Job, channel: str, ts: str, thread_ts: str, part: str, text: str
@@ -411,12 +416,7 @@ class Workflows:
             if await asyncio.to_thread(ctx.store.is_deleted, channel, ts):
                 return
             record = await asyncio.to_thread(ctx.store.get_review, channel, ts, part)
-            if (
-                record is not None
-                and record.reply_ts
-                and record.version != "problem"
-                and ts_key(record.version) >= ts_key(version)
-            ):
+            if has_review_reply(record, version):
                 return
             reply_ts = record.reply_ts if record is not None else None
             old = Review.from_dict(record.review) if record and record.review else None
