@@ -387,8 +387,9 @@ def _remap_finding(f: Finding, doc: PlainText) -> Finding:
 
 
 def _remap_entity(e: Entity, doc: PlainText) -> Entity:
-    span = _map(e.span, doc)
-    return dataclasses.replace(e, span=span, text=span.slice(doc.original) or e.text)
+    # the span points into the source; the name stays as the reader reads it ("Kamp & Lee",
+    # not the page's "Kamp &amp; Lee", nor a link's markup)
+    return dataclasses.replace(e, span=_map(e.span, doc))
 
 
 def _remap_sentences(items: Iterable[SentenceScore], doc: PlainText) -> tuple[SentenceScore, ...]:

@@ -133,3 +133,19 @@ def test_an_html_file_is_read_for_its_text_not_its_markup(
     span = finding["span"]
     assert page.read_text(encoding="utf-8")[span["start"] : span["end"]] == "lumasync"
     assert code == 0
+
+
+def test_an_html_page_names_its_entities_as_the_reader_reads_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The summary printed "Kamp &amp; Lee": an entity's name was sliced from the page's markup."""
+    page = tmp_path / "meet.html"
+    source = "<p>Meet the Northwind&nbsp;Lumen fixtures &amp; hubs.</p>"
+    page.write_text(source, encoding="utf-8")
+    code, out, _ = run(capsys, "--format", "json", str(page))
+    (review,) = json.loads(out)["reviews"]
+    (entity,) = review["entities"]
+    assert entity["text"] == "Northwind\xa0Lumen"  # the text as read, no "&nbsp;"
+    span = entity["span"]
+    assert source[span["start"] : span["end"]] == "Northwind&nbsp;Lumen"  # the place in the page
+    assert code == 0
