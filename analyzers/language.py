@@ -28,6 +28,12 @@ draft as a whole reads English, not surely in another language), the draft is re
 English and its foreign sentences are left out of the models and of the English-only rules
 (a French line in an English launch post got "Installez" typed as a product); otherwise the
 draft-level decision stands. Either way the note names what was not reviewed.
+
+A sentence shorter than that ("Viel Spaß!", "Bonjour à tous !") is too short for the identifier
+alone, which reads "Cheers!" as Dutch. It is foreign (:func:`with_short_foreign`) when the English
+dictionary does not know at least half of its words *and* the identifier gives it to another
+language at ``SHORT_CONFIDENCE`` (0.5) or more; otherwise the greeting got a spelling warning
+per word.
 """
 
 from __future__ import annotations
@@ -75,6 +81,7 @@ MIN_WORDS = 2
 MIN_CONFIDENCE = 0.75
 SENTENCE_MIN_WORDS = 4  # shorter sentences are not identified on their own
 SENTENCE_CONFIDENCE = 0.9  # a sentence in another language: this sure (short text misleads)
+SHORT_CONFIDENCE = 0.5  # a short sentence the English dictionary does not know: this sure
 SAMPLE_CHARS = 20_000
 
 _EMOJI_CODE = re.compile(r":[a-z0-9_+\-]+:")
@@ -169,10 +176,49 @@ def split_languages(
     foreign = tuple(r for r, c in zip(sentences, codes, strict=True) if c not in (None, "en"))
     if not foreign or english * 2 < sum(words):
         return draft, ()
-    others = sorted({name_of(c) for c in codes if c not in (None, "en")})
+    return _mixed(draft, [c for c in codes if c not in (None, "en")], foreign)
+
+
+def _mixed(
+    draft: Language, codes: Sequence[str], foreign: tuple[tuple[int, int], ...]
+) -> tuple[Language, tuple[tuple[int, int], ...]]:
+    others = sorted({name_of(c) for c in codes})
     count = f"{len(foreign)} sentence{'s' if len(foreign) > 1 else ''}"
     note = (
         f"mostly English; {count} in {' and '.join(others)} "
         "not reviewed for tone, sentiment, entities or English-only rules"
     )
     return Language("en", draft.confidence if draft.english else 0.0, True, note), foreign
+
+
+def with_short_foreign(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    lang: Language,
+    foreign: tuple[tuple[int, int], ...],
+    unknown: Sequence[tuple[int, int]],
+) -> tuple[Language, tuple[tuple[int, int], ...]]:
+    """``(lang, foreign)`` of a draft reviewed as English, plus its short sentences in another
+    language (see the module); ``unknown``: the ranges of the words the English dictionary does
+    not know. At least one sentence stays English."""
+    if not lang.english or len(sentences) < 2:
+        return lang, foreign
+    short: list[tuple[tuple[int, int], str]] = []
+    for s, e in sentences:
+        if (s, e) in foreign:
+            continue
+        sample = _EMOJI_CODE.sub(" ", text[s:e])
+        words = len(_WORD.findall(sample))
+        if not 0 < words < SENTENCE_MIN_WORDS:
+            continue
+        misspelled = sum(1 for a, b in unknown if s <= a and b <= e)
+        if misspelled * 2 < words:
+            continue
+        code, probability = _model().classify(sample)
+        if str(code) != "en" and float(probability) >= SHORT_CONFIDENCE:
+            short.append(((s, e), str(code)))
+    if not short or len(foreign) + len(short) >= len(sentences):
+        return lang, foreign
+    codes = [c for c in (sentence_language(text[s:e]) for s, e in foreign) if c is not None]
+    ranges = tuple(sorted((*foreign, *(r for r, _ in short))))
+    return _mixed(lang, [*codes, *(c for _, c in short)], ranges)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from analyzers.entities import analyze_entities
 from analyzers.guide import BrandGuide
 from analyzers.incidents import incident
-from analyzers.language import detect_language, skip_reason, split_languages
+from analyzers.language import detect_language, skip_reason, split_languages, with_short_foreign
 from analyzers.models.base import ModelInput, ModelOutput, ModelSuite
 from analyzers.profanity import RULE_PROFANITY
 from analyzers.prose import has_prose
@@ -126,11 +126,18 @@ class Reviewer:
         t0 = time.perf_counter()
         neutral = self.rules(profile, english=False)
         english_only = {r.name for r in rules} - {r.name for r in neutral}
+        spelling = {r.name for r in rules if r.extends == "spelling"}
         alerts = []
-        for doc, note, lang, away in zip(docs, notes, languages, foreign, strict=True):
+        for k, (doc, note, lang) in enumerate(zip(docs, notes, languages, strict=True)):
             chosen = rules if lang is None or lang.english else neutral
             budget = RuleBudget(self.rules_budget_s)
             found_alerts = run_rules(chosen, doc, budget)
+            if lang is not None:  # a short greeting in another language ("Viel Spaß!")
+                unknown = [(a.start, a.end) for a in found_alerts if a.check in spelling]
+                languages[k], foreign[k] = with_short_foreign(
+                    doc.text, sentences[k], lang, foreign[k], unknown
+                )
+            away = foreign[k]
             if away:  # an English-only rule says nothing about a sentence in another language
                 found_alerts = [
                     a

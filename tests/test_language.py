@@ -224,3 +224,34 @@ def test_one_foreign_sentence_does_not_switch_off_the_english_review(guide: Bran
     assert "sentiment" not in review.skipped and "tone" not in review.skipped
     rules = {f.rule_id for f in review.findings}
     assert {"Sentiment.Disparaging", "Tone.Offensive"} <= rules
+
+
+@pytest.mark.parametrize(
+    ("greeting", "language"), [("Bonjour à tous !", "French"), ("Viel Spaß!", "German")]
+)
+def test_a_short_greeting_in_another_language_is_not_spell_checked(
+    guide: BrandGuide, greeting: str, language: str
+) -> None:
+    """Too short for the identifier alone, a greeting got a spelling warning per word."""
+    text = f"{greeting} Our new hub ships today and works with every light you own."
+    suite = SentenceSuite()
+    review = Reviewer(guide, suite).review_one(Draft(text))
+    assert suite.sentences == [["Our new hub ships today and works with every light you own."]]
+    assert review.language is not None and review.language.english
+    assert language in review.language.note
+    assert [f.rule_id for f in review.findings] == []
+
+
+@pytest.mark.parametrize("line", ["Cheers!", "Try lumasync!", "Stay tuned!"])
+def test_a_short_english_line_stays_english(guide: BrandGuide, line: str) -> None:
+    """The identifier reads "Cheers!" as Dutch: a short line is foreign only when the English
+    dictionary does not know most of its words too."""
+    text = f"{line} Our new hub ships today and works with every light you own."
+    suite = SentenceSuite()
+    review = Reviewer(guide, suite).review_one(Draft(text))
+    assert suite.sentences == [
+        [line, "Our new hub ships today and works with every light you own."]
+    ]
+    assert review.language is not None and not review.language.note
+    products = [f.matched for f in review.findings if f.rule_id == "Brand.Products"]
+    assert products == (["lumasync"] if "lumasync" in line else [])
