@@ -478,6 +478,21 @@ class Store:
         with self.db.auto() as conn:
             conn.execute(stmt)
 
+    def forget_reply(self, channel: str, ts: str, reply_ts: str) -> int:
+        """Someone deleted our reply ``reply_ts`` to message ``ts``: its records forget it, so
+        the next request or edit posts a new one. Returns how many records changed."""
+        with self.db.auto() as conn:
+            result = conn.execute(
+                update(reviews)
+                .where(
+                    reviews.c.channel == channel,
+                    reviews.c.ts == ts,
+                    reviews.c.reply_ts == reply_ts,
+                )
+                .values(reply_ts=None, updated_at=time.time())
+            )
+        return int(result.rowcount or 0)
+
     def mark_deleted(self, channel: str, ts: str) -> list[ReviewRecord]:
         """Flag every review of the message as deleted; returns the records as they were."""
         records = self.reviews_for_message(channel, ts)

@@ -394,6 +394,16 @@ class Workflows:
         if await asyncio.to_thread(ctx.store.is_deleted, channel, ts):
             return
         record = await asyncio.to_thread(ctx.store.get_review, channel, ts, part)
+        if (
+            job.kind == "fetch"
+            and record is not None
+            and record.reply_ts
+            and not await self._reply_exists(channel, thread_ts, record.reply_ts)
+        ):
+            # asked again (a mention, the review reaction) after someone deleted our reply: the
+            # record forgets it, so this request posts a new one instead of finding it done
+            await asyncio.to_thread(ctx.store.forget_reply, channel, ts, record.reply_ts)
+            record = await asyncio.to_thread(ctx.store.get_review, channel, ts, part)
         if record is not None and ts_key(record.version) >= ts_key(version) and record.reply_ts:
             # this version (or a newer one) is already reviewed; a crash between the reply and
             # the history could have left it out of the history (recorded once per key)
@@ -423,7 +433,7 @@ class Workflows:
             ref = DraftRef(channel, ts, part, version)
             tail = lifecycle_actions(review, ref, signoff=True, votes=True)
             reopened = await self._reopened_note(channel, ts, part, version)
-            if old is not None:
+            if old is not None and reply_ts is not None:
                 diff = compare_reviews(old, review)
                 msg = blocks.update_message(review, diff, tail=tail, extra_note=reopened)
             else:
@@ -453,6 +463,24 @@ class Workflows:
         await ctx.alerter.consider(
             review, channel=channel, ts=ts, part=part, version=version, author=author
         )
+
+    async def _reply_exists(self, channel: str, thread_ts: str, reply_ts: str) -> bool:
+        """Whether our reply ``reply_ts`` is still in the thread (one ``conversations.replies``
+        call; only Slack saying it is not there counts as gone)."""
+        try:
+            resp = await self.ctx.client.conversations_replies(
+                channel=channel,
+                ts=thread_ts,
+                oldest=reply_ts,
+                latest=reply_ts,
+                inclusive=True,
+                limit=2,
+            )
+        except SlackApiError as exc:
+            if is_retryable(exc):
+                raise
+            return True  # cannot tell (a deleted thread is the draft's deletion, not ours)
+        return any(m.get("ts") == reply_ts for m in resp.get("messages") or [])
 
     async def _updated(self, channel: str, reply_ts: str, msg: blocks.Message) -> bool:
         """``chat.update`` our reply; False when it no longer exists."""

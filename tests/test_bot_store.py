@@ -66,6 +66,17 @@ def test_reviews_versions_and_deletion(db_url: str) -> None:
     assert s.is_deleted("C1", "9.9")
 
 
+def test_forget_reply_forgets_only_that_reply(db_url: str) -> None:
+    s = Store(db_url)
+    s.save_review("C1", "1.1", "", version="1.1", reply_ts="2.2", review={"a": 1}, verdict="pass")
+    s.save_review("C1", "1.1", "F1", version="1.1", reply_ts="3.3", review=None, verdict=None)
+    assert s.forget_reply("C1", "1.1", "9.9") == 0  # not ours: nothing changes
+    assert s.forget_reply("C1", "1.1", "2.2") == 1
+    kept = s.get_review("C1", "1.1")
+    assert kept and kept.reply_ts is None and kept.review == {"a": 1} and kept.version == "1.1"
+    assert s.get_review("C1", "1.1", "F1").reply_ts == "3.3"  # type: ignore[union-attr]
+
+
 def test_one_alert_per_version(db_url: str) -> None:
     s = Store(db_url)
     assert s.record_alert("C1", "1.1", "", "1.1")

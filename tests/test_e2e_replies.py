@@ -131,6 +131,33 @@ async def test_a_deleted_reply_is_posted_again_when_the_draft_changes(
         assert [m["ts"] for m in fake.bot_messages(sc.DRAFTS, thread_ts=ev["ts"])] == [new["ts"]]
 
 
+async def test_asking_again_after_the_reply_was_deleted_posts_a_new_reply(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The draft's record still named the deleted reply, so the review reaction found the draft
+    done and did nothing."""
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, FakeReviewer()) as h:
+        ev = fake.post_as_user(sc.DRAFTS, BAD)
+        await sc.acked(await fake.send_event(ev))
+        [reply] = await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+        fake.delete_as_user(sc.DRAFTS, reply["ts"])  # bolt drops the deletion of our own message
+        react = fake.react_as_user(sc.DRAFTS, ev["ts"], h.settings.review_reaction)
+        await sc.acked(await fake.send_event(react))
+        [new] = await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"], timeout=20)
+        await h.idle()
+        assert new["ts"] != reply["ts"] and "synergy" in sc.all_text(new)
+        assert "since the last version" not in sc.all_text(new)  # a whole review, not a diff
+        assert h.bot.ctx.store.get_review(sc.DRAFTS, ev["ts"], "").reply_ts == new["ts"]
+        # the draft itself was not deleted: an edit still updates the new reply
+        await sc.acked(await fake.send_event(fake.edit_as_user(sc.DRAFTS, ev["ts"], GOOD)))
+        await h.idle()
+        assert [m["ts"] for m in fake.bot_messages(sc.DRAFTS, thread_ts=ev["ts"])] == [new["ts"]]
+        assert h.bot.reviews.stats.failed == 0
+
+
 async def test_a_reply_slack_refuses_is_posted_as_plain_text(
     fake_slack: Any,  # noqa: F811
     tmp_path: Path,
