@@ -418,11 +418,15 @@ def notice_message(text: str) -> Message:
     return message(text, [section(text)])
 
 
-def apology_message(reference: str) -> Message:
+def apology_message(reference: str, note: str | None = None) -> Message:
+    """``note``: what the failure leaves behind, in mrkdwn (the review in the thread is of an
+    earlier version, how to try again)."""
     text = (
         f"Sorry, something went wrong while checking this. Reference: `{escape(reference)}` "
         "(give it to whoever runs brandbot)."
     )
+    if note:
+        text += " " + note
     return message(text, [section(":warning: " + text)])
 
 

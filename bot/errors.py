@@ -150,8 +150,10 @@ class ErrorReporter:
         *,
         body: Mapping[str, Any] | None = None,
         where: str = "request",
+        note: str | None = None,
     ) -> str:
-        """Log ``error`` with a fresh reference id and tell the user (best effort)."""
+        """Log ``error`` with a fresh reference id and tell the user (best effort); ``note``
+        follows the apology (mrkdwn)."""
         ref = new_reference()
         record(self.reported, (ref, type(error).__name__))
         log.error(
@@ -164,13 +166,13 @@ class ErrorReporter:
         )
         if body is not None:
             try:
-                await self._tell_user(ref, body)
+                await self._tell_user(ref, body, note)
             except Exception as exc:  # never let the apology fail loudly
                 log.warning("could not send the apology for %s: %s", ref, exc)
         return ref
 
-    async def _tell_user(self, ref: str, body: Mapping[str, Any]) -> None:
-        msg = blocks.apology_message(ref)
+    async def _tell_user(self, ref: str, body: Mapping[str, Any], note: str | None) -> None:
+        msg = blocks.apology_message(ref, note)
         response_url = body.get("response_url")
         if isinstance(response_url, str) and response_url:
             if not is_slack_url(response_url, self.webhook_hosts):
@@ -182,8 +184,13 @@ class ErrorReporter:
             return
         user, channel = _user_and_channel(body)
         if self.client is not None and user and channel:
+            thread = body.get("thread_ts")  # a job about a draft: in the draft's thread
             await self.client.chat_postEphemeral(
-                channel=channel, user=user, text=msg["text"], blocks=msg["blocks"]
+                channel=channel,
+                user=user,
+                text=msg["text"],
+                blocks=msg["blocks"],
+                **({"thread_ts": thread} if isinstance(thread, str) and thread else {}),
             )
 
 

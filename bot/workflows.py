@@ -133,7 +133,32 @@ class Workflows:
         self.ctx.spawn(publish())
 
     async def on_failure(self, job: Job, exc: BaseException) -> None:
-        await self.ctx.reporter.report(exc, body=job.payload, where=f"job {job.key}")
+        try:
+            note = await self._failure_note(job)
+        except Exception:  # the apology goes out without it
+            log.exception("could not read the review state of failed job %s", job.key)
+            note = None
+        await self.ctx.reporter.report(exc, body=job.payload, where=f"job {job.key}", note=note)
+
+    async def _failure_note(self, job: Job) -> str | None:
+        """What a failed review of a draft in a thread leaves behind: its thread shows the
+        review of an earlier version (an edit storm whose newest edit failed), or none."""
+        p = job.payload
+        if job.kind != "thread" or not isinstance(p.get("version"), str):
+            return None
+        channel, ts = str(p["channel"]), str(p["ts"])
+        if self.ctx.newest.superseded(channel, ts, "", p["version"]):
+            return None  # a newer edit has its own job
+        record = await asyncio.to_thread(self.ctx.store.get_review, channel, ts, "")
+        again = f"edit the draft or react with :{self.ctx.settings.review_reaction}: to try again"
+        if has_review_reply(record, p["version"]):
+            return None
+        if record is not None and record.reply_ts and record.version != "problem":
+            return (
+                "Your latest edit was not checked: the review in the thread is of an earlier "
+                f"version; {again}."
+            )
+        return f"This draft was not checked; {again}."
 
     # -- thread reviews ------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import bot_scenarios as sc
 from botkit import BAD, GOOD, FakeReviewer, running, wait_until
+from test_e2e_reliability import ExplodingReviewer
 from fakeslack.fixtures import fake_slack  # noqa: F401
 
 MODE = "socket"
@@ -328,3 +329,29 @@ async def test_a_broadcast_reply_edited_into_a_draft_is_reviewed(
             if c.params.get("channel") == sc.DRAFTS
         ]
         assert [p.get("thread_ts") for p in posts] == [parent["ts"]]
+
+
+async def test_a_failed_review_of_an_edit_says_the_thread_shows_an_earlier_version(
+    fake_slack: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """When the newest edit's review failed for good, the author got "something went wrong" in
+    the channel, while the thread kept an earlier version's review without a word."""
+    fake = fake_slack
+    async with running(fake, tmp_path, MODE, ExplodingReviewer("xoxb-test")) as h:
+        ev = fake.post_as_user(sc.DRAFTS, GOOD)
+        await sc.acked(await fake.send_event(ev))
+        await fake.wait_for_messages(sc.DRAFTS, 1, thread_ts=ev["ts"])
+        await h.idle()
+        edit = fake.edit_as_user(sc.DRAFTS, ev["ts"], f"{GOOD} This will explode.")
+        await sc.acked(await fake.send_event(edit))
+        await fake.wait_for(lambda: fake.ephemerals, timeout=20)
+        fresh = fake.post_as_user(sc.DRAFTS, f"{GOOD} A new one that will explode.")
+        await sc.acked(await fake.send_event(fresh))
+        await fake.wait_for(lambda: len(fake.ephemerals) == 2, timeout=20)
+        await h.idle()
+    edited, new = fake.ephemerals
+    assert edited["user"] == "U0AUTHOR" and edited["thread_ts"] == ev["ts"]
+    assert "review in the thread is of an earlier version" in edited["text"]
+    assert ":mag:" in edited["text"] and "Reference:" in edited["text"]
+    assert new["thread_ts"] == fresh["ts"] and "This draft was not checked" in new["text"]
