@@ -190,7 +190,7 @@ class ErrorReporter:
                 user=user,
                 text=msg["text"],
                 blocks=msg["blocks"],
-                **({"thread_ts": thread} if isinstance(thread, str) and thread else {}),
+                thread_ts=thread if isinstance(thread, str) and thread else None,
             )
 
 
