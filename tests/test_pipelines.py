@@ -352,6 +352,12 @@ def test_load_models_uses_the_embedded_default_without_named_models(
     suite = load_models(ModelSettings(precision="int8", device="auto"))
     assert isinstance(suite, EmbeddedModelSuite)
     assert calls == [{"device": None, "quantize": True}]
+    # auto resolves as the server resolves it: int8 on the CPU (the CLI without a server ran
+    # fp32, and gave other verdicts than the server on the same draft)
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    load_models(ModelSettings(precision="auto", device="auto"))
+    load_models(ModelSettings(precision="fp32", device="cpu"))
+    assert calls[1:] == [{"device": None, "quantize": True}, {"device": "cpu", "quantize": False}]
 
 
 def test_embedded_failure_in_a_mixed_suite_is_a_skip_not_a_crash(tiny: dict[str, Path]) -> None:

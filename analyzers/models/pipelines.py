@@ -59,6 +59,7 @@ from analyzers.models.suite import (
     load_default_suite,
     sentence_ranges,
 )
+from analyzers.precision import resolve_precision
 from analyzers.prose import has_prose
 from analyzers.safety_labels import merge_max, parse_labels, safety_probs, split_models
 from analyzers.sentiment import analyze_sentiment
@@ -777,9 +778,10 @@ def _embedded_device(device: str | None) -> str | None:
     return None if device in (None, "auto") else device
 
 
-def _quantize(settings: ModelSettings) -> bool | None:
-    precision = (settings.precision or "auto").lower()
-    return {"int8": True, "fp32": False, "fp16": False}.get(precision)
+def _quantize(settings: ModelSettings) -> bool:
+    """int8 or not, with ``auto`` resolved as the server resolves it (int8 on the CPU)."""
+    precision, _device = resolve_precision(settings.precision, _embedded_device(settings.device))
+    return precision == "int8"
 
 
 def load_models(
