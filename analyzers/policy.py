@@ -5,7 +5,10 @@ that drove it and the model's confidence):
 
 * ``Sentiment.Disparaging`` — a sentence that belittles or snipes at a competitor, vendor or
   another company. It needs a target: another organisation or product named in the sentence, or
-  words that point at other parties ("other apps", "their team", "competitors"); then the
+  words that point at other parties ("other apps", "competitors", "much of our industry", "the
+  city council"); a pronoun ("their team") or a person's name counts only in a sentence that
+  reads negative (0.5+), since "classrooms dim when they empty out" and the customer of a case
+  study are no one disparaged; then the
   safety head's ``disparage`` probability is at least 0.75 (sniping inside
   praise of our own product reads positive), or it and the sentence's negative probability are
   both at least 0.5, or it is at least 0.5 and the sentence names another organisation or
@@ -15,7 +18,10 @@ that drove it and the model's confidence):
   lists and reads negative at 0.6+ (the issue's own definition: a negative sentence about a
   competitor; a vendor named in our own incident report is not a listed competitor). The
   finding names the other organisation or product when the entity analysis found one.
-* ``Sentiment.Blame`` — blaming, scolding or belittling the reader, users or customers.
+* ``Sentiment.Blame`` — blaming, scolding or belittling the reader, users or customers: the
+  safety head's ``scold``, or its ``disparage`` (0.5+) in a negative sentence (0.5+) whose only
+  target is customers or people at large ("a handful of stubborn customers refuse to give up"
+  passed before: customers are no company).
 * ``Tone.Offensive`` — hostile, offensive or profane language.
 * ``Tone.Sarcasm`` — sarcasm or irony, which reads as contempt in brand copy.
 * ``Tone.Profanity`` — swearing, from a word list (:mod:`analyzers.profanity`), whatever the
@@ -75,6 +81,7 @@ _SAFETY_CHECKS = (
     ),
     ("sarcasm", SARCASM_MIN, RULE_SARCASM, Category.TONE, "This sentence reads as sarcastic"),
 )
+BELITTLES = "This sentence belittles the reader or customers"
 MAX_PER_RULE = 3
 # what an editor asks to rewrite stops a pass when the model is sure of it: a disparaging,
 # blaming or hostile sentence at this confidence or more is an error (as naming a competitor the
@@ -85,10 +92,22 @@ SURE = 0.8
 ERROR_WHEN_SURE = frozenset({RULE_DISPARAGING, RULE_BLAME, RULE_OFFENSIVE})
 
 OTHER_KINDS = ("ORG", "PRODUCT", "COMPETITOR", "CORPORATION", "MISC")
-# words that point at other parties when no organisation is named ("other apps", "their team")
+# words that point at other parties when no organisation is named ("other apps", "their team",
+# "much of our industry")
 OTHER_PARTIES = re.compile(
-    r"\b(?:others?|competitors?|competition|rivals?|vendors?|providers?|they|their|theirs|them|"
-    r"those|everyone else)\b",
+    r"\b(?:others?|competitors?|competition|rivals?|vendors?|providers?|suppliers?|"
+    r"manufacturers?|incumbents?|industry|council|government|regulators?|everyone else)\b",
+    re.IGNORECASE,
+)
+# a pronoun or a person's name is weak evidence of a target ("classrooms dim when they empty
+# out", "Tessel now runs cupping sessions for wholesale customers", a customer in a case study):
+# it counts only when the sentence also reads negative
+OTHER_PRONOUNS = re.compile(r"\b(?:they|their|theirs|them|those)\b", re.IGNORECASE)
+# customers or people at large: belittling them is blame, not disparagement (the reader in the
+# second person is the scold head's: "your H1" is no target)
+READERS = re.compile(
+    r"\b(?:customers?|users?|people|folks|readers?|members?|subscribers?|clients?|owners?|"
+    r"buyers?|anyone|everyone)\b",
     re.IGNORECASE,
 )
 
@@ -158,10 +177,32 @@ def policy_findings(
         rivals = [e for e in others if e.label == "COMPETITOR"]  # the guide's competitors
         neg = float(s.sentiment.get("negative", 0.0))
         dis = float(s.safety.get("disparage", 0.0))
-        # disparaging needs someone to disparage: a named organisation or product that is not
-        # ours, or words that point at other parties ("other lighting apps", "their team")
-        target = bool(others) or OTHER_PARTIES.search(s.span.slice(text)) is not None
-        if target and (
+        if neg >= DISPARAGE_NEGATIVE_MIN:
+            others += [
+                e
+                for e in entities
+                if s.span.start <= e.span.start and e.span.end <= s.span.end and e.label == "PER"
+            ]
+        # disparaging needs someone to disparage: a named organisation, product or person that
+        # is not ours, or words that point at other parties ("other lighting apps", "their
+        # team" in a sentence that reads negative)
+        said = s.span.slice(text)
+        target = (
+            bool(others)
+            or OTHER_PARTIES.search(said) is not None
+            or (neg >= DISPARAGE_NEGATIVE_MIN and OTHER_PRONOUNS.search(said) is not None)
+        )
+        # the head's contempt aimed at the reader or customers ("a handful of stubborn
+        # customers refuse to give up"): blame
+        belittles = (
+            not target
+            and dis >= DISPARAGE_MIN
+            and neg >= DISPARAGE_NEGATIVE_MIN
+            and READERS.search(said) is not None
+        )
+        if belittles:
+            add(RULE_BLAME, Category.SENTIMENT, i, BELITTLES, dis)
+        elif target and (
             dis >= DISPARAGE_CLEAR
             or (dis >= DISPARAGE_MIN and (neg >= DISPARAGE_NEGATIVE_MIN or bool(others)))
             or (bool(others) and dis >= NAMED_DISPARAGE_MIN and neg >= NAMED_NEGATIVE_MIN)
@@ -178,7 +219,7 @@ def policy_findings(
             )
         for label, minimum, rule, category, message in _SAFETY_CHECKS:
             score = float(s.safety.get(label, 0.0))
-            if score >= minimum:
+            if score >= minimum and not (belittles and rule == RULE_BLAME):
                 add(rule, category, i, message, score)
 
     spans = [s.span for s in sentences]

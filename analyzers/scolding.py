@@ -13,10 +13,12 @@ customers skipped the annual plan", "Last month we told you about", "Read the in
 before opening the housing", "Grow up with music", "help babies stop crying", "Don't bother
 writing a long cover letter", "If you'd checked the box at sign-up"). What is left puts the
 fault on the reader outright ("your own fault", "you simply ignored", "nobody to blame but
-yourself", "if you had actually read", "we told you so", "read the manual for once"), or talks
+yourself", "if you had actually read", "we told you so", "read the manual for once", "that's
+on you", "that's your problem"), or talks
 down in an imperative that ends its clause ("Grow up.", "Stop whining.", "Just deal with it.",
 "Get over it."), or is a set put-down ("apparently some people cannot read", "don't bother
-applying", "we're not here to babysit", "RTFM"). A negated fault ("it's not your fault") does
+applying", "we're not here to babysit", "don't waste our time", "RTFM"). A negated fault
+("it's not your fault") does
 not match. Because even these can be quoted or meant kindly, the finding is a warning (one
 warning in a short draft halves its category; it does not stop a pass on its own). Measured
 against the hand-labelled ``scold`` flag of the training copy: ``bench/scolding.py``.
@@ -49,6 +51,10 @@ _PHRASES = (
     r" (?:for once|for a change)",
     r"next time,? (?:please )?(?:read|check) the (?:docs|documentation|manual|instructions|faq"
     r"|fine manual)",
+    # the sentence ends there: "It's on you, quiz champion" is a treat
+    r"that(?:['’]s| is) (?:all )?on you(?=\s*(?:[.;]|$))",
+    r"(?:that|this|it)(?:['’]s| is) (?:entirely |all )?your (?:own )?problem" + _CLAUSE_END,
+    r"your problem,? not ours",
     r"rtfm",
     r"pebkac",
     # talking down
@@ -58,6 +64,7 @@ _PHRASES = (
     _IMPERATIVE + r"get over it" + _CLAUSE_END,
     r"apparently (?:some people|some of you|you|people) (?:can['’]?t|cannot) (?:even )?read",
     r"(?:don['’]?t|do not) (?:even )?bother applying",
+    r"(?:don['’]?t|do not) waste (?:our|my) time",
     r"(?:we['’]re|we are) not here to (?:babysit|hold (?:your|anyone['’]?s) hands?)",
 )
 SCOLDING = re.compile(r"(?<![\w-])(?:" + "|".join(_PHRASES) + r")(?![\w-])", re.IGNORECASE)

@@ -18,8 +18,8 @@ from typing import Any
 
 import bot_scenarios as sc
 from botkit import BAD, GOOD, FakeReviewer, running, wait_until
-from test_e2e_reliability import ExplodingReviewer
 from fakeslack.fixtures import fake_slack  # noqa: F401
+from test_e2e_reliability import ExplodingReviewer
 
 MODE = "socket"
 

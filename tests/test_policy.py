@@ -116,6 +116,51 @@ def test_disparaging_needs_the_head_and_a_negative_reading() -> None:
     assert policy_findings(text, [sniping], [own], guide) == []
 
 
+def test_contempt_for_customers_is_blame_and_a_pronoun_alone_is_no_target() -> None:
+    """An independent pass: "a handful of stubborn customers refuse to give up" (disparage 0.82,
+    negative 0.99) passed, because customers are no company; "classrooms dim when they empty
+    out" was "disparaging another company", because "they" was a target."""
+    guide = make_guide()
+    scorn = "We're tired of maintaining software that stubborn customers refuse to give up."
+    (f,) = policy_findings(
+        scorn, [SentenceEvidence(Span(0, len(scorn)), NEG, {"disparage": 0.82})], [], guide
+    )
+    assert f.rule_id == RULE_BLAME and "belittles the reader or customers" in f.message
+    assert "confidence 0.82" in f.message and f.severity is Severity.ERROR
+    # the reader in the second person is the scold head's, not this rule's
+    yours = "We know that is unwelcome news if your H1 still works well."
+    unwelcome = {"negative": 0.57, "neutral": 0.12, "positive": 0.31}
+    ev = SentenceEvidence(Span(0, len(yours)), unwelcome, {"disparage": 0.61})
+    assert policy_findings(yours, [ev], [], guide) == []
+    # a pronoun counts as a target only in a sentence that reads negative
+    they = "Classrooms dim automatically when they empty out."
+    assert (
+        policy_findings(
+            they, [SentenceEvidence(Span(0, len(they)), CALM, {"disparage": 0.61})], [], guide
+        )
+        == []
+    )
+    snipe = "They let our customers down again and again."
+    (f,) = policy_findings(
+        snipe, [SentenceEvidence(Span(0, len(snipe)), NEG, {"disparage": 0.7})], [], guide
+    )
+    assert f.rule_id == RULE_DISPARAGING
+    # so does a person's name (a customer in a case study is praised, not disparaged)
+    name = "Tessel now runs cupping sessions for wholesale customers."
+    tessel = Entity("Tessel", "PER", Span(0, 6))
+    happy = SentenceEvidence(Span(0, len(name)), CALM, {"disparage": 0.66})
+    assert policy_findings(name, [happy], [tessel], guide) == []
+    done = "Frankly, we're done waiting for Pallas to fix an API that has been broken."
+    pallas = Entity("Pallas", "PER", Span(done.index("Pallas"), done.index("Pallas") + 6))
+    ev = SentenceEvidence(Span(0, len(done)), NEG, {"disparage": 0.78})
+    (f,) = policy_findings(done, [ev], [pallas], guide)
+    assert f.rule_id == RULE_DISPARAGING and "“Pallas”" in f.message
+    # an industry or a council is someone to disparage
+    junk = "Unlike the disposable junk much of our industry sells."
+    ev = SentenceEvidence(Span(0, len(junk)), NEG, {"disparage": 0.82})
+    assert [f.rule_id for f in policy_findings(junk, [ev], [], guide)] == [RULE_DISPARAGING]
+
+
 def test_profile_advice_is_used() -> None:
     guide = make_guide()
     guide = replace(guide, voice=replace(guide.voice, advice="Acknowledge, explain, say what next"))
