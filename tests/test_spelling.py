@@ -231,6 +231,20 @@ def test_brand_spelling_leaves_other_peoples_names_alone(
     assert [a.matched for a in alerts] == ["Zentriks", "Dashbord"]
 
 
+def test_a_multi_word_name_at_a_sentence_start_is_a_name(
+    default_dict: Path, tmp_path: Path
+) -> None:
+    """An independent pass: "Priya Nair leads …" and "Tessel Coffee Roasters ships …" got
+    spelling warnings, as the capital of a sentence's first word says nothing by itself."""
+    rules = [r for r in _guide_rules(tmp_path) if r.name == "Brand.Spelling"]
+    text = (
+        "Priya Nair walked. Tessel Coffee Roasters walked. "
+        "Teh Zentrix walked. Zentriks Pro walked. Dashbord walked."
+    )
+    # a typo before one of the guide's names, a near miss of one, a plain typo: still flagged
+    assert [a.matched for a in run_rules(rules, to_plain(text))] == ["Teh", "Zentriks", "Dashbord"]
+
+
 def test_brand_spelling_knows_everyday_software_and_business_words(
     default_dict: Path, tmp_path: Path
 ) -> None:

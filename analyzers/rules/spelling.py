@@ -125,6 +125,9 @@ def _near(a: str, b: str) -> bool:
     return osa_distance(a, b) <= 2
 
 
+_NEXT_NAME = regex.compile(r"[ \t]+\p{Lu}[\p{Ll}\p{M}'’-]+")
+
+
 def skipped_by_default(word: str) -> bool:
     """Vale's default filters: not only letters / ``_`` / ``'``, trailing capital, camelCase."""
     if any(not (unicodedata.category(c).startswith("L") or c in "_'") for c in word):
@@ -297,10 +300,19 @@ class Spelling(BaseRule):
             return False
         if capitals == 1:
             before = text[:offset].rstrip()
-            if not before or before[-1] in '.!?:;\n"“(':
-                return False  # sentence-initial: the capital says nothing
+            if (not before or before[-1] in '.!?:;\n"“(') and not self._name_follows(
+                text, offset, word
+            ):
+                return False  # sentence-initial: the capital says nothing ...
         low = word.lower()
         return not any(_near(low, n) for n in self.names)
+
+    def _name_follows(self, text: str, offset: int, word: str) -> bool:
+        """... unless a capitalised word follows it: the first word of a multi-word name
+        ("Priya Nair said", "Tessel Coffee Roasters ships"), but not of one of the guide's own
+        names ("Teh Northwind app")."""
+        found = _NEXT_NAME.match(text, offset + len(word))
+        return found is not None and found.group().strip().lower() not in self.names
 
     def misspelled(self, text: str) -> list[tuple[str, int, int]]:
         """``(word, start, end)`` for each word of ``text`` that this rule flags."""
