@@ -111,6 +111,8 @@ READERS = re.compile(
     re.IGNORECASE,
 )
 
+_WORD = re.compile(r"[^\W\d_]{4,}")  # the distinctive words of a name (not "the", "co")
+
 DEFAULT_ADVICE = {
     RULE_DISPARAGING: "Say what we do well, with facts; knocking others costs the reader's trust",
     RULE_BLAME: "Say what happened and what the reader can do, without blame",
@@ -138,6 +140,18 @@ def policy_findings(
     one are added by the model suite (:mod:`analyzers.models.attribution`), in one batch."""
     own = {n.casefold() for n in (guide.name, *guide.brand_names) if n}
     own |= {p.name.casefold() for p in guide.products}
+    # a name made with one of the brand's own words is ours too ("Lumen Desk Lamp" for the brand
+    # Northwind Lumen); the guide's competitors are typed COMPETITOR and stay theirs
+    own_words = {
+        w for n in (guide.name, *guide.brand_names) if n for w in _WORD.findall(n.casefold())
+    }
+
+    def ours(e: Entity) -> bool:
+        folded = e.text.casefold()
+        return folded in own or (
+            e.label != "COMPETITOR" and bool(own_words & set(_WORD.findall(folded)))
+        )
+
     advice = dict(DEFAULT_ADVICE)
     custom = guide.voice.advice
     link = guide.link_for("voice", "tone")
@@ -172,7 +186,7 @@ def policy_findings(
             if s.span.start <= e.span.start
             and e.span.end <= s.span.end
             and e.label in OTHER_KINDS
-            and e.text.casefold() not in own
+            and not ours(e)
         ]
         rivals = [e for e in others if e.label == "COMPETITOR"]  # the guide's competitors
         neg = float(s.sentiment.get("negative", 0.0))

@@ -114,6 +114,9 @@ def test_disparaging_needs_the_head_and_a_negative_reading() -> None:
     # our own products and brand are never "another company": no one to disparage
     own = Entity("Brightwave", "ORG", Span(0, 4))
     assert policy_findings(text, [sniping], [own], guide) == []
+    # ... nor is a name made with the brand's own word ("Lumen Desk Lamp" of Northwind Lumen)
+    lamp = Entity("Brightwave Desk Lamp", "PRODUCT", Span(0, 4))
+    assert policy_findings(text, [sniping], [lamp], guide) == []
 
 
 def test_contempt_for_customers_is_blame_and_a_pronoun_alone_is_no_target() -> None:
