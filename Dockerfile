@@ -16,8 +16,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     BRANDBOT_GUIDE=/app/examples/brand-guide.yaml \
     PORT=3000
 
-# Hunspell en_US for the brand guide's spell-check (Brand.Spelling)
-RUN apt-get update && apt-get install -y --no-install-recommends hunspell-en-us \
+# Hunspell en_US (and en_GB, for guides that choose it) for the brand guide's spell-check
+RUN apt-get update && apt-get install -y --no-install-recommends hunspell-en-us hunspell-en-gb \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 brandbot && mkdir -p /data && chown brandbot /data
 WORKDIR /app

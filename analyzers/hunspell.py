@@ -314,6 +314,12 @@ def find_dictionary(name: str, roots: Sequence[Path]) -> tuple[Path, Path] | Non
     return None
 
 
+def dictionary_roots() -> list[Path]:
+    """Where dictionaries named by the guide are looked up: ``$DICPATH``, then the system's."""
+    roots = [Path(p) for p in os.environ.get("DICPATH", "").split(os.pathsep) if p]
+    return [*roots, *(Path(d) for d in SYSTEM_DIRS)]
+
+
 def default_dictionary() -> tuple[Path, Path]:
     """The en_US dictionary brandbot spell-checks with when a rule names none."""
     env = os.environ.get("BRANDBOT_DICTIONARY")
@@ -323,8 +329,7 @@ def default_dictionary() -> tuple[Path, Path]:
         if not (dic.is_file() and aff.is_file()):
             raise DictionaryError(f"BRANDBOT_DICTIONARY={env}: needs {dic} and {aff}")
         return aff, dic
-    roots = [Path(p) for p in os.environ.get("DICPATH", "").split(os.pathsep) if p]
-    found = find_dictionary("en_US", [*roots, *(Path(d) for d in SYSTEM_DIRS)])
+    found = find_dictionary("en_US", dictionary_roots())
     if found is None:
         raise DictionaryError(
             "no en_US Hunspell dictionary found: install the distribution's package "

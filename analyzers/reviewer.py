@@ -352,7 +352,9 @@ def compile_rules(guide: BrandGuide) -> tuple[Rule, ...]:
         names += [t.preferred for t in guide.preferred]
         # competitors are reported by the entity analyzer, not as misspellings
         names += [n for c in guide.competitors for n in (c.name, *c.aliases)]
-        speller = brand_spelling_rule(names, accepted_terms, source=source)
+        speller = brand_spelling_rule(
+            names, accepted_terms, source=source, dictionaries=guide.dictionaries
+        )
         if speller is not None:
             rules.append(speller)
     return tuple(rules)

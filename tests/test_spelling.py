@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzers import hunspell
-from analyzers.guide import load_guide
+from analyzers.guide import GuideError, load_guide
 from analyzers.hunspell import Checker, Dictionary, DictionaryError
 from analyzers.reviewer import compile_rules
 from analyzers.rules import load_rule, run_rules
@@ -310,3 +310,34 @@ def test_suggestions_are_capped_per_block(
     alerts = run_rules([rule], to_plain(" ".join(words + words)))
     assert len(alerts) == 80  # every misspelling is still flagged ...
     assert len(calls) == spelling.MAX_SUGGESTED_WORDS  # ... suggestions for the first distinct 25
+
+
+def test_a_guide_chooses_its_dictionaries(
+    default_dict: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An independent pass on a European company's copy: all 11 spelling findings were British
+    spellings ("colour", "centre", "tyres") or names; the guide could not choose a locale."""
+    gb = tmp_path / "gb"
+    gb.mkdir()
+    (gb / "en_GB.aff").write_text(AFF, encoding="utf-8")
+    (gb / "en_GB.dic").write_text("3\ncolour/S\ncentre/S\nwalk/D\n", encoding="utf-8")
+    monkeypatch.setenv("DICPATH", str(gb))
+    text = "Colours walked. Clouds walked."
+
+    def flagged(spelling: str) -> list[str]:
+        guide = tmp_path / f"guide-{len(spelling)}.yml"
+        guide.write_text(f"name: Brightwave\nspelling: {spelling}\n", encoding="utf-8")
+        rules = [r for r in compile_rules(load_guide(guide)) if r.name == "Brand.Spelling"]
+        return [a.matched for a in run_rules(rules, to_plain(text))]
+
+    assert flagged("true") == ["Colours"]  # en_US
+    assert flagged("en_GB") == ["Clouds"]
+    assert flagged("[en_GB, en_US]") == []  # either spelling
+    # a dictionary this machine lacks is a guide error that says how to get it
+    bad = tmp_path / "bad.yml"
+    bad.write_text("name: Brightwave\nspelling: [en_GB, xx_YY, 'a b']\n", encoding="utf-8")
+    with pytest.raises(GuideError) as err:
+        load_guide(bad)
+    said = str(err.value)
+    assert "no Hunspell dictionary xx_YY is installed" in said and "hunspell-xx-yy" in said
+    assert "expected a dictionary name such as en_GB, got 'a b'" in said

@@ -122,6 +122,8 @@ class BrandGuide:
     vocabularies: tuple[Path, ...]
     links: Mapping[str, str]
     spelling: bool = True  # spell-check drafts (Hunspell en_US; names and accepted terms known)
+    # the Hunspell dictionaries to spell-check with ("spelling: en_GB"); empty: en_US
+    dictionaries: tuple[str, ...] = ()
     # words the team accepted (Vale's accept.txt, in the guide): exceptions to the guide's word
     # rules and known to its spelling
     accepted: tuple[str, ...] = ()

@@ -34,7 +34,6 @@ from analyzers.guide.sections import (
     _weights,
 )
 from analyzers.guide.validators import (
-    _expect_bool,
     _expect_list,
     _expect_map,
     _expect_str,
@@ -43,6 +42,7 @@ from analyzers.guide.validators import (
     _strs,
     _unique,
 )
+from analyzers.hunspell import dictionary_roots, find_dictionary
 from analyzers.types import Severity
 
 
@@ -66,6 +66,7 @@ class _Parts:
     styles: tuple[Path, ...] = ()
     vocabularies: tuple[Path, ...] = ()
     spelling: bool = True
+    dictionaries: tuple[str, ...] = ()
     accepted: tuple[str, ...] = ()
     approvers: tuple[str, ...] = ()
 
@@ -95,11 +96,52 @@ def _build(ctx: _Ctx, root: _Node) -> _Parts:
     parts.links = _opt(top, "links", lambda n: _links(ctx, n), _frozen_map())
     parts.styles = _opt(top, "styles", lambda n: _paths(ctx, n, vocab=False), ())
     parts.vocabularies = _opt(top, "vocabularies", lambda n: _paths(ctx, n, vocab=True), ())
-    parts.spelling = _opt(top, "spelling", lambda n: _expect_bool(ctx, n), True)
+    no_names: tuple[str, ...] = ()
+    parts.spelling, parts.dictionaries = _opt(
+        top, "spelling", lambda n: _spelling(ctx, n), (True, no_names)
+    )
     parts.accepted = _unique(t.strip() for t in _strs(ctx, top, "accepted") if t.strip())
     parts.approvers = _approvers(ctx, top)
     _cross_checks(ctx, parts)
     return parts
+
+
+_DICTIONARY_NAME = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*")
+
+
+def _spelling(ctx: _Ctx, node: _Node) -> tuple[bool, tuple[str, ...]] | None:
+    """``spelling``: true or false, or the Hunspell dictionaries to check with (a name such as
+    ``en_GB``, or a list: ``[en_GB, en_US]`` accepts either spelling). Each must be installed:
+    a guide that names one this machine lacks is an error here, not a silent en_US check."""
+    if isinstance(node.value, bool):
+        return node.value, ()
+    items = _expect_list(ctx, node, what="true, false or dictionary names such as en_GB")
+    if items is None:
+        return None
+    names: list[str] = []
+    for item in items:
+        name = item.value
+        if not isinstance(name, str) or not _DICTIONARY_NAME.fullmatch(name):
+            ctx.error(
+                item,
+                f"expected a dictionary name such as en_GB, got {name!r}",
+                "Use true, false, a name (en_GB) or a list of names ([en_GB, en_US]).",
+            )
+            continue
+        if find_dictionary(name, dictionary_roots()) is None:
+            ctx.error(
+                item,
+                f"no Hunspell dictionary {name} is installed",
+                f"Install it (Debian/Ubuntu: apt-get install hunspell-{_package(name)}), or put "
+                f"{name}.aff and {name}.dic in a folder named by DICPATH.",
+            )
+            continue
+        names.append(name)
+    return (True, tuple(dict.fromkeys(names))) if names else None
+
+
+def _package(name: str) -> str:
+    return name.lower().replace("_", "-")
 
 
 _USER_ID_RE = re.compile(r"[UW][A-Z0-9]{2,20}")

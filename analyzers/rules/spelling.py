@@ -31,6 +31,7 @@ from analyzers.hunspell import (
     Dictionary,
     DictionaryError,
     default_dictionary,
+    dictionary_roots,
     find_dictionary,
 )
 from analyzers.rules.base import (
@@ -180,6 +181,7 @@ class Spelling(BaseRule):
         self._words: list[str] = []
         self.suggest = False  # also offer close dictionary words (the brand review does)
         self.unavailable: str | None = None  # why this rule cannot check (no dictionary)
+        self.roots: list[Path] = []  # more folders to find named dictionaries in (the guide's)
         self.accept([])
 
     # -- configuration --------------------------------------------------------------------
@@ -238,7 +240,7 @@ class Spelling(BaseRule):
         elif self._styles is not None:
             roots.append(self._styles / DICT_DIR)
         roots.extend(Path(p) for p in os.environ.get("DICPATH", "").split(os.pathsep) if p)
-        return roots
+        return [*roots, *self.roots]
 
     def _asset(self, name: str) -> Path:
         p = Path(name)
@@ -374,7 +376,11 @@ WORKPLACE_WORDS = tuple(
 
 
 def brand_spelling_rule(
-    names: Sequence[str], accepted: Sequence[str], *, source: str = "<guide>"
+    names: Sequence[str],
+    accepted: Sequence[str],
+    *,
+    source: str = "<guide>",
+    dictionaries: Sequence[str] = (),
 ) -> Spelling | None:
     """``Brand.Spelling``: en_US plus ``WORKPLACE_WORDS`` and the guide's names and accepted
     vocabulary.
@@ -382,14 +388,17 @@ def brand_spelling_rule(
     Brand / product / competitor names (each word of a multi-word name, in any casing and with
     ``'s``) and preferred terms are dictionary words; the vocabulary's accepted terms are
     exceptions as in Vale. A misspelled product name
-    is not in any of them, so it is flagged. ``None`` (with a logged warning) when no en_US
-    dictionary is installed: the review goes on without spelling.
+    is not in any of them, so it is flagged. ``dictionaries``: the guide's own choice of
+    Hunspell dictionaries instead of en_US (``spelling: [en_GB, en_US]``; the guide checked
+    they are installed). ``None`` (with a logged warning) when no en_US dictionary is installed
+    and the guide names none: the review goes on without spelling.
     """
-    try:
-        default_dictionary()
-    except DictionaryError as exc:
-        log.warning("spelling is off: %s", exc)
-        return None
+    if not dictionaries:
+        try:
+            default_dictionary()
+        except DictionaryError as exc:
+            log.warning("spelling is off: %s", exc)
+            return None
     rule = Spelling(
         "Brand.Spelling",
         {
@@ -402,6 +411,8 @@ def brand_spelling_rule(
     words = {w for n in names for w in regex.findall(r"[\p{L}\p{M}_'’]+", n)}
     # any casing (Brand.Products owns casing) and the possessive are spelled right too
     forms = {f for w in words for f in (w, w.lower(), f"{w}'s", f"{w.lower()}'s")}
+    rule.dictionaries = list(dictionaries)
+    rule.roots = dictionary_roots()  # where the guide found them
     rule.add_words(sorted(forms | set(WORKPLACE_WORDS)))
     rule.accept(list(accepted))
     rule.suggest = True
