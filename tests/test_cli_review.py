@@ -164,6 +164,48 @@ def test_stdin_with_markdown(
     assert code in (0, 1)
 
 
+def test_stdin_is_read_no_further_than_the_limit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """800 MB piped in took 844 MB of memory (3 GB: a MemoryError traceback) before the limit
+    was checked."""
+    import io
+
+    asked: list[int] = []
+
+    class Endless(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+            b[:] = b"a" * len(b)
+            return len(b)
+
+        def read(self, size: int = -1) -> bytes:
+            assert size > 0, "stdin read without a limit"
+            asked.append(size)
+            return b"a" * size
+
+    class FakeStdin:
+        buffer = Endless()
+
+    monkeypatch.setattr(sys, "stdin", FakeStdin)
+    code, _, err = run(capsys, "--max-bytes", "1000", "-")
+    assert code == 2 and "over the" in err and "limit" in err
+    assert asked == [1001]
+
+
+def test_lines_are_counted_at_every_line_break(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file with CR-only line ends reported its findings on line 1."""
+    for name, brk in (("cr.txt", "\r"), ("crlf.txt", "\r\n")):
+        (tmp_path / name).write_bytes(f"Intro.{brk}{brk}Our lumasync app.{brk}".encode())
+        _, out, _ = run(capsys, str(tmp_path / name))
+        assert f"{name}:3:5:" in out, out
+        assert "3 │ Our lumasync app." in out
+
+
 def test_console_script_entry_point() -> None:
     exe = Path(sys.executable).parent / "brandbot"
     if not exe.exists():

@@ -137,7 +137,9 @@ def expand(
     if kind == "empty":
         raise InputError("empty draft: nothing to review")
     if kind == "stdin":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(max_bytes + 1)  # never more than the limit in memory
+        if len(data) > max_bytes:
+            raise InputError(f"over the {max_bytes / 1e6:.0f} MB limit for one draft")
         draft = Draft(decode(data, max_bytes), "stdin", fmt or SourceFormat.PLAIN)
         yield Source("<stdin>", draft, "<stdin>")
         return

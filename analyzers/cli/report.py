@@ -29,7 +29,14 @@ MAX_SPAN_LINES = 3  # lines of a multi-line excerpt shown before "…"
 MIN_EXCERPT = 40  # narrowest excerpt, whatever the terminal
 
 
+def same_length_lines(text: str) -> str:
+    """``text`` with every line break ("\\r\\n", a lone "\\r") a "\\n", offsets unchanged: a
+    file with CR-only line ends reported every finding on line 1, as editors show them apart."""
+    return text.replace("\r\n", " \n").replace("\r", "\n") if "\r" in text else text
+
+
 def line_col(text: str, offset: int) -> tuple[int, int]:
+    text = same_length_lines(text)
     line = text.count("\n", 0, offset) + 1
     col = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return line, col
@@ -185,6 +192,7 @@ def excerpt_lines(text: str, start: int, end: int, gutter: int, budget: int) -> 
     """The lines the span ``[start, end)`` touches, each followed by a line of carets under
     the flagged words; long lines are cut around the span, a long span after three lines."""
     rows: list[Text] = []
+    text = same_length_lines(text)
     line_start = text.rfind("\n", 0, start) + 1
     lineno = text.count("\n", 0, start) + 1
     shown = 0
