@@ -573,6 +573,25 @@ def test_missing_styles_error_unless_optional(
     assert g.warnings and "does not exist" in g.warnings[0] and "ok.yaml:3" in g.warnings[0]
 
 
+def test_a_path_never_shows_a_variables_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile pass: `styles: [{path: /opt/${BRANDBOT_DATABASE_URL}}]` printed the database
+    password in the guide error (and, optional, in a warning logged at every reload)."""
+    secret = "postgresql://brandbot:Pa55word@db/brand"
+    monkeypatch.setenv("BRANDBOT_DATABASE_URL", secret)
+    err = load_error(tmp_path, "name: Acme\nstyles:\n  - /opt/${BRANDBOT_DATABASE_URL}\n")
+    assert "Pa55word" not in str(err) and "${BRANDBOT_DATABASE_URL}" in str(err)
+    assert "does not exist" in str(err)
+    path = write(
+        tmp_path,
+        "name: Acme\nvocabularies:\n  - {path: '${BRANDBOT_DATABASE_URL}/v', optional: true}\n",
+        "warn.yaml",
+    )
+    g = load_guide(path)
+    assert g.warnings and not any("Pa55word" in w for w in g.warnings)
+
+
 def test_relative_paths_start_at_the_guide(tmp_path: Path) -> None:
     style = make_style(tmp_path / "styles", "House", nested=False)
     sub = tmp_path / "conf"

@@ -57,6 +57,10 @@ def _paths(ctx: _Ctx, node: _Node, *, vocab: bool) -> tuple[Path, ...] | None:
                 path = ctx.base_dir / path
             path = path.resolve()
             resolved, problem, hint = _check_folder(path, vocab=vocab)
+            if problem is not None and _ENV_RE.search(raw):
+                # a variable's value may be a secret (a database URL with its password): the
+                # path is shown as written, never expanded
+                problem = problem.replace(str(path), f"{raw!r} (variables not shown)")
         if problem is not None:
             if optional:
                 ctx.warn(p_node, f"{problem}; skipped (optional)")
