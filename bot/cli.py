@@ -52,9 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     import os
 
     from bot.errors import SECRET_ENV_KEYS, output_masking
+    from bot.settings import database_password
 
-    # every line the CLI prints (and logs) goes through the secret masker
-    with output_masking(os.environ.get(k) for k in SECRET_ENV_KEYS):
+    # every line the CLI prints (and logs) goes through the secret masker: the tokens and the
+    # database password, as the bot masks them
+    secrets = [os.environ.get(k) for k in SECRET_ENV_KEYS]
+    secrets.append(database_password(os.environ.get("BRANDBOT_DATABASE_URL")))
+    with output_masking(secrets):
         parser = build_parser()
         args = parser.parse_args(argv)
         func = getattr(args, "func", None)

@@ -148,6 +148,25 @@ def test_guide_path_naming_a_secret_never_prints_it(tmp_path: Path) -> None:
     assert proc.returncode == 2 and TOKEN not in proc.stdout + proc.stderr
 
 
+def test_the_cli_never_prints_the_database_password(tmp_path: Path) -> None:
+    """A hostile pass: a guide path naming ${BRANDBOT_DATABASE_URL} printed its password; the
+    CLI masked only the Slack tokens."""
+    url = "postgresql://brandbot:Pa55w0rd-x9@db/brand"
+    guide = tmp_path / "guide.yaml"
+    guide.write_text("name: Acme\nbanned:\n  - term: cheap\n", encoding="utf-8")
+    proc = _cli(
+        "review",
+        "--no-models",
+        "--guide",
+        str(guide),
+        "Our cheap plan, password Pa55w0rd-x9.",
+        cwd=tmp_path,
+        env={"BRANDBOT_DATABASE_URL": url},
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Pa55w0rd-x9" not in proc.stdout + proc.stderr and "***" in proc.stdout
+
+
 def test_every_secret_setting_is_masked_hf_token_included(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
