@@ -149,3 +149,35 @@ def test_an_html_page_names_its_entities_as_the_reader_reads_them(
     span = entity["span"]
     assert source[span["start"] : span["end"]] == "Northwind&nbsp;Lumen"  # the place in the page
     assert code == 0
+
+
+def test_a_lone_cr_in_an_html_page_moves_no_offset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hostile pass: one stray CR made the third paragraph vanish (100 Pass) and pointed a
+    finding at " the lu": the offset table counted the CR as a line, HTMLParser does not."""
+    page = tmp_path / "cr.html"
+    source = (
+        "<p>Welcome.\r</p>\n<p>Hello there friend, our gizmo is great.</p>\n"
+        "<p>Our lumasync app is here.</p>\n"
+    )
+    page.write_bytes(source.encode())
+    code, out, _ = run(capsys, "--format", "json", str(page))
+    (review,) = json.loads(out)["reviews"]
+    (finding,) = [f for f in review["findings"] if f["rule_id"] == "Brand.Products"]
+    span = finding["span"]
+    assert source[span["start"] : span["end"]] == "lumasync"
+    assert review["word_count"] == 13 and code == 0  # every paragraph read
+
+
+def test_unclosed_markup_hides_the_rest_of_a_page_as_a_browser_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """475,000 unclosed "<!--" (1.9 MB) ran past 600 s: HTMLParser rescans to the end for each
+    (CPython gh-135462). A browser reads an unclosed comment to the end of the page."""
+    page = tmp_path / "open.html"
+    page.write_text("<p>Our lumasync app.</p>" + "<!--" * 60_000 + "<p>Hidden!</p>")
+    code, out, _ = run(capsys, "--format", "json", str(page))
+    (review,) = json.loads(out)["reviews"]
+    assert [f["rule_id"] for f in review["findings"]] == ["Brand.Products"]  # no "!" finding
+    assert review["word_count"] == 3 and code == 0

@@ -502,13 +502,51 @@ def _has_class(attrs: list[tuple[str, str | None]], classes: frozenset[str]) -> 
     return False
 
 
+# deeper elements are not tracked (their text is still read): the scope of a block is found by
+# scanning the open elements, which was quadratic for 5,000 nested <div>s (7 s for 30 kB)
+MAX_HTML_DEPTH = 100
+_COMMENT_CLOSE = re.compile(r"--!?\s*>")  # what ends a comment, for browsers and for HTMLParser
+
+
+def unclosed_markup_at(text: str) -> int:
+    """Where the page's first markup construct that is never closed starts (``<!--`` with no
+    ``-->``, or ``<!``, ``<?``, ``</`` or a start tag with no ``>``), else ``len(text)``.
+    Browsers read such a construct to the end of the page, so nothing after it is text;
+    Python's HTMLParser instead rescans to the end of the input for each of them (CPython
+    gh-135462: 475,000 unclosed ``<!--`` in a 1.9 MB page ran past 600 s). Linear: every search
+    starts where the last one did, or is answered by it."""
+    n = len(text)
+    gt = comment = -2  # the last '>' / comment close found (-1: none left), -2: not searched
+    gt_from = comment_from = 0
+    i = text.find("<")
+    while 0 <= i < n - 1:
+        nxt = text[i + 1]
+        if text.startswith("<!--", i):
+            if comment == -2 or (comment != -1 and comment < i + 4) or i + 4 < comment_from:
+                found = _COMMENT_CLOSE.search(text, i + 4)
+                comment, comment_from = (found.start() if found else -1), i + 4
+            if comment == -1:
+                return i
+            i = text.find("<", comment + 3)
+            continue
+        if nxt in "!?/" or nxt.isalpha():
+            if gt == -2 or (gt != -1 and gt < i) or i < gt_from:
+                gt, gt_from = text.find(">", i), i
+            if gt == -1:
+                return i
+        i = text.find("<", i + 1)
+    return n
+
+
 class _HTMLWalker(HTMLParser):
     def __init__(self, text: str, doc: Document, opts: MarkupOptions) -> None:
         super().__init__(convert_charrefs=False)
         self.src = text
         self.doc = doc
         self.opts = opts
-        self.starts = _line_starts(text)
+        # HTMLParser counts lines at "\n" only: a lone "\r" is no line break here (a table that
+        # counted it moved every later offset, dropping prose and mis-pointing findings)
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
         self.stack: list[str] = []
         self.skip = 0  # depth inside SkippedScopes elements
         self.cls_tag: str | None = None  # block element with an ignored class ...
@@ -559,7 +597,7 @@ class _HTMLWalker(HTMLParser):
             return
         if not inline:
             self._flush()
-        if tag not in _VOID_TAGS:
+        if tag not in _VOID_TAGS and len(self.stack) < MAX_HTML_DEPTH:
             self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -615,7 +653,7 @@ class _HTMLWalker(HTMLParser):
 
 def _walk_html(text: str, doc: Document, opts: MarkupOptions = DEFAULT_OPTIONS) -> None:
     walker = _HTMLWalker(text, doc, opts)
-    walker.feed(text)
+    walker.feed(text[: unclosed_markup_at(text)])  # what follows is markup to a browser
     walker.close()
     walker._flush()
 
