@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from analyzers.entities import analyze_entities
@@ -44,6 +45,11 @@ ENGLISH_ONLY_RULES = frozenset({"metric", "readability", "brand-claims", "spelli
 
 NO_PROSE_DRAFT = "no prose (only markup, emoji or symbols)"
 MAX_REVIEW_WORDS = 5_000  # a longer draft is reviewed up to here, and the review says so
+# ... and up to this many characters of its text per word allowed: words joined by hyphens
+# ("cheap-cheap-…", 627 kB) count as one, and reached every rule whole
+CHARS_PER_WORD = 20
+MAX_FINDINGS_PER_RULE = 100  # more of one rule are counted in a note, not listed
+INCOMPLETE_NOTES = ("rules that timed out", "rules after the time budget")
 RULES_BUDGET_S = 10.0  # per draft: no rule is started after this (regexes have their own limit)
 
 
@@ -109,8 +115,7 @@ class Reviewer:
 
         t0 = time.perf_counter()
         notes: list[dict[str, str]] = [{} for _ in drafts]
-        capped = [self._capped(d, note) for d, note in zip(drafts, notes, strict=True)]
-        docs = [to_plain(d.text, d.format) for d in capped]
+        docs = [self._capped(d, note) for d, note in zip(drafts, notes, strict=True)]
         sentences = [tuple(split_sentences(doc.text)) for doc in docs]
         parse_s = (time.perf_counter() - t0) / max(len(drafts), 1)
 
@@ -176,24 +181,36 @@ class Reviewer:
                 **out.timings,
                 "total": total_s,
             }
-            review = self._assemble(draft, doc, doc_alerts, out, guide, timings, lang)
+            review = self._assemble(draft, doc, doc_alerts, out, guide, timings, lang, note)
             if note:
                 review = dataclasses.replace(review, skipped={**review.skipped, **note})
             reviews.append(review)
         return reviews
 
-    def _capped(self, draft: Draft, note: dict[str, str]) -> Draft:
-        """The first ``max_words`` words of a longer draft (a prefix, so every span still
-        points into the original text); ``note`` says what was left out."""
-        cut = word_prefix_end(draft.text, self.max_words)
-        if cut is None:
-            return draft
-        total = word_count(draft.text)
-        note[f"words after {self.max_words:,}"] = (
-            f"reviewed the first {self.max_words:,} words of {total:,}; "
-            "send the rest as a separate draft"
-        )
-        return dataclasses.replace(draft, text=draft.text[:cut])
+    def _capped(self, draft: Draft, note: dict[str, str]) -> PlainText:
+        """The text of the draft, up to its first ``max_words`` words and ``CHARS_PER_WORD``
+        characters a word, counted in the text as read, not in the markup (a page with 5,600
+        words of inline script had its body cut away, and passed). The cut is a prefix of the
+        source, so every span still points into the original; ``note`` says what was left
+        out."""
+        doc = to_plain(draft.text, draft.format)
+        max_chars = self.max_words * CHARS_PER_WORD
+        cut = word_prefix_end(doc.text, self.max_words)
+        if cut is not None:
+            note[f"words after {self.max_words:,}"] = (
+                f"reviewed the first {self.max_words:,} words of {word_count(doc.text):,}; "
+                "send the rest as a separate draft"
+            )
+        elif len(doc.text) > max_chars:
+            cut = max_chars
+            note[f"characters after {max_chars:,}"] = (
+                f"reviewed the first {max_chars:,} characters of {len(doc.text):,}; "
+                "send the rest as a separate draft"
+            )
+        else:
+            return doc
+        end = doc.to_original(cut, cut).start
+        return to_plain(draft.text[:end], draft.format)
 
     # -- internals ------------------------------------------------------------------------
 
@@ -246,6 +263,7 @@ class Reviewer:
         guide: BrandGuide,
         timings: dict[str, float],
         language: Language | None = None,
+        note: dict[str, str] | None = None,
     ) -> Review:
         # a rule never flags what a mention placeholder ("@user") stands for
         findings = [
@@ -254,6 +272,7 @@ class Reviewer:
         findings += [_remap_finding(f, doc) for f in out.findings]
         findings = _dedupe(findings, self._word_rules(guide.profile))
         findings.sort(key=lambda f: (f.span.start, f.span.end, -f.severity.rank, f.rule_id))
+        findings = _capped_findings(findings, note if note is not None else {})
 
         words = word_count(doc.text)
         analysed = [
@@ -276,6 +295,10 @@ class Reviewer:
         if language is not None and not language.english and result is Verdict.PASS:
             # never a Pass on what could not be read; rule problems still need work
             result = Verdict.NOT_REVIEWED
+        if result is Verdict.PASS and note and any(k in note for k in INCOMPLETE_NOTES):
+            # a rule that did not run found nothing, which is not the same as nothing to find
+            # (80,000 banned words timed the rule out and the draft passed)
+            result = Verdict.NEEDS_WORK
         if words == 0 and result is Verdict.PASS:
             # only markup, emoji or symbols (a comment, an image, a code block): nothing was
             # read, so neither a Pass nor a failing score; what a rule found is still listed
@@ -379,6 +402,27 @@ def _alert_to_finding(alert: Alert, doc: PlainText) -> Finding:
         action=alert.action,
         excerpt=excerpt,
     )
+
+
+def _capped_findings(findings: list[Finding], note: dict[str, str]) -> list[Finding]:
+    """At most ``MAX_FINDINGS_PER_RULE`` findings of one rule are listed (the first ones); the
+    note counts the rest (16,666 findings of a hostile draft are no review to read)."""
+    seen: Counter[str] = Counter(f.rule_id for f in findings)
+    over = {rule: n for rule, n in seen.items() if n > MAX_FINDINGS_PER_RULE}
+    if not over:
+        return findings
+    kept: Counter[str] = Counter()
+    out = []
+    for f in findings:
+        kept[f.rule_id] += 1
+        if kept[f.rule_id] <= MAX_FINDINGS_PER_RULE:
+            out.append(f)
+    for rule, n in sorted(over.items()):
+        note[f"more {rule}"] = (
+            f"{n - MAX_FINDINGS_PER_RULE:,} more {rule} findings are not listed "
+            f"(the first {MAX_FINDINGS_PER_RULE} are)"
+        )
+    return out
 
 
 def _map(span: Span, doc: PlainText) -> Span:

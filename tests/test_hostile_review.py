@@ -17,10 +17,12 @@ import pytest
 from botkit import FakeReviewer
 
 from analyzers import Draft, Review, Reviewer, SourceFormat, default_guide_path, load_guide
+from analyzers.reviewer import CHARS_PER_WORD, MAX_FINDINGS_PER_RULE
 from analyzers.rules import load_rule, run_rules
 from analyzers.rules.base import split_sentences as rule_sentences
 from analyzers.text import split_sentences as text_sentences
 from analyzers.text import to_plain, word_prefix_end
+from analyzers.types import Verdict
 from bot.jobs import ExecutorReviewService
 
 PATHOLOGICAL: dict[str, Callable[[int], str]] = {
@@ -90,6 +92,33 @@ def test_rule_time_budget_stops_the_rules_and_says_so() -> None:
     review = reviewer.review_one(Draft("We leverage synergy today. " * 50))
     note = review.skipped["rules after the time budget"]
     assert note.startswith("the rule check stopped after 0 s (")
+    # rules that did not run found nothing, which is no pass (80,000 banned words timed a rule
+    # out, and the draft passed)
+    plain = reviewer.review_one(Draft("Our hub ships today and works with every light."))
+    assert "rules after the time budget" in plain.skipped
+    assert plain.findings == () and plain.verdict is Verdict.NEEDS_WORK
+
+
+def test_the_cap_counts_the_text_as_read_not_the_markup() -> None:
+    """A hostile pass: 5,600 words of inline <script> used up the 5,000-word cap, the body was
+    never read, and the page passed with 0 words; words joined by hyphens count as one, so 627 kB
+    reached every rule whole (200 s)."""
+    reviewer = _rules_reviewer(max_words=300)
+    script = "var users = " + " + ".join(["cheap"] * 600) + ";"
+    page = f"<html><head><script>{script}</script></head><body><p>Our cheap plan.</p></body>"
+    review = reviewer.review_one(Draft(page, format=SourceFormat.HTML))
+    assert [f.matched for f in review.findings if f.rule_id == "Brand.Banned_Cheap"] == ["cheap"]
+    assert not any(k.startswith("words after") for k in review.skipped)
+    assert review.word_count == 3
+    joined = "-".join(["cheap"] * 20_000) + "."  # one "word" of 120,000 characters
+    long = reviewer.review_one(Draft(joined))
+    chars = 300 * CHARS_PER_WORD
+    assert long.skipped[f"characters after {chars:,}"].startswith(f"reviewed the first {chars:,}")
+    banned = [f for f in long.findings if f.rule_id == "Brand.Banned_Cheap"]
+    assert len(banned) == MAX_FINDINGS_PER_RULE and all(f.span.end <= chars for f in banned)
+    more = long.skipped["more Brand.Banned_Cheap"]
+    assert more.endswith(f"are not listed (the first {MAX_FINDINGS_PER_RULE} are)")
+    assert long.verdict is not Verdict.PASS
 
 
 class _GatedReviewer(FakeReviewer):

@@ -19,7 +19,7 @@ from analyzers.cli.inputs import HOW_ARGUMENTS_ARE_READ, MAX_BYTES, Source, coll
 from analyzers.cli.report import print_review, print_summary
 from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_guide
 from analyzers.local_review import LocalReviewClient, LocalReviewError
-from analyzers.reviewer import Reviewer
+from analyzers.reviewer import INCOMPLETE_NOTES, Reviewer
 from analyzers.types import Draft, Review, SourceFormat, Verdict
 
 if TYPE_CHECKING:
@@ -138,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         [
             (s.label, r.score)
             for s, r in zip(sources, reviews, strict=True)
-            if r.score < args.fail_under
+            # a review whose rules did not all run cannot clear a gate
+            if r.score < args.fail_under or any(k in r.skipped for k in INCOMPLETE_NOTES)
         ]
         if args.fail_under is not None
         else []
