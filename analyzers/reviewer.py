@@ -31,6 +31,7 @@ from analyzers.types import (
     Review,
     SentenceScore,
     SentimentResult,
+    SourceFormat,
     Span,
     ToneProfile,
     Verdict,
@@ -48,6 +49,7 @@ MAX_REVIEW_WORDS = 5_000  # a longer draft is reviewed up to here, and the revie
 # ... and up to this many characters of its text per word allowed: words joined by hyphens
 # ("cheap-cheap-…", 627 kB) count as one, and reached every rule whole
 CHARS_PER_WORD = 20
+RAW_CHARS_PER_WORD = 160  # the most of the source converted to find the cut (800 kB)
 MAX_FINDINGS_PER_RULE = 100  # more of one rule are counted in a note, not listed
 INCOMPLETE_NOTES = ("rules that timed out", "rules after the time budget")
 RULES_BUDGET_S = 10.0  # per draft: no rule is started after this (regexes have their own limit)
@@ -192,25 +194,43 @@ class Reviewer:
         characters a word, counted in the text as read, not in the markup (a page with 5,600
         words of inline script had its body cut away, and passed). The cut is a prefix of the
         source, so every span still points into the original; ``note`` says what was left
-        out."""
-        doc = to_plain(draft.text, draft.format)
+        out. Only a window of the source is converted (twice the words allowed, grown while
+        markup fills it, at most ``RAW_CHARS_PER_WORD`` characters a word): a 5 MB Markdown
+        upload is not converted whole to review its first pages."""
+        text = draft.text
         max_chars = self.max_words * CHARS_PER_WORD
-        cut = word_prefix_end(doc.text, self.max_words)
+        raw_limit = self.max_words * RAW_CHARS_PER_WORD
+        window = min(word_prefix_end(text, 2 * self.max_words) or len(text), raw_limit)
+        while True:
+            doc = to_plain(text[:window], draft.format)
+            cut = word_prefix_end(doc.text, self.max_words)
+            if cut is not None or len(doc.text) > max_chars or window >= len(text):
+                break
+            if window >= raw_limit:
+                note[f"source after {raw_limit:,} characters"] = (
+                    f"reviewed the first {raw_limit:,} characters of the source "
+                    f"({len(text):,}): markup filled them; send the rest as a separate draft"
+                )
+                return doc
+            window = min(2 * window, len(text), raw_limit)
+        whole = window >= len(text)
         if cut is not None:
+            total = word_count(doc.text if whole else text)
+            of = f"{total:,}" if whole or draft.format is SourceFormat.PLAIN else f"about {total:,}"
             note[f"words after {self.max_words:,}"] = (
-                f"reviewed the first {self.max_words:,} words of {word_count(doc.text):,}; "
+                f"reviewed the first {self.max_words:,} words of {of}; "
                 "send the rest as a separate draft"
             )
         elif len(doc.text) > max_chars:
             cut = max_chars
             note[f"characters after {max_chars:,}"] = (
-                f"reviewed the first {max_chars:,} characters of {len(doc.text):,}; "
-                "send the rest as a separate draft"
+                f"reviewed the first {max_chars:,} characters"
+                f"{f' of {len(doc.text):,}' if whole else ''}; send the rest as a separate draft"
             )
         else:
             return doc
         end = doc.to_original(cut, cut).start
-        return to_plain(draft.text[:end], draft.format)
+        return to_plain(text[:end], draft.format)
 
     # -- internals ------------------------------------------------------------------------
 

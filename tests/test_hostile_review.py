@@ -17,7 +17,7 @@ import pytest
 from botkit import FakeReviewer
 
 from analyzers import Draft, Review, Reviewer, SourceFormat, default_guide_path, load_guide
-from analyzers.reviewer import CHARS_PER_WORD, MAX_FINDINGS_PER_RULE
+from analyzers.reviewer import CHARS_PER_WORD, MAX_FINDINGS_PER_RULE, RAW_CHARS_PER_WORD
 from analyzers.rules import load_rule, run_rules
 from analyzers.rules.base import split_sentences as rule_sentences
 from analyzers.text import split_sentences as text_sentences
@@ -119,6 +119,14 @@ def test_the_cap_counts_the_text_as_read_not_the_markup() -> None:
     more = long.skipped["more Brand.Banned_Cheap"]
     assert more.endswith(f"are not listed (the first {MAX_FINDINGS_PER_RULE} are)")
     assert long.verdict is not Verdict.PASS
+    # markup is read for its text up to a bound, and the review says where it stopped
+    small = _rules_reviewer(max_words=10)
+    heavy = f"<script>{'var x = 1; ' * 400}</script><p>Our cheap plan.</p>"
+    review = small.review_one(Draft(heavy, format=SourceFormat.HTML))
+    limit = 10 * RAW_CHARS_PER_WORD
+    note = review.skipped[f"source after {limit:,} characters"]
+    assert note.startswith(f"reviewed the first {limit:,} characters of the source")
+    assert review.findings == () and review.verdict is not Verdict.PASS
 
 
 class _GatedReviewer(FakeReviewer):
