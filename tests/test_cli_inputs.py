@@ -181,3 +181,20 @@ def test_unclosed_markup_hides_the_rest_of_a_page_as_a_browser_does(
     (review,) = json.loads(out)["reviews"]
     assert [f["rule_id"] for f in review["findings"]] == ["Brand.Products"]  # no "!" finding
     assert review["word_count"] == 3 and code == 0
+
+
+def test_a_long_character_reference_is_spanned_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "gamechange&DifferentialD;" was spanned as "gamechange&": only 12 characters were looked
+    at for the reference's ";" (HTML5 names run to 33)."""
+    page = tmp_path / "ent.html"
+    source = "<p>The gamechange&DifferentialD; plan is cheap &amp cheerful.</p>"
+    page.write_text(source, encoding="utf-8")
+    _, out, _ = run(capsys, "--format", "json", str(page))
+    (review,) = json.loads(out)["reviews"]
+    spans = {f["rule_id"]: f["span"] for f in review["findings"]}
+    spelled = spans["Brand.Spelling"]
+    assert source[spelled["start"] : spelled["end"]] == "gamechange&DifferentialD;"
+    cheap = spans["Brand.Banned_Cheap"]
+    assert source[cheap["start"] : cheap["end"]] == "cheap"

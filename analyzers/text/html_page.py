@@ -9,8 +9,12 @@ Markdown an indented line is code).
 
 from __future__ import annotations
 
+import re
+
 from analyzers.text.plaintext import Block, PlainText
 
+# a character reference as HTMLParser reads it: a name or a number, the ";" optional
+_CHAR_REF = re.compile(r"&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][-.A-Za-z0-9]*);?")
 _KINDS = {"heading": "heading", "list": "list", "blockquote": "blockquote", "table": "table"}
 
 
@@ -81,9 +85,9 @@ def _ends(page: str, plain: str, offsets: list[int]) -> tuple[list[int], list[tu
         if o < len(page) and page[o] == ch:
             ends.append(o + 1)
             continue
-        if o < len(page) and page[o] == "&":
-            semi = page.find(";", o, o + 12)
-            ends.append(semi + 1 if semi != -1 else o + 1)
+        ref = _CHAR_REF.match(page, o) if o < len(page) else None
+        if ref is not None:
+            ends.append(ref.end())  # the whole reference ("&DifferentialD;" is 15 characters)
         else:
             ends.append(o)  # a separator: it stands for no character of the page
         if replaced and replaced[-1][1] == i:
