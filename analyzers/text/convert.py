@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from analyzers.text.html_page import html_page
+from analyzers.text.invisible import without_invisible
 from analyzers.text.markdown import _markdown
 from analyzers.text.mrkdwn import _mrkdwn
 from analyzers.text.plaintext import Block, PlainText
@@ -43,9 +44,11 @@ def to_plain(text: str, fmt: SourceFormat | str = SourceFormat.PLAIN) -> PlainTe
         known = ", ".join(f.value for f in SourceFormat)
         raise ValueError(f"unknown text format {fmt!r}: expected one of {known}") from None
     if source is SourceFormat.MRKDWN:
-        return _mrkdwn(text)
-    if source is SourceFormat.MARKDOWN:
-        return _markdown(text)
-    if source is SourceFormat.HTML:
-        return html_page(text)
-    return _plain(text)
+        doc = _mrkdwn(text)
+    elif source is SourceFormat.MARKDOWN:
+        doc = _markdown(text)
+    elif source is SourceFormat.HTML:
+        doc = html_page(text)
+    else:
+        doc = _plain(text)
+    return without_invisible(doc)

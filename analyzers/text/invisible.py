@@ -1,0 +1,70 @@
+"""Characters a reader never sees, taken out of the plain text: "ch\\u200beap" (a zero-width
+space), "ch&shy;eap" (a soft hyphen) or a bidirectional control inside a word render as "cheap"
+in Slack and browsers, and hid the word from every rule. The source keeps them: a word's span
+runs over them, so it still slices the original."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from analyzers.text.plaintext import Block, PlainText
+
+# soft hyphen, zero-width space, word joiner, BOM, Mongolian vowel separator, Arabic letter mark,
+# left-to-right / right-to-left marks and the bidirectional embeddings and isolates
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b\u2060\ufeff\u180e\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    # zero-width (non-)joiners only between letters: in emoji sequences they build the emoji
+    "|(?<=[^\\W\\d_])[\u200c\u200d](?=[^\\W\\d_])"
+)
+
+
+def without_invisible(doc: PlainText) -> PlainText:
+    """``doc`` without its invisible characters, every map kept in step."""
+    if _INVISIBLE.search(doc.text) is None:
+        return doc
+    drop = {m.start() for m in _INVISIBLE.finditer(doc.text)}
+    keep = [i for i in range(len(doc.text)) if i not in drop]
+    new_of = [0] * (len(doc.text) + 1)  # old plain index -> new, for boundaries
+    n = 0
+    for i in range(len(doc.text)):
+        new_of[i] = n
+        if i not in drop:
+            n += 1
+    new_of[len(doc.text)] = n
+    ends = doc.ends or tuple(o + 1 for o in doc.offsets[: len(doc.text)])
+    kept_ends = []
+    for k, i in enumerate(keep):
+        # a kept character's source runs on over the invisible ones after it, up to the next
+        # kept one: a word's span covers "ch\u200beap" whole
+        nxt = keep[k + 1] if k + 1 < len(keep) else None
+        run_end = ends[i]
+        j = i + 1
+        while j < len(doc.text) and j in drop and (nxt is None or j < nxt):
+            run_end = max(run_end, ends[j])
+            j += 1
+        kept_ends.append(run_end)
+    offsets = [doc.offsets[i] for i in keep]
+    offsets.extend(doc.offsets[len(doc.text) :])  # the end sentinel, when there is one
+    return replace(
+        doc,
+        text="".join(doc.text[i] for i in keep),
+        offsets=tuple(offsets),
+        ends=tuple(kept_ends),
+        blocks=tuple(Block(b.kind, new_of[b.start], new_of[b.end], b.level) for b in doc.blocks),
+        replaced=_ranges(doc.replaced, new_of),
+        groups=tuple((new_of[a], new_of[b], c, d) for a, b, c, d in doc.groups),
+    )
+
+
+def _ranges(ranges: tuple[tuple[int, int], ...], new_of: list[int]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for a, b in ranges:
+        a, b = new_of[a], new_of[b]
+        if a >= b:
+            continue
+        if out and out[-1][1] >= a:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return tuple(out)
