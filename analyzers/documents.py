@@ -217,6 +217,7 @@ def _docx_text(data: bytes, name: str, limits: DocumentLimits) -> str:
             f"{name}: this Word document expands past {_human(limits.max_archive_bytes)}; "
             "send a smaller document"
         )
+    _no_dtd(data, infos, name)
     try:
         import docx
 
@@ -241,6 +242,24 @@ def _docx_text(data: bytes, name: str, limits: DocumentLimits) -> str:
             if cells:
                 add(" | ".join(cells))
     return "\n\n".join(p for p in (part.strip() for part in parts) if p)
+
+
+def _no_dtd(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None:
+    """Word never writes a DTD. One in a part declares entities: an undefined one cut the text
+    after it ("host: &x; cheap" was read as "host:", and passed), a defined one could add text
+    the writer never sees; either way the document is not what Word shows, so it is refused.
+    (A DTD precedes the root element: the head of each part is enough.)"""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            with zf.open(info) as part:
+                head = part.read(4096)
+            if b"<!DOCTYPE" in head.upper():
+                raise DocumentError(
+                    f"{name}: {info.filename} declares a DTD (<!DOCTYPE …>), which Word never "
+                    "writes; save the document again from Word or Google Docs"
+                )
 
 
 def _pdf_text(data: bytes, name: str, limits: DocumentLimits) -> str:

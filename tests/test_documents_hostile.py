@@ -63,6 +63,27 @@ def test_docx_character_limit() -> None:
         read_document(data, "long.docx", limits=DocumentLimits(max_chars=1_000))
 
 
+def test_a_docx_with_a_dtd_is_refused() -> None:
+    """A hostile pass: "<!DOCTYPE …>" declaring an entity in word/document.xml made the text
+    after "&x;" vanish ("host: &x; cheap" read as "host:"), and the draft passed."""
+    import io
+    import zipfile
+
+    plain = hi.docx(["host: cheap"])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "word/document.xml":
+                head, rest = body.split(b"?>", 1)
+                body = head + b'?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/hostname">]>' + rest
+                body = body.replace(b"host: cheap", b"host: &x; cheap")
+            dst.writestr(info, body)
+    with pytest.raises(DocumentError, match=r"word/document.xml declares a DTD"):
+        read_document(out.getvalue(), "xxe.docx")
+    assert read_document(plain, "ok.docx").text == "host: cheap"
+
+
 def test_slow_extraction_is_killed_at_the_wall_time_limit() -> None:
     # 6 MB of text operators is allowed by the size limits but takes seconds to extract
     data = hi.inflating_pdf(6_000_000)
