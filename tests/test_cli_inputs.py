@@ -198,3 +198,14 @@ def test_a_long_character_reference_is_spanned_whole(
     assert source[spelled["start"] : spelled["end"]] == "gamechange&DifferentialD;"
     cheap = spans["Brand.Banned_Cheap"]
     assert source[cheap["start"] : cheap["end"]] == "cheap"
+
+
+def test_a_utf16_file_with_its_byte_order_mark_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Windows tools save UTF-16: it was refused as "a binary file" (Slack uploads read it)."""
+    note = tmp_path / "note.txt"
+    note.write_bytes("Our lumasync app.".encode("utf-16"))
+    _, out, _ = run(capsys, "--format", "json", str(note))
+    (review,) = json.loads(out)["reviews"]
+    assert [f["rule_id"] for f in review["findings"]] == ["Brand.Products"]

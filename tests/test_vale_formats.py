@@ -332,3 +332,18 @@ def test_org_include_reads_no_other_file(tmp_path: Path) -> None:
     cwd = _project(tmp_path, {"doc.org": f'Text.\n\n#+INCLUDE: "{secret}"\n'})
     code, lines = _vale(cwd, "doc.org")
     assert (code, lines) == (0, [])
+
+
+def test_alt_text_with_references_points_into_the_page() -> None:
+    """A hostile pass: `<img alt="Tom &amp; Jerry are cheap">` reported "cheap" at [1, 5]: the
+    decoded value was searched for in the page, not found, and given offsets from -1."""
+    from analyzers.vale.markup import parse_html
+
+    page = '<p>Hi.</p>\n<img alt="Tom &amp; Jerry are cheap" src=x>\n<img alt=plain>'
+    alts = [s for s in parse_html(page).segments if s.scope == "text.attr.alt"]
+    assert [s.text for s in alts] == ["Tom & Jerry are cheap", "plain"]
+    first = alts[0]
+    at = first.text.index("cheap")
+    assert page[first.offsets[at] : first.offsets[at + 4] + 1] == "cheap"
+    assert page[first.offsets[first.text.index("&")]] == "&"
+    assert page[alts[1].offsets[0] : alts[1].offsets[-1] + 1] == "plain"

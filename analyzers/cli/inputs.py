@@ -231,6 +231,14 @@ def _extract_document(data: bytes, name: str, max_bytes: int) -> Draft:
 def decode(data: bytes, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise InputError(_too_big(len(data), max_bytes))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError("not valid UTF-16 (it starts with a UTF-16 byte order mark)") from None
+        if not text.strip():
+            raise InputError("empty draft: nothing to review")
+        return text
     if b"\x00" in data[:8192]:
         raise InputError("looks like a binary file, not text")
     try:

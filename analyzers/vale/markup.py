@@ -538,6 +538,28 @@ def unclosed_markup_at(text: str) -> int:
     return n
 
 
+_ALT_ATTR = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+_REFERENCE = re.compile(r"&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][-.A-Za-z0-9]*);?")
+
+
+def _decoded(raw: str, at: int) -> tuple[str, list[int]]:
+    """An attribute value with its character references decoded, and where each character of it
+    is in the page (a reference's characters all point at its "&")."""
+    out: list[str] = []
+    offs: list[int] = []
+    i = 0
+    for m in _REFERENCE.finditer(raw):
+        out.append(raw[i : m.start()])
+        offs.extend(range(at + i, at + m.start()))
+        value = html.unescape(m.group())
+        out.append(value)
+        offs.extend([at + m.start()] * len(value))
+        i = m.end()
+    out.append(raw[i:])
+    offs.extend(range(at + i, at + len(raw)))
+    return "".join(out), offs
+
+
 class _HTMLWalker(HTMLParser):
     def __init__(self, text: str, doc: Document, opts: MarkupOptions) -> None:
         super().__init__(convert_charrefs=False)
@@ -590,10 +612,15 @@ class _HTMLWalker(HTMLParser):
         if tag == "img":
             if self.skip or self.cls_tag or "alt" in self.opts.skipped_tags:
                 return
-            for k, v in attrs:
-                if k == "alt" and v:
-                    pos = self.src.find(v, self._pos())
-                    self.doc.add_prose("text.attr.alt", v, list(range(pos, pos + len(v))))
+            if any(k == "alt" and v for k, v in attrs):
+                alt = _ALT_ATTR.search(self.get_starttag_text() or "")
+                if alt is not None:
+                    # decoded here with each character's place in the page: the decoded value
+                    # ("Tom & Jerry") is not in the page, and got offsets from -1
+                    group = next(g for g in (1, 2, 3) if alt.group(g) is not None)
+                    text, offs = _decoded(alt.group(group), self._pos() + alt.start(group))
+                    if text:
+                        self.doc.add_prose("text.attr.alt", text, offs)
             return
         if not inline:
             self._flush()
