@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from analyzers.types import Language
@@ -196,11 +196,12 @@ def with_short_foreign(
     sentences: Sequence[tuple[int, int]],
     lang: Language,
     foreign: tuple[tuple[int, int], ...],
-    unknown: Sequence[tuple[int, int]],
+    unknown: Callable[[str], int],
 ) -> tuple[Language, tuple[tuple[int, int], ...]]:
     """``(lang, foreign)`` of a draft reviewed as English, plus its short sentences in another
-    language (see the module); ``unknown``: the ranges of the words the English dictionary does
-    not know. At least one sentence stays English."""
+    language (see the module); ``unknown(sentence)``: how many of its words the English
+    dictionary does not know, names included ("Viel Spaß!" reads like a name to the spelling
+    rule). At least one sentence stays English."""
     if not lang.english or len(sentences) < 2:
         return lang, foreign
     short: list[tuple[tuple[int, int], str]] = []
@@ -211,7 +212,7 @@ def with_short_foreign(
         words = len(_WORD.findall(sample))
         if not 0 < words < SENTENCE_MIN_WORDS:
             continue
-        misspelled = sum(1 for a, b in unknown if s <= a and b <= e)
+        misspelled = unknown(text[s:e])
         if misspelled * 2 < words:
             continue
         code, probability = _model().classify(sample)

@@ -19,7 +19,7 @@ from analyzers.prose import has_prose
 from analyzers.rules import Alert, Rule, RuleBudget, load_rule, load_style, run_rules
 from analyzers.rules.base import VocabRule, within
 from analyzers.rules.registry import avoid_rule, read_terms, terms_rule
-from analyzers.rules.spelling import brand_spelling_rule
+from analyzers.rules.spelling import Spelling, brand_spelling_rule
 from analyzers.scoring import category_scores, overall_score, verdict
 from analyzers.text import PlainText, split_sentences, to_plain, word_count, word_prefix_end
 from analyzers.types import (
@@ -133,14 +133,17 @@ class Reviewer:
         t0 = time.perf_counter()
         neutral = self.rules(profile, english=False)
         english_only = {r.name for r in rules} - {r.name for r in neutral}
-        spelling = {r.name for r in rules if r.extends == "spelling"}
+        spellers = [r for r in rules if isinstance(r, Spelling)]
+
+        def unknown(sentence: str) -> int:
+            return max((len(r.misspelled(sentence, names=False)) for r in spellers), default=0)
+
         alerts = []
         for k, (doc, note, lang) in enumerate(zip(docs, notes, languages, strict=True)):
             chosen = rules if lang is None or lang.english else neutral
             budget = RuleBudget(self.rules_budget_s)
             found_alerts = run_rules(chosen, doc, budget)
             if lang is not None:  # a short greeting in another language ("Viel Spaß!")
-                unknown = [(a.start, a.end) for a in found_alerts if a.check in spelling]
                 languages[k], foreign[k] = with_short_foreign(
                     doc.text, sentences[k], lang, foreign[k], unknown
                 )

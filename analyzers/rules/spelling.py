@@ -316,8 +316,10 @@ class Spelling(BaseRule):
         found = _NEXT_NAME.match(text, offset + len(word))
         return found is not None and found.group().strip().lower() not in self.names
 
-    def misspelled(self, text: str) -> list[tuple[str, int, int]]:
-        """``(word, start, end)`` for each word of ``text`` that this rule flags."""
+    def misspelled(self, text: str, *, names: bool = True) -> list[tuple[str, int, int]]:
+        """``(word, start, end)`` for each word of ``text`` that this rule flags; with
+        ``names=False``, also the capitalised words it takes for names (every word the
+        dictionary does not know)."""
         checker = self.checker()
         if self.unavailable:
             return []
@@ -334,7 +336,7 @@ class Spelling(BaseRule):
                 continue
             if self._except is not None and self._except.search(word):
                 continue
-            if self.skip_proper_nouns and self._proper_noun(text, found, offset):
+            if names and self.skip_proper_nouns and self._proper_noun(text, found, offset):
                 continue
             out.append((word, offset, offset + len(found)))
         return out
