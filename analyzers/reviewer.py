@@ -295,7 +295,6 @@ class Reviewer:
         findings += [_remap_finding(f, doc) for f in out.findings]
         findings = _dedupe(findings, self._word_rules(guide.profile))
         findings.sort(key=lambda f: (f.span.start, f.span.end, -f.severity.rank, f.rule_id))
-        findings = _capped_findings(findings, note if note is not None else {})
 
         words = word_count(doc.text)
         analysed = [
@@ -327,6 +326,9 @@ class Reviewer:
             # read, so neither a Pass nor a failing score; what a rule found is still listed
             result = Verdict.NOT_REVIEWED
             skipped.setdefault("review", NO_PROSE_DRAFT)
+        # every finding counts in the score; only the list is capped (capping first raised the
+        # score of 1,000 banned words from 69 to 74, past a --fail-under 70)
+        findings = _capped_findings(findings, note if note is not None else {})
         return Review(
             draft=draft,
             findings=tuple(findings),

@@ -207,3 +207,17 @@ def test_raw_scope_spans_map_to_the_markup_they_matched() -> None:
     finding = _alert_to_finding(alert, doc)
     assert (finding.span.start, finding.span.end) == (3, 12)
     assert finding.matched == "<!subteam" and finding.excerpt == "<!subteam"
+
+
+def test_the_findings_cap_lists_fewer_but_scores_them_all() -> None:
+    """A hostile pass: capping the listed findings before scoring raised 1,000 banned words
+    from 69 to 74, past a --fail-under 70."""
+    reviewer = _rules_reviewer(max_words=10_000)
+    few = reviewer.review_one(Draft("Our hub is cheap. " * (MAX_FINDINGS_PER_RULE - 1)))
+    many = reviewer.review_one(Draft("Our hub is cheap. " * 1000))
+    assert len([f for f in many.findings if f.rule_id == "Brand.Banned_Cheap"]) == (
+        MAX_FINDINGS_PER_RULE
+    )
+    assert "more Brand.Banned_Cheap" in many.skipped
+    # ten times the banned words per draft scores no better than the capped number would
+    assert many.score <= few.score
