@@ -592,6 +592,25 @@ def test_a_path_never_shows_a_variables_value(
     assert g.warnings and not any("Pa55word" in w for w in g.warnings)
 
 
+def test_a_path_too_long_to_check_is_an_error_without_the_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile pass: a 308-character API key in `${...}` made a path component too long;
+    `Path.exists` raised, and the traceback printed the key."""
+    secret = "sk-live-" + "S3cr3t" * 50
+    monkeypatch.setenv("SECRET_API_KEY", secret)
+    err = load_error(tmp_path, "name: Acme\nstyles:\n  - /opt/${SECRET_API_KEY}\n")
+    assert "S3cr3t" not in str(err) and "${SECRET_API_KEY}" in str(err)
+    assert "cannot be read" in str(err)
+    path = write(
+        tmp_path,
+        "name: Acme\nvocabularies:\n  - {path: '/opt/${SECRET_API_KEY}', optional: true}\n",
+        "warn.yaml",
+    )
+    g = load_guide(path)
+    assert g.warnings and not any("S3cr3t" in w for w in g.warnings)
+
+
 def test_relative_paths_start_at_the_guide(tmp_path: Path) -> None:
     style = make_style(tmp_path / "styles", "House", nested=False)
     sub = tmp_path / "conf"

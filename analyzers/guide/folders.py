@@ -55,8 +55,14 @@ def _paths(ctx: _Ctx, node: _Node, *, vocab: bool) -> tuple[Path, ...] | None:
             path = Path(expanded)
             if not path.is_absolute():
                 path = ctx.base_dir / path
-            path = path.resolve()
-            resolved, problem, hint = _check_folder(path, vocab=vocab)
+            try:
+                path = path.resolve()
+                resolved, problem, hint = _check_folder(path, vocab=vocab)
+            except OSError as exc:  # a name too long, a folder that cannot be read
+                # (the error carries the expanded path, which may hold a secret)
+                reason = exc.strerror or type(exc).__name__
+                problem = f"{path} cannot be read ({reason.lower()})"
+                hint = "Check the path."
             if problem is not None and _ENV_RE.search(raw):
                 # a variable's value may be a secret (a database URL with its password): the
                 # path is shown as written, never expanded
