@@ -95,3 +95,30 @@ def test_robust_inputs_on_the_real_models(suite: EmbeddedModelSuite) -> None:
     assert long_out.sentiment is not None and len(long_out.sentiment.sentences) == 320
     assert long_out.skipped == {}
     assert elapsed < 120, elapsed
+
+
+def test_a_sentence_scores_the_same_whatever_it_is_batched_with() -> None:
+    """An editor's pass: `brandbot review` loaded torch's dynamic int8, whose activation scale
+    is one per batch (padding included), so a sentence's probabilities moved by up to 0.28
+    with the other drafts of the run. The CLI now loads the server's W8A8 per-token encoder."""
+    from analyzers.models.pipelines import ModelSettings, load_models
+
+    suite = load_models(ModelSettings(precision="int8", device="cpu"))
+    assert isinstance(suite, EmbeddedModelSuite)
+    sentences = [
+        "Schedules pause until the connection is back.",
+        "We stopped shipping LumaBeam Pro fixtures from that batch the same morning.",
+        "We can replace it at our cost price, which is 40 percent below retail.",
+        "We hire grown-ups, and we do not have time to train people who should already know.",
+        "Hi!",
+        " ".join(["The hub keeps every light in the house in step with the others."] * 6),
+    ]
+    alone = [suite.predictor.predict([s])[0] for s in sentences]
+    together = suite.predictor.predict(sentences)
+    moved = max(
+        abs(getattr(a, head)[k] - getattr(b, head)[k])
+        for a, b in zip(alone, together, strict=True)
+        for head in ("sentiment", "safety")
+        for k in getattr(a, head)
+    )
+    assert moved < 0.03

@@ -14,7 +14,6 @@ import pytest
 from model_fakes import FakePredictor, doc, make_guide, target
 
 from analyzers.guide import Limits, Voice
-from analyzers.models import pipelines as pipelines_module
 from analyzers.models.encoder import ModelLoadError
 from analyzers.models.pipelines import (
     ModelSettings,
@@ -342,22 +341,27 @@ def test_model_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_load_models_uses_the_embedded_default_without_named_models(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The CLI loads the embedded models as the server does (the W8A8 backend): it ran torch's
+    dynamic int8, whose per-batch scales moved a sentence's scores with its batch mates."""
+    import analyzers.serving as serving_module
+    from analyzers.serving import PredictorBackend
+
     calls: list[dict[str, object]] = []
 
-    def fake_default(**kwargs: object) -> EmbeddedModelSuite:
+    def fake_backend(**kwargs: object) -> PredictorBackend:
         calls.append(kwargs)
-        return EmbeddedModelSuite(FakePredictor())
+        return PredictorBackend(FakePredictor(), Path("tokenizer.json"), "fake")
 
-    monkeypatch.setattr(pipelines_module, "load_default_suite", fake_default)
+    monkeypatch.setattr(serving_module, "load_predictor_backend", fake_backend)
     suite = load_models(ModelSettings(precision="int8", device="auto"))
     assert isinstance(suite, EmbeddedModelSuite)
-    assert calls == [{"device": None, "quantize": True}]
-    # auto resolves as the server resolves it: int8 on the CPU (the CLI without a server ran
-    # fp32, and gave other verdicts than the server on the same draft)
-    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert calls == [{"precision": "int8", "device": None}]
     load_models(ModelSettings(precision="auto", device="auto"))
     load_models(ModelSettings(precision="fp32", device="cpu"))
-    assert calls[1:] == [{"device": None, "quantize": True}, {"device": "cpu", "quantize": False}]
+    assert calls[1:] == [
+        {"precision": "auto", "device": None},
+        {"precision": "fp32", "device": "cpu"},
+    ]
 
 
 def test_embedded_failure_in_a_mixed_suite_is_a_skip_not_a_crash(tiny: dict[str, Path]) -> None:

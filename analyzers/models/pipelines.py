@@ -56,10 +56,8 @@ from analyzers.models.suite import (
     ANALYSES,
     NO_PROSE,
     EmbeddedModelSuite,
-    load_default_suite,
     sentence_ranges,
 )
-from analyzers.precision import resolve_precision
 from analyzers.prose import has_prose
 from analyzers.safety_labels import merge_max, parse_labels, safety_probs, split_models
 from analyzers.sentiment import analyze_sentiment
@@ -767,21 +765,26 @@ def _as_rows(raw: Any, n: int) -> list[list[dict[str, Any]]]:
 
 def _load_embedded(settings: ModelSettings) -> Callable[[], EmbeddedModelSuite]:
     def load() -> EmbeddedModelSuite:
-        return load_default_suite(
-            device=_embedded_device(settings.device), quantize=_quantize(settings)
-        )
+        return _embedded_suite(settings)
 
     return load
 
 
+def _embedded_suite(settings: ModelSettings) -> EmbeddedModelSuite:
+    """The embedded suite at the precision the server and the benchmarks use: int8 is the
+    W8A8 per-token encoder of :mod:`analyzers.models.int8`, so a sentence scores the same
+    whatever it is batched with (torch's dynamic int8 scales activations per batch, and one
+    sentence's probabilities moved by up to 0.28 with its batch mates in `brandbot review`)."""
+    from analyzers.serving import load_predictor_backend
+
+    backend = load_predictor_backend(
+        precision=settings.precision, device=_embedded_device(settings.device)
+    )
+    return EmbeddedModelSuite(backend.predictor)
+
+
 def _embedded_device(device: str | None) -> str | None:
     return None if device in (None, "auto") else device
-
-
-def _quantize(settings: ModelSettings) -> bool:
-    """int8 or not, with ``auto`` resolved as the server resolves it (int8 on the CPU)."""
-    precision, _device = resolve_precision(settings.precision, _embedded_device(settings.device))
-    return precision == "int8"
 
 
 def load_models(
@@ -804,7 +807,5 @@ def load_models(
 
         torch.set_num_threads(settings.threads)
     if not settings.uses_pipelines:
-        return load_default_suite(
-            device=_embedded_device(settings.device), quantize=_quantize(settings)
-        )
+        return _embedded_suite(settings)
     return PipelineModelSuite(settings, strict=strict, embedded_safety=embedded_safety)
