@@ -5,25 +5,48 @@ runs over them, so it still slices the original."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
+
+import regex
 
 from analyzers.text.plaintext import Block, PlainText
 
-# soft hyphen, zero-width space, word joiner, BOM, Mongolian vowel separator, Arabic letter mark,
-# left-to-right / right-to-left marks and the bidirectional embeddings and isolates
-_INVISIBLE = re.compile(
-    "[\u00ad\u200b\u2060\ufeff\u180e\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-    # zero-width (non-)joiners only between letters: in emoji sequences they build the emoji
-    "|(?<=[^\\W\\d_])[\u200c\u200d](?=[^\\W\\d_])"
+# dropped wherever they stand: soft hyphen, zero-width space, word joiner, BOM, Mongolian vowel
+# separator, Arabic letter mark, left-to-right / right-to-left marks and the bidirectional
+# embeddings and isolates
+_ALWAYS = frozenset("\u00ad\u200b\u2060\ufeff\u180e\u061c\u200e\u200f") | frozenset(
+    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))
 )
+# every default-ignorable code point (Unicode's Default_Ignorable_Code_Point: the joiners,
+# invisible operators, the combining grapheme joiner, variation selectors, tag characters,
+# Hangul fillers ...), in runs: a run between two letters or digits is dropped whole
+# ("ch\u200b\u200ceap", "ch\u2062eap", "ch\U000e0041eap" all render as "cheap"); elsewhere it
+# may build an emoji (a ZWJ sequence, a variation selector, a flag's tags) and only the
+# characters above are dropped
+_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}+")
+_BEFORE = regex.compile(r"[\p{L}\p{N}\p{M}]")  # a letter, a digit, or an accent on one
+_AFTER = regex.compile(r"[\p{L}\p{N}]")  # not a mark: "1\ufe0f\u20e3" is a keycap emoji
+
+
+def _dropped(text: str) -> set[int]:
+    drop: set[int] = set()
+    for m in _IGNORABLE.finditer(text):
+        a, b = m.span()
+        inside = (
+            a > 0
+            and b < len(text)
+            and _BEFORE.match(text, a - 1) is not None
+            and _AFTER.match(text, b) is not None
+        )
+        drop.update(i for i in range(a, b) if inside or text[i] in _ALWAYS)
+    return drop
 
 
 def without_invisible(doc: PlainText) -> PlainText:
     """``doc`` without its invisible characters, every map kept in step."""
-    if _INVISIBLE.search(doc.text) is None:
+    drop = _dropped(doc.text)
+    if not drop:
         return doc
-    drop = {m.start() for m in _INVISIBLE.finditer(doc.text)}
     keep = [i for i in range(len(doc.text)) if i not in drop]
     new_of = [0] * (len(doc.text) + 1)  # old plain index -> new, for boundaries
     n = 0
