@@ -245,6 +245,14 @@ def test_a_multi_word_name_at_a_sentence_start_is_a_name(
     assert [a.matched for a in run_rules(rules, to_plain(text))] == ["Teh", "Zentriks", "Dashbord"]
 
 
+def test_a_name_met_once_is_a_name_in_the_whole_draft(default_dict: Path, tmp_path: Path) -> None:
+    """An editor's pass: after "Priya Nair leads the team", "Priya joined in May." got a
+    spelling warning (a sentence's first word, with no capitalised word after it)."""
+    rules = [r for r in _guide_rules(tmp_path) if r.name == "Brand.Spelling"]
+    text = "Priya walked. Priya Nair walked.\n\nPriya walked.\n\nDashbord walked. Dashbord walked."
+    assert [a.matched for a in run_rules(rules, to_plain(text))] == ["Dashbord", "Dashbord"]
+
+
 def test_brand_spelling_knows_everyday_software_and_business_words(
     default_dict: Path, tmp_path: Path
 ) -> None:

@@ -316,10 +316,14 @@ class Spelling(BaseRule):
         found = _NEXT_NAME.match(text, offset + len(word))
         return found is not None and found.group().strip().lower() not in self.names
 
-    def misspelled(self, text: str, *, names: bool = True) -> list[tuple[str, int, int]]:
+    def misspelled(
+        self, text: str, *, names: bool = True, seen: set[str] | None = None
+    ) -> list[tuple[str, int, int]]:
         """``(word, start, end)`` for each word of ``text`` that this rule flags; with
         ``names=False``, also the capitalised words it takes for names (every word the
-        dictionary does not know)."""
+        dictionary does not know). ``seen``: the names met so far in the draft, updated; a
+        name met once is a name everywhere ("Priya Nair said ... Priya added")."""
+        seen = set() if seen is None else seen
         checker = self.checker()
         if self.unavailable:
             return []
@@ -337,14 +341,21 @@ class Spelling(BaseRule):
             if self._except is not None and self._except.search(word):
                 continue
             if names and self.skip_proper_nouns and self._proper_noun(text, found, offset):
+                seen.add(word)
                 continue
             out.append((word, offset, offset + len(found)))
+        if names and self.skip_proper_nouns and seen:
+            out = [w for w in out if not (w[0] in seen and w[0][:1].isupper())]
         return out
 
     def run(self, block: ScopedBlock, state: FileState) -> list[Match]:
         out = []
         hints_of: dict[str, tuple[str, ...]] = {}
-        for word, start, end in self.misspelled(block.text):
+        known = state.seq(f"{self.name}/names")
+        seen = set(known)
+        found = self.misspelled(block.text, seen=seen)
+        known.extend(sorted(seen.difference(known)))
+        for word, start, end in found:
             hints = hints_of.get(word)
             if hints is None:
                 # a suggestion costs about 55 ms: a block of garbage (999 long "words") took
