@@ -70,9 +70,34 @@ _PHRASES = (
 SCOLDING = re.compile(r"(?<![\w-])(?:" + "|".join(_PHRASES) + r")(?![\w-])", re.IGNORECASE)
 
 
+# quotation marks around a phrase: someone else's words, reported ("'Don't waste my time,' she
+# said" is a story, not the brand talking down)
+_QUOTE = re.compile(r"[\"“”]")
+# "Lunch is on us. Dessert? That's on you." is a treat, not blame
+_ON_US = re.compile(r"\bon (?:us|the house|the company)\b", re.IGNORECASE)
+_ON_US_BEFORE = 200  # characters
+
+
+def _quoted(sentence: str, m: re.Match[str]) -> bool:
+    """``m`` stands between quotation marks (an odd number of them before it, one after)."""
+    before = len(_QUOTE.findall(sentence, 0, m.start()))
+    return before % 2 == 1 and _QUOTE.search(sentence, m.end()) is not None
+
+
+def _a_treat(text: str, at: int, m: re.Match[str]) -> bool:
+    return m.group(0).lower().endswith("on you") and (
+        _ON_US.search(text, max(0, at - _ON_US_BEFORE), at) is not None
+    )
+
+
 def scolding_words(text: str) -> list[str]:
     """The blaming or condescending phrases in ``text``, in order (as written)."""
-    return [m.group(0) for m in SCOLDING.finditer(text.strip())]
+    text = text.strip()
+    return [
+        m.group(0)
+        for m in SCOLDING.finditer(text)
+        if not _quoted(text, m) and not _a_treat(text, m.start(), m)
+    ]
 
 
 def scolding_findings(
@@ -91,7 +116,12 @@ def scolding_findings(
         if sentence in skip:
             continue
         start = sentence.start + (len(sentence.slice(text)) - len(sentence.slice(text).lstrip()))
-        found = list(SCOLDING.finditer(text[start : sentence.end].rstrip()))
+        found = [
+            m
+            for m in SCOLDING.finditer(text[start : sentence.end].rstrip())
+            if not _quoted(text[start : sentence.end], m)
+            and not _a_treat(text, start + m.start(), m)
+        ]
         if not found:
             continue
         first = found[0]

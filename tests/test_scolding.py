@@ -98,6 +98,11 @@ def test_blame_and_condescension_are_found(text: str, phrase: str) -> None:
         "Because people ignored the old banner, we replaced it.",
         "Busy? Just deal with it later: snooze any alert.",
         "Read the manual before contacting support? No need: we walk you through setup.",
+        # an editor's pass: a quotation is someone else's words, and "on you" after "on us"
+        # is a treat
+        '"Don’t waste my time," she said, so we built a setup that takes one minute.',
+        "Our founder still remembers a buyer's “Grow up.” when she pitched the first lamp.",
+        "Lunch is on us. Dessert? That's on you.",
     ],
 )
 def test_everyday_uses_of_the_same_words_are_not(text: str) -> None:
