@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import IO, Any
 
 from analyzers.types import Draft, SourceFormat
 
@@ -163,11 +165,19 @@ def _decode_text(data: bytes, name: str) -> str:
         raise DocumentError(
             f"{name} is a PDF or Office file, not plain text; rename it accordingly"
         )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise DocumentError(f"{name} is not valid UTF-16 text") from None
+    # a UTF-32-LE mark (FF FE 00 00) starts with the UTF-16-LE one: try UTF-32 first; what is
+    # not valid UTF-32 is UTF-16 starting with a NUL, which the binary test below refuses
+    utf32 = data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"))
+    if utf32 or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        label = "UTF-32" if utf32 else "UTF-16"
+        for codec in ("utf-32", "utf-16") if utf32 else ("utf-16",):
+            try:
+                text = data.decode(codec)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise DocumentError(f"{name} is not valid {label} text")
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -224,6 +234,7 @@ def _docx_text(data: bytes, name: str, limits: DocumentLimits) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many types for corrupt files
         raise DocumentError(f"{name} could not be read as a Word document: {exc}") from None
+    _check_loaded_parts(document, name)
     parts: list[str] = []
     chars = 0
 
@@ -244,22 +255,145 @@ def _docx_text(data: bytes, name: str, limits: DocumentLimits) -> str:
     return "\n\n".join(p for p in (part.strip() for part in parts) if p)
 
 
+_DTD_REFUSAL = (
+    "{name}: {part} declares a DTD (document type definition, <!DOCTYPE …>), which Word never "
+    "writes; brandbot does not read those: save the document again from Word or Google Docs"
+)
+_PROLOG_CHUNK = 65_536
+
+
+class _DTDFound(Exception):
+    pass
+
+
+class _RootReached(Exception):
+    pass
+
+
+class _PrologTarget:
+    """An lxml parser target that stops at the root element's start tag. A DTD can only come
+    before it, so the prolog is read whole (any number of comments, processing instructions
+    and blank lines, in any encoding libxml2 reads, the same parser python-docx uses) and no
+    further."""
+
+    def doctype(self, name: object, pubid: object, system: object) -> None:
+        raise _DTDFound
+
+    def start(self, tag: object, attrib: object, nsmap: object = None) -> None:
+        raise _RootReached
+
+    def end(self, tag: object) -> None:
+        pass
+
+    def data(self, data: object) -> None:
+        pass
+
+    def comment(self, text: object) -> None:
+        pass
+
+    def pi(self, target: object, data: object = None) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+def _declares_dtd(part: IO[bytes]) -> bool:
+    """Whether this XML part has a ``<!DOCTYPE …>``; ``False`` for anything that is not XML
+    (python-docx's parser, the same libxml2, refuses it before any DTD too). Reads in chunks and
+    stops at the root element, so a part costs at most its (capped) size and little memory."""
+    from lxml import etree  # type: ignore[import-untyped]
+
+    parser = etree.XMLParser(
+        target=_PrologTarget(), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    try:
+        while chunk := part.read(_PROLOG_CHUNK):
+            parser.feed(chunk)
+        parser.close()
+    except _DTDFound:
+        return True
+    except (_RootReached, etree.XMLSyntaxError):
+        return False
+    return False
+
+
 def _no_dtd(data: bytes, infos: list[zipfile.ZipInfo], name: str) -> None:
     """Word never writes a DTD. One in a part declares entities: an undefined one cut the text
     after it ("host: &x; cheap" was read as "host:", and passed), a defined one could add text
     the writer never sees; either way the document is not what Word shows, so it is refused.
-    (A DTD precedes the root element: the head of each part is enough.)"""
+
+    Every ``*.xml`` / ``*.rels`` part (any case; ``[Content_Types].xml`` and the relationships
+    are parsed by python-docx too) is read by an XML parser up to its root element: a prolog of
+    any length (comments, processing instructions, blank lines) or encoding (UTF-16 ...) no
+    longer hides the DTD. Parts with other names that ``[Content_Types].xml`` routes to the XML
+    parser are checked after loading (``_check_loaded_parts``)."""
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for info in infos:
-            if not info.filename.endswith((".xml", ".rels")):
+            if info.is_dir() or not info.filename.lower().endswith((".xml", ".rels")):
                 continue
-            with zf.open(info) as part:
-                head = part.read(4096)
-            if b"<!DOCTYPE" in head.upper():
+            try:
+                with zf.open(info) as part:
+                    found = _declares_dtd(part)
+            except (
+                zipfile.BadZipFile,
+                zipfile.LargeZipFile,
+                NotImplementedError,
+                RuntimeError,
+                EOFError,
+                OSError,
+                zlib.error,
+            ):
                 raise DocumentError(
-                    f"{name}: {info.filename} declares a DTD (<!DOCTYPE …>), which Word never "
-                    "writes; save the document again from Word or Google Docs"
-                )
+                    f"{name}: {info.filename} is damaged or compressed in a way Word never "
+                    "uses; save the document again from Word or Google Docs"
+                ) from None
+            if found:
+                raise DocumentError(_DTD_REFUSAL.format(name=name, part=info.filename))
+
+
+def _check_loaded_parts(document: Any, name: str) -> None:
+    """After python-docx has loaded the package: every part it parsed as XML (whatever its name)
+    must be free of a DTD, and the main document must hold no entity reference (one would end
+    the text of its ``<w:t>`` there, silently). Comments and processing instructions inside the
+    body are dropped with their following text kept: python-docx reads a ``<w:t>``'s text only up
+    to its first child node, so ``<w:t>host: <!-- x -->cheap</w:t>`` was read as "host:"."""
+    from lxml import etree  # type: ignore[import-untyped]
+
+    seen: set[int] = set()
+    stack = [rel for rel in document.part.package.rels.values() if not rel.is_external]
+    while stack:
+        part = stack.pop().target_part
+        if id(part) in seen:
+            continue
+        seen.add(id(part))
+        element = getattr(part, "_element", None)
+        if element is not None:
+            docinfo = element.getroottree().docinfo
+            if docinfo.doctype or docinfo.internalDTD is not None:
+                raise DocumentError(_DTD_REFUSAL.format(name=name, part=str(part.partname)[1:]))
+        stack.extend(rel for rel in part.rels.values() if not rel.is_external)
+    root = document.element
+    for node in list(root.iter(etree.Entity, etree.Comment, etree.PI)):
+        if isinstance(node, etree._Entity):
+            raise DocumentError(
+                f"{name}: the document uses an entity ({node.text}), which Word never writes; "
+                "save the document again from Word or Google Docs"
+            )
+        _drop_keeping_tail(node)
+
+
+def _drop_keeping_tail(node: Any) -> None:
+    parent = node.getparent()
+    if parent is None:
+        return
+    tail = node.tail or ""
+    previous = node.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(node)
 
 
 def _pdf_text(data: bytes, name: str, limits: DocumentLimits) -> str:

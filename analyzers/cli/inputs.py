@@ -14,6 +14,7 @@ system's name limit is text, not an ``OSError``.
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -228,29 +229,64 @@ def _extract_document(data: bytes, name: str, max_bytes: int) -> Draft:
     return draft
 
 
+# byte order marks, longest first (a UTF-32-LE mark starts with the UTF-16-LE one), with the
+# codecs to try: FF FE 00 00 that is not valid UTF-32 is UTF-16 starting with a NUL (binary)
+_BOMS: tuple[tuple[bytes, tuple[str, ...], str], ...] = (
+    (codecs.BOM_UTF32_LE, ("utf-32", "utf-16"), "UTF-32"),
+    (codecs.BOM_UTF32_BE, ("utf-32",), "UTF-32"),
+    (codecs.BOM_UTF16_LE, ("utf-16",), "UTF-16"),
+    (codecs.BOM_UTF16_BE, ("utf-16",), "UTF-16"),
+)
+_BINARY_CONTROL = frozenset(range(0x00, 0x09)) | frozenset(range(0x0E, 0x20)) - {0x1B}
+_SAMPLE_CHARS = 8192
+
+
 def decode(data: bytes, max_bytes: int) -> str:
+    """The draft's text: UTF-32 or UTF-16 with a byte order mark, else UTF-8 (a UTF-8 mark is
+    dropped). Raises ``InputError`` for binary data (NULs or many control characters, also
+    after a byte order mark), text that does not decode, and blank text."""
     if len(data) > max_bytes:
         raise InputError(_too_big(len(data), max_bytes))
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark
+    for bom, codecs_to_try, label in _BOMS:
+        if data.startswith(bom):
+            text = _decode_first(data, codecs_to_try)
+            if text is None:
+                raise InputError(f"not valid {label} (it starts with a {label} byte order mark)")
+            _refuse_binary(text)
+            break
+    else:
+        if b"\x00" in data[:_SAMPLE_CHARS]:
+            raise InputError("looks like a binary file, not text")
         try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise InputError("not valid UTF-16 (it starts with a UTF-16 byte order mark)") from None
-        if not text.strip():
-            raise InputError("empty draft: nothing to review")
-        return text
-    if b"\x00" in data[:8192]:
-        raise InputError("looks like a binary file, not text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(
-            f"not valid UTF-8 (line {line}, byte 0x{data[exc.start]:02x}); save the file as UTF-8"
-        ) from None
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise InputError(
+                f"not valid UTF-8 (line {line}, byte 0x{data[exc.start]:02x}); "
+                "save the file as UTF-8"
+            ) from None
     if not text.strip():
         raise InputError("empty draft: nothing to review")
     return text
+
+
+def _decode_first(data: bytes, codecs_to_try: tuple[str, ...]) -> str | None:
+    for codec in codecs_to_try:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _refuse_binary(text: str) -> None:
+    """The decoded text's head holds a NUL or more control characters than real text has: a
+    byte order mark in front of binary data, or text in another encoding (UTF-32 read as
+    UTF-16 is NUL-interleaved)."""
+    sample = text[:_SAMPLE_CHARS]
+    controls = sum(1 for ch in sample if ord(ch) in _BINARY_CONTROL)
+    if "\x00" in sample or controls > max(2, len(sample) // 100):
+        raise InputError("looks like a binary file, not text")
 
 
 def _preview(text: str, width: int = 40) -> str:
