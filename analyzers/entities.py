@@ -51,7 +51,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -463,6 +463,30 @@ def _typed_model_entities(
     return out
 
 
+def _people_named_before(entities: list[Entity]) -> list[Entity]:
+    """A name made only of a person's names from the same draft is that person: after "Maya
+    Okafor" (PER), "Maya" typed PRODUCT made a kind customer story "disparaging" (an editor's
+    pass); a product-shaped name ("Maya 2") keeps its type."""
+    names = {_bare(w) for e in entities if e.label == "PER" for w in e.text.split()}
+    if not names:
+        return entities
+    return [
+        replace(e, label="PER")
+        if e.label in ("PRODUCT", "ORG", "MISC")
+        and all(_bare(w) in names for w in e.text.split())
+        and not _PRODUCT_SHAPE.search(e.text)
+        else e
+        for e in entities
+    ]
+
+
+def _bare(word: str) -> str:
+    return _POSSESSIVE.sub("", word).casefold()
+
+
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
 def analyze_entities(
     text: str,
     model_entities: Sequence[Entity],
@@ -503,6 +527,7 @@ def analyze_entities(
             and not any(a < e.span.end and e.span.start < b for a, b in claimed)
         ]
     )
+    kept_model = _people_named_before(kept_model)
     entities.extend(kept_model)
     entities.sort(key=lambda e: (e.span.start, e.span.end))
 

@@ -513,3 +513,29 @@ def test_nationalities_and_languages_are_never_products() -> None:
     assert got["Canadian"] == got["English"] == got["French"] == "MISC"
     _, findings = analyze_entities(text, ents(text, pieces), EMPTY)
     assert not any("Canadian" in f.message or "English" in f.message for f in findings)
+
+
+def test_a_persons_first_name_typed_otherwise_is_that_person() -> None:
+    """An editor's pass: after "Maya Okafor" (PER), "Maya" typed PRODUCT made a kind customer
+    story "disparaging"; a product-shaped name keeps its type."""
+    text = "Maya Okafor runs the site. Maya's team likes it. Maya 2 ships. Okafor Maya Labs hires."
+
+    def at(name: str, label: str, nth: int = 0) -> Entity:
+        start = -1
+        for _ in range(nth + 1):
+            start = text.index(name, start + 1)
+        return Entity(name, label, Span(start, start + len(name)), "model", 0.9)
+
+    model = [
+        at("Maya Okafor", "PER"),
+        at("Maya", "PRODUCT", 1),
+        at("Maya 2", "PRODUCT"),
+        at("Okafor Maya Labs", "ORG"),
+    ]
+    entities, _ = analyze_entities(text, model, GUIDE, retype=False)
+    assert [(e.text, e.label) for e in entities] == [
+        ("Maya Okafor", "PER"),
+        ("Maya", "PER"),
+        ("Maya 2", "PRODUCT"),
+        ("Okafor Maya Labs", "ORG"),
+    ]
