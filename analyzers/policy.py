@@ -39,11 +39,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from analyzers.profanity import profanity_findings
-from analyzers.scolding import scolding_findings
+from analyzers.scolding import scolding_findings, scolding_words
 from analyzers.types import Category, Entity, Finding, Severity, Span
 
 if TYPE_CHECKING:
@@ -240,6 +240,13 @@ def policy_findings(
     out.extend(profanity_findings(text, spans, advice=custom, link=link))
     blamed = [f.span for f in out if f.rule_id == RULE_BLAME]
     out.extend(scolding_findings(text, spans, skip=blamed, advice=custom, link=link))
+    # the head's blame in a sentence that also uses a set scolding phrase is sure
+    out = [
+        replace(f, severity=Severity.ERROR)
+        if f.rule_id == RULE_BLAME and f.severity is Severity.WARNING and scolding_words(f.matched)
+        else f
+        for f in out
+    ]
     out.sort(key=lambda f: (f.span.start, f.rule_id))
     return out
 

@@ -19,9 +19,13 @@ down in an imperative that ends its clause ("Grow up.", "Stop whining.", "Just d
 "Get over it."), or is a set put-down ("apparently some people cannot read", "don't bother
 applying", "we're not here to babysit", "don't waste our time", "RTFM"). A negated fault
 ("it's not your fault") does
-not match. Because even these can be quoted or meant kindly, the finding is a warning (one
-warning in a short draft halves its category; it does not stop a pass on its own). Measured
-against the hand-labelled ``scold`` flag of the training copy: ``bench/scolding.py``.
+not match, nor does a phrase in quotation marks (someone else's words, reported: "'Don't waste
+my time,' she said") or "that's on you" after "on us" (a treat). What is left is what an editor
+asks to rewrite, so the finding is an **error** (it stops a pass), and a sentence the safety head
+flagged as blame at warning level becomes an error when it also uses one of these phrases: the
+list matched none of the 6,758 sentences of labelled copy without the ``scold`` flag, where
+the head's own confidence does not separate kind copy from scolding (blame 0.61-0.79 on both).
+Measured against the hand-labelled ``scold`` flag of the training copy: ``bench/scolding.py``.
 """
 
 from __future__ import annotations
@@ -130,7 +134,7 @@ def scolding_findings(
             Finding(
                 rule_id=RULE_BLAME,
                 category=Category.SENTIMENT.value,
-                severity=Severity.WARNING,
+                severity=Severity.ERROR,
                 message=f"{MESSAGE}: {named}. {advice or ADVICE}.",
                 span=Span(start + first.start(), start + first.end()),
                 matched=first.group(0),

@@ -71,16 +71,31 @@ def test_each_policy_fires_with_words_and_confidence() -> None:
     assert by_rule[RULE_DISPARAGING].severity is Severity.ERROR  # 0.90
 
 
+def test_the_heads_unsure_blame_is_sure_with_a_scolding_phrase() -> None:
+    """The head's blame at 0.6-0.8 is a warning (kind copy scores there too); the same sentence
+    with a set scolding phrase is an error."""
+    guide = make_guide()
+    for text, want in [
+        ("If your network blocks it, that is your problem, not ours.", Severity.ERROR),
+        ("If the timing is wrong, just let me know and I will not follow up.", Severity.WARNING),
+    ]:
+        evidence = [SentenceEvidence(Span(0, len(text)), NEG, {"scold": 0.7})]
+        (blame,) = policy_findings(text, evidence, [], guide)
+        assert blame.rule_id == RULE_BLAME and blame.severity is want
+
+
 def test_blame_from_the_phrase_list_names_its_words_and_no_drivers() -> None:
     text = "The hub went offline: your own fault. Schedules sync in a second."
     (blame,) = run(text)
     assert blame.rule_id == RULE_BLAME and blame.matched == "your own fault"
     assert "“your own fault”" in blame.message and "driven by" not in blame.message
-    assert blame.severity is Severity.WARNING  # a phrase list warns
+    # the list is narrow: what it finds an editor asks to rewrite (it stops a pass)
+    assert blame.severity is Severity.ERROR
     # a sentence the head flagged already gets no second finding from the list
     lazy = "You are so lazy, you simply ignored the update. Fine."  # head and list alike
     blamed = [f for f in run(lazy) if f.rule_id == RULE_BLAME]
     assert len(blamed) == 1 and "driven by “lazy”" in blamed[0].message
+    assert blamed[0].severity is Severity.ERROR  # the head's warning, made sure by the list
 
 
 def test_disparaging_needs_the_head_and_a_negative_reading() -> None:

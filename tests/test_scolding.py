@@ -127,8 +127,8 @@ def test_one_finding_per_sentence_naming_its_phrases_skipping_flagged_ones() -> 
     spans = [Span(0, 8), Span(9, 56), Span(57, 76)]
     found = scolding_findings(text, spans)
     assert [(f.rule_id, f.matched, f.severity) for f in found] == [
-        (RULE_BLAME, "Grow up", Severity.WARNING),
-        (RULE_BLAME, "You simply ignored", Severity.WARNING),
+        (RULE_BLAME, "Grow up", Severity.ERROR),
+        (RULE_BLAME, "You simply ignored", Severity.ERROR),
     ]
     assert "“You simply ignored”, “your own fault”" in found[1].message
     assert all(text[f.span.start : f.span.end] == f.matched for f in found)
