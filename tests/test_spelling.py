@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -349,3 +350,9 @@ def test_a_guide_chooses_its_dictionaries(
     said = str(err.value)
     assert "no Hunspell dictionary xx_YY is installed" in said and "hunspell-xx-yy" in said
     assert "expected a dictionary name such as en_GB, got 'a b'" in said
+    # an empty list, or a nested one, is an error that reads (not the parser's internals)
+    for value, want in [("[]", "an empty list names no dictionary"), ("[[en_GB]]", "got a list")]:
+        bad.write_text(f"name: Brightwave\nspelling: {value}\n", encoding="utf-8")
+        with pytest.raises(GuideError, match=re.escape(want)) as err:
+            load_guide(bad)
+        assert "_Node" not in str(err.value)

@@ -118,13 +118,25 @@ def _spelling(ctx: _Ctx, node: _Node) -> tuple[bool, tuple[str, ...]] | None:
     items = _expect_list(ctx, node, what="true, false or dictionary names such as en_GB")
     if items is None:
         return None
+    if not items:
+        ctx.error(
+            node,
+            "an empty list names no dictionary",
+            "Use false to turn spelling off, true for en_US, or name one ([en_GB]).",
+        )
+        return None
     names: list[str] = []
     for item in items:
         name = item.value
         if not isinstance(name, str) or not _DICTIONARY_NAME.fullmatch(name):
+            shown = (
+                repr(name)
+                if name is None or isinstance(name, str | int | float)
+                else f"a {'list' if isinstance(name, list) else 'mapping'}"
+            )
             ctx.error(
                 item,
-                f"expected a dictionary name such as en_GB, got {name!r}",
+                f"expected a dictionary name such as en_GB, got {shown}",
                 "Use true, false, a name (en_GB) or a list of names ([en_GB, en_US]).",
             )
             continue
