@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -207,8 +208,23 @@ class Reviewer:
         while True:
             doc = to_plain(text[:window], draft.format)
             cut = word_prefix_end(doc.text, self.max_words)
-            if cut is not None or len(doc.text) > max_chars or window >= len(text):
+            if window >= len(text):
                 break
+            if cut is not None or len(doc.text) > max_chars:
+                if window >= raw_limit:
+                    break
+                closed = (
+                    _past_open_markup(text, window)
+                    if draft.format in (SourceFormat.MARKDOWN, SourceFormat.HTML)
+                    else window
+                )
+                if closed > window:
+                    window = min(closed, raw_limit)  # read the open block whole, then cut
+                    continue
+                if self._prefix_holds(draft, window, doc.text, cut):
+                    break
+                window = min(2 * window, len(text), raw_limit)
+                continue
             if window >= raw_limit:
                 note[f"source after {raw_limit:,} characters"] = (
                     f"reviewed the first {raw_limit:,} characters of the source "
@@ -234,6 +250,17 @@ class Reviewer:
             return doc
         end = doc.to_original(cut, cut).start
         return to_plain(text[:end], draft.format)
+
+    def _prefix_holds(self, draft: Draft, window: int, read: str, cut: int | None) -> bool:
+        """Whether the text read from ``text[:window]`` up to the cut is what a larger window
+        reads too. A Markdown window that ends inside a ``<style>``, a ``<script>`` or a comment
+        leaves it open, and an unclosed one is text: 15,000 words of a comment were reviewed and
+        the visible body after it was not (and the draft passed)."""
+        if draft.format is SourceFormat.PLAIN:
+            return True  # plain text reads as written: a prefix reads as a prefix
+        upto = cut if cut is not None else self.max_words * CHARS_PER_WORD
+        bigger = min(2 * window, len(draft.text), self.max_words * RAW_CHARS_PER_WORD)
+        return to_plain(draft.text[:bigger], draft.format).text[:upto] == read[:upto]
 
     # -- internals ------------------------------------------------------------------------
 
@@ -427,6 +454,26 @@ def _alert_to_finding(alert: Alert, doc: PlainText) -> Finding:
         action=alert.action,
         excerpt=excerpt,
     )
+
+
+# markup whose content is hidden, up to its end tag: a Markdown window that ends inside one
+# leaves it open, and an unclosed one is text
+_HIDING_OPEN = re.compile(r"<!--|<(script|style|textarea|title|xmp|noscript)(?=[\s>/])", re.I)
+
+
+def _past_open_markup(text: str, window: int) -> int:
+    """Where the last block of hiding markup open at ``window`` closes (``len(text)`` when it
+    never does); ``window`` when none is open. One pass over the window."""
+    pos = 0
+    while (m := _HIDING_OPEN.search(text, pos, window)) is not None:
+        end = "-->" if m.group(1) is None else f"</{m.group(1)}"
+        close = re.compile(re.escape(end), re.I).search(text, m.end())
+        if close is None:
+            return len(text)
+        if close.end() > window:
+            return close.end()
+        pos = close.end()
+    return window
 
 
 def _capped_findings(findings: list[Finding], note: dict[str, str]) -> list[Finding]:

@@ -221,3 +221,26 @@ def test_the_findings_cap_lists_fewer_but_scores_them_all() -> None:
     assert "more Brand.Banned_Cheap" in many.skipped
     # ten times the banned words per draft scores no better than the capped number would
     assert many.score <= few.score
+
+
+@pytest.mark.parametrize(
+    ("open_tag", "line", "close_tag"),
+    [
+        ("<!--", "lorem ipsum dolor sit amet consectetur adipiscing elit sed do", "-->"),
+        ("<style>", ".panel .header a:hover { color: blue; margin: 0 auto; }", "</style>"),
+        ("<script>", "var widgetConfig = { name: 'panel', size: 10, color: 'blue' };", "</script>"),
+    ],
+)
+def test_hidden_markdown_html_past_the_window_stays_hidden(
+    open_tag: str, line: str, close_tag: str
+) -> None:
+    """A hostile pass: a Markdown window that ended inside a long comment or <style> left it
+    open, and an unclosed one is text: the hidden text was reviewed, the body was not, and the
+    draft passed."""
+    reviewer = _rules_reviewer(max_words=300)
+    hidden = "\n".join([line] * 400)
+    source = f"Intro here.\n\n{open_tag}\n{hidden}\n{close_tag}\n\nOur cheap plan.\n"
+    review = reviewer.review_one(Draft(source, format=SourceFormat.MARKDOWN))
+    assert review.word_count == 5
+    assert [f.matched for f in review.findings if f.rule_id == "Brand.Banned_Cheap"] == ["cheap"]
+    assert not any(k.startswith("words after") for k in review.skipped)
