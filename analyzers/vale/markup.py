@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from html.entities import html5 as _HTML5
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -133,6 +133,8 @@ class Document:
     controls: list[Control] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
     summary: list[Segment] = field(default_factory=list)
+    # what was not read and why ("the page is cut at line 3: an unclosed <!-- ...")
+    notes: list[str] = field(default_factory=list)
 
     def add_prose(self, scope: str, text: str, offsets: list[int]) -> None:
         """Add one block; ``scope`` is ``paragraph`` or a ``text.*`` scope."""
@@ -199,6 +201,24 @@ def _line_starts(text: str) -> list[int]:
         if ch == "\n" or (ch == "\r" and (i + 1 >= n or text[i + 1] != "\n")):
             starts.append(i + 1)
     return starts
+
+
+def _block_source(tok: Token, text: str, starts: list[int]) -> tuple[int, str]:
+    """Where a block token's lines start in ``text``, and those lines with what their container
+    put before each one (a list item's indent, a quote's ">") blanked: offsets stay exact."""
+    if tok.map is None or tok.map[0] >= len(starts):
+        return 0, tok.content
+    first, last = tok.map
+    base = starts[first]
+    end = starts[last] if last < len(starts) else len(text)
+    out: list[str] = []
+    for k, line in zip(range(first, last), tok.content.split("\n"), strict=False):
+        raw = text[starts[k] : starts[k + 1] if k + 1 < len(starts) else len(text)]
+        body = raw.rstrip("\r\n")
+        lead = len(body) - len(line)
+        out.append(" " * lead + raw[lead:] if lead > 0 and body.endswith(line) else raw)
+    block = "".join(out)
+    return base, block + text[base + len(block) : end]
 
 
 def _scope_for(stack: list[str], heading: str | None) -> str:
@@ -424,15 +444,12 @@ def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_O
             doc.metrics["pre"] = doc.metrics.get("pre", 0.0) + 1
             continue
         if tok.type == "html_block":
-            line0 = tok.map[0] if tok.map else 0
-            base = starts[line0] if line0 < len(starts) else 0
-            if _COMMENT_RE.sub("", tok.content).strip():
-                # raw HTML passes through to Vale's HTML walker: lint it as HTML, in place
-                end = base + len(tok.content)
-                _walk_html(_blank(_blank(prepared, 0, base), end, len(prepared)), doc, opts)
-            else:
-                for cm in _COMMENT_RE.finditer(tok.content):
-                    doc.controls.append(Control(base + cm.start(), cm.group(1)))
+            # raw HTML passes through to Vale's HTML walker: lint it as HTML, in place (its
+            # comments become controls). Only the block is read: a blanked copy of the whole
+            # file for each block made 4,000 blocks take 18 s, and a regular expression that
+            # looked for comments searched to the end of the block from each unclosed "<!--"
+            base, block = _block_source(tok, prepared, starts)
+            _walk_html(block, doc, opts, base)
             continue
         if tok.type != "inline" or tok.map is None:
             continue
@@ -505,41 +522,61 @@ def _has_class(attrs: list[tuple[str, str | None]], classes: frozenset[str]) -> 
 # deeper elements are not tracked (their text is still read): the scope of a block is found by
 # scanning the open elements, which was quadratic for 5,000 nested <div>s (7 s for 30 kB)
 MAX_HTML_DEPTH = 100
-_COMMENT_CLOSE = re.compile(r"--!?\s*>")  # what ends a comment, for browsers and for HTMLParser
 
-
-def unclosed_markup_at(text: str) -> int:
-    """Where the page's first markup construct that is never closed starts (``<!--`` with no
-    ``-->``, or ``<!``, ``<?``, ``</`` or a start tag with no ``>``), else ``len(text)``.
-    Browsers read such a construct to the end of the page, so nothing after it is text;
-    Python's HTMLParser instead rescans to the end of the input for each of them (CPython
-    gh-135462: 475,000 unclosed ``<!--`` in a 1.9 MB page ran past 600 s). Linear: every search
-    starts where the last one did, or is answered by it."""
-    n = len(text)
-    gt = comment = -2  # the last '>' / comment close found (-1: none left), -2: not searched
-    gt_from = comment_from = 0
-    i = text.find("<")
-    while 0 <= i < n - 1:
-        nxt = text[i + 1]
-        if text.startswith("<!--", i):
-            if comment == -2 or (comment != -1 and comment < i + 4) or i + 4 < comment_from:
-                found = _COMMENT_CLOSE.search(text, i + 4)
-                comment, comment_from = (found.start() if found else -1), i + 4
-            if comment == -1:
-                return i
-            i = text.find("<", comment + 3)
-            continue
-        if nxt in "!?/" or nxt.isalpha():
-            if gt == -2 or (gt != -1 and gt < i) or i < gt_from:
-                gt, gt_from = text.find(">", i), i
-            if gt == -1:
-                return i
-        i = text.find("<", i + 1)
-    return n
-
-
-_ALT_ATTR = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+# A page is tokenized here as a browser tokenizes it (the WHATWG "tokenization" section), not by
+# CPython's HTMLParser, which rescans to the end of the input for every construct it finds
+# unclosed (gh-135462: 1.9 MB of "<!--" ran past 600 s; "<!--.--!>" repeated, which it does not
+# take as closed, took 15 s for 288 kB), reads textarea / title / xmp / noscript content as
+# markup, and raises AssertionError on "<![foo[". Every search below is either consumed (the
+# scan moves past what it read) or finds nothing, and that ends the page: one pass per page.
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DATA_SPECIAL = re.compile(r"[&<]")
+_TAG_NAME = re.compile(r"[^\t\n\f\r />]*")
+_ATTR_SEP = re.compile(r"[\t\n\f\r /]*")
+_ATTR_NAME = re.compile(r"[^\t\n\f\r />][^\t\n\f\r />=]*")
+_ATTR_EQ = re.compile(r"[\t\n\f\r ]*=[\t\n\f\r ]*")
+_UNQUOTED = re.compile(r"[^\t\n\f\r >]*")
+# a browser ends a comment at "-->" and "--!>"; "-- >" ends one here too, as it did for
+# HTMLParser: a page read a little further than a browser shows hides nothing
+_COMMENT_END = re.compile(r"--!?\s*>")
+_CDATA_END = re.compile(r"\]\]>")
+_GT = re.compile(">")
+# elements whose content is text up to their end tag: raw text (no markup, no references) and
+# escapable raw text (references decoded); "plaintext" runs to the end of the page
+_RAWTEXT = frozenset({"script", "style", "xmp", "iframe", "noembed", "noframes", "noscript"})
+_RCDATA = frozenset({"textarea", "title"})
+_FOREIGN = frozenset({"svg", "math"})  # where "<![CDATA[" opens a CDATA section
+_RAW_END: dict[str, re.Pattern[str]] = {}
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,30}")
 _REFERENCE = re.compile(r"&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][-.A-Za-z0-9]*);?")
+
+
+def _raw_end(tag: str) -> re.Pattern[str]:
+    """Where a raw text element ends: ``</tag`` followed by a space, "/" or ">"."""
+    found = _RAW_END.get(tag)
+    if found is None:
+        found = _RAW_END[tag] = re.compile(rf"</{re.escape(tag)}(?=[\t\n\f\r />])", re.I)
+    return found
+
+
+def _end_name(text: str, at: int) -> str:
+    m = _NAME_WORD.match(text, at)
+    return m.group() if m is not None else ""
+
+
+def _end_of(pattern: re.Pattern[str], text: str, at: int) -> int:
+    """Where a match of ``pattern`` at ``text[at]`` ends (``at`` when there is none)."""
+    m = pattern.match(text, at)
+    return m.end() if m is not None else at
+
+
+class _Cut(Exception):
+    """Markup that is never closed: a browser reads it to the end of the page, showing nothing."""
+
+    def __init__(self, at: int, what: str) -> None:
+        super().__init__(at, what)
+        self.at, self.what = at, what
 
 
 def _decoded(raw: str, at: int) -> tuple[str, list[int]]:
@@ -560,15 +597,226 @@ def _decoded(raw: str, at: int) -> tuple[str, list[int]]:
     return "".join(out), offs
 
 
-class _HTMLWalker(HTMLParser):
-    def __init__(self, text: str, doc: Document, opts: MarkupOptions) -> None:
-        super().__init__(convert_charrefs=False)
-        self.src = text
+class _Tokenizer:
+    """A browser's HTML tokenizer, calling ``handle_*`` methods as HTMLParser does (data split at
+    each "<" and "&", references reported on their own, ``self.at`` the page offset of the
+    current token). An unclosed construct raises :class:`_Cut` where it starts."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.base = 0  # where ``text`` starts in the page
+        self.at = 0  # page offset of the token being handled
+        self.attr_spans: dict[str, tuple[int, int]] = {}  # an attribute's raw value, in the page
+        self.foreign = 0  # depth inside <svg> / <math>
+
+    # handlers, as HTMLParser names them
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None: ...
+    def handle_endtag(self, tag: str) -> None: ...
+    def handle_data(self, data: str) -> None: ...
+    def handle_entityref(self, name: str) -> None: ...
+    def handle_charref(self, name: str) -> None: ...
+    def handle_comment(self, data: str) -> None: ...
+
+    def _shows_text(self) -> bool:
+        """Whether the text of the element just opened would be read (not a skipped one)."""
+        return True
+
+    def tokenize(self, text: str, base: int = 0) -> None:
+        self.text, self.base = text, base
+        n = len(text)
+        i = 0
+        while i < n:
+            found = _DATA_SPECIAL.search(text, i)
+            j = found.start() if found else n
+            if j > i:
+                self._data(text[i:j], i)
+            if j >= n:
+                break
+            i = self._reference(j, n) if text[j] == "&" else self._markup(j)
+
+    def _data(self, data: str, at: int) -> None:
+        self.at = self.base + at
+        self.handle_data(data)
+
+    def _reference(self, i: int, limit: int) -> int:
+        """A character reference at ``text[i]`` ("&"), or a lone "&" as data."""
+        m = _REFERENCE.match(self.text, i, limit)
+        if m is not None:
+            ref = m.group()
+            self.at = self.base + i
+            if ref.startswith("&#"):
+                self.handle_charref(ref[2:].rstrip(";"))
+                return m.end()
+            name = ref[1:].rstrip(";")
+            if name + ";" in _HTML5:
+                self.handle_entityref(name)
+                return m.end()
+            # "&copyright" reads "(c)right" (a legacy name needs no ";"); an unknown name is text
+            for k in range(min(len(name) - 1, 8), 1, -1):
+                if name[:k] in _HTML5:
+                    self.handle_entityref(name[:k])
+                    return i + 1 + k
+        # a lone "&" is text, with the text after it (one text token: no space is put in)
+        found = _DATA_SPECIAL.search(self.text, i + 1, limit)
+        end = found.start() if found else limit
+        self._data(self.text[i:end], i)
+        return end
+
+    def _text(self, start: int, end: int) -> None:
+        """``text[start:end]`` as escapable raw text: references decoded, "<" is text."""
+        i = start
+        while i < end:
+            found = _DATA_SPECIAL.search(self.text, i, end)
+            j = found.start() if found else end
+            if j > i:
+                self._data(self.text[i:j], i)
+            if j >= end:
+                break
+            if self.text[j] == "&":
+                i = self._reference(j, end)
+            else:
+                self._data("<", j)
+                i = j + 1
+
+    def _find(self, pattern: re.Pattern[str], start: int, at: int, what: str) -> re.Match[str]:
+        """The first match of ``pattern`` from ``start``; none: the construct at ``at`` is
+        never closed."""
+        found = pattern.search(self.text, start)
+        if found is None:
+            raise _Cut(self.base + at, what)
+        return found
+
+    def _markup(self, i: int) -> int:
+        """The construct that starts with the "<" at ``text[i]``; where the scan goes on."""
+        text = self.text
+        nxt = text[i + 1 : i + 2]
+        if nxt in _ASCII_LETTERS:
+            return self._start_tag(i)
+        if nxt == "/":
+            after = text[i + 2 : i + 3]
+            if after in _ASCII_LETTERS:
+                name, _, end, _ = self._tag(i, i + 2)
+                self.at = self.base + i
+                if name in _FOREIGN and self.foreign:
+                    self.foreign -= 1
+                self.handle_endtag(name)
+                return end
+            if after == ">":
+                return i + 3  # "</>" is dropped
+            if not after:
+                self._data("</", i)
+                return len(text)
+            return self._bogus(i, i + 2)
+        if nxt == "!":
+            if text.startswith("<!--", i):
+                return self._comment(i)
+            if self.foreign and text.startswith("<![CDATA[", i):
+                return self._find(_CDATA_END, i + 9, i, "<![CDATA[").end()
+            if text[i + 2 : i + 9].lower() == "doctype":
+                return self._find(_GT, i + 2, i, "<!DOCTYPE").end()
+            # anything else, "<![foo[" and (outside SVG and MathML) "<![CDATA[" included, is a
+            # bogus comment up to the first ">"
+            return self._bogus(i, i + 2, report=not text.startswith("<![", i))
+        if nxt == "?":
+            return self._bogus(i, i + 2, report=False)  # a processing instruction: a comment
+        self._data("<", i)
+        return i + 1
+
+    def _comment(self, i: int) -> int:
+        text = self.text
+        start = i + 4
+        if text.startswith(">", start):  # "<!-->": an empty comment
+            body, end = "", start + 1
+        elif text.startswith("->", start):  # "<!--->" as well
+            body, end = "", start + 2
+        else:
+            close = self._find(_COMMENT_END, start, i, "<!--")
+            body, end = text[start : close.start()], close.end()
+        self.at = self.base + i
+        self.handle_comment(body)
+        return end
+
+    def _bogus(self, i: int, start: int, report: bool = True) -> int:
+        close = self._find(_GT, start, i, self.text[i:start])
+        if report:
+            self.at = self.base + i
+            self.handle_comment(self.text[start : close.start()])
+        return close.end()
+
+    def _tag(self, i: int, name_at: int) -> tuple[str, list[tuple[str, str | None]], int, bool]:
+        """The tag at ``text[i]`` whose name starts at ``name_at``: its name, attributes, end and
+        whether it ends with "/>"."""
+        text = self.text
+        n = len(text)
+        k = _end_of(_TAG_NAME, text, name_at)
+        name = text[name_at:k].lower()
+        what = text[i:name_at] + _end_name(text, name_at)  # "<a", "</div", for a note
+        attrs: list[tuple[str, str | None]] = []
+        spans: dict[str, tuple[int, int]] = {}
+        while True:
+            s = _end_of(_ATTR_SEP, text, k)
+            if s >= n:
+                raise _Cut(self.base + i, what)
+            if text[s] == ">":
+                self.attr_spans = spans
+                return name, attrs, s + 1, s > k and text[s - 1] == "/"
+            k = _end_of(_ATTR_NAME, text, s)
+            key = text[s:k].lower()
+            value: str | None = None
+            eq = _end_of(_ATTR_EQ, text, k)
+            if eq > k:
+                k = eq
+                quote = text[k : k + 1]
+                if quote in ("'", '"'):
+                    close = text.find(quote, k + 1)
+                    if close < 0:
+                        raise _Cut(self.base + i, what)
+                    v0, k = k + 1, close + 1
+                    value = text[v0:close]
+                else:
+                    v0, k = k, _end_of(_UNQUOTED, text, k)
+                    value = text[v0:k]
+                spans.setdefault(key, (self.base + v0, self.base + v0 + len(value)))
+                if value:
+                    value = html.unescape(value)
+            attrs.append((key, value))
+
+    def _start_tag(self, i: int) -> int:
+        name, attrs, end, closed = self._tag(i, i + 1)
+        self.at = self.base + i
+        raw = name in _RAWTEXT or name in _RCDATA or name == "plaintext"
+        self.handle_starttag(name, attrs)
+        if closed and not raw:  # "<br/>" (a browser ignores "/" on <script/>: it opens one)
+            self.handle_endtag(name)
+        elif name in _FOREIGN:
+            self.foreign += 1
+        if not raw:
+            return end
+        text = self.text
+        if name == "plaintext":
+            self._data(text[end:], end)
+            return len(text)
+        close = _raw_end(name).search(text, end)
+        stop = close.start() if close is not None else len(text)
+        if name in _RCDATA:
+            self._text(end, stop)
+        elif stop > end:
+            self._data(text[end:stop], end)
+        if close is None:
+            if name in _RAWTEXT and not self._shows_text() and text[end:].strip():
+                raise _Cut(self.base + i, f"<{name}>")
+            return stop
+        _, _, after, _ = self._tag(stop, stop + 2)
+        self.at = self.base + stop
+        self.handle_endtag(name)
+        return after
+
+
+class _HTMLWalker(_Tokenizer):
+    def __init__(self, doc: Document, opts: MarkupOptions) -> None:
+        super().__init__()
         self.doc = doc
         self.opts = opts
-        # HTMLParser counts lines at "\n" only: a lone "\r" is no line break here (a table that
-        # counted it moved every later offset, dropping prose and mis-pointing findings)
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
         self.stack: list[str] = []
         self.skip = 0  # depth inside SkippedScopes elements
         self.cls_tag: str | None = None  # block element with an ignored class ...
@@ -580,8 +828,7 @@ class _HTMLWalker(HTMLParser):
         self.offs: list[int] = []
 
     def _pos(self) -> int:
-        line, col = self.getpos()
-        return self.starts[line - 1] + col
+        return self.at
 
     def _flush(self) -> None:
         text = "".join(self.buf)
@@ -612,15 +859,14 @@ class _HTMLWalker(HTMLParser):
         if tag == "img":
             if self.skip or self.cls_tag or "alt" in self.opts.skipped_tags:
                 return
-            if any(k == "alt" and v for k, v in attrs):
-                alt = _ALT_ATTR.search(self.get_starttag_text() or "")
-                if alt is not None:
-                    # decoded here with each character's place in the page: the decoded value
-                    # ("Tom & Jerry") is not in the page, and got offsets from -1
-                    group = next(g for g in (1, 2, 3) if alt.group(g) is not None)
-                    text, offs = _decoded(alt.group(group), self._pos() + alt.start(group))
-                    if text:
-                        self.doc.add_prose("text.attr.alt", text, offs)
+            span = self.attr_spans.get("alt")  # the first "alt", as a browser reads it
+            if span is not None and span[1] > span[0]:
+                # decoded here with each character's place in the page: the decoded value
+                # ("Tom & Jerry") is not in the page, and got offsets from -1
+                raw = self.text[span[0] - self.base : span[1] - self.base]
+                text, offs = _decoded(raw, span[0])
+                if text:
+                    self.doc.add_prose("text.attr.alt", text, offs)
             return
         if not inline:
             self._flush()
@@ -677,12 +923,53 @@ class _HTMLWalker(HTMLParser):
     def handle_comment(self, data: str) -> None:
         self.doc.controls.append(Control(self._pos(), data.strip()))
 
+    def _shows_text(self) -> bool:
+        return not self.skip and self.cls_tag is None
 
-def _walk_html(text: str, doc: Document, opts: MarkupOptions = DEFAULT_OPTIONS) -> None:
-    walker = _HTMLWalker(text, doc, opts)
-    walker.feed(text[: unclosed_markup_at(text)])  # what follows is markup to a browser
-    walker.close()
+
+def _line_of(text: str, at: int) -> int:
+    """The line of ``text[at]``, counted as an editor counts (CRLF, CR or LF end a line)."""
+    return 1 + sum(1 for _ in _NEWLINE.finditer(text, 0, at))
+
+
+def _walk_html(
+    text: str, doc: Document, opts: MarkupOptions = DEFAULT_OPTIONS, base: int = 0
+) -> None:
+    """Read ``text``, which starts at ``base`` in ``doc.original``, as HTML into ``doc``.
+
+    A construct that is never closed ends the page, as in a browser, and ``doc.notes`` says so
+    (the first one only). A parser bug never crashes a review: the rest is read as text."""
+    walker = _HTMLWalker(doc, opts)
+    try:
+        walker.tokenize(text, base)
+    except _Cut as cut:
+        hidden = text[cut.at - base :].strip()
+        if hidden != cut.what and not any(n.startswith("the page is cut") for n in doc.notes):
+            doc.notes.append(
+                f"the page is cut at line {_line_of(doc.original, cut.at)}: an unclosed "
+                f"{cut.what} hides what follows, as in a browser"
+            )
+    except Exception as exc:  # any failure: what is left is read as text
+        walker._flush()
+        at = max(walker.at, base)
+        rest = text[at - base :]
+        doc.add_prose("paragraph", rest, list(range(at, at + len(rest))))
+        doc.notes.append(
+            f"the page from line {_line_of(doc.original, at)} is read as text: its HTML could "
+            f"not be parsed ({type(exc).__name__})"
+        )
+        return
     walker._flush()
+
+
+def unclosed_markup_at(text: str) -> int:
+    """Where the page's first construct that is never closed starts (a browser reads it to the
+    end of the page, so nothing after it is shown), else ``len(text)``."""
+    try:
+        _Tokenizer().tokenize(text)
+    except _Cut as cut:
+        return cut.at
+    return len(text)
 
 
 def parse_html(text: str, opts: MarkupOptions = DEFAULT_OPTIONS) -> Document:
