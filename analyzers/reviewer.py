@@ -247,9 +247,9 @@ class Reviewer:
                 f"{f' of {len(doc.text):,}' if whole else ''}; send the rest as a separate draft"
             )
         else:
-            return doc
+            return _noted(doc, note)
         end = doc.to_original(cut, cut).start
-        return to_plain(text[:end], draft.format)
+        return _noted(to_plain(text[:end], draft.format), note)
 
     def _prefix_holds(self, draft: Draft, window: int, read: str, cut: int | None) -> bool:
         """Whether the text read from ``text[:window]`` up to the cut is what a larger window
@@ -459,6 +459,14 @@ def _alert_to_finding(alert: Alert, doc: PlainText) -> Finding:
 # markup whose content is hidden, up to its end tag: a Markdown window that ends inside one
 # leaves it open, and an unclosed one is text
 _HIDING_OPEN = re.compile(r"<!--|<(script|style|textarea|title|xmp|noscript)(?=[\s>/])", re.I)
+
+
+def _noted(doc: PlainText, note: dict[str, str]) -> PlainText:
+    """``doc``, with what its conversion did not read added to ``note`` (a page cut by an
+    unclosed ``<!--`` shows nothing after it, in a browser and here: the writer is told why)."""
+    if doc.notes:
+        note["page cut"] = "; ".join(doc.notes)
+    return doc
 
 
 def _past_open_markup(text: str, window: int) -> int:

@@ -140,6 +140,26 @@ def test_an_unclosed_comment_hides_the_rest_and_says_so() -> None:
     assert parse_html(BODY + "<br").notes == []  # a bare unclosed tag at the end hides nothing
 
 
+def test_a_review_of_a_cut_page_says_what_was_not_read(caplog: pytest.LogCaptureFixture) -> None:
+    """The writer of a page cut by an unclosed comment is told why its end was not reviewed,
+    and so is the user of ``brandbot vale``; a whole page carries no such note."""
+    reviewer = Reviewer(load_guide(default_guide_path()), None)
+    page = "<p>Our lumasync app.</p>\n<!-- draft\n<p>Hidden, cheapest!</p>"
+    review = reviewer.review_one(Draft(page, format=SourceFormat.HTML))
+    assert review.skipped["page cut"].startswith("the page is cut at line 2: an unclosed <!--")
+    assert not [f for f in review.findings if f.rule_id == "Brand.Banned_Cheap"]
+    whole = reviewer.review_one(Draft(BODY, format=SourceFormat.HTML))
+    assert "page cut" not in whole.skipped
+
+    from analyzers.vale.config import parse_config
+    from analyzers.vale.linter import Linter
+
+    linter = Linter(parse_config("[*]\nBasedOnStyles = Vale\n", None))
+    with caplog.at_level("WARNING"):
+        linter.lint_text(page, "draft.html", ".html")
+    assert "draft.html: the page is cut at line 2" in caplog.text
+
+
 def test_a_parser_failure_reads_the_rest_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(self: object, tag: str, attrs: object) -> None:
         if tag == "em":

@@ -72,6 +72,7 @@ def html_page(text: str) -> PlainText:
         blocks=tuple(blocks),
         ends=tuple(ends),
         replaced=tuple(replaced),
+        notes=tuple(doc.notes),
     )
 
 

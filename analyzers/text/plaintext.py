@@ -35,6 +35,8 @@ class PlainText:
     replaced: tuple[tuple[int, int], ...] = field(default=(), repr=False)
     # (plain_start, plain_end, orig_start, orig_end): a replacement and the markup it stands for
     groups: tuple[tuple[int, int, int, int], ...] = field(default=(), repr=False)
+    # what the conversion did not read and why ("the page is cut at line 3: an unclosed <!--")
+    notes: tuple[str, ...] = field(default=(), repr=False)
 
     def in_placeholder(self, start: int, end: int) -> bool:
         """True when plain ``[start, end)`` lies inside a mention placeholder ("@user")."""

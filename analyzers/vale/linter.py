@@ -302,6 +302,8 @@ class Linter:
         doc = parse(text, ext, self.markup_options(ext))
         if doc is None:
             return None
+        for cut in doc.notes:  # what a browser does not show is not linted either: say so
+            log.warning("%s: %s", path, cut)
         if low in MARKDOWN_EXTS:
             self._add_front_matter(doc, text, low)
         return self.lint_document(doc, path)
