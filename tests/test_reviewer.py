@@ -11,6 +11,7 @@ from analyzers.models.base import ModelInput, ModelOutput
 from analyzers.reviewer import Reviewer, _dedupe, finding_kind
 from analyzers.types import (
     Draft,
+    Entity,
     Finding,
     SentenceScore,
     SentimentResult,
@@ -268,3 +269,46 @@ def test_a_rule_finding_without_prose_is_kept(guide: BrandGuide) -> None:
     assert review.word_count == 0
     assert [f.rule_id for f in review.findings] == ["Brand.Exclamation"]
     assert review.verdict is Verdict.NOT_REVIEWED
+
+
+class NamingSuite:
+    """Types every capitalised word in ``names`` as a PRODUCT, as the entity model does."""
+
+    name = "naming"
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = names
+
+    def analyze(self, docs: Sequence[ModelInput], guide: BrandGuide) -> list[ModelOutput]:
+        outs = []
+        for doc in docs:
+            text = doc.plain.text
+            ents = []
+            for name in self.names:
+                at = text.find(name)
+                while at >= 0:
+                    ents.append(Entity(name, "PRODUCT", Span(at, at + len(name)), score=0.66))
+                    at = text.find(name, at + 1)
+            outs.append(ModelOutput(entities=ents))
+        return outs
+
+
+def test_a_word_the_entity_model_reads_as_a_name_is_not_misspelled(guide: BrandGuide) -> None:
+    """realcopy-dev: "Gitpod" opening a paragraph got a spelling warning (a sentence's first
+    capital says nothing about a name; the entity model typed it PRODUCT at 0.66-0.89). A typo
+    the model does not call a name, and a near miss of the guide's own name, stay flagged."""
+    text = "Gitpod is ahead. Recieve updates daily. Lumasinc ships today."
+    spelled = [
+        f.matched
+        for f in Reviewer(guide, NamingSuite(["Gitpod", "Lumasinc"]))  # type: ignore[arg-type]
+        .review_one(Draft(text))
+        .findings
+        if f.rule_id == "Brand.Spelling"
+    ]
+    assert spelled == ["Recieve", "Lumasinc"]
+    without = Reviewer(guide).review_one(Draft(text)).findings  # rules only: no model to ask
+    assert [f.matched for f in without if f.rule_id == "Brand.Spelling"] == [
+        "Gitpod",
+        "Recieve",
+        "Lumasinc",
+    ]

@@ -260,6 +260,9 @@ def test_brand_spelling_knows_everyday_software_and_business_words(
     rules = [r for r in _guide_rules(tmp_path) if r.name == "Brand.Spelling"]
     text = "Our roadmap and the rollout, the backend and the uptime. Onboarding. Teh rollut."
     assert [a.matched for a in run_rules(rules, to_plain(text))] == ["Teh", "rollut"]
+    # realcopy-dev: "dev" (7 times), "addon" and "there'd" were flagged
+    text = "The dev and the addon. There'd the devops, there’d the dvelopers."
+    assert [a.matched for a in run_rules(rules, to_plain(text))] == ["dvelopers"]
 
 
 def test_lower_case_words_get_no_acronym_or_abbreviation_suggestions(tmp_path: Path) -> None:

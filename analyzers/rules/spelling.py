@@ -306,8 +306,12 @@ class Spelling(BaseRule):
                 text, offset, word
             ):
                 return False  # sentence-initial: the capital says nothing ...
+        return not self.near_guide_name(word)
+
+    def near_guide_name(self, word: str) -> bool:
+        """Whether ``word`` is a near miss of one of the guide's own names ("Zentriks")."""
         low = word.lower()
-        return not any(_near(low, n) for n in self.names)
+        return any(_near(low, n) for n in self.names)
 
     def _name_follows(self, text: str, offset: int, word: str) -> bool:
         """... unless a capitalised word follows it: the first word of a multi-word name
@@ -373,9 +377,10 @@ class Spelling(BaseRule):
 # "rollout" in a launch post is noise (an independent pass found "rollout" and "config")
 WORKPLACE_WORDS = tuple(
     str.split(
-        "autoscale autoscaling backend backends changelog changelogs checkboxes codebase "
+        "addon addons autoscale autoscaling backend backends changelog changelogs checkboxes "
+        "codebase "
         "codebases config configs cron crons crontab cybersecurity datacenter datacenters "
-        "dogfood dogfooding "
+        "dev devs devops dogfood dogfooding "
         "dropdown dropdowns edtech failover failovers fintech frontend frontends fullscreen "
         "geolocation healthtech hotfix hotfixes livestream livestreaming livestreams "
         "microservice microservices misconfigure misconfigured misconfiguration "
@@ -383,7 +388,9 @@ WORKPLACE_WORDS = tuple(
         "prebuild prebuilds preorder preorders pushback rebrand rebranding repo repos reskill "
         "roadmap roadmaps rollout rollouts runtimes serverless signup signups standup standups "
         "subreddit teardown toolchain toolchains upskill upskilling uptime walkthrough "
-        "walkthroughs webhook webhooks"
+        "walkthroughs webhook webhooks "
+        # contractions en_US lacks (it has "it'd", "who'd")
+        "there'd there'll there've what'd where'd"
     )
 )
 
