@@ -161,7 +161,58 @@ _URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"]
 
 def _blank(text: str, start: int, end: int) -> str:
     """Replace ``text[start:end]`` by spaces, keeping newlines (offsets stay valid)."""
-    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+    return _blank_spans(text, [(start, end)])
+
+
+_NOT_NEWLINE_RE = re.compile(r"[^\n]")
+
+
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """Blank every one of ``spans`` (sorted, not overlapping) in one pass over ``text``.
+
+    One copy of the text for all the spans: blanking them one by one copied the whole file
+    once per span, so a file of many small spans took time in the square of its size.
+    """
+    parts: list[str] = []
+    cur = 0
+    for start, end in spans:
+        parts.append(text[cur:start])
+        parts.append(_NOT_NEWLINE_RE.sub(" ", text[start:end]))
+        cur = end
+    parts.append(text[cur:])
+    return "".join(parts)
+
+
+_MATH_FENCE_RE = re.compile(r"\$\$[ \t]*")
+
+
+def _math_spans(text: str) -> list[tuple[int, int]]:
+    """``$$`` display-math blocks: a line ``$$`` opens, the next ``$$`` line at least two lines
+    on closes (the span ends before the closing line's newline); an opener without a closer
+    is text.
+
+    One line scan, with the next ``$$`` line after each line worked out once from the end;
+    each match of the regular expression it replaces blanked a fresh copy of the whole file.
+    """
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    n = len(starts)
+    ends = [s - 1 for s in starts[1:]] + [len(text)]  # each line's end, before its newline
+    fence = [_MATH_FENCE_RE.fullmatch(text, starts[i], ends[i]) is not None for i in range(n)]
+    next_fence = [n] * (n + 2)  # next_fence[i]: the first fence line at index >= i, or n
+    for i in range(n - 1, -1, -1):
+        next_fence[i] = i if fence[i] else next_fence[i + 1]
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < n:
+        if fence[i] and i + 1 < n:  # an opener needs its newline
+            j = next_fence[i + 2]
+            if j < n:
+                spans.append((starts[i], ends[j]))
+                i = j + 1
+                continue
+        i += 1
+    return spans
 
 
 def strip_front_matter(text: str) -> str:
@@ -410,16 +461,14 @@ def parse_markdown(text: str, mdx: bool = False, opts: MarkupOptions = DEFAULT_O
     if mdx:
         for m in _JSX_COMMENT_RE.finditer(prepared):
             doc.controls.append(Control(m.start(), m.group(1)))
-        for m in re.finditer(r"(?m)^(?:import|export)\b.*$", prepared):
-            prepared = _blank(prepared, m.start(), m.end())
-        for m in _JSX_COMMENT_RE.finditer(prepared):
-            prepared = _blank(prepared, m.start(), m.end())
+        lines = re.finditer(r"(?m)^(?:import|export)\b.*$", prepared)
+        prepared = _blank_spans(prepared, [m.span() for m in lines])
+        prepared = _blank_spans(prepared, [m.span() for m in _JSX_COMMENT_RE.finditer(prepared)])
         masked = mask_jsx(prepared)
         prepared = masked.text
         if masked.blocks:
             doc.metrics["pre"] = doc.metrics.get("pre", 0.0) + masked.blocks
-    for m in re.finditer(r"(?m)^\$\$[ \t]*\n.*?\n\$\$[ \t]*$", prepared, re.S):
-        prepared = _blank(prepared, m.start(), m.end())
+    prepared = _blank_spans(prepared, _math_spans(prepared))
     md = _md()
     if mdx:
         md.disable("code")  # MDX has no indented code blocks: indented lines are prose
