@@ -217,11 +217,7 @@ def _docx_text(data: bytes, name: str, limits: DocumentLimits) -> str:
         ) from None
     if "word/document.xml" not in names:
         raise DocumentError(f"{name} is a zip archive but not a Word document")
-    # zipfile never inflates an entry past its declared size (the CRC check fails instead), so
-    # the declared sizes bound what python-docx can be made to read
-    xml = sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels")))
-    if xml > limits.max_expanded_bytes:
-        raise _too_much_text(name, "Word document", limits.max_expanded_bytes, "bytes")
+    _xml_within_cap(data, infos, name, limits.max_expanded_bytes)
     if sum(i.file_size for i in infos) > limits.max_archive_bytes:
         raise DocumentError(
             f"{name}: this Word document expands past {_human(limits.max_archive_bytes)}; "
@@ -253,6 +249,61 @@ def _docx_text(data: bytes, name: str, limits: DocumentLimits) -> str:
             if cells:
                 add(" | ".join(cells))
     return "\n\n".join(p for p in (part.strip() for part in parts) if p)
+
+
+# Formats Word embeds (images, metafiles, embedded packages and OLE objects, PDF): a part that
+# starts with one of these is refused by an XML parser at its first byte, whatever its name or
+# content type says, so it costs no parsing. Any other part may be XML.
+_NOT_XML_SIGNATURES = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"BM",  # BMP
+    b"II*\x00",  # TIFF
+    b"MM\x00*",
+    b"\x01\x00\x00\x00",  # EMF
+    b"\xd7\xcd\xc6\x9a",  # WMF (placeable)
+    b"\x01\x00\x09\x00",  # WMF
+    b"\x02\x00\x09\x00",
+    b"RIFF",  # WebP, WAV, AVI
+    b"PK\x03\x04",  # an embedded package (a chart's .xlsx)
+    b"\xd0\xcf\x11\xe0",  # OLE compound file
+    b"%PDF",
+)
+
+
+def _xml_within_cap(data: bytes, infos: list[zipfile.ZipInfo], name: str, cap: int) -> None:
+    """The parts python-docx may parse as XML hold at most ``cap`` bytes, decompressed.
+
+    Which parts are XML is decided by ``[Content_Types].xml`` and the relationships, not by
+    the names: a main part named ``word/main.dat`` or ``word/DOCUMENT.XML`` is parsed all the
+    same, and 48 MB of it (in a 0.2 MB file) once passed a cap that counted ``*.xml`` and
+    ``*.rels`` names only. So every part counts, except one whose first bytes are an image or
+    embedded-file signature (an XML parser stops at its first byte). zipfile never inflates an
+    entry past its declared size (the CRC check fails instead), so the declared sizes bound what
+    python-docx can be made to read.
+    """
+    sized = [i for i in infos if i.file_size > 0 and not i.is_dir()]
+    if sum(i.file_size for i in sized) <= cap:
+        return
+    counted: list[zipfile.ZipInfo] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for info in sized:
+            try:
+                with zf.open(info) as part:
+                    head = part.read(8)
+            except Exception:  # unreadable: counted (python-docx refuses it if it is reached)
+                head = b""
+            if not head.startswith(_NOT_XML_SIGNATURES):
+                counted.append(info)
+    total = sum(i.file_size for i in counted)
+    if total > cap:
+        largest = max(counted, key=lambda i: i.file_size)
+        raise DocumentError(
+            f"{name}: this Word document expands past the {cap / 1e6:g} MB text limit: its "
+            f"XML parts hold {_human(total)} decompressed ({largest.filename}: "
+            f"{_human(largest.file_size)}); send a shorter document (or paste the part to check)"
+        )
 
 
 _DTD_REFUSAL = (

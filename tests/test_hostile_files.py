@@ -20,7 +20,7 @@ import hostile_inputs as hi
 import pytest
 
 from analyzers.cli.inputs import InputError, collect, decode
-from analyzers.documents import DocumentError, extract_document, read_document
+from analyzers.documents import DocumentError, DocumentLimits, extract_document, read_document
 
 BODY = "host: &x; our lumasync app is the cheapest on the market."
 DTD = '<!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/hostname">]>\n'
@@ -96,21 +96,21 @@ def test_the_same_documents_without_a_dtd_are_read_whole() -> None:
         assert draft.text == "Intro line for the team.\n\n" + text
 
 
-def _renamed_main_part(xml: bytes) -> bytes:
-    """A .docx whose main part is ``word/main.dat``: [Content_Types].xml and the package
-    relationships route it to python-docx's XML parser whatever its name. A clean, unused
-    ``word/document.xml`` stays as a decoy."""
+def _renamed_main_part(xml: bytes, to: str = "word/main.dat") -> bytes:
+    """A .docx whose main part is ``to`` (``word/main.dat``): [Content_Types].xml and the
+    package relationships route it to python-docx's XML parser whatever its name. A clean,
+    unused ``word/document.xml`` stays as a decoy."""
     base = hi.docx(["Decoy."])
     with zipfile.ZipFile(io.BytesIO(base)) as zf:
         decoy = zf.read("word/document.xml")
-        types = zf.read("[Content_Types].xml").replace(b"/word/document.xml", b"/word/main.dat")
-        rels = zf.read("_rels/.rels").replace(b"word/document.xml", b"word/main.dat")
+        types = zf.read("[Content_Types].xml").replace(b"/word/document.xml", b"/" + to.encode())
+        rels = zf.read("_rels/.rels").replace(b"word/document.xml", to.encode())
     renamed = _rebuild(
         base,
         {"word/document.xml": xml, "[Content_Types].xml": types, "_rels/.rels": rels},
         rename={
-            "word/document.xml": "word/main.dat",
-            "word/_rels/document.xml.rels": "word/_rels/main.dat.rels",
+            "word/document.xml": to,
+            "word/_rels/document.xml.rels": to.replace("word/", "word/_rels/", 1) + ".rels",
         },
     )
     return _rebuild(renamed, {"word/document.xml": decoy})
@@ -131,6 +131,48 @@ def test_an_xml_part_named_in_capitals_is_checked() -> None:
     data = _rebuild(base, {"customXml/ITEM1.XML": (DECL + DTD + "<a/>").encode()})
     with pytest.raises(DocumentError, match=r"customXml/ITEM1\.XML declares a DTD"):
         extract_document(data, "caps.docx")
+
+
+# The XML cap: python-docx's default template holds about 0.82 MB of XML; a 1 MB cap and a
+# 0.5 MB main part put a document past it.
+SMALL_CAP = DocumentLimits(max_expanded_bytes=1_000_000)
+LONG = "host: our lumasync app is the cheapest. " * 12_000
+
+
+@pytest.mark.parametrize("to", ["word/main.dat", "word/DOCUMENT.XML", "word/media/image1.png"])
+def test_the_xml_cap_counts_a_main_part_whatever_its_name(to: str) -> None:
+    """The cap counted ``*.xml`` / ``*.rels`` names only (and case-sensitively): a main part
+    named otherwise was parsed whole past it (48 MB of XML in a 0.2 MB file: 845 MB of
+    memory, 7 s)."""
+    data = _renamed_main_part(_document_xml(DECL, LONG).encode(), to=to)
+    # python-docx does parse such a part (a cap of 10 MB: the document is read)
+    assert "cheapest" in extract_document(data, "renamed.docx").text
+    with pytest.raises(DocumentError) as caught:
+        extract_document(data, "renamed.docx", limits=SMALL_CAP)
+    assert str(caught.value) == (
+        "renamed.docx: this Word document expands past the 1 MB text limit: its XML parts "
+        f"hold 1.3 MB decompressed ({to}: 482 kB); send a shorter document (or paste the part "
+        "to check)"
+    )
+
+
+def test_the_xml_cap_leaves_out_images() -> None:
+    """An image cannot be parsed as XML (its first byte stops the parser), whatever the
+    content types say: a large picture does not count as text."""
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 2_000  # 0.5 MB
+    data = _rebuild(hi.docx(["Our launch is calm."]), {"word/media/image1.png": png})
+    assert extract_document(data, "photo.docx", limits=SMALL_CAP).text == "Our launch is calm."
+
+
+def test_no_xml_parser_reads_past_the_first_byte_of_a_part_left_out_of_the_cap() -> None:
+    from docx.oxml.parser import oxml_parser
+    from lxml import etree  # type: ignore[import-untyped]
+
+    from analyzers.documents import _NOT_XML_SIGNATURES
+
+    for signature in _NOT_XML_SIGNATURES:
+        with pytest.raises(etree.XMLSyntaxError, match=r"line 1, column 1\b"):
+            etree.fromstring(signature + b"<w:document/>", oxml_parser)
 
 
 def test_a_doctype_in_a_part_word_does_not_parse_as_xml_is_not_refused() -> None:
