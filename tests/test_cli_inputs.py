@@ -209,3 +209,32 @@ def test_a_utf16_file_with_its_byte_order_mark_is_read(
     _, out, _ = run(capsys, "--format", "json", str(note))
     (review,) = json.loads(out)["reviews"]
     assert [f["rule_id"] for f in review["findings"]] == ["Brand.Products"]
+
+
+def test_a_document_error_names_the_file_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken .docx printed "brandbot review: x.docx: x.docx is a damaged zip archive ...":
+    the document's message names its file, and the CLI named it again."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "fake.pdf").write_bytes(b"not a PDF at all")
+    code, out, err = run(capsys, "drafts/broken.docx", "fake.pdf")
+    assert code == 2
+    assert [line for line in err.splitlines() if line.startswith("brandbot review:")] == [
+        "brandbot review: drafts/broken.docx is a damaged zip archive, not a readable Word "
+        "document",
+        "brandbot review: fake.pdf is not a PDF (no %PDF header)",
+    ]
+    code, out, err = run(capsys, "--format", "json", "drafts")  # found by the folder walk
+    assert json.loads(out)["errors"] == [
+        {
+            "input": "drafts/broken.docx",
+            "error": "drafts/broken.docx is a damaged zip archive, not a readable Word document",
+        }
+    ]
+    assert err.count("broken.docx") == 1
+    # errors that do not name their input still get its label in front
+    code, out, err = run(capsys, "drafts/missing.md")
+    assert "brandbot review: drafts/missing.md: no such file or directory" in err

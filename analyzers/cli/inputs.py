@@ -95,6 +95,14 @@ def collect(
     return sources, errors
 
 
+def error_line(label: str, message: str) -> str:
+    """One line for an input that could not be read: ``label: message``, or the message alone
+    when it already names the input (a document's errors start with its path)."""
+    if message.startswith((label + " ", label + ":")):
+        return message
+    return f"{label}: {message}"
+
+
 def _arg_label(arg: str) -> str:
     return _preview(arg) if classify(arg) == "text" else arg or '""'
 
@@ -207,7 +215,7 @@ def read_file(path: Path, fmt: SourceFormat | None, max_bytes: int) -> Source:
         raise InputError(exc.strerror or str(exc)) from None
     label = str(path)
     if path.suffix.lower() in DOCUMENT_SUFFIXES:
-        return Source(label, _extract_document(data, path.name, max_bytes), label)
+        return Source(label, _extract_document(data, path.name, label, max_bytes), label)
     draft = Draft(decode(data, max_bytes), label, fmt or format_for(path))
     return Source(label, draft, label)
 
@@ -216,14 +224,19 @@ def _too_big(size: int, max_bytes: int) -> str:
     return f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit for one draft"
 
 
-def _extract_document(data: bytes, name: str, max_bytes: int) -> Draft:
+def _extract_document(data: bytes, name: str, label: str, max_bytes: int) -> Draft:
     from analyzers.documents import DocumentError, DocumentLimits, read_document
 
     try:
         # the same guarded path as the bot: a killable worker process with limits
         draft = read_document(data, name, limits=DocumentLimits(max_bytes=max_bytes))
     except DocumentError as exc:
-        raise InputError(str(exc)) from None
+        # its message starts with the file name (for the bot's reply): here the file is named
+        # by the path it was given as, once (``error_line``), not "x.docx: x.docx is ..."
+        message = str(exc)
+        if message.startswith(name):
+            message = label + message[len(name) :]
+        raise InputError(message) from None
     if not draft.text.strip():
         raise InputError("empty draft: the document holds no text")
     return draft

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
-from analyzers.cli.inputs import HOW_ARGUMENTS_ARE_READ, MAX_BYTES, Source, collect
+from analyzers.cli.inputs import HOW_ARGUMENTS_ARE_READ, MAX_BYTES, Source, collect, error_line
 from analyzers.cli.report import print_review, print_summary
 from analyzers.guide import BrandGuide, GuideError, default_guide_path, load_guide
 from analyzers.local_review import LocalReviewClient, LocalReviewError
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         err.print(Text(f"note: {note}", style="dim"))
     sources, errors = collect(args.inputs, args.input_format, args.max_bytes)
     for label, message in errors:
-        err.print(Text(f"brandbot review: {label}: {message}", style="red"))
+        err.print(Text(f"brandbot review: {error_line(label, message)}", style="red"))
     reviewer: Reviewer | ServedReviewer | None = None
     if sources and not args.no_models and not getattr(args, "no_server", False):
         reviewer = ServedReviewer.find(guide, args.profile, err)
