@@ -16,7 +16,8 @@ that drove it and the model's confidence):
   another company is not enough), or the sentence names another organisation or product, reads
   negative at 0.6+ and the head leans that way (0.3+), or it names a competitor the guide
   lists and reads negative at 0.6+ (the issue's own definition: a negative sentence about a
-  competitor; a vendor named in our own incident report is not a listed competitor). The
+  competitor; a vendor named in our own incident report is not a listed competitor), or it
+  speaks of competing products unnamed ("other brands", "theirs") and reads negative at 0.6+. The
   finding names the other organisation or product when the entity analysis found one.
 * ``Sentiment.Blame`` — blaming, scolding or belittling the reader, users or customers: the
   safety head's ``scold``, or its ``disparage`` (0.5+) in a negative sentence (0.5+) whose only
@@ -97,6 +98,18 @@ OTHER_KINDS = ("ORG", "PRODUCT", "COMPETITOR", "CORPORATION", "MISC")
 OTHER_PARTIES = re.compile(
     r"\b(?:others?|competitors?|competition|rivals?|vendors?|providers?|suppliers?|"
     r"manufacturers?|incumbents?|industry|council|government|regulators?|everyone else)\b",
+    re.IGNORECASE,
+)
+# words that name competing products or companies without naming one ("other brands", "the
+# other notebook tools we tried", "theirs", "the cheapest lamps on the market"): a sentence that
+# reads negative about them (0.6+) disparages, as one about a competitor the guide lists does,
+# whatever the safety head says ("Other brands sell flimsy lamps, and they break within a year":
+# disparage 0.39). Vendors, providers and services are left out: our own incident reports name
+# them plainly ("a vendor outage took down our login page").
+RIVAL_WORDS = re.compile(
+    r"\b(?:other|cheaper|cheap|budget|knock-?off|rival|competing)\s+(?:[a-z-]+\s+)?"
+    r"(?:brands?|compan(?:y|ies)|products?|apps?|tools?|platforms?|solutions?|offerings?|"
+    r"devices?)\b|\btheirs\b|\bcompetitors?\b|\brivals?\b|\b[a-z]+s on the market\b",
     re.IGNORECASE,
 )
 # a pronoun or a person's name is weak evidence of a target ("classrooms dim when they empty
@@ -201,8 +214,10 @@ def policy_findings(
         # is not ours, or words that point at other parties ("other lighting apps", "their
         # team" in a sentence that reads negative)
         said = s.span.slice(text)
+        rival_said = RIVAL_WORDS.search(said) is not None
         target = (
             bool(others)
+            or rival_said
             or OTHER_PARTIES.search(said) is not None
             or (neg >= DISPARAGE_NEGATIVE_MIN and OTHER_PRONOUNS.search(said) is not None)
         )
@@ -220,7 +235,7 @@ def policy_findings(
             dis >= DISPARAGE_CLEAR
             or (dis >= DISPARAGE_MIN and (neg >= DISPARAGE_NEGATIVE_MIN or bool(others)))
             or (bool(others) and dis >= NAMED_DISPARAGE_MIN and neg >= NAMED_NEGATIVE_MIN)
-            or (bool(rivals) and neg >= NAMED_NEGATIVE_MIN)
+            or ((bool(rivals) or rival_said) and neg >= NAMED_NEGATIVE_MIN)
         ):
             named = rivals or others
             who = f"“{named[0].text}”" if named else "another company"

@@ -235,3 +235,30 @@ def test_policy_runs_when_another_model_serves_sentiment_and_tone() -> None:
     assert not [f for f in bare.findings if f.rule_id == RULE_DISPARAGING]
     [ev] = bare.evidence
     assert ev.safety["disparage"] == 0.9 and ev.sentiment["negative"] == 0.9
+
+
+def test_a_negative_sentence_about_unnamed_competing_products_is_disparaging() -> None:
+    """A re-check: "Other brands sell flimsy lamps, and they break within a year" (negative 0.72,
+    disparage 0.39) and "Unlike our lamps, theirs flicker and die within months" (0.94, 0.36)
+    passed, although they are what the guide calls knocking the competition."""
+    guide = make_guide()
+    low_head = {"disparage": 0.36}
+    for said in (
+        "Other brands sell flimsy lamps, and they break within a year.",
+        "Unlike our lamps, theirs flicker and die within months.",
+        "The other notebook tools we tried treat your work as an opaque blob.",
+        "The other lamps on the market are poorly built.",
+    ):
+        ev = SentenceEvidence(Span(0, len(said)), NEG, low_head)
+        (f,) = policy_findings(said, [ev], [], guide)
+        assert f.rule_id == RULE_DISPARAGING and "confidence 0.90" in f.message, said
+        # the same words in a sentence that does not read negative are no finding
+        calm = SentenceEvidence(Span(0, len(said)), CALM, low_head)
+        assert policy_findings(said, [calm], [], guide) == [], said
+    # our own incident report names vendors and services plainly: not a competitor
+    for said in (
+        "A vendor outage took down our login page for two hours.",
+        "Other services were not affected by the outage.",
+    ):
+        ev = SentenceEvidence(Span(0, len(said)), NEG, low_head)
+        assert policy_findings(said, [ev], [], guide) == [], said
