@@ -8,7 +8,7 @@ that drove it and the model's confidence):
   words that point at other parties ("other apps", "competitors", "much of our industry", "the
   city council"); a pronoun ("their team") or a person's name counts only in a sentence that
   reads negative (0.5+), since "classrooms dim when they empty out" and the customer of a case
-  study are no one disparaged; then the
+  study are no one disparaged, and "they" after "our lamps" is ours; then the
   safety head's ``disparage`` probability is at least 0.75 (sniping inside
   praise of our own product reads positive), or it and the sentence's negative probability are
   both at least 0.5, or it is at least 0.5 and the sentence names another organisation or
@@ -116,6 +116,11 @@ RIVAL_WORDS = re.compile(
 # out", "Tessel now runs cupping sessions for wholesale customers", a customer in a case study):
 # it counts only when the sentence also reads negative
 OTHER_PRONOUNS = re.compile(r"\b(?:they|their|theirs|them|those)\b", re.IGNORECASE)
+# ... and "they" or "them" after "our <things>" in the same sentence is most often ours ("Our
+# lamps are the cheapest on the market and they never break": disparage 0.83; "Our customers
+# asked for dimming, so we gave them a dial"; "most of our flaky tests weren't flaky, they were
+# order-dependent"). "We would not trust them" still points at someone else.
+OUR_THINGS = re.compile(r"\bour\s+(?:[a-z-]+\s+){0,2}?[a-z-]+s\b", re.IGNORECASE)
 # customers or people at large: belittling them is blame, not disparagement (the reader in the
 # second person is the scold head's: "your H1" is no target)
 READERS = re.compile(
@@ -219,7 +224,7 @@ def policy_findings(
             bool(others)
             or rival_said
             or OTHER_PARTIES.search(said) is not None
-            or (neg >= DISPARAGE_NEGATIVE_MIN and OTHER_PRONOUNS.search(said) is not None)
+            or (neg >= DISPARAGE_NEGATIVE_MIN and _points_elsewhere(said))
         )
         # the head's contempt aimed at the reader or customers ("a handful of stubborn
         # customers refuse to give up"): blame
@@ -264,6 +269,15 @@ def policy_findings(
     ]
     out.sort(key=lambda f: (f.span.start, f.rule_id))
     return out
+
+
+def _points_elsewhere(said: str) -> bool:
+    """Whether a pronoun of the sentence may point at another party: any "their", "theirs" or
+    "those", or a "they" / "them" with no "our <things>" before it."""
+    return any(
+        m.group(0).casefold() not in ("they", "them") or not OUR_THINGS.search(said, 0, m.start())
+        for m in OTHER_PRONOUNS.finditer(said)
+    )
 
 
 RULE_OF_LABEL = {

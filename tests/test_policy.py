@@ -262,3 +262,24 @@ def test_a_negative_sentence_about_unnamed_competing_products_is_disparaging() -
     ):
         ev = SentenceEvidence(Span(0, len(said)), NEG, low_head)
         assert policy_findings(said, [ev], [], guide) == [], said
+
+
+def test_they_after_our_things_is_ours() -> None:
+    """A re-check: "Our lamps are the cheapest on the market and they never break" was an error,
+    "disparages another company" (disparage 0.83, negative 0.51): "they" are our lamps."""
+    guide = make_guide()
+    mixed = {"negative": 0.6, "neutral": 0.2, "positive": 0.2}
+    for said in (
+        "Our lamps are the cheapest on the market and they never break.",
+        "Most of our flaky tests weren't flaky, they were order-dependent.",
+    ):
+        ev = SentenceEvidence(Span(0, len(said)), mixed, {"disparage": 0.83})
+        assert policy_findings(said, [ev], [], guide) == [], said
+    # someone else's "them", or a "their", still points elsewhere
+    for said in (
+        "We would not trust them with a grocery list, let alone a production dataset.",
+        "Our lamps last, and their lamps flicker.",
+        "They copied our designs, badly.",
+    ):
+        ev = SentenceEvidence(Span(0, len(said)), mixed, {"disparage": 0.83})
+        assert [f.rule_id for f in policy_findings(said, [ev], [], guide)] == [RULE_DISPARAGING]
