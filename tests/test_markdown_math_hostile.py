@@ -43,6 +43,22 @@ def test_an_unclosed_opener_is_text() -> None:
     ]
 
 
+def _count_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of the text each time the blanking helpers copy it."""
+    copied: list[int] = []
+    for name in ("_blank", "_blank_spans"):
+        real = getattr(markup, name, None)
+        if real is None:
+            continue
+
+        def spy(text: str, *args: object, _real: object = real) -> str:
+            copied.append(len(text))
+            return _real(text, *args)  # type: ignore[operator, no-any-return]
+
+        monkeypatch.setattr(markup, name, spy)
+    return copied
+
+
 @pytest.mark.parametrize(
     "hostile",
     [
@@ -56,17 +72,7 @@ def test_an_unclosed_opener_is_text() -> None:
 def test_math_is_blanked_in_one_copy_of_the_file(
     monkeypatch: pytest.MonkeyPatch, hostile: str
 ) -> None:
-    copied: list[int] = []
-    for name in ("_blank", "_blank_spans"):
-        real = getattr(markup, name, None)
-        if real is None:
-            continue
-
-        def spy(text: str, *args: object, _real: object = real) -> str:
-            copied.append(len(text))
-            return _real(text, *args)  # type: ignore[operator, no-any-return]
-
-        monkeypatch.setattr(markup, name, spy)
+    copied = _count_copies(monkeypatch)
     md = "Our cheap hub.\n\n" + hostile
     doc = parse_markdown(md)
     assert sum(copied) <= 2 * len(md)  # was once per block: thousands of copies of the file
@@ -88,17 +94,7 @@ def test_mdx_import_lines_and_comments_are_blanked_in_one_copy_each(
 ) -> None:
     """The same copy per match hid each MDX ``import``/``export`` line and ``{/* */}`` comment:
     760 kB of ``export`` lines took 1.5 s, 3.7x per doubling."""
-    copied: list[int] = []
-    for name in ("_blank", "_blank_spans"):
-        real = getattr(markup, name, None)
-        if real is None:
-            continue
-
-        def spy(text: str, *args: object, _real: object = real) -> str:
-            copied.append(len(text))
-            return _real(text, *args)  # type: ignore[operator, no-any-return]
-
-        monkeypatch.setattr(markup, name, spy)
+    copied = _count_copies(monkeypatch)
     md = "Our cheap hub.\n\n" + "export const a = 1\n{/* vale off */}\n" * 2_000
     doc = parse_markdown(md, mdx=True)
     assert sum(copied) <= 4 * len(md)
