@@ -94,9 +94,9 @@ ERROR_WHEN_SURE = frozenset({RULE_DISPARAGING, RULE_BLAME, RULE_OFFENSIVE})
 
 OTHER_KINDS = ("ORG", "PRODUCT", "COMPETITOR", "CORPORATION", "MISC")
 # words that point at other parties when no organisation is named ("other apps", "their team",
-# "much of our industry")
+# "much of our industry"; "competitors" and "rivals" are in RIVAL_WORDS below)
 OTHER_PARTIES = re.compile(
-    r"\b(?:others?|competitors?|competition|rivals?|vendors?|providers?|suppliers?|"
+    r"\b(?:others?|competition|vendors?|providers?|suppliers?|"
     r"manufacturers?|incumbents?|industry|council|government|regulators?|everyone else)\b",
     re.IGNORECASE,
 )
@@ -274,8 +274,10 @@ def policy_findings(
 def _points_elsewhere(said: str) -> bool:
     """Whether a pronoun of the sentence may point at another party: any "their", "theirs" or
     "those", or a "they" / "them" with no "our <things>" before it."""
+    ours = OUR_THINGS.search(said)
+    ours_end = ours.end() if ours else len(said) + 1  # "our <things>" ends here, or never
     return any(
-        m.group(0).casefold() not in ("they", "them") or not OUR_THINGS.search(said, 0, m.start())
+        m.group(0).casefold() not in ("they", "them") or m.start() < ours_end
         for m in OTHER_PRONOUNS.finditer(said)
     )
 

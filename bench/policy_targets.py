@@ -2,7 +2,7 @@
 targets (``analyzers.policy``: other-party words, competing products left unnamed, pronouns)
 sentence by sentence, against the editors' flags.
 
-    python bench/policy_targets.py [--json FILE]
+    PYTHONPATH=. python bench/policy_targets.py [--json FILE]
 
 Sentences of the developer-tool copy (``training/data/devcopy.tsv``, flag ``disparage`` or not),
 the untuned copy (``bench/data/untuned-copy.tsv``, no flags) and realcopy-dev (flagged when the
@@ -19,7 +19,6 @@ and the re-check's synthetic ones.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 from pathlib import Path
@@ -34,6 +33,9 @@ from analyzers.paths import REPO_ROOT, shared_dir
 from analyzers.policy import RULE_DISPARAGING, SentenceEvidence, policy_findings
 from analyzers.serving import load_predictor_backend
 from analyzers.types import Span
+from bench.untuned_copy import read as untuned_copy
+from training.handwritten import DEVCOPY
+from training.handwritten import rows as copy_rows
 
 WORDS = re.compile(
     r"\b(?:they|their|theirs|them|those|others?|competitors?|competition|rivals?|vendors?|"
@@ -45,21 +47,17 @@ NEVER = re.compile(r"(?!)")
 
 def sentences() -> list[tuple[str, str, bool]]:
     """(set, sentence, flagged) for every sentence that uses a target word."""
-    rows: list[tuple[str, str, bool]] = []
-    with (REPO_ROOT / "training/data/devcopy.tsv").open(encoding="utf-8") as f:
-        for r in csv.DictReader(f, delimiter="\t"):
-            rows.append(("devcopy", r["text"], "disparage" in r["flags"]))
-    for line in (REPO_ROOT / "bench/data/untuned-copy.tsv").read_text("utf-8").splitlines():
-        if "\t" in line:
-            rows.append(("untuned", line.split("\t")[0], False))
+    devcopy = copy_rows(REPO_ROOT / DEVCOPY)
+    out = [("devcopy", r["text"], "disparage" in r["flags"]) for r in devcopy]
+    out += [("untuned", text, False) for text in untuned_copy()[0]]
     dev = shared_dir() / "data/realcopy-dev/dev.jsonl"
     if dev.exists():
         for x in dev.read_text(encoding="utf-8").splitlines():
             r = json.loads(x)
             for s in r["sentences"]:
                 said = r["text"][s["start"] : s["end"]]
-                rows.append(("realcopy-dev", said, r["tone_change_needed"] == "yes"))
-    return [r for r in rows if WORDS.search(r[1])]
+                out.append(("realcopy-dev", said, r["tone_change_needed"] == "yes"))
+    return [r for r in out if WORDS.search(r[1])]
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
