@@ -118,12 +118,17 @@ def test_no_training_sentence_comes_from_realcopy_dev() -> None:
         assert copied == [], name
 
 
-def test_no_training_sentence_comes_from_the_untuned_check() -> None:
-    """``bench/data/untuned-copy.tsv`` measures the heads on sentences nothing was chosen on; a
-    training row with the same words would turn it into a training measure."""
-    check = REPO_ROOT / "bench" / "data" / "untuned-copy.tsv"
-    lines = [x.split("\t") for x in check.read_text(encoding="utf-8").splitlines() if x.strip()]
-    assert len(lines) >= 50 and all(len(x) == 2 and x[1] in SENTIMENTS for x in lines)
+@pytest.mark.parametrize(
+    ("check", "labels"),
+    [("untuned-copy.tsv", SENTIMENTS), ("blind-disparaging.tsv", {"disparage", "ok", "label"})],
+)
+def test_no_training_sentence_comes_from_the_untuned_checks(check: str, labels: set[str]) -> None:
+    """``bench/data/untuned-copy.tsv`` and ``blind-disparaging.tsv`` measure the heads and the
+    policy on sentences nothing was chosen on; a training row with the same words would turn
+    them into training measures."""
+    path = REPO_ROOT / "bench" / "data" / check
+    lines = [x.split("\t") for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(lines) >= 50 and all(len(x) == 2 and x[1] in labels for x in lines)
     held = {" ".join(x[0].casefold().split()) for x in lines}
     for name in ("companycopy.tsv", "devcopy.tsv"):
         copied = [
