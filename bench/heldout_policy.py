@@ -42,7 +42,7 @@ from bench.realcopy import EDITOR_CATS, MODEL_CATS  # counted the same way as on
 from training import handwritten as C
 from training import sentence_heads as H
 from training.features import load_predictor
-from training.fitting import fit_linear, fit_temperature, sentiment_logits
+from training.fitting import fit_temperature, sentiment_logits
 from training.heads_export import WEIGHTS, export
 
 
@@ -58,12 +58,9 @@ def fold_heads(args: argparse.Namespace, fold: int, out: Path, without: str = ""
     company = C.company_split(len(C.company_flags()), fold)[0]
     dev = np.flatnonzero((C.devcopy_folds() != fold) & ~never)
     x, y, mask, w = H.safety_data(company, dev)
-    safety = fit_linear(
-        x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15, seed=H.TORCH_SEED
-    )
+    safety = H.fit_safety(x, y, w, mask)
     shipped = json.loads((WEIGHTS / "multitask.json").read_text())["sentence_heads"]
     thresholds = [float(shipped["safety_thresholds"][k]) for k in SAFETY_LABELS]
-    assert isinstance(safety, torch.nn.Linear)
     export(sentiment, temp, safety, thresholds, {"held_out_fold": fold}, out)
 
 

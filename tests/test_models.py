@@ -162,7 +162,8 @@ def test_safety_head_reads_the_mean_and_the_max_of_the_tokens(
 
     heads = predictor.model.heads
     assert heads.cfg.safety_max and heads.safety is not None
-    assert heads.safety.in_features == 2 * heads.cfg.hidden
+    first = next(m for m in heads.safety.modules() if isinstance(m, torch.nn.Linear))
+    assert first.in_features == 2 * heads.cfg.hidden  # a linear head or an MLP's first layer
     text = "You are still stuck with their clunky dashboard."
     (raw,) = predictor.raw([text])
     ids = torch.tensor([[CLS_ID, *predictor.tokenizer.encode([text])[0].ids, SEP_ID]])

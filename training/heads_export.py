@@ -21,7 +21,7 @@ WEIGHTS = Path("analyzers/models/weights")
 def export(
     sentiment: SentimentModel,
     temperature: float,
-    safety: nn.Linear,
+    safety: nn.Module,
     thresholds: Sequence[float],
     report: dict[str, Any],
     weights: Path = WEIGHTS,
@@ -30,10 +30,11 @@ def export(
     the int8 calibration there.
 
     The temperature is folded into the sentiment weights (``W / T``, ``b / T``) and each safety
-    label's operating threshold into its bias (``b - logit(t)``), so the shipped model emits
-    calibrated sentiment probabilities and safety probabilities whose decision point is 0.5.
-    The safety head reads the mean- and max-pooled vectors when it has twice the sentiment
-    head's inputs (the model's ``safety_max``), the mean-pooled one alone otherwise.
+    label's operating threshold into its output layer's bias (``b - logit(t)``), so the shipped
+    model emits calibrated sentiment probabilities and safety probabilities whose decision point
+    is 0.5. The safety head reads the mean- and max-pooled vectors when it has twice the
+    sentiment head's inputs (the model's ``safety_max``), the mean-pooled one alone otherwise;
+    it is linear, or ``fit_linear``'s one-hidden-layer MLP (the model's ``safety_hidden``).
     """
     from safetensors import safe_open
     from safetensors.torch import save_file
@@ -55,12 +56,19 @@ def export(
             bag = sentiment.ngrams.bag.weight / temperature
             tensors[ngram_key] = bag.detach().to(dtype).contiguous()
         t = torch.tensor([float(np.log(v / (1 - v))) for v in thresholds])
-        tensors["heads.safety.weight"] = safety.weight.detach().to(dtype).contiguous()
-        tensors["heads.safety.bias"] = (safety.bias - t).detach().to(dtype).contiguous()
+        for key in [k for k in tensors if k.startswith("heads.safety.")]:
+            del tensors[key]  # a linear head's keys, or an MLP's
+        state = dict(safety.state_dict())
+        last_bias = list(state)[-1]  # the output layer's bias: each label's threshold goes in it
+        state[last_bias] = state[last_bias] - t
+        for name, value in state.items():
+            tensors[f"heads.safety.{name}"] = value.detach().to(dtype).contiguous()
     save_file(tensors, str(tensor_path))
     meta = json.loads(meta_path.read_text())
     meta["heads"]["safety"] = len(SAFETY_LABELS)
-    meta["heads"]["safety_max"] = safety.in_features == 2 * head.in_features
+    layers = _safety_layers(safety)
+    meta["heads"]["safety_max"] = layers[0].in_features == 2 * head.in_features
+    meta["heads"]["safety_hidden"] = 0 if len(layers) == 1 else layers[-1].in_features
     meta["heads"]["sentiment_ngrams"] = sentiment.ngrams.buckets if sentiment.ngrams else 0
     meta["labels"]["safety"] = list(SAFETY_LABELS)
     meta["sentence_heads"] = {
@@ -81,3 +89,11 @@ def export(
     cal_meta["version"] = version
     save_file(amax, str(cal), metadata=cal_meta)
     print(f"exported {tensor_path} ({version}); calibration re-stamped")
+
+
+def _safety_layers(safety: nn.Module) -> list[nn.Linear]:
+    """The Linear layers of a safety head, first to last (one for a linear head)."""
+    layers = [m for m in safety.modules() if isinstance(m, nn.Linear)]
+    if not layers or (not isinstance(safety, nn.Linear) and not isinstance(safety, nn.Sequential)):
+        raise SystemExit("the safety head must be a Linear layer or fit_linear's MLP")
+    return layers

@@ -107,10 +107,12 @@ def shipped_heads() -> tuple[nn.Linear, nn.Linear]:
     from safetensors.torch import load_file
 
     t = load_file(str(WEIGHTS / "multitask.safetensors"))
-    if t["heads.safety.weight"].shape[1] != 384:
+    if "heads.safety.weight" not in t or t["heads.safety.weight"].shape[1] != 384:
         raise SystemExit(
-            "the shipped safety head reads [mean-pooled, max-pooled] vectors; this experiment "
-            "feeds it the block's mean-pooled vector only (it compares against the mean-only heads)"
+            "the shipped safety head is not one linear layer on the mean-pooled vector (it reads "
+            "[mean-pooled, max-pooled] vectors, through a hidden layer); this experiment feeds a "
+            "linear head the block's mean-pooled vector only (it compares against the mean-only "
+            "heads)"
         )
     sent, safe = nn.Linear(384, 3), nn.Linear(384, len(SAFETY_LABELS))
     sent.weight.data, sent.bias.data = (

@@ -18,7 +18,9 @@ change. Training takes seconds on a CPU.
   head is the average of its iterates from epoch E on, which moves far less with the seed.
 * **Safety** (independent sigmoids): ``offensive`` (TweetEval/OLID), ``sarcasm`` (TweetEval
   irony), ``disparage`` and ``scold`` (company copy flags; ``hostile`` and ``profane`` flags count
-  as offensive, ``sarcasm`` as sarcasm).
+  as offensive, ``sarcasm`` as sarcasm). A linear head (the shipped one), or with
+  ``--safety-hidden N`` one hidden GELU layer of width N (tried for issue 9, not shipped: it
+  ranks sniping better and its F1-chosen thresholds find less of it; docs/models.md).
 
 ``--export`` writes the heads into ``analyzers/models/weights/multitask.safetensors`` (+ json) and
 re-stamps the int8 calibration (the encoder it describes is unchanged).
@@ -75,6 +77,7 @@ FEATS = Path(os.environ.get("BRANDBOT_FEATS_DIR", "training/out/feats"))
 PRECISION = "int8"
 TORCH_SEED = SEED  # the heads' initialisation and batch order (``--seed``); data splits keep SEED
 SAFETY_MAX = True  # the safety head reads [mean, max] pooled vectors (--safety-mean-only: mean)
+SAFETY_HIDDEN = 0  # the safety head's hidden GELU layer (--safety-hidden; 0: a linear head)
 
 
 def load(name: str) -> dict[str, np.ndarray]:
@@ -231,6 +234,22 @@ def safety_data(
     return x, y, m, w
 
 
+def fit_safety(x: np.ndarray, y: np.ndarray, w: np.ndarray, mask: np.ndarray) -> nn.Module:
+    """The safety head on ``safety_data``'s arrays: independent sigmoids, linear or with one
+    hidden layer (``SAFETY_HIDDEN``)."""
+    return fit_linear(
+        x,
+        y,
+        w,
+        len(SAFETY_LABELS),
+        multilabel=True,
+        mask=mask,
+        epochs=15,
+        hidden=SAFETY_HIDDEN,
+        seed=TORCH_SEED,
+    )
+
+
 def safety_out_of_fold() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(company copy's out-of-fold probabilities, its flags, devcopy's, its flags): 5 folds,
     each scored by a safety head trained without it (devcopy by paragraph)."""
@@ -246,9 +265,7 @@ def safety_out_of_fold() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
         train_rows, test_rows = company_split(len(flags), fold)
         dev_rows = np.flatnonzero(dev_fold != fold) if dev else None
         x, y, mask, w = safety_data(train_rows, dev_rows)
-        m = fit_linear(
-            x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15, seed=TORCH_SEED
-        )
+        m = fit_safety(x, y, w, mask)
         oof[test_rows] = 1 / (1 + np.exp(-logits_of(m, cc_x[test_rows])))
         if dev:
             held = dev_fold == fold
@@ -275,9 +292,7 @@ def train_safety() -> tuple[nn.Module, list[float], dict[str, Any]]:
                 f1_of(dev_oof[:, k] >= t, dev_flags[:, k] == 1), 3
             )
     x, y, mask, w = safety_data(np.arange(len(flags)), np.arange(len(dev_flags)) if dev else None)
-    model = fit_linear(
-        x, y, w, len(SAFETY_LABELS), multilabel=True, mask=mask, epochs=15, seed=TORCH_SEED
-    )
+    model = fit_safety(x, y, w, mask)
     for name, k, set_name in (("offensive", 0, "te_off_val"), ("sarcasm", 1, "te_irony_val")):
         d = load(set_name)
         p = 1 / (1 + np.exp(-logits_of(model, safety_x(set_name))[:, k]))
@@ -368,6 +383,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the safety head reads the mean-pooled vector alone (as the earlier heads did)",
     )
+    ap.add_argument(
+        "--safety-hidden",
+        type=int,
+        default=0,
+        help="width of the safety head's hidden GELU layer (0: a linear head)",
+    )
     ap.add_argument("--export", action="store_true")
     ap.add_argument(
         "--seed",
@@ -391,18 +412,19 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-SETTINGS = ("FEATS", "SAFETY_MAX", "TORCH_SEED")  # what configure() sets
+SETTINGS = ("FEATS", "SAFETY_MAX", "SAFETY_HIDDEN", "TORCH_SEED")  # what configure() sets
 
 
 def configure(args: argparse.Namespace) -> None:
     """Set this module's training settings from parsed flags (:func:`parser`): the feature
     folder, the heads' torch seed and the safety head's input. The benches
     that retrain heads call it with ``SHIPPED_FLAGS`` so they train what ships."""
-    global FEATS, SAFETY_MAX, TORCH_SEED
+    global FEATS, SAFETY_HIDDEN, SAFETY_MAX, TORCH_SEED
     if args.feats is not None:
         FEATS = args.feats
     TORCH_SEED = args.seed
     SAFETY_MAX = not args.safety_mean_only
+    SAFETY_HIDDEN = args.safety_hidden
 
 
 def shipped_recipe(*extra: str) -> argparse.Namespace:
@@ -438,7 +460,6 @@ def main(argv: list[str] | None = None) -> None:
     report["safety"] = safety_report
     print(json.dumps(report, indent=1))
     if args.export:
-        assert isinstance(safety, nn.Linear)
         export(model, temp, safety, thresholds, report, args.weights_dir)
 
 

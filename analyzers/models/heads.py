@@ -50,6 +50,7 @@ class HeadConfig:
     dropout: float = 0.1
     safety: int = 0  # number of safety outputs (0: weights without the safety head)
     safety_max: bool = False  # the safety head reads [mean-pooled, max-pooled] (2 * hidden)
+    safety_hidden: int = 0  # one hidden GELU layer of this width in the safety head (0: linear)
     sentiment_ngrams: int = 0  # hashed word n-gram buckets added to the sentiment logits (0: none)
 
 
@@ -86,7 +87,16 @@ class Heads(nn.Module):
         )
         self.emotions = nn.Linear(cfg.hidden, len(GOEMOTIONS_LABELS))
         safety_in = 2 * cfg.hidden if cfg.safety_max else cfg.hidden
-        self.safety = nn.Linear(safety_in, cfg.safety) if cfg.safety else None
+        self.safety: nn.Module | None = None
+        if cfg.safety and cfg.safety_hidden:  # the layout of training.fitting.fit_linear's MLP
+            self.safety = nn.Sequential(
+                nn.Linear(safety_in, cfg.safety_hidden),
+                nn.GELU(),
+                nn.Dropout(cfg.dropout),
+                nn.Linear(cfg.safety_hidden, cfg.safety),
+            )
+        elif cfg.safety:
+            self.safety = nn.Linear(safety_in, cfg.safety)
         # formality also sees the casing-shape histogram and the length: casual text is often
         # lower-case or shouty, and the uncased encoder cannot see that
         self.formality = nn.Sequential(
