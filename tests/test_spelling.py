@@ -263,6 +263,24 @@ def test_brand_spelling_knows_everyday_software_and_business_words(
     # realcopy-dev: "dev" (7 times), "addon" and "there'd" were flagged
     text = "The dev and the addon. There'd the devops, there’d the dvelopers."
     assert [a.matched for a in run_rules(rules, to_plain(text))] == ["dvelopers"]
+    # developer-tool copy: tool names written lower-case, and possessives of known words
+    text = (
+        "Our npm lockfile and the monorepo, the etcd and the memcached backoff. "
+        "Our runbook and the npm's dashboard's story. The dashbord's lokfile."
+    )
+    assert [a.matched for a in run_rules(rules, to_plain(text))] == ["dashbord's", "lokfile"]
+
+
+def test_vale_spelling_keeps_vales_possessives(default_dict: Path, tmp_path: Path) -> None:
+    """Only the guide's own rule reads "dashboard's" through "dashboard": a Vale style's
+    ``spelling`` rule flags what Hunspell flags, as Vale does."""
+    from analyzers.rules.spelling import Spelling
+
+    rule = Spelling("Style.Spelling", {"extends": "spelling", "message": "%s"}, source="x.yml")
+    brand = [r for r in _guide_rules(tmp_path) if r.name == "Brand.Spelling"]
+    text = "The dashboard's story."
+    assert [a.matched for a in run_rules([rule], to_plain(text))] == ["dashboard's"]
+    assert [a.matched for a in run_rules(brand, to_plain(text))] == []
 
 
 def test_lower_case_words_get_no_acronym_or_abbreviation_suggestions(tmp_path: Path) -> None:
