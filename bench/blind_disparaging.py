@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from analyzers.models.suite import EmbeddedModelSuite
 from analyzers.paths import REPO_ROOT
 from analyzers.policy import RULE_DISPARAGING
 from analyzers.serving import load_predictor_backend
+from bench.common import print_report
 from bench.realcopy import EDITOR_CATS
 
 DATA = REPO_ROOT / "bench" / "data" / "blind-disparaging.tsv"
@@ -66,9 +66,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 wrong.append({"label": label, "rules": rules, "text": r["text"]})
         report[label] = {"sentences": n, "disparaging": hit, "any_sentiment_or_tone": anything}
     report["wrong"] = wrong
-    print(json.dumps(report, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print_report(report, args.json)
     return report
 
 

@@ -339,3 +339,13 @@ def without_part(
         setattr(owner(predictor), name, None)
 
     return [("shipped", shipped), (baseline, without)]
+
+
+def print_report(report: object, path: Path | None) -> None:
+    """Print a bench's JSON report, and write it to ``path`` (``--json``) when given."""
+    import json
+
+    text = json.dumps(report, indent=1)
+    print(text)
+    if path is not None:
+        path.write_text(text + "\n", encoding="utf-8")

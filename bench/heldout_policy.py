@@ -38,6 +38,7 @@ from analyzers import Draft, Reviewer, load_guide
 from analyzers.engine import default_threads
 from analyzers.models.heads import SAFETY_LABELS
 from analyzers.paths import REPO_ROOT
+from bench.common import print_report
 from bench.realcopy import EDITOR_CATS, MODEL_CATS  # counted the same way as on realcopy-dev
 from training import handwritten as C
 from training import sentence_heads as H
@@ -149,9 +150,7 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
         }
         for part, t in tally.items()
     }
-    print(json.dumps(result, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    print_report(result, args.json)
     return result
 
 

@@ -33,6 +33,7 @@ from analyzers.paths import REPO_ROOT, shared_dir
 from analyzers.policy import RULE_DISPARAGING, SentenceEvidence, policy_findings
 from analyzers.serving import load_predictor_backend
 from analyzers.types import Span
+from bench.common import print_report
 from bench.untuned_copy import read as untuned_copy
 from training.handwritten import DEVCOPY
 from training.handwritten import rows as copy_rows
@@ -106,9 +107,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for r, b, s in zip(rows, before, shipped, strict=True)
         if b != s
     ]
-    print(json.dumps(report, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print_report(report, args.json)
     return report
 
 

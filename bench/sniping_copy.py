@@ -20,7 +20,6 @@ counts them.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from analyzers.models.suite import EmbeddedModelSuite
 from analyzers.paths import REPO_ROOT
 from analyzers.policy import RULE_DISPARAGING
 from analyzers.serving import load_predictor_backend
+from bench.common import print_report
 from bench.realcopy import EDITOR_CATS, MODEL_CATS
 from training.handwritten import rows
 
@@ -92,9 +92,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     report["fair_findings_by_rule"] = dict(by_rule.most_common())
     report["missed_flagged_sentences"] = missed
-    print(json.dumps(report, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print_report(report, args.json)
     return report
 
 
