@@ -110,7 +110,7 @@ def shipped_heads() -> tuple[nn.Linear, nn.Linear]:
     if "heads.safety.weight" not in t or t["heads.safety.weight"].shape[1] != 384:
         raise SystemExit(
             "the shipped safety head is not one linear layer on the mean-pooled vector (it reads "
-            "[mean-pooled, max-pooled] vectors, through a hidden layer); this experiment feeds a "
+            "[mean-pooled, max-pooled] vectors, or has a hidden layer); this experiment feeds a "
             "linear head the block's mean-pooled vector only (it compares against the mean-only "
             "heads)"
         )
