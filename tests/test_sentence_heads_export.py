@@ -13,23 +13,33 @@ import torch
 pytestmark = pytest.mark.models
 
 
-def test_export_folds_the_temperature_into_both_parts(tmp_path: Path) -> None:
+def _features(tmp_path: Path, texts: list[str]) -> tuple[Path, np.ndarray, np.ndarray]:
+    """A copy of the shipped weights in ``tmp_path`` to export into, and the mean- and
+    max-pooled vectors of ``texts`` that the shipped heads read."""
     from analyzers.models.predictor import load_embedded_predictor
     from training.features import pooled_features
-    from training.fitting import fit_sentiment, logits_of, sentiment_logits
-    from training.heads_export import WEIGHTS, export
-    from training.scores import softmax
+    from training.heads_export import WEIGHTS
 
     weights = tmp_path / "weights"
     shutil.copytree(WEIGHTS, weights)
     before = load_embedded_predictor(device="cpu", quantize=False, weights_dir=weights)
+    mean, top = pooled_features(before, texts)
+    return weights, mean, top
+
+
+def test_export_folds_the_temperature_into_both_parts(tmp_path: Path) -> None:
+    from analyzers.models.predictor import load_embedded_predictor
+    from training.fitting import fit_sentiment, logits_of, sentiment_logits
+    from training.heads_export import export
+    from training.scores import softmax
+
     texts = [
         "We are thrilled to ship faster builds today.",
         "The outage lasted four hours and we are sorry.",
         "Version 2.1 is available from the downloads page.",
         "Thanks to everyone who tested the beta!",
     ]
-    x, _ = pooled_features(before, texts)
+    weights, x, _ = _features(tmp_path, texts)
     model = fit_sentiment(
         x, texts, np.array([2, 0, 1, 2]), np.ones(4, np.float32),
         buckets=64, ngram_l2=1e-4, epochs=20,
@@ -57,20 +67,16 @@ def test_a_safety_head_with_a_hidden_layer_survives_export(tmp_path: Path) -> No
     from safetensors import safe_open
 
     from analyzers.models.predictor import load_embedded_predictor
-    from training.features import pooled_features
     from training.fitting import fit_linear, fit_sentiment, logits_of
-    from training.heads_export import WEIGHTS, export
+    from training.heads_export import export
 
-    weights = tmp_path / "weights"
-    shutil.copytree(WEIGHTS, weights)
-    before = load_embedded_predictor(device="cpu", quantize=False, weights_dir=weights)
     texts = [
         "Unlike the clunky tools other vendors ship, ours just works.",
         "Our CDN provider had a regional outage on Tuesday.",
         "Thanks to everyone who tested the beta!",
         "Their support team takes a week to answer an email.",
     ]
-    mean, top = pooled_features(before, texts)
+    weights, mean, top = _features(tmp_path, texts)
     x = np.concatenate([mean, top], 1)
     y = np.array([[0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0]], np.float32)
     safety = fit_linear(x, y, np.ones(4, np.float32), 4, multilabel=True, hidden=8, epochs=20)
