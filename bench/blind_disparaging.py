@@ -24,15 +24,10 @@ import csv
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from analyzers import Draft, Reviewer, load_guide
-from analyzers.engine import default_threads
-from analyzers.models.suite import EmbeddedModelSuite
+from analyzers import Draft
 from analyzers.paths import REPO_ROOT
 from analyzers.policy import RULE_DISPARAGING
-from analyzers.serving import load_predictor_backend
-from bench.common import print_report
+from bench.common import print_report, served_reviewer
 from bench.realcopy import EDITOR_CATS
 
 DATA = REPO_ROOT / "bench" / "data" / "blind-disparaging.tsv"
@@ -43,13 +38,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--data", type=Path, default=DATA, help="a text<TAB>label file")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
-    torch.set_num_threads(default_threads())
     with args.data.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
-    predictor = load_predictor_backend(precision="int8", device="cpu").predictor
-    reviewer = Reviewer(
-        load_guide(REPO_ROOT / "examples/brand-guide.yaml"), EmbeddedModelSuite(predictor)
-    )
+    reviewer = served_reviewer()
     reviews = reviewer.review([Draft(text=r["text"]) for r in rows])
     report: dict[str, Any] = {}
     wrong: list[dict[str, Any]] = []

@@ -349,3 +349,18 @@ def print_report(report: object, path: Path | None) -> None:
     print(text)
     if path is not None:
         path.write_text(text + "\n", encoding="utf-8")
+
+
+def served_reviewer(guide: Path = ROOT / "examples" / "brand-guide.yaml") -> Any:
+    """The reviewer as the bot runs it: rules + the embedded models (int8 on CPU, the threads
+    the engine sets) under ``guide`` (the example guide by default)."""
+    import torch
+
+    from analyzers import Reviewer, load_guide
+    from analyzers.engine import default_threads
+    from analyzers.models.suite import EmbeddedModelSuite
+    from analyzers.serving import load_predictor_backend
+
+    torch.set_num_threads(default_threads())
+    predictor = load_predictor_backend(precision="int8", device="cpu").predictor
+    return Reviewer(load_guide(guide), EmbeddedModelSuite(predictor))

@@ -24,15 +24,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from analyzers import Draft, Reviewer, load_guide
-from analyzers.engine import default_threads
-from analyzers.models.suite import EmbeddedModelSuite
+from analyzers import Draft
 from analyzers.paths import REPO_ROOT
 from analyzers.policy import RULE_DISPARAGING
-from analyzers.serving import load_predictor_backend
-from bench.common import print_report
+from bench.common import print_report, served_reviewer
 from bench.realcopy import EDITOR_CATS, MODEL_CATS
 from training.handwritten import rows
 
@@ -51,12 +46,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
-    torch.set_num_threads(default_threads())
     paras = paragraphs()
-    predictor = load_predictor_backend(precision="int8", device="cpu").predictor
-    reviewer = Reviewer(
-        load_guide(REPO_ROOT / "examples/brand-guide.yaml"), EmbeddedModelSuite(predictor)
-    )
+    reviewer = served_reviewer()
     reviews = reviewer.review([Draft(text=" ".join(r["text"] for r in rs)) for _, rs in paras])
     n = Counter[str]()
     by_rule = Counter[str]()
