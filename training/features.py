@@ -1,6 +1,8 @@
 """Frozen sentence features for training and measuring the sentence heads.
 
     python -m training.features [--sets NAME,...] [--precision int8|fp32]
+    python -m training.features --encoder DIR --out training/out/feats-DIR [--limits NAME=N,...]
+
 
 Runs the shipped encoder exactly as the bot serves it (int8 W8A8 on CPU by default) and stores,
 per data set, the mean-pooled vector that every sentence head reads and the max-pooled one that
@@ -181,6 +183,45 @@ def pooled_features(predictor: object, texts: list[str]) -> tuple[np.ndarray, np
     return np.concatenate(means), np.concatenate(maxes)
 
 
+class FrozenEncoder:
+    """Another sentence encoder, read frozen, for comparing encoders (``--encoder``): a
+    sentence-transformers folder on disk (e.g. all-mpnet-base-v2), its last hidden states mean-
+    and max-pooled over the text's tokens, with dynamic int8 linear layers when ``precision`` is
+    int8. An experiment's features; the bot serves only the shipped encoder."""
+
+    def __init__(self, folder: Path, precision: str) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+        if precision == "int8":
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, torch.qint8)
+        self.model = model
+
+    def polar_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        dim = int(self.model.config.hidden_size)
+        means = np.zeros((len(texts), dim), np.float32)
+        maxes = np.zeros((len(texts), dim), np.float32)
+        with torch.inference_mode():
+            for s in range(0, len(order), 32):
+                idx = order[s : s + 32]
+                batch = self.tokenizer(
+                    [texts[i] for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=256,
+                    return_tensors="pt",
+                )
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+                top = hidden.masked_fill(mask == 0, float("-inf")).max(1).values
+                means[idx] = mean.numpy()
+                maxes[idx] = top.numpy()
+        return means, maxes
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sets", default=",".join(SETS))
@@ -194,14 +235,36 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=OUT, help="where the feature files go")
     ap.add_argument("--weights", type=Path, help="a weights folder other than the shipped one")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument(
+        "--encoder",
+        type=Path,
+        help="a sentence-transformers folder read frozen instead of the shipped encoder",
+    )
+    ap.add_argument(
+        "--limits",
+        default="",
+        help="per-set seeded samples, NAME=N,... (over --limit and LIMITS for those sets)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads or default_threads())
     args.out.mkdir(parents=True, exist_ok=True)
-    predictor = load_predictor(args.precision, args.weights)
+    limits = dict(LIMITS)
+    explicit: set[str] = set()
+    for item in filter(None, args.limits.split(",")):
+        name, _, n = item.partition("=")
+        if name not in SETS or not n.isdigit():
+            raise SystemExit(f"--limits: {item!r} is not NAME=N with a known set")
+        limits[name] = int(n)
+        explicit.add(name)
+    predictor: object = (
+        FrozenEncoder(args.encoder, args.precision)
+        if args.encoder
+        else load_predictor(args.precision, args.weights)
+    )
     for name in args.sets.split(","):
         path = args.out / f"{name}-{args.precision}.npz"
         rows = SETS[name]()
-        limit = LIMITS.get(name, 0) if args.limit < 0 else args.limit
+        limit = limits.get(name, 0) if args.limit < 0 or name in explicit else args.limit
         if limit and len(rows) > limit:
             rows = random.Random(SEED).sample(rows, limit)
         t0 = time.time()
